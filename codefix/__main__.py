@@ -1,0 +1,5 @@
+import sys
+
+from codefix.cli import main
+
+sys.exit(main())

@@ -1,0 +1,63 @@
+"""The `codefix` command line. Each command lives in `codefix/commands/<name>.py` and is
+imported only when it runs, so `codefix --help` never loads docker, litellm or datasets."""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+import click
+
+from codefix.errors import CodefixError
+
+COMMANDS = {
+    "evaluate": ("codefix.commands.evaluate", "Grade patches against an instance's tests in Docker."),
+    "clean": ("codefix.commands.clean", "Remove every container codefix started (by label)."),
+}
+
+
+class LazyGroup(click.Group):
+    """A group whose subcommands are imported on first use."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name not in COMMANDS:
+            return None
+        module = importlib.import_module(COMMANDS[name][0])
+        return module.command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [(name, COMMANDS[name][1]) for name in self.list_commands(ctx)]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="codefix")
+def cli() -> None:
+    """codefix: repair GitHub issues with parallel, execution-checked attempts."""
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point: one clear line and a non-zero exit for every deliberate error."""
+    try:
+        cli.main(args=argv, standalone_mode=False)
+    except CodefixError as exc:
+        click.echo(f"error: {exc}", err=True)
+        return exc.exit_code
+    except click.exceptions.Abort:
+        click.echo("interrupted", err=True)
+        return 130
+    except click.ClickException as exc:
+        exc.show()
+        return exc.exit_code
+    except KeyboardInterrupt:
+        click.echo("interrupted", err=True)
+        return 130
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,36 @@
+"""The exceptions codefix raises on purpose.
+
+`CodefixError` is the root; the CLI prints any of them as one line (no traceback) and
+exits non-zero. Subclasses mix in builtins where a caller may reasonably catch those.
+"""
+
+
+class CodefixError(Exception):
+    """Root of every error codefix raises deliberately."""
+
+    exit_code = 1
+
+
+class InputError(CodefixError, ValueError):
+    """The user's input is unusable: unknown instance, malformed file, bad patch file."""
+
+    exit_code = 2
+
+
+class SandboxError(CodefixError, RuntimeError):
+    """The execution infrastructure failed (engine down, container died, image missing).
+
+    Never a verdict about a patch or a test: callers record it as an infrastructure error.
+    """
+
+
+class UnsafePatchError(CodefixError, ValueError):
+    """A patch touches paths outside the repository and was refused."""
+
+
+class PatchApplyError(CodefixError):
+    """A patch could not be applied, by `git apply` nor by the fuzzy fallback."""
+
+    def __init__(self, message: str, output: str = ""):
+        super().__init__(message)
+        self.output = output

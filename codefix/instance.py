@@ -1,0 +1,86 @@
+"""The SWE-bench instance record, as codefix uses it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+REQUIRED_FIELDS = (
+    "instance_id",
+    "repo",
+    "base_commit",
+    "problem_statement",
+    "patch",
+    "test_patch",
+    "FAIL_TO_PASS",
+    "PASS_TO_PASS",
+    "version",
+)
+
+
+class Instance(BaseModel):
+    """One task: a repository at a commit, an issue, and how to grade a fix.
+
+    Extra SWE-bench columns (hints_text, created_at, difficulty, ...) are kept as they are.
+    """
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    instance_id: str
+    """Unique id, `owner__repo-number` for SWE-bench."""
+    repo: str
+    """`owner/name` of the repository."""
+    base_commit: str
+    """The commit the issue is reported against; for a local `source`, filled in when built."""
+    problem_statement: str
+    """The issue text as the user wrote it."""
+    patch: str = ""
+    """The gold patch (may be empty when unknown, e.g. a user's own issue)."""
+    test_patch: str = ""
+    """Tests added by the fix, applied before grading."""
+    FAIL_TO_PASS: list[str] = Field(default_factory=list)
+    """Tests that fail before the fix and must pass after it."""
+    PASS_TO_PASS: list[str] = Field(default_factory=list)
+    """Tests that pass before and must still pass after."""
+    version: str = ""
+    """The repository version key SWE-bench uses to pick install and test commands."""
+    environment_setup_commit: str = ""
+    """SWE-bench's commit used to build the environment."""
+    image: str | None = None
+    """An existing Docker image whose /testbed holds the repository (local instances)."""
+    source: Path | None = None
+    """A directory whose contents become /testbed, committed as the base commit (absolute)."""
+    test_cmd: str | None = None
+    """Shell command that runs the tests in /testbed (local instances; default pytest)."""
+    log_parser: str = "pytest"
+    """Name of the swebench log parser for `test_cmd` output (local instances)."""
+
+    @field_validator("FAIL_TO_PASS", "PASS_TO_PASS", mode="before")
+    @classmethod
+    def _decode_json_list(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            try:
+                value = json.loads(value) if value.strip() else []
+            except json.JSONDecodeError as exc:
+                raise ValueError(f"not a JSON list of test names: {exc.msg}") from exc
+        return value
+
+    @field_validator("version", mode="before")
+    @classmethod
+    def _version_as_text(cls, value: Any) -> Any:
+        return str(value) if isinstance(value, (int, float)) else value
+
+    @property
+    def is_swebench(self) -> bool:
+        """True for an instance graded with SWE-bench's own specs (no local image/source)."""
+        return self.image is None and self.source is None
+
+    def to_record(self) -> dict[str, Any]:
+        """The record in SWE-bench's JSON shape (test lists as JSON strings)."""
+        data = self.model_dump(mode="json", exclude_none=True)
+        data["FAIL_TO_PASS"] = json.dumps(self.FAIL_TO_PASS)
+        data["PASS_TO_PASS"] = json.dumps(self.PASS_TO_PASS)
+        return data
