@@ -35,3 +35,42 @@ class Sandbox(Protocol):
     def write_file(self, path: str, content: str) -> None: ...
 
     def reset(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class Usage:
+    """Tokens one model call consumed."""
+
+    input_tokens: int = 0
+    """Prompt tokens billed at the full input price (cache reads and writes excluded)."""
+    output_tokens: int = 0
+    """Completion tokens."""
+    cache_read_tokens: int = 0
+    """Prompt tokens served from the provider's prompt cache."""
+    cache_write_tokens: int = 0
+    """Prompt tokens written to the provider's prompt cache."""
+
+
+@dataclass(frozen=True)
+class Completion:
+    """One model answer with what it cost."""
+
+    text: str
+    """The assistant message's text."""
+    usage: Usage
+    """Token counts of the call."""
+    cost: float
+    """USD, priced through litellm's price map."""
+
+
+class Model(Protocol):
+    """A chat model. The real one goes through `litellm.completion`; test doubles are
+    litellm custom providers, so the same path runs in tests.
+
+    `ledger` (codefix.ledger.Ledger) is checked against the budget before the call and
+    records the usage after it, under `stage` ("relevance", "ranking", "testing", ...).
+    """
+
+    name: str
+
+    def query(self, messages: list[dict], *, ledger, stage: str, **kwargs) -> Completion: ...
