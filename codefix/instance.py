@@ -57,6 +57,8 @@ class Instance(BaseModel):
     """Shell command that runs the tests in /testbed (local instances; default pytest)."""
     log_parser: str = "pytest"
     """Name of the swebench log parser for `test_cmd` output (local instances)."""
+    test_timeout: float | None = None
+    """Seconds the evaluation's test run may take before it is killed (None: the default)."""
 
     @field_validator("FAIL_TO_PASS", "PASS_TO_PASS", mode="before")
     @classmethod

@@ -1,0 +1,48 @@
+"""Session-wide test setup: offline litellm, the offline base image, the Docker engine."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+# Tests build local sandbox images from the offline base image that scripts/setup-docker.sh makes.
+os.environ.setdefault("CODEFIX_BASE_IMAGE", "codefix-base:bookworm")
+
+SANDBOX_LABEL = "codefix.sandbox"
+
+
+def _docker_client():
+    try:
+        import docker
+
+        client = docker.from_env(timeout=30)
+        client.ping()
+        return client
+    except Exception as exc:  # engine absent or unreachable
+        return exc
+
+
+@pytest.fixture(scope="session")
+def docker_client():
+    """A docker-py client for the real engine. Skips locally without one; fails in CI."""
+    client = _docker_client()
+    if isinstance(client, Exception):
+        if os.environ.get("CI"):
+            pytest.fail(f"CI needs a Docker engine: {client}")
+        pytest.skip(f"no Docker engine: {client}")
+    return client
+
+
+@pytest.fixture(scope="session", autouse=True)
+def no_leftover_containers():
+    """After the whole session, no container with codefix's label may still exist."""
+    yield
+    client = _docker_client()
+    if isinstance(client, Exception):
+        return
+    left = client.containers.list(all=True, filters={"label": SANDBOX_LABEL})
+    for c in left:
+        c.remove(force=True)
+    assert not left, f"containers left behind: {[c.name for c in left]}"
