@@ -34,3 +34,20 @@ class PatchApplyError(CodefixError):
     def __init__(self, message: str, output: str = ""):
         super().__init__(message)
         self.output = output
+
+
+class ModelError(CodefixError, RuntimeError):
+    """A model call failed for good (after any retries that apply)."""
+
+
+class ContextWindowExceeded(ModelError):
+    """The prompt does not fit the model's context window; never retried."""
+
+
+class BudgetExceeded(CodefixError):
+    """The next call could push spending past the budget; nothing was sent."""
+
+    def __init__(self, message: str, spent: float = 0.0, budget: float = 0.0):
+        super().__init__(message)
+        self.spent = spent
+        self.budget = budget

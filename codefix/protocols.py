@@ -69,8 +69,13 @@ class Model(Protocol):
 
     `ledger` (codefix.ledger.Ledger) is checked against the budget before the call and
     records the usage after it, under `stage` ("relevance", "ranking", "testing", ...).
+    `meta` (e.g. {"instance_id": ..., "trajectory": 3, "path": ...}) travels with the call:
+    recorded in the ledger, and visible to test-double providers as litellm metadata.
+    Extra kwargs (temperature, max_tokens, ...) go to litellm.
     """
 
     name: str
 
-    def query(self, messages: list[dict], *, ledger, stage: str, **kwargs) -> Completion: ...
+    def query(
+        self, messages: list[dict], *, ledger, stage: str, meta: dict | None = None, **kwargs
+    ) -> Completion: ...
