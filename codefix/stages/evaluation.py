@@ -1,0 +1,101 @@
+"""Grade predictions: one sandbox per instance, instances in parallel, artefacts per instance."""
+
+from __future__ import annotations
+
+import threading
+
+from codefix.datasets import Dataset
+from codefix.parallel import map_isolated
+from codefix.predictions import Prediction
+from codefix.store import RunStore, atomic_write_text, write_json
+
+
+def evaluate_predictions(
+    ds: Dataset,
+    preds: list[Prediction],
+    store: RunStore,
+    *,
+    workers: int = 1,
+    timeout: float | None = None,
+):
+    """Grade every prediction; an infrastructure failure is recorded as status "error"."""
+    from rich.console import Console
+
+    from sandbox.evaluate import EvalReport, evaluate_in_sandbox
+    from sandbox.secrets import redact
+    from sandbox.session import instance_sandbox
+
+    console = Console(stderr=True)
+    lock = threading.Lock()
+    done = [0]
+
+    def grade_one(pred: Prediction) -> EvalReport:
+        instance = ds.get(pred.instance_id)
+        with instance_sandbox(instance) as (sandbox, built):
+            report, log = evaluate_in_sandbox(
+                built, pred.model_patch, sandbox, model_name=pred.model_name_or_path, timeout=timeout
+            )
+        atomic_write_text(store.artefact(pred.instance_id, "eval.log"), redact(log))
+        return report
+
+    def progress(outcome) -> None:
+        with lock:
+            done[0] += 1
+            pred = outcome.item
+            verdict = outcome.result.status if outcome.result else f"error: {outcome.error}"
+            console.print(f"[{done[0]}/{len(preds)}] {pred.instance_id}: {verdict}")
+
+    reports: list[EvalReport] = []
+    for out in map_isolated(grade_one, preds, workers, on_done=progress if len(preds) > 1 else None):
+        if out.error is not None:
+            report = EvalReport(
+                instance_id=out.item.instance_id,
+                model_name_or_path=out.item.model_name_or_path,
+                status="error",
+                reason=f"{type(out.error).__name__}: {out.error}",
+            )
+        else:
+            report = out.result
+        write_json(store.artefact(report.instance_id, "eval.json"), report.model_dump())
+        reports.append(report)
+    resolved = sum(r.resolved for r in reports)
+    write_json(
+        store.root / "eval_summary.json",
+        {
+            "total": len(reports),
+            "resolved": resolved,
+            "resolved_ids": [r.instance_id for r in reports if r.resolved],
+            "errors": [r.instance_id for r in reports if r.status == "error"],
+        },
+    )
+    return reports
+
+
+def print_eval_table(reports) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title="evaluation")
+    for col in ("instance", "patch", "status", "FAIL_TO_PASS", "PASS_TO_PASS", "secs", "reason"):
+        table.add_column(col, overflow="fold")
+    for r in reports:
+        f2p = r.fail_to_pass
+        p2p = r.pass_to_pass
+        table.add_row(
+            r.instance_id,
+            r.model_name_or_path,
+            r.status,
+            _fraction(f2p),
+            _fraction(p2p),
+            f"{r.duration:.1f}",
+            r.reason[:120],
+        )
+    console = Console()
+    console.print(table)
+    console.print(f"resolved {sum(r.resolved for r in reports)}/{len(reports)}")
+
+
+def _fraction(part: dict) -> str:
+    ok = len(part.get("success", []))
+    total = ok + len(part.get("failure", []))
+    return f"{ok}/{total}" if total else "-"

@@ -1,0 +1,99 @@
+"""Grade one patch against an instance's FAIL_TO_PASS / PASS_TO_PASS tests in a sandbox.
+
+The flow SWE-bench's harness follows, on a reusable sandbox: reset, apply the candidate
+patch, run the evaluation script (which applies the test patch and runs the tests between
+markers), grade the log with swebench's parsers and grading. A patch that does not apply
+is a graded failure with its reason; only infrastructure trouble raises.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from codefix.errors import PatchApplyError, UnsafePatchError
+from codefix.instance import Instance
+from codefix.protocols import Sandbox
+
+EVAL_SCRIPT_PATH = "/root/codefix_eval.sh"
+DEFAULT_TEST_TIMEOUT = 1800.0
+
+Status = Literal["resolved", "unresolved", "patch_failed", "unsafe_patch", "error"]
+
+
+class EvalReport(BaseModel):
+    """The verdict on one patch for one instance."""
+
+    instance_id: str
+    """The instance graded."""
+    model_name_or_path: str = ""
+    """Whose patch it was (from the predictions file)."""
+    resolved: bool = False
+    """True when every FAIL_TO_PASS and PASS_TO_PASS test passed."""
+    status: Status = "unresolved"
+    """resolved / unresolved / patch_failed / unsafe_patch / error (infrastructure)."""
+    reason: str = ""
+    """Why, in one line, when not resolved."""
+    fail_to_pass: dict[str, list[str]] = Field(default_factory=dict)
+    """swebench's report: {"success": [...], "failure": [...]}."""
+    pass_to_pass: dict[str, list[str]] = Field(default_factory=dict)
+    """swebench's report: {"success": [...], "failure": [...]}."""
+    timed_out: bool = False
+    """True when the test run was killed at the timeout."""
+    duration: float = 0.0
+    """Seconds spent grading (apply + tests)."""
+    patch_applied_with: str = ""
+    """Which method applied the patch (git apply, or the fuzzy fallback)."""
+
+
+def evaluate_in_sandbox(
+    instance: Instance,
+    patch: str,
+    sandbox: Sandbox,
+    *,
+    model_name: str = "",
+    timeout: float | None = None,
+) -> tuple[EvalReport, str]:
+    """Grade `patch` in `sandbox` (reset first). Returns the report and the test log."""
+    from sandbox.grading import grade
+    from sandbox.patching import apply_patch
+    from sandbox.specs import eval_script
+
+    start = time.monotonic()
+    report = EvalReport(instance_id=instance.instance_id, model_name_or_path=model_name)
+    sandbox.reset()
+    if patch.strip():
+        try:
+            applied = apply_patch(sandbox, patch)
+        except UnsafePatchError as exc:
+            return _done(report, start, status="unsafe_patch", reason=str(exc)), ""
+        except PatchApplyError as exc:
+            return _done(report, start, status="patch_failed", reason=str(exc)), exc.output
+        report.patch_applied_with = getattr(applied, "method", "")
+    sandbox.write_file(EVAL_SCRIPT_PATH, eval_script(instance))
+    limit = timeout or instance.test_timeout or DEFAULT_TEST_TIMEOUT
+    result = sandbox.run(f"bash {EVAL_SCRIPT_PATH}", timeout=limit)
+    graded = grade(instance, result.output)
+    reason = graded.reason
+    if result.timed_out:
+        reason = f"tests killed after {limit:g} s" + (f"; {reason}" if reason else "")
+    elif not graded.resolved and not reason:
+        failing = graded.fail_to_pass.get("failure", []) + graded.pass_to_pass.get("failure", [])
+        reason = f"{len(failing)} required test(s) failing: {', '.join(failing[:3])}"
+    report = _done(
+        report,
+        start,
+        status="resolved" if graded.resolved else "unresolved",
+        resolved=graded.resolved,
+        reason="" if graded.resolved else reason,
+        fail_to_pass=graded.fail_to_pass,
+        pass_to_pass=graded.pass_to_pass,
+        timed_out=result.timed_out,
+    )
+    return report, result.output
+
+
+def _done(report: EvalReport, start: float, **changes) -> EvalReport:
+    return report.model_copy(update={**changes, "duration": round(time.monotonic() - start, 3)})
