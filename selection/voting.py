@@ -1,0 +1,163 @@
+"""Voting: score candidates by how many generated tests they pass, as pure functions over a
+matrix of (candidate, test) outcomes.
+
+The matrix has one column per candidate plus `UNEDITED`, the repository without any patch.
+A test that exits 0 is a vote (the paper's score). Infrastructure errors are never votes,
+neither for nor against. Beyond the paper: optionally count only tests that fail on the
+unedited repository (a test that passes before any edit proves nothing), and subtract a
+penalty per repository test a candidate breaks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from enum import Enum
+
+from pydantic import BaseModel, ConfigDict
+
+from selection.candidates import Candidate
+
+UNEDITED = "unedited"
+"""The column of the repository at its base commit, with no candidate applied."""
+
+
+class Outcome(str, Enum):
+    PASS = "pass"
+    """The test exited 0."""
+    FAIL = "fail"
+    """The test ran and exited non-zero (a timeout included: the candidate may hang)."""
+    ERROR = "error"
+    """The infrastructure failed; says nothing about the candidate."""
+
+
+@dataclass(frozen=True)
+class Vote:
+    """The outcome of one test on one column."""
+
+    candidate: str
+    """A candidate id, or `UNEDITED`."""
+    test: str
+    """The test's id."""
+    outcome: Outcome
+
+
+def outcome_of(exit_code: int | None, *, infra_error: bool = False) -> Outcome:
+    """The outcome of a run: no exit code or an infrastructure error is ERROR."""
+    if infra_error or exit_code is None:
+        return Outcome.ERROR
+    return Outcome.PASS if exit_code == 0 else Outcome.FAIL
+
+
+class VotingConfig(BaseModel):
+    """How votes become scores."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    top_k: int = 3
+    """Candidates kept after voting."""
+    only_tests_failing_before: bool = False
+    """Count only tests that fail on the unedited repository; tests that pass there, or whose
+    unedited run errored or is missing, are not counted."""
+    repo_test_penalty: float = 1.0
+    """Points subtracted per repository test the candidate breaks (passes unedited, fails with
+    the candidate); 0 ignores the repository's tests."""
+
+
+@dataclass(frozen=True)
+class Score:
+    """A candidate's standing after voting."""
+
+    candidate: str
+    """The candidate id."""
+    score: float
+    """Passes on counted tests minus the penalty for broken repository tests."""
+    passes: int
+    """Counted tests that exited 0."""
+    counted_tests: int
+    """Tests that count under the configuration."""
+    errors: int
+    """Counted tests whose run on this candidate was an infrastructure error."""
+    broken_repo_tests: int
+    """Repository tests that pass unedited and fail with this candidate."""
+    size: int
+    """Changed lines of the patch (ties go to the smaller)."""
+
+
+def vote_table(votes: Iterable[Vote]) -> dict[tuple[str, str], Outcome]:
+    """Votes keyed by (candidate, test); the same cell given twice must agree."""
+    table: dict[tuple[str, str], Outcome] = {}
+    for vote in votes:
+        key = (vote.candidate, vote.test)
+        outcome = Outcome(vote.outcome)
+        if table.get(key, outcome) != outcome:
+            raise ValueError(f"conflicting outcomes for candidate {key[0]!r} on test {key[1]!r}")
+        table[key] = outcome
+    return table
+
+
+def counted_tests(votes: Iterable[Vote], *, only_failing_before: bool) -> list[str]:
+    """The tests that count, sorted: all of them, or those that fail on the unedited repo."""
+    table = vote_table(votes)
+    tests = sorted({test for _, test in table})
+    if not only_failing_before:
+        return tests
+    return [t for t in tests if table.get((UNEDITED, t)) is Outcome.FAIL]
+
+
+def broken_repo_tests(repo_votes: Iterable[Vote]) -> dict[str, int]:
+    """Per candidate, the repository tests that pass unedited and fail with it (errors ignored)."""
+    table = vote_table(repo_votes)
+    broken: dict[str, int] = {}
+    for (cand, test), outcome in table.items():
+        if cand == UNEDITED:
+            continue
+        hit = outcome is Outcome.FAIL and table.get((UNEDITED, test)) is Outcome.PASS
+        broken[cand] = broken.get(cand, 0) + hit
+    return broken
+
+
+def rank(
+    candidates: Sequence[Candidate],
+    votes: Iterable[Vote],
+    config: VotingConfig | None = None,
+    repo_votes: Iterable[Vote] = (),
+) -> list[Score]:
+    """Every candidate scored and sorted: score (high first), then size (small first), then id."""
+    config = config or VotingConfig()
+    ids = [c.id for c in candidates]
+    if len(set(ids)) != len(ids):
+        raise ValueError("candidates must be deduplicated before voting")
+    votes = list(votes)
+    table = vote_table(votes)
+    tests = counted_tests(votes, only_failing_before=config.only_tests_failing_before)
+    broken = broken_repo_tests(repo_votes) if config.repo_test_penalty else {}
+    scores = []
+    for cand in candidates:
+        outcomes = [table.get((cand.id, t)) for t in tests]
+        passes = sum(o is Outcome.PASS for o in outcomes)
+        n_broken = broken.get(cand.id, 0)
+        scores.append(
+            Score(
+                candidate=cand.id,
+                score=passes - config.repo_test_penalty * n_broken,
+                passes=passes,
+                counted_tests=len(tests),
+                errors=sum(o is Outcome.ERROR for o in outcomes),
+                broken_repo_tests=n_broken,
+                size=cand.size,
+            )
+        )
+    return sorted(scores, key=lambda s: (-s.score, s.size, s.candidate))
+
+
+def top_k(
+    candidates: Sequence[Candidate],
+    votes: Iterable[Vote],
+    config: VotingConfig | None = None,
+    repo_votes: Iterable[Vote] = (),
+) -> list[Candidate]:
+    """The `config.top_k` best candidates, best first."""
+    config = config or VotingConfig()
+    by_id = {c.id: c for c in candidates}
+    return [by_id[s.candidate] for s in rank(candidates, votes, config, repo_votes)[: config.top_k]]
