@@ -6,13 +6,19 @@ A test that exits 0 is a vote (the paper's score). Infrastructure errors are nev
 neither for nor against. Beyond the paper: optionally count only tests that fail on the
 unedited repository (a test that passes before any edit proves nothing), and subtract a
 penalty per repository test a candidate breaks.
+
+The runner that executes cells (Docker) lives elsewhere; here are the pure pieces it needs so
+that no (patch, test) pair runs twice: `pending_cells` and the `votes.jsonl` cache.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from enum import Enum
+from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
 
@@ -161,3 +167,41 @@ def top_k(
     config = config or VotingConfig()
     by_id = {c.id: c for c in candidates}
     return [by_id[s.candidate] for s in rank(candidates, votes, config, repo_votes)[: config.top_k]]
+
+
+def script_id(script: str) -> str:
+    """A test's id: the first 12 hex digits of the sha256 of its text (equal scripts, one id)."""
+    return hashlib.sha256(script.encode("utf-8")).hexdigest()[:12]
+
+
+def pending_cells(columns: Sequence[str], tests: Sequence[str], done: Iterable[Vote]) -> list[tuple[str, str]]:
+    """The (column, test) cells still to run, in column-major order, each once: every column
+    (candidate ids and usually `UNEDITED`) by every test, minus the cells `done` already holds
+    as pass or fail. Errors are run again: they say nothing about the candidate."""
+    settled = {(v.candidate, v.test) for v in done if Outcome(v.outcome) is not Outcome.ERROR}
+    cells = dict.fromkeys((c, t) for c in columns for t in tests)
+    return [cell for cell in cells if cell not in settled]
+
+
+def append_vote(path: Path, vote: Vote) -> None:
+    """Append one vote to a `votes.jsonl` cache (callers serialise access)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a", encoding="utf-8") as fh:
+        fh.write(json.dumps({**asdict(vote), "outcome": Outcome(vote.outcome).value}) + "\n")
+        fh.flush()
+
+
+def read_votes(path: Path) -> list[Vote]:
+    """The votes cached in `path` (none if absent). A line cut short by a crash is skipped; later
+    lines for the same cell win, so an error re-run to a verdict replaces the error."""
+    if not path.is_file():
+        return []
+    cells: dict[tuple[str, str], Vote] = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        try:
+            rec = json.loads(line)
+            vote = Vote(str(rec["candidate"]), str(rec["test"]), Outcome(rec["outcome"]))
+        except (ValueError, KeyError, TypeError):
+            continue
+        cells[(vote.candidate, vote.test)] = vote
+    return list(cells.values())

@@ -10,10 +10,14 @@ from selection.voting import (
     Outcome,
     Vote,
     VotingConfig,
+    append_vote,
     broken_repo_tests,
     counted_tests,
     outcome_of,
+    pending_cells,
     rank,
+    read_votes,
+    script_id,
     top_k,
 )
 
@@ -118,3 +122,27 @@ def test_conflicting_duplicate_cells_and_duplicate_candidates_are_refused() -> N
 def test_outcome_of_an_execution() -> None:
     assert outcome_of(0) is P and outcome_of(2) is F and outcome_of(-1) is F
     assert outcome_of(None) is E and outcome_of(0, infra_error=True) is E
+
+
+def test_pending_cells_skip_settled_cells_and_rerun_infrastructure_errors() -> None:
+    # Guards: a (patch, test) pair already judged must never run twice; an error is not a judgement.
+    done = [Vote("a", "t0", P), Vote(UNEDITED, "t0", F), Vote("a", "t1", E)]
+    cells = pending_cells([UNEDITED, "a", "b"], ["t0", "t1", "t0"], done)
+    assert cells == [(UNEDITED, "t1"), ("a", "t1"), ("b", "t0"), ("b", "t1")]
+    assert pending_cells(["a"], ["t0"], done) == []
+
+
+def test_vote_cache_round_trip_survives_a_cut_last_line(tmp_path) -> None:
+    path = tmp_path / "i-1" / "votes.jsonl"
+    assert read_votes(path) == []
+    append_vote(path, Vote("a", "t0", E))
+    append_vote(path, Vote(UNEDITED, "t0", F))
+    append_vote(path, Vote("a", "t0", P))  # the error re-run to a verdict
+    with path.open("a") as fh:
+        fh.write('{"candidate": "b", "te')
+    assert sorted(read_votes(path), key=lambda v: v.candidate) == [Vote("a", "t0", P), Vote(UNEDITED, "t0", F)]
+
+
+def test_script_id_is_a_content_hash() -> None:
+    assert script_id("print(1)\n") == script_id("print(1)\n") != script_id("print(2)\n")
+    assert len(script_id("")) == 12
