@@ -9,10 +9,11 @@ member that resolved it (members predict one patch per instance, so the label is
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from selection.candidates import Candidate, CandidatePool
+from selection.submissions import Submission
 
 
 @dataclass(frozen=True)
@@ -109,10 +110,23 @@ def ensemble_report(
         if pools is None:
             raise ValueError("a selection is scored against pools; pass pools")
         report.selected = sum(
-            iid in ids and candidate_label(pools[iid].by_id(cid), iid, resolved) is True
+            iid in ids and candidate_label(_chosen(pools, iid, cid), iid, resolved) is True
             for iid, cid in selected.items()
         )
     return report
+
+
+def member_labels(submissions: Iterable[Submission]) -> dict[str, set[str]]:
+    """The resolved sets of the submissions whose labels are known (others are left out, so
+    their candidates count as unlabelled)."""
+    return {s.name: set(s.resolved) for s in submissions if s.resolved is not None}
+
+
+def _chosen(pools: Mapping[str, CandidatePool], instance_id: str, candidate_id: str) -> Candidate:
+    try:
+        return pools[instance_id].by_id(candidate_id)
+    except KeyError:
+        raise ValueError(f"{instance_id}: selected candidate {candidate_id!r} is not in its pool") from None
 
 
 def _pool_figures(report: EnsembleReport, ids: set[str], resolved: Mapping[str, set[str]],

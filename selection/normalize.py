@@ -145,6 +145,8 @@ def _read_hunk(lines: list[str], i: int, cur: FileDiff, warnings: list[str]) -> 
     while i < len(lines) and (old_left > 0 or new_left > 0):
         line = lines[i].rstrip("\r")
         tag = line[:1] or " "
+        if _is_file_header(lines, i):
+            break
         if tag == " ":
             old_left, new_left = old_left - 1, new_left - 1
         elif tag == "-":
@@ -161,6 +163,16 @@ def _read_hunk(lines: list[str], i: int, cur: FileDiff, warnings: list[str]) -> 
         hunk.lines.append("\\")
         i += 1
     return i
+
+
+def _is_file_header(lines: list[str], i: int) -> bool:
+    """A `---`/`+++`/`@@` triple: a new file, even where a hunk shorter than announced ends."""
+    return (
+        lines[i].startswith("--- ")
+        and i + 2 < len(lines)
+        and lines[i + 1].startswith("+++ ")
+        and lines[i + 2].startswith("@@ ")
+    )
 
 
 def _unquote(raw: str) -> str:

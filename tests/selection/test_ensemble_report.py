@@ -9,9 +9,9 @@ from collections import Counter, defaultdict
 import pytest
 
 from selection.candidates import build_pool
-from selection.ensemble_report import candidate_label, ensemble_report
+from selection.ensemble_report import candidate_label, ensemble_report, member_labels
 from selection.normalize import normalize_patch
-from selection.submissions import build_pools, read_patch_records
+from selection.submissions import Submission, build_pools, read_patch_records
 from tests.selection.shared_data import PARTIAL_PATCHES, need, resolved_list
 
 PAPER_MEMBERS = {
@@ -57,9 +57,21 @@ def test_unlabelled_candidates_and_label_conflicts_are_counted_not_guessed() -> 
     assert candidate_label(pools["i1"].candidates[1], "i1", {"A": {"i1"}}) is None
 
 
-def test_a_selection_needs_pools() -> None:
+def test_a_selection_needs_pools_and_candidates_from_them() -> None:
     with pytest.raises(ValueError, match="pools"):
         ensemble_report(["i1"], {"A": {"i1"}}, selected={"i1": "abc"})
+    pools = {"i1": build_pool("i1", [(patch(1), "A", ())])}
+    with pytest.raises(ValueError, match="i1: selected candidate 'abc' is not in its pool"):
+        ensemble_report(["i1"], {"A": {"i1"}}, pools=pools, selected={"i1": "abc"})
+    with pytest.raises(ValueError, match="i2: selected candidate"):
+        ensemble_report(["i1", "i2"], {"A": {"i1"}}, pools=pools, selected={"i2": "abc"})
+
+
+def test_member_labels_leave_out_submissions_without_labels() -> None:
+    subs = [Submission("A", {"i1": patch(1)}, resolved={"i1"}), Submission("B", {"i1": patch(2)})]
+    assert member_labels(subs) == {"A": {"i1"}}
+    report = ensemble_report(["i1"], member_labels(subs), pools=build_pools(subs))
+    assert report.unlabelled_candidates == 1 and report.random_candidate is None
 
 
 def test_paper_ensemble_scores_union_and_random_pick_from_the_real_resolved_lists(verified_ids) -> None:
@@ -78,7 +90,7 @@ def test_all_real_partial_patches_ingest_into_pools(partial_rows, verified_ids) 
     subs, problems = read_patch_records(need(PARTIAL_PATCHES), known_instances=set(verified_ids))
     assert problems == []
     pools = build_pools(subs)
-    report = ensemble_report(verified_ids, {s.name: s.resolved for s in subs}, pools=pools)
+    report = ensemble_report(verified_ids, member_labels(subs), pools=pools)
 
     # Every one of the 1,107 parsed, normalized and kept (all are real resolving fixes).
     assert len(partial_rows) == 1107

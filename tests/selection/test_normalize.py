@@ -147,3 +147,20 @@ def test_text_that_is_not_a_diff_raises() -> None:
 
 def test_crlf_line_endings_normalize_like_lf() -> None:
     assert normalize_patch(ZERO.replace("\n", "\r\n")) == normalize_patch(ZERO)
+
+
+def test_a_hunk_shorter_than_announced_does_not_swallow_the_next_file() -> None:
+    patch = "--- a/x.py\n+++ b/x.py\n@@ -1,9 +1,9 @@\n-a\n+b\n--- a/y.py\n+++ b/y.py\n@@ -1 +1 @@\n-c\n+d\n"
+    parsed = parse_patch(patch)
+    assert parsed.paths == ["x.py", "y.py"] and (parsed.added, parsed.removed) == (2, 2)
+
+
+def test_git_quoted_paths_with_octal_escapes() -> None:
+    patch = (
+        'diff --git "a/dir/caf\\303\\251 x.py" "b/dir/caf\\303\\251 x.py"\n'
+        '--- "a/dir/caf\\303\\251 x.py"\n'
+        '+++ "b/dir/caf\\303\\251 x.py"\n'
+        "@@ -1 +1 @@\n-a\n+b\n"
+    )
+    assert "\\303" in patch
+    assert parse_patch(patch).paths == ["dir/caf\u00e9 x.py"]
