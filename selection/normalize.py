@@ -145,8 +145,8 @@ def _read_hunk(lines: list[str], i: int, cur: FileDiff, warnings: list[str]) -> 
     while i < len(lines) and (old_left > 0 or new_left > 0):
         line = lines[i].rstrip("\r")
         tag = line[:1] or " "
-        if _is_file_header(lines, i):
-            break
+        if _is_file_header(lines, i) and (old_left, new_left) != (1, 1):
+            break  # (when exactly one old and one new line remain, the counts say it is content)
         if tag == " ":
             old_left, new_left = old_left - 1, new_left - 1
         elif tag == "-":

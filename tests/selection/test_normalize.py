@@ -164,3 +164,13 @@ def test_git_quoted_paths_with_octal_escapes() -> None:
     )
     assert "\\303" in patch
     assert parse_patch(patch).paths == ["dir/caf\u00e9 x.py"]
+
+
+def test_sql_comment_lines_that_look_like_headers_stay_content_when_the_counts_say_so() -> None:
+    patch = (
+        "--- a/q.sql\n+++ b/q.sql\n@@ -1,2 +1,2 @@\n select 1;\n--- old note\n+++ new note\n"
+        "@@ -9 +9 @@\n-x\n+y\n"
+    )
+    parsed = parse_patch(patch)
+    assert parsed.paths == ["q.sql"] and len(parsed.files[0].hunks) == 2
+    assert (parsed.added, parsed.removed, parsed.warnings) == (2, 2, [])
