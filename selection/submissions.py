@@ -10,7 +10,7 @@ usable at all (no predictions file) raises `InputError`.
 from __future__ import annotations
 
 import json
-from collections.abc import Collection, Iterable, Iterator, Sequence
+from collections.abc import Container, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -48,9 +48,12 @@ class Submission:
 
 
 def read_submission(
-    directory: Path, *, known_instances: Collection[str] | None = None, name: str | None = None
+    directory: Path, *, known_instances: Container[str] | None = None, name: str | None = None
 ) -> Submission:
-    """A submission directory: `all_preds.jsonl` or `preds.json`, and `results/results.json` if present."""
+    """A submission directory: `all_preds.jsonl` or `preds.json`, and `results/results.json` if present.
+
+    `known_instances` (a set of ids, or a `codefix.datasets.Dataset`) turns patches for other
+    instances into problems."""
     directory = Path(directory)
     if not directory.is_dir():
         raise InputError(f"{directory}: no such submission directory")
@@ -65,7 +68,7 @@ def read_submission(
     return sub
 
 
-def read_codefix_run(run_dir: Path, *, known_instances: Collection[str] | None = None) -> Submission:
+def read_codefix_run(run_dir: Path, *, known_instances: Container[str] | None = None) -> Submission:
     """A codefix run: `preds.jsonl`, labelled from each instance's `eval.json` when all were graded."""
     run_dir = Path(run_dir)
     preds = run_dir / "preds.jsonl"
@@ -95,7 +98,7 @@ def read_codefix_run(run_dir: Path, *, known_instances: Collection[str] | None =
 
 
 def read_patch_records(
-    path: Path, *, known_instances: Collection[str] | None = None
+    path: Path, *, known_instances: Container[str] | None = None
 ) -> tuple[list[Submission], list[IngestProblem]]:
     """A JSONL of `{instance_id, submission, model_patch, resolved}` records: one submission per
     distinct `submission` value (first-seen order), `resolved` holding the instances whose
@@ -136,7 +139,7 @@ def build_pools(
     return {iid: build_pool(iid, proposals[iid], policy) for iid in sorted(proposals)}
 
 
-def _read_predictions(path: Path, known: Collection[str] | None, problems: list[IngestProblem]) -> dict[str, str]:
+def _read_predictions(path: Path, known: Container[str] | None, problems: list[IngestProblem]) -> dict[str, str]:
     preds: dict[str, str] = {}
     first_seen: dict[str, str] = {}
     records = _jsonl(path, problems) if path.suffix == ".jsonl" else _json_records(path, problems)
@@ -154,7 +157,7 @@ def _read_predictions(path: Path, known: Collection[str] | None, problems: list[
 
 
 def _check(
-    path: Path, where: str, rec: object, required: tuple[str, ...], known: Collection[str] | None,
+    path: Path, where: str, rec: object, required: tuple[str, ...], known: Container[str] | None,
     problems: list[IngestProblem],
 ) -> bool:
     """True when `rec` is usable; otherwise the reason is recorded."""
@@ -206,7 +209,7 @@ def _json_records(path: Path, problems: list[IngestProblem]) -> Iterable[tuple[s
     return []
 
 
-def _read_results(path: Path, known: Collection[str] | None, problems: list[IngestProblem]) -> set[str] | None:
+def _read_results(path: Path, known: Container[str] | None, problems: list[IngestProblem]) -> set[str] | None:
     try:
         data = json.loads(path.read_text(encoding="utf-8", errors="replace"))
     except json.JSONDecodeError as exc:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from codefix.datasets import load_dataset
 from codefix.errors import InputError
 from selection.submissions import build_pools, read_codefix_run, read_patch_records, read_submission
 from tests.selection.shared_data import PARTIAL_PATCHES, need
@@ -51,6 +52,15 @@ def test_bad_lines_are_reported_each_and_the_rest_is_used(tmp_path: Path) -> Non
     assert "expected a JSON object" in found[3][1]
     assert "malformed JSON" in found[4][1]
     assert all(str(p).startswith(str(sub_dir / "all_preds.jsonl")) for p in sub.problems)
+
+
+def test_a_dataset_names_the_known_instances(tmp_path: Path) -> None:
+    record = {"instance_id": "o__r-1", "repo": "o/r", "base_commit": "abc", "problem_statement": "p", "patch": "",
+              "test_patch": "", "FAIL_TO_PASS": "[]", "PASS_TO_PASS": "[]", "version": "1"}
+    dataset = load_dataset(write(tmp_path / "ds.jsonl", json.dumps(record) + "\n"))
+    write(tmp_path / "s" / "all_preds.jsonl", pred("o__r-1", FIX) + "\n" + pred("o__r-2", FIX) + "\n")
+    sub = read_submission(tmp_path / "s", known_instances=dataset)
+    assert list(sub.predictions) == ["o__r-1"] and sub.problems[0].message == "unknown instance o__r-2"
 
 
 def test_preds_json_in_dict_and_list_form_and_results(tmp_path: Path) -> None:
