@@ -1,0 +1,42 @@
+"""Settings of the context stage."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class ContextConfig(BaseModel):
+    """How the context stage enumerates, reads, ranks and packs files."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    extensions: list[str] = Field(default_factory=lambda: [".py"])
+    """File name endings that count as source (with the dot)."""
+    exclude_tests: bool = True
+    """Leave out test directories (at any depth) and test modules."""
+    max_file_bytes: int = 1_000_000
+    """Files larger than this are skipped as oversized."""
+    concurrency: int = Field(32, ge=1)
+    """Relevance requests in flight at once (threads)."""
+    relevance_window_tokens: int = 100_000
+    """Files longer than this (in tokens) are shown to the relevance model as a skeleton."""
+    relevance_attempts: int = Field(3, ge=1)
+    """Times a file is asked about before a malformed answer is recorded as a failure."""
+    relevance_max_tokens: int = 512
+    """Output token limit of one relevance answer."""
+    rankings: int = Field(3, ge=1)
+    """Independent rankings merged by mean relative rank."""
+    ranking_attempts: int = Field(2, ge=1)
+    """Times one ranking is asked for before it is given up as malformed."""
+    ranking_max_tokens: int = 4096
+    """Output token limit of one ranking answer."""
+    temperature: float = 0.0
+    """Sampling temperature of relevance and ranking calls."""
+    budget_tokens: int = 128_000
+    """Tokens the packed context may hold."""
+    skeleton_oversized: bool = True
+    """Let a ranked file that alone exceeds the budget enter as a skeleton."""
+    token_model: str = "gpt-4o"
+    """Model name whose tokenizer `litellm.token_counter` uses for counting."""
+    checkpoint_every: int = Field(64, ge=1)
+    """Write context.json after this many new relevance decisions (and at least every 2 s)."""

@@ -1,0 +1,112 @@
+"""Ranking: the primary model orders the relevant files; several rankings are merged by
+mean relative rank (a file missing from a ranking counts 1.0); invented paths are dropped."""
+
+from __future__ import annotations
+
+import random
+import re
+from dataclasses import dataclass, field
+
+from codefix.errors import BudgetExceeded, ModelError
+
+from agent.context.relevance import MalformedAnswer
+from agent.context.templates import render
+
+_FENCE = re.compile(r"```[^\n]*\n(.*?)```", re.S)
+_BULLET = re.compile(r"^(?:[-*+•]|\d+[.)]|#\d+)\s+")
+
+
+@dataclass
+class Ranking:
+    """One ranking answer, as read."""
+
+    paths: list[str] = field(default_factory=list)
+    """Known paths in the model's order, each once."""
+    dropped: list[str] = field(default_factory=list)
+    """Paths the model named that are not among the relevant files."""
+    attempts: int = 0
+    """Model calls made for this ranking."""
+    error: str = ""
+    """Why the ranking failed (empty when it succeeded)."""
+
+
+def parse_ranking(text: str, known: set[str]) -> tuple[list[str], list[str]]:
+    """(known paths in order, invented paths) from a reply; MalformedAnswer if none is known."""
+    blocks = _FENCE.findall(text or "")
+    body = blocks[-1] if blocks else (text or "")
+    paths: list[str] = []
+    dropped: list[str] = []
+    for line in body.splitlines():
+        item = _BULLET.sub("", line.strip()).strip().strip("`'\"").strip()
+        item = item.split(" (", 1)[0].split(":", 1)[0].strip().strip("`").removeprefix("./")
+        if not item:
+            continue
+        if item in known:
+            if item not in paths:
+                paths.append(item)
+        elif item not in dropped:
+            dropped.append(item)
+    if not paths:
+        what = "no fenced block" if not blocks else "no path from the list in the last fenced block"
+        raise MalformedAnswer(what)
+    return paths, dropped
+
+
+def merge_rankings(rankings: list[list[str]], candidates: list[str]) -> list[str]:
+    """Order `candidates` by mean relative rank over `rankings` (position / length; missing
+    counts 1.0); ties broken by the best single rank, then by path."""
+    if not rankings:
+        return sorted(candidates)
+    positions = [{p: i / len(r) for i, p in enumerate(r)} for r in rankings if r]
+    def key(path: str) -> tuple[float, float, str]:
+        ranks = [pos.get(path, 1.0) for pos in positions] or [1.0]
+        return (sum(ranks) / len(ranks), min(ranks), path)
+    return sorted(candidates, key=key)
+
+
+def listing(files: list[dict], order_seed: int) -> str:
+    """The file list shown to ranking `order_seed`: by path for 0, otherwise a fixed shuffle,
+    so repeated rankings do not all inherit the same position bias."""
+    rows = sorted(files, key=lambda f: f["path"])
+    if order_seed:
+        random.Random(order_seed).shuffle(rows)
+    return "\n".join(f"- `{f['path']}` ({f['tokens']} tokens): {f['summary']}" for f in rows)
+
+
+def ranking_messages(issue: str, files: list[dict], order_seed: int, budget_tokens: int) -> list[dict]:
+    return [
+        {"role": "system", "content": render("ranking", "system", budget_tokens=budget_tokens)},
+        {"role": "user", "content": render("ranking", "user", issue=issue, count=len(files), files=listing(files, order_seed))},
+    ]
+
+
+def rank_once(model, issue: str, files: list[dict], index: int, *, ledger, meta: dict, config) -> Ranking:
+    """One ranking of `files` (dicts with path, tokens, summary). BudgetExceeded propagates."""
+    known = {f["path"] for f in files}
+    messages = ranking_messages(issue, files, index, config.budget_tokens)
+    result = Ranking()
+    while result.attempts < config.ranking_attempts:
+        result.attempts += 1
+        try:
+            reply = model.query(
+                messages, ledger=ledger, stage="ranking", meta=meta,
+                temperature=config.temperature, max_tokens=config.ranking_max_tokens,
+            ).text
+        except BudgetExceeded:
+            raise
+        except ModelError as exc:
+            result.error = f"{type(exc).__name__}: {exc}"
+            return result
+        try:
+            result.paths, dropped = parse_ranking(reply, known)
+        except MalformedAnswer as exc:
+            result.error = f"malformed answer: {exc}"
+            messages = messages + [
+                {"role": "assistant", "content": reply or ""},
+                {"role": "user", "content": render("ranking", "reask", problem=str(exc))},
+            ]
+            continue
+        result.dropped = sorted(set(result.dropped) | set(dropped))
+        result.error = ""
+        return result
+    return result

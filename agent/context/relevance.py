@@ -1,0 +1,134 @@
+"""Relevance: one model call per file, answered as relevant with a summary or not relevant.
+
+A malformed answer is re-asked a bounded number of times; a file that still fails is
+recorded, never fatal. Files too long for the relevance model's window are shown as a
+skeleton.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass
+
+from codefix.errors import BudgetExceeded, ContextWindowExceeded, ModelError
+
+from agent.context.files import SourceFile
+from agent.context.skeleton import python_skeleton
+from agent.context.templates import render
+from agent.context.tokens import count_tokens
+
+_VERDICT = re.compile(r"^[\s*#>_`]*verdict[\s*_`]*:[\s*_`]*(.*?)[\s*_`.]*$", re.I | re.M)
+_SUMMARY = re.compile(r"^[\s*#>_`]*summary[\s*_`]*:[\s*_`]*(.*?)\s*$", re.I | re.M)
+
+
+class MalformedAnswer(ValueError):
+    """A reply that does not follow the documented format."""
+
+
+@dataclass
+class RelevanceDecision:
+    """What the stage decided about one file."""
+
+    status: str
+    """relevant, not_relevant, failed (malformed after every attempt) or error (model error)."""
+    summary: str = ""
+    """The model's one-sentence summary (relevant files only)."""
+    tokens: int = 0
+    """Tokens of the whole file."""
+    shown: str = "full"
+    """What the model saw: full or skeleton."""
+    attempts: int = 0
+    """Model calls made for this file."""
+    error: str = ""
+    """Why the file failed or errored."""
+
+    @property
+    def finished(self) -> bool:
+        """A decision a resumed run keeps; model errors are asked again."""
+        return self.status != "error"
+
+    def to_dict(self) -> dict:
+        return {k: v for k, v in asdict(self).items() if v not in ("", None)}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "RelevanceDecision":
+        return cls(**data)
+
+
+def parse_relevance(text: str) -> tuple[bool, str]:
+    """(relevant, summary) from a reply; raises MalformedAnswer when it cannot be read."""
+    verdicts = _VERDICT.findall(text or "")
+    if not verdicts:
+        raise MalformedAnswer("no 'VERDICT:' line")
+    verdict = " ".join(verdicts[-1].upper().replace("-", " ").split())
+    if verdict in ("NOT RELEVANT", "IRRELEVANT"):
+        return False, ""
+    if verdict != "RELEVANT":
+        raise MalformedAnswer(f"the verdict {verdicts[-1]!r} is neither RELEVANT nor NOT RELEVANT")
+    summaries = [s for s in _SUMMARY.findall(text) if s.strip()]
+    if not summaries:
+        raise MalformedAnswer("a RELEVANT verdict needs a 'SUMMARY:' line")
+    return True, summaries[-1].strip()
+
+
+def shown_content(file: SourceFile, tokens: int, window: int, token_model: str) -> tuple[str, str]:
+    """(form, text) the relevance model sees: the file, or its skeleton when it is too long."""
+    if tokens <= window:
+        return "full", file.text
+    return "skeleton", skeleton_content(file, window, token_model)
+
+
+def skeleton_content(file: SourceFile, window: int, token_model: str) -> str:
+    """The file's skeleton, cut to roughly `window` tokens if even that is too long."""
+    skeleton = python_skeleton(file.text) if file.path.endswith((".py", ".pyi")) else file.text
+    if count_tokens(skeleton, token_model) > window:
+        skeleton = skeleton[: window * 3] + "\n... (cut: the skeleton alone is too long)\n"
+    return skeleton
+
+
+def relevance_messages(issue: str, path: str, form: str, content: str) -> list[dict]:
+    return [
+        {"role": "system", "content": render("relevance", "system")},
+        {"role": "user", "content": render("relevance", "user", issue=issue, path=path, form=form, content=content)},
+    ]
+
+
+def judge_file(model, issue: str, file: SourceFile, *, ledger, meta: dict, config) -> RelevanceDecision:
+    """Ask `model` whether `file` matters for `issue`. BudgetExceeded propagates."""
+    tokens = count_tokens(file.text, config.token_model)
+    form, content = shown_content(file, tokens, config.relevance_window_tokens, config.token_model)
+    decision = RelevanceDecision(status="failed", tokens=tokens, shown=form)
+    messages = relevance_messages(issue, file.path, form, content)
+    while decision.attempts < config.relevance_attempts:
+        decision.attempts += 1
+        try:
+            reply = model.query(
+                messages, ledger=ledger, stage="relevance", meta=meta,
+                temperature=config.temperature, max_tokens=config.relevance_max_tokens,
+            ).text
+        except BudgetExceeded:
+            raise
+        except ContextWindowExceeded as exc:
+            if form == "skeleton":
+                decision.status, decision.error = "failed", f"too long even as a skeleton: {exc}"
+                return decision
+            form = decision.shown = "skeleton"
+            content = skeleton_content(file, config.relevance_window_tokens, config.token_model)
+            messages = relevance_messages(issue, file.path, form, content)
+            continue
+        except ModelError as exc:
+            decision.status, decision.error = "error", f"{type(exc).__name__}: {exc}"
+            return decision
+        try:
+            relevant, summary = parse_relevance(reply)
+        except MalformedAnswer as exc:
+            decision.error = f"malformed answer: {exc}"
+            messages = messages + [
+                {"role": "assistant", "content": reply or ""},
+                {"role": "user", "content": render("relevance", "reask", problem=str(exc))},
+            ]
+            continue
+        decision.status = "relevant" if relevant else "not_relevant"
+        decision.summary, decision.error = summary, ""
+        return decision
+    return decision
