@@ -13,6 +13,7 @@ from codefix.errors import CodefixError
 COMMANDS = {
     "evaluate": ("codefix.commands.evaluate", "Grade patches against an instance's tests in Docker."),
     "clean": ("codefix.commands.clean", "Remove every container codefix started (by label)."),
+    "context": ("codefix.commands.context", "Rank and pack an instance's relevant files into a token budget."),
 }
 
 
