@@ -38,7 +38,7 @@ def command(dataset, instance_id, model, relevance_model, api_base, budget, budg
     ds = load_dataset(dataset)
     inst = ds.get(instance_id)
     store = RunStore(runs_dir, run_id or time.strftime("context-%Y%m%d-%H%M%S"))
-    repo_dir, commit = checkout(inst, Path(runs_dir) / ".repos")
+    repo_dir, commit = checkout(inst)
     if commit and commit != inst.base_commit:
         inst = inst.model_copy(update={"base_commit": commit})
     primary = make_model(model, api_base=api_base, dataset=ds)
@@ -55,15 +55,17 @@ def command(dataset, instance_id, model, relevance_model, api_base, budget, budg
     click.echo(f"context in {out}")
 
 
-def checkout(inst, cache_dir: Path) -> tuple[Path, str]:
+def checkout(inst) -> tuple[Path, str]:
     """A host checkout of the instance's repository at its base commit: (path, commit)."""
+    from sandbox.images import default_cache_dir
+
+    cache = default_cache_dir()
     if inst.source is not None:
         from sandbox.source_repo import prepare_source_repo
 
-        return prepare_source_repo(inst, cache_dir)
-    from sandbox.images import export_workdir, image_for
+        return prepare_source_repo(inst, cache / "source-repos")
+    from sandbox.images import image_for
+    from sandbox.workdir_export import export_workdir
 
-    dest = cache_dir / inst.instance_id
-    if not (dest / ".git").exists():
-        export_workdir(image_for(inst), dest)
+    dest = export_workdir(image_for(inst, cache_dir=cache), cache / "workdirs" / inst.instance_id)
     return dest, inst.base_commit
