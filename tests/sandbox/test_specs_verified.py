@@ -85,7 +85,7 @@ def test_eval_scripts_equal_what_swebench_generates(records, dataset, no_network
         try:
             theirs = make_test_spec(record).eval_script
         except Exception as exc:
-            assert no_network, f"{record['instance_id']}: swebench failed offline without trying the network: {exc!r}"
+            assert no_network, f"{record['instance_id']}: swebench failed without trying the network: {exc!r}"
             needed_network[record["repo"]] += 1
             no_network.clear()
             continue
@@ -114,7 +114,9 @@ def test_eval_script_carries_the_markers_and_test_directives(dataset):
     assert script.rstrip().endswith("tests/auth_tests/test_validators.py")
 
 
-def test_eval_scripts_of_the_network_repos_equal_swebench_given_any_requirements(records, dataset, monkeypatch, no_network):
+def test_eval_scripts_of_the_network_repos_equal_swebench_given_any_requirements(
+    records, dataset, monkeypatch, no_network
+):
     """For the 298 records swebench cannot spec offline, its download only feeds the image
     build script: with the download replaced, its eval script must still equal ours."""
     import swebench.harness.test_spec.python as swebench_python
