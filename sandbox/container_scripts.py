@@ -1,0 +1,83 @@
+"""The shell snippets a DockerSandbox runs inside its container (data, not logic).
+
+Each is formatted with the paths from `start_state` and the sandbox's workdir; they use
+only bash builtins and coreutils/git/tar, which every supported image has.
+"""
+
+from __future__ import annotations
+
+import shlex
+
+from sandbox import start_state as S
+
+# Kill every process but PID 1 (the init), the idle keeper and this shell. Builtins only, so
+# it still works when the pids limit is exhausted; repeated while anything was found.
+KILL_OTHERS = """\
+keep=$(cat {keeper} 2>/dev/null)
+for round in 1 2 3 4 5 6 7 8 9 10; do
+  n=0
+  for d in /proc/[0-9]*; do
+    p=${{d##*/}}
+    if [ "$p" = 1 ] || [ "$p" = "$keep" ] || [ "$p" = $$ ]; then continue; fi
+    st=; read -r _ _ st _ < /proc/$p/stat 2>/dev/null
+    if [ "$st" = Z ]; then continue; fi
+    kill -9 "$p" 2>/dev/null && n=$((n+1))
+  done
+  [ $n = 0 ] && break
+  sleep 0.05
+done
+"""
+
+# Record the start state: keeper pid, base commit, untracked+ignored files (tarred).
+START = """\
+set -e
+mkdir -p {state}
+read -r keep _ < /proc/1/task/1/children || true
+echo "$keep" > {keeper}
+cd {workdir}
+git config --global --add safe.directory '*'
+git rev-parse HEAD > {base}
+git ls-files -o -z | LC_ALL=C sort -z > {untracked}
+tar -C {workdir} --null -T {untracked} -cf {tar}
+cat {base}
+"""
+
+# Back to the start state: no processes, tracked files at base, untracked files exactly
+# those of the start (with their bytes and mtimes), /tmp empty.
+RESET = """\
+{kill}
+cd {workdir} || exit 3
+git reset -q --hard "$(cat {base})" || exit 4
+git clean -q -ffdx || exit 5
+tar -C {workdir} -xf {tar} || exit 6
+find /tmp /var/tmp -mindepth 1 -delete 2>/dev/null
+exit 0
+"""
+
+
+def kill_others() -> str:
+    """Script: kill every process but the init and the keeper."""
+    return KILL_OTHERS.format(keeper=S.KEEPER_FILE)
+
+
+def start(workdir: str) -> str:
+    """Script: record the start state; prints the base commit."""
+    return START.format(
+        state=S.STATE_DIR, keeper=S.KEEPER_FILE, workdir=shlex.quote(workdir),
+        base=S.BASE_FILE, untracked=S.UNTRACKED_LIST, tar=S.UNTRACKED_TAR,
+    )
+
+
+def reset(workdir: str) -> str:
+    """Script: return to the recorded start state."""
+    return RESET.format(kill=kill_others(), workdir=shlex.quote(workdir), base=S.BASE_FILE, tar=S.UNTRACKED_TAR)
+
+
+def timed(command: str, timeout: float) -> str:
+    """Script: `command` under bash with a process-group SIGKILL at `timeout` seconds; when
+    it ends, whatever it left in its process group is killed too (so no stray writer keeps
+    the output stream open)."""
+    return (
+        f"timeout -s KILL {timeout:g} bash -c {shlex.quote(command)} & pid=$!; "
+        "{ wait $pid; } 2>/dev/null; rc=$?; kill -9 -- -$pid 2>/dev/null; exit $rc"
+    )
