@@ -2,9 +2,10 @@
 
 Same shape as swebench's own script, so the same grading reads its log: cd /testbed, put the
 test files back to the base commit, apply the test patch with `git apply -v`, trace swebench's
-start/end markers around the test command, put the test files back again. It depends on
-nothing from the host: bash and git are all it needs, and it activates the conda env
-`testbed` only where one exists (SWE-bench images), so it also runs in a plain Debian image.
+start/end markers around the test command, put the test files back again. Its stderr (where
+`set -x` writes the markers) joins stdout, so markers and test output cannot be reordered.
+It depends on nothing from the host: bash and git are all it needs, and it activates the conda
+env `testbed` only where one exists (SWE-bench images), so it also runs in a plain Debian image.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ def local_eval_script(instance: Instance) -> str:
     lines = [
         "#!/bin/bash",
         "set -uxo pipefail",
+        "exec 2>&1  # one stream: the traced markers stay in order with the test output",
         f"if [ -d {CONDA_ENV_DIR} ]; then source {CONDA_ACTIVATE} && conda activate testbed; fi",
         f"cd {REPO_DIR}",
         f"git config --global --add safe.directory {REPO_DIR}",

@@ -162,7 +162,7 @@ def test_local_script_grades_a_fixture_in_the_offline_base_image(docker_client):
         script = eval_script(inst)
         container.put_archive("/root", _tar_bytes("eval.sh", script))
 
-        code, before = _sh(container, "bash /root/eval.sh 2>&1")
+        code, before = _sh(container, "bash /root/eval.sh")
         unfixed = grade(inst, before)
         assert unfixed.tests_ran and unfixed.complete and not unfixed.resolved, unfixed.reason
         assert unfixed.fail_to_pass["failure"] and not unfixed.pass_to_pass["failure"]
@@ -170,7 +170,7 @@ def test_local_script_grades_a_fixture_in_the_offline_base_image(docker_client):
         container.put_archive("/root", _tar_bytes("gold.diff", inst.patch))
         code, out = _sh(container, "cd /testbed && git apply /root/gold.diff")
         assert code == 0, out
-        code, after = _sh(container, "bash /root/eval.sh 2>&1")
+        code, after = _sh(container, "bash /root/eval.sh")
         fixed = grade(inst, after)
         assert fixed.resolved and fixed.status == "RESOLVED_FULL", (fixed.reason, after[-2000:])
 

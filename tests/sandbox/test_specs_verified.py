@@ -132,3 +132,22 @@ def test_eval_scripts_of_the_network_repos_equal_swebench_given_any_requirements
     ]
     assert len(network) == 298 and not mismatched, mismatched[:5]
     assert not no_network
+
+
+LITE = DATA / "swe_bench_lite.jsonl"
+
+
+@pytest.mark.skipif(not LITE.is_file(), reason=f"{LITE} absent")
+def test_lite_records_load_and_their_eval_scripts_equal_swebench(monkeypatch, no_network):
+    """The 300 Lite records (every value a string) too; swebench's download replaced as above."""
+    import swebench.harness.test_spec.python as swebench_python
+    from swebench.harness.test_spec.test_spec import make_test_spec
+
+    monkeypatch.setattr(swebench_python, "get_requirements", lambda instance: "requirement-not-fetched\n")
+    monkeypatch.setattr(swebench_python, "get_environment_yml", lambda instance, env: "name: testbed\n")
+    lite = [json.loads(line) for line in LITE.read_text(encoding="utf-8").splitlines() if line.strip()]
+    dataset = load_dataset(LITE)
+    assert len(dataset) == len(lite) == 300
+    ours = {r["instance_id"]: eval_script(dataset.get(r["instance_id"])) for r in lite}
+    mismatched = [r["instance_id"] for r in lite if ours[r["instance_id"]] != make_test_spec(r).eval_script]
+    assert not mismatched and not no_network, mismatched[:5]
