@@ -68,7 +68,11 @@ def grade(instance: Instance, log_text: str) -> GradeReport:
     complete = END_TEST_OUTPUT in after_start
     test_output = after_start.split(END_TEST_OUTPUT, 1)[0]
     parser, spec = _parser(instance)
-    status_map = parser(test_output, spec) or parser(log_text, spec)
+    try:
+        status_map = parser(test_output, spec) or parser(log_text, spec)
+    except Exception as exc:  # swebench's parsers index into lines and can trip on odd output
+        reason = f"swebench's log parser failed on this log: {type(exc).__name__}: {exc}"
+        return _empty(instance, reason).model_copy(update={"tests_ran": True})
     report = _report(instance, status_map)
     if not complete:
         reason = "no end-of-tests marker: the test run was cut short (killed at the timeout?)"

@@ -204,3 +204,18 @@ def test_an_unknown_parser_name_is_one_clear_input_error():
         parser_by_name("nose")
     with pytest.raises(InputError):
         grade(local(log_parser="nose"), pytest_log(*ALL_PASS))
+
+
+def test_a_log_that_trips_swebenchs_parser_is_graded_unresolved_with_the_reason():
+    # swebench's seaborn parser indexes the word after " PASSED " and raises on a bare one.
+    inst = Instance(
+        instance_id="mwaskom__seaborn-3010",
+        repo="mwaskom/seaborn",
+        base_commit="0f5a013e2cf43562deec3b879458e59a73853813",
+        problem_statement="PolyFit is not robust to missing data",
+        FAIL_TO_PASS=["tests/test_a.py::test_x"],
+        version="0.12",
+    )
+    report = grade(inst, f"{START}\n PASSED \n{END}\n")
+    assert not report.resolved and report.tests_ran
+    assert report.reason.startswith("swebench's log parser failed on this log: IndexError")
