@@ -76,8 +76,9 @@ def reset(workdir: str) -> str:
 def timed(command: str, timeout: float) -> str:
     """Script: `command` under bash with a process-group SIGKILL at `timeout` seconds; when
     it ends, whatever it left in its process group is killed too (so no stray writer keeps
-    the output stream open)."""
+    the output stream open), and after a kill every other process of the container as well."""
     return (
-        f"timeout -s KILL {timeout:g} bash -c {shlex.quote(command)} & pid=$!; "
-        "{ wait $pid; } 2>/dev/null; rc=$?; kill -9 -- -$pid 2>/dev/null; exit $rc"
+        f"exec 2>&1; timeout -s KILL {timeout:g} bash -c {shlex.quote(command)} & pid=$!; "
+        "{ wait $pid; } 2>/dev/null; rc=$?; kill -9 -- -$pid 2>/dev/null\n"
+        f"if [ $rc = 137 ]; then\n{kill_others()}fi\nexit $rc"
     )

@@ -102,6 +102,10 @@ class DockerSandbox:
 
         cfg = self.config
         try:
+            self.client.images.get(cfg.image)
+        except docker.errors.ImageNotFound as exc:
+            raise SandboxError(f"image {cfg.image} is not available locally; pull it: docker pull {cfg.image}") from exc
+        try:
             self.container = self.client.containers.run(
                 cfg.image,
                 command=["sleep", "infinity"],
@@ -117,8 +121,6 @@ class DockerSandbox:
                 working_dir=cfg.workdir,
                 environment=self._exec_env,
             )
-        except docker.errors.ImageNotFound as exc:
-            raise SandboxError(f"image {cfg.image} is not available locally; pull it: docker pull {cfg.image}") from exc
         except docker.errors.APIError as exc:
             raise SandboxError(f"cannot start a container from {cfg.image}: {exc.explanation or exc}") from exc
         live_sandboxes.register(self.container)
@@ -160,8 +162,6 @@ class DockerSandbox:
         code, wedged = self._exec_streaming(container_scripts.timed(command, limit), collector, limit)
         duration = time.monotonic() - start
         timed_out = wedged or (code == 137 and duration >= limit - 0.05)
-        if timed_out:
-            self._kill_others()
         output = redact(collector.text(self.config.output_limit))
         if timed_out:
             output += f"\n[codefix: command killed after {limit:g} s]"

@@ -1,0 +1,187 @@
+"""DockerSandbox against the real engine: timeouts, limits, isolation, files, reset."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+import uuid
+
+import pytest
+
+from tests.sandbox.tiny_instance import tiny_image
+
+pytestmark = pytest.mark.docker
+
+PROCS = "for d in /proc/[0-9]*; do tr '\\0' ' ' < $d/cmdline 2>/dev/null; echo; done"
+
+
+@pytest.fixture(scope="module")
+def image(tmp_path_factory, docker_client):
+    return tiny_image(tmp_path_factory.mktemp("tiny"), docker_client)[0]
+
+
+@pytest.fixture(scope="module")
+def sb(image, docker_client):
+    from sandbox.docker_sandbox import DockerSandbox
+
+    with DockerSandbox(image, client=docker_client, memory="256m", pids_limit=128, output_limit=20_000) as sandbox:
+        yield sandbox
+
+
+@pytest.fixture
+def clean(sb):
+    sb.reset()
+    return sb
+
+
+def test_run_combines_output_and_reports_exit_code_in_the_workdir(clean):
+    result = clean.run("pwd; echo out; echo err >&2; exit 3")
+    assert result.output == "/testbed\nout\nerr\n" and result.exit_code == 3 and not result.timed_out
+
+
+def test_hang_is_killed_at_the_timeout_and_the_sandbox_stays_usable(clean):
+    result = clean.run("echo before; sleep 60", timeout=1)
+    assert result.timed_out and result.exit_code == -1 and result.duration < 10
+    assert "before" in result.output and "killed after 1 s" in result.output
+    assert clean.run("echo alive").output == "alive\n"
+
+
+def test_processes_a_timed_out_command_started_are_gone(clean):
+    result = clean.run("sleep 301 & setsid sleep 302 & nohup sleep 303 >/dev/null 2>&1 & sleep 60", timeout=1)
+    assert result.timed_out
+    procs = clean.run(PROCS).output
+    assert "sleep 30" not in procs and "sleep 60" not in procs
+    assert "sleep infinity" in procs  # the container's own idle process survives
+
+
+def test_a_background_job_does_not_hold_a_finished_command(clean):
+    result = clean.run("sleep 200 & echo done", timeout=30)
+    assert result.output == "done\n" and result.duration < 5
+    assert "sleep 200" not in clean.run(PROCS).output
+
+
+def test_fork_bomb_is_contained_by_the_pids_limit(clean):
+    result = clean.run(":(){ :|:& };:; sleep 30", timeout=3)
+    assert result.timed_out and result.duration < 20
+    clean.reset()
+    assert clean.run("echo ok").output == "ok\n"
+    assert int(clean.run("ls -d /proc/[0-9]* | wc -l").output) < 12
+
+
+def test_allocating_without_end_is_oom_killed(clean):
+    result = clean.run("python3 -c 'a = []\nwhile True: a.append(bytearray(10**7))'", timeout=60)
+    assert result.exit_code != 0 and not result.timed_out and result.duration < 30
+    assert clean.run("echo ok").output == "ok\n"
+
+
+def test_no_network(clean):
+    assert clean.run("ls /sys/class/net").output.split() == ["lo"]
+    probe = "python3 -c 'import socket; socket.create_connection((\"1.1.1.1\", 53), timeout=3)'"
+    assert clean.run(probe, timeout=20).exit_code != 0
+
+
+def test_megabytes_of_output_are_cut_in_the_middle(clean):
+    result = clean.run("python3 -c \"print('HEAD' + 'x' * 5_000_000 + 'TAIL')\"")
+    assert result.exit_code == 0 and len(result.output) < 20_200
+    assert result.output.startswith("HEADxxx") and result.output.endswith("xxxTAIL\n")
+    assert "characters omitted from the middle" in result.output
+
+
+def test_files_round_trip_with_parents_and_absolute_paths(clean):
+    clean.write_file("new/deep/ünï.txt", "héllo\n$HOME `x` 'q'\n")
+    assert clean.read_file("new/deep/ünï.txt") == "héllo\n$HOME `x` 'q'\n"
+    assert clean.run("cat new/deep/ünï.txt").output == "héllo\n$HOME `x` 'q'\n"
+    clean.write_file("/root/abs.txt", "abs")
+    assert clean.read_file("/root/abs.txt") == "abs"
+    assert clean.read_file("pkg/mod.py") == "def f():\n    return 1\n"
+    with pytest.raises(FileNotFoundError):
+        clean.read_file("missing.txt")
+
+
+def test_host_secrets_never_reach_the_container_and_are_redacted(clean, monkeypatch):
+    monkeypatch.setenv("CODEFIX_TEST_API_KEY", "sk-test-0123456789abcdef")
+    env = clean.run("env").output
+    assert "sk-test-0123456789abcdef" not in env and "CODEFIX_TEST_API_KEY" not in env
+    assert "PYTHONDONTWRITEBYTECODE=1" in env
+    clean.write_file("leak.txt", "token sk-test-0123456789abcdef\n")
+    assert clean.run("cat leak.txt").output == "token ***\n"
+    assert clean.read_file("leak.txt") == "token ***\n"
+
+
+def test_reset_returns_to_the_start_state(clean):
+    start_tree = clean.run("git status --porcelain --ignored; ls -la --time-style=+%s build").output
+    clean.run(
+        "echo changed >> pkg/mod.py; rm pkg/__init__.py; echo new > new_file.py; mkdir -p scratch/x;"
+        " echo junk > /tmp/junk; mkdir /tmp/dir; echo overwritten > build/artefact.txt; echo y > build/extra.o;"
+        " mkdir -p pkg.egg-info; git checkout -q -b other"
+    )
+    started = time.monotonic()
+    clean.reset()
+    assert time.monotonic() - started < 1.0
+    assert clean.run("git status --porcelain --ignored; ls -la --time-style=+%s build").output == start_tree
+    assert clean.read_file("build/artefact.txt") == "compiled at image build\n"
+    assert clean.run("ls -A /tmp").output == ""
+    assert clean.read_file("pkg/mod.py") == "def f():\n    return 1\n"
+
+
+def test_no_stale_bytecode_across_same_size_edits_in_one_second(clean):
+    same_second = "touch -d @1700000000 pkg/mod.py"
+    clean.write_file("pkg/mod.py", "def f():\n    return 3\n")
+    clean.run(f"{same_second}; python3 -m compileall -q pkg")  # bytecode for 'return 3' exists now
+    clean.reset()
+    clean.write_file("pkg/mod.py", "def f():\n    return 4\n")  # same size, same mtime as compiled
+    clean.run(same_second)
+    assert clean.run("python3 -c 'from pkg.mod import f; print(f())'").output == "4\n"
+    clean.write_file("pkg/mod.py", "def f():\n    return 5\n")  # within one run sequence, no reset
+    clean.run(same_second)
+    assert clean.run("python3 -c 'from pkg.mod import f; print(f())'").output == "5\n"
+
+
+def test_missing_image_is_a_sandbox_error(docker_client):
+    from codefix.errors import SandboxError
+    from sandbox.docker_sandbox import DockerSandbox
+
+    with pytest.raises(SandboxError, match="pull"):
+        with DockerSandbox("codefix-local/does-not-exist:nope", client=docker_client):
+            pass
+
+
+def test_no_container_left_after_with_or_clean_or_sigterm(image, docker_client, monkeypatch):
+    from click.testing import CliRunner
+
+    from codefix.cli import cli
+    from sandbox import live_sandboxes
+    from sandbox.docker_sandbox import SANDBOX_LABEL, DockerSandbox
+
+    def labelled():
+        return {c.id for c in docker_client.containers.list(all=True, filters={"label": SANDBOX_LABEL})}
+
+    before = labelled()
+    with DockerSandbox(image, client=docker_client) as sandbox:
+        cid = sandbox.container.id
+        assert cid in labelled()
+    assert cid not in labelled()
+
+    script = (
+        "import os, signal, sys\n"
+        "from sandbox.docker_sandbox import DockerSandbox\n"
+        f"sb = DockerSandbox({image!r}); sb.start(); print(sb.container.id, flush=True)\n"
+        "os.kill(os.getpid(), signal.SIGTERM)\n"
+        "import time; time.sleep(30)\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60,
+                          cwd=os.getcwd())
+    assert proc.returncode == -15, proc.stderr
+    assert proc.stdout.strip() and proc.stdout.strip() not in labelled()
+
+    # `codefix clean` removes by label; a label of this test's own keeps other sandboxes alive.
+    own = f"{SANDBOX_LABEL}.test-{uuid.uuid4().hex[:8]}"
+    monkeypatch.setattr(live_sandboxes, "SANDBOX_LABEL", own)
+    orphans = [docker_client.containers.create(image, command=["true"], labels={SANDBOX_LABEL: "1", own: "1"})
+               for _ in range(2)]
+    result = CliRunner().invoke(cli, ["clean"])
+    assert result.exit_code == 0 and "removed 2 containers" in result.output
+    assert not {o.id for o in orphans} & labelled()
+    assert before <= labelled() | {cid}
