@@ -75,7 +75,7 @@ def grade(instance: Instance, log_text: str) -> GradeReport:
         return _empty(instance, reason).model_copy(update={"tests_ran": True})
     report = _report(instance, status_map)
     if not complete:
-        reason = "no end-of-tests marker: the test run was cut short (killed at the timeout?)"
+        reason = "no end-of-tests marker: the test run was cut short (timeout, out of memory, crash)"
         return report.model_copy(update={"resolved": False, "status": "RESOLVED_NO", "reason": reason})
     if not status_map:
         report = report.model_copy(update={"reason": "the tests ran but the parser found no test results"})
