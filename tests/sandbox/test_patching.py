@@ -1,0 +1,143 @@
+"""Patch safety checks (literals) and apply/diff in a real sandbox."""
+
+from __future__ import annotations
+
+import io
+import shutil
+import tarfile
+
+import pytest
+
+from codefix.errors import PatchApplyError, UnsafePatchError
+from sandbox.patch_paths import touched_paths
+from sandbox.patching import FUZZY, GIT_APPLY, apply_patch, check_patch_text, diff
+from tests.sandbox.tiny_instance import tiny_image
+
+FIX = """\
+diff --git a/pkg/mod.py b/pkg/mod.py
+--- a/pkg/mod.py
++++ b/pkg/mod.py
+@@ -1,2 +1,2 @@
+ def f():
+-    return 1
++    return 2
+"""
+NEW_FILE = """\
+diff --git a/pkg/extra.py b/pkg/extra.py
+new file mode 100644
+--- /dev/null
++++ b/pkg/extra.py
+@@ -0,0 +1 @@
++X = 1
+"""
+# The first context line is wrong ("g14(x)"): git apply refuses, patch --fuzz=3 applies.
+FUZZY_FIX = """\
+--- a/pkg/long.py
++++ b/pkg/long.py
+@@ -57,3 +57,3 @@
+ def g14(x):
+-    return 14
++    return 140
+ 
+"""
+
+
+def outside(path: str) -> str:
+    return f"--- a/{path}\n+++ b/{path}\n@@ -1 +1 @@\n-a\n+b\n"
+
+
+def test_paths_come_from_headers_not_from_hunk_lines():
+    patch = "--- a/x.sql\n+++ b/x.sql\n@@ -1,2 +1,1 @@\n--- /etc/passwd\n keep\n"
+    assert touched_paths(patch) == ["a/x.sql", "b/x.sql"]
+    assert check_patch_text(patch) == ["x.sql"]
+    quoted = 'diff --git "a/sp ace\\303\\251.py" "b/sp ace\\303\\251.py"\n'
+    assert touched_paths(quoted) == ["a/sp aceé.py", "b/sp aceé.py"]
+    assert check_patch_text(NEW_FILE) == ["pkg/extra.py"]
+
+
+@pytest.mark.parametrize("patch", [outside("../etc/passwd"), outside("pkg/../../x"),
+                                   "--- /etc/passwd\n+++ /etc/passwd\n@@ -1 +1 @@\n-a\n+b\n",
+                                   "diff --git a/x b/x\nrename from x\nrename to ../y\n"])
+def test_paths_outside_the_repository_are_refused(patch):
+    with pytest.raises(UnsafePatchError):
+        check_patch_text(patch)
+
+
+@pytest.mark.parametrize("patch, message", [("", "empty"), ("  \n", "empty"),
+                                            ("GIT binary patch\nliteral 3\n", "binary"),
+                                            ("--- a/x\n+++ b/x\n\x00\x01", "binary"),
+                                            ("just some text\n", "no file headers")])
+def test_unusable_input_is_refused_clearly(patch, message):
+    with pytest.raises(PatchApplyError, match=message):
+        check_patch_text(patch)
+
+
+@pytest.fixture(scope="module")
+def sb(tmp_path_factory, docker_client):
+    from sandbox.docker_sandbox import DockerSandbox
+
+    image = tiny_image(tmp_path_factory.mktemp("tiny"), docker_client)[0]
+    with DockerSandbox(image, client=docker_client) as sandbox:
+        yield sandbox
+
+
+@pytest.fixture
+def clean(sb):
+    sb.reset()
+    return sb
+
+
+@pytest.mark.docker
+def test_git_apply_and_diff_with_a_new_file(clean):
+    assert apply_patch(clean, FIX).method == GIT_APPLY
+    assert apply_patch(clean, NEW_FILE).paths == ("pkg/extra.py",)
+    clean.write_file("notes/todo.txt", "later\n")
+    clean.write_file("build/ignored.o", "x")
+    text = diff(clean)
+    assert text.endswith("\n") and "+    return 2" in text and "new file mode" in text
+    assert "+++ b/pkg/extra.py" in text and "+++ b/notes/todo.txt" in text and "ignored.o" not in text
+    assert clean.run("python3 -m pytest -q tests/test_mod.py").exit_code == 0
+    assert clean.run("git status --porcelain").output.count("??") == 2  # the real index is untouched
+    clean.reset()
+    assert diff(clean) == ""
+    assert apply_patch(clean, text).method == GIT_APPLY  # a diff round-trips
+    assert diff(clean) == text
+
+
+@pytest.mark.docker
+def test_a_patch_that_does_not_apply_is_an_error_with_output(clean):
+    wrong = FIX.replace("-    return 1", "-    return 7")
+    with pytest.raises(PatchApplyError) as info:
+        apply_patch(clean, wrong)
+    assert "patch does not apply" in str(info.value) and "git apply" in info.value.output
+    assert clean.read_file("pkg/mod.py") == "def f():\n    return 1\n"
+
+
+@pytest.mark.docker
+def test_symlink_out_of_the_repository_is_refused_in_the_container(clean):
+    clean.run("ln -s /etc etc_link && ln -s pkg inner_link")
+    with pytest.raises(UnsafePatchError, match="symlink"):
+        apply_patch(clean, outside("etc_link/hostname"))
+    assert clean.run("test -f /etc/hostname").exit_code == 0
+
+
+@pytest.mark.docker
+def test_fuzzy_fallback_and_its_absence_are_reported(clean):
+    if clean.run("command -v patch").exit_code != 0:
+        with pytest.raises(PatchApplyError, match="no 'patch' program"):
+            apply_patch(clean, FUZZY_FIX)
+        host_patch = shutil.which("patch")
+        if host_patch is None:
+            pytest.skip("neither the image nor the host has GNU patch")
+        _install(clean, host_patch)
+    result = apply_patch(clean, FUZZY_FIX)
+    assert result.method == FUZZY and "return 140" in clean.read_file("pkg/long.py")
+    assert clean.run("git status --porcelain").output.strip() == "M pkg/long.py"  # no .orig/.rej
+
+
+def _install(sandbox, binary: str) -> None:
+    """Copy the host's `patch` (needs only libc) into the container, as the test's own setup."""
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w") as tar:
+        tar.add(binary, arcname="patch")
+    sandbox.container.put_archive("/usr/local/bin", buf.getvalue())
