@@ -1,0 +1,70 @@
+"""`make_model(spec)`: the model a user named on the command line.
+
+Specs: any litellm provider string (`anthropic/claude-sonnet-4-5`, `openai/gpt-4.1`,
+`deepseek/deepseek-chat`; a bare name with `api_base` means an OpenAI-compatible server, e.g.
+vLLM, Ollama, llama.cpp), `gold` / `gold:wrong=0.6` (needs the dataset), `replay:PATH`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from codefix.errors import InputError
+
+
+def make_model(spec: str, *, api_base: str | None = None, dataset=None, temperature: float | None = None,
+               price: str | None = None, **kwargs):
+    """A `codefix.protocols.Model` for `spec`. `price` "IN,OUT[,CACHE_READ,CACHE_WRITE]" (USD per
+    million tokens) registers the model's price with litellm; extra kwargs go to LitellmModel."""
+    spec = (spec or "").strip()
+    if not spec:
+        raise InputError("--model is empty")
+    if spec == "gold" or spec.startswith("gold:"):
+        from agent.test_models.gold import GoldModel
+
+        return GoldModel(dataset, wrong=_gold_wrong(spec), temperature=temperature, **kwargs)
+    if spec.startswith("replay:"):
+        from agent.test_models.replay import ReplayModel
+
+        path = Path(spec.removeprefix("replay:"))
+        if not path.is_file():
+            raise InputError(f"replay script not found: {path}")
+        return ReplayModel(path, temperature=temperature, **kwargs)
+    from agent.model import LitellmModel
+
+    name = spec if "/" in spec or not api_base else f"openai/{spec}"
+    _check_provider(name)
+    if price:
+        from agent.pricing import parse_price
+
+        parse_price(name, price)
+    return LitellmModel(name, api_base=api_base, temperature=temperature, **kwargs)
+
+
+def _gold_wrong(spec: str) -> float:
+    options = spec.removeprefix("gold").removeprefix(":")
+    if not options:
+        return 0.0
+    key, _, value = options.partition("=")
+    if key != "wrong" or not value:
+        raise InputError(f"unknown gold option {options!r}; use gold or gold:wrong=0.6")
+    try:
+        return float(value)
+    except ValueError:
+        raise InputError(f"gold:wrong= wants a number, got {value!r}") from None
+
+
+def _check_provider(name: str) -> None:
+    from agent.litellm_setup import load_litellm
+
+    litellm = load_litellm()
+    custom = {entry.get("provider") for entry in litellm.custom_provider_map}
+    if name.split("/", 1)[0] in custom:
+        return
+    try:
+        litellm.get_llm_provider(name)
+    except Exception as exc:
+        raise InputError(
+            f"litellm does not know the provider of {name!r}: write it as provider/model "
+            "(e.g. anthropic/claude-sonnet-4-5, openai/gpt-4.1) or give --api-base for a local server"
+        ) from exc

@@ -1,0 +1,155 @@
+"""Retries around one model call: backoff with jitter, `retry-after` honoured on rate limits.
+
+Transient failures (timeouts, connection errors, 5xx) consume attempts; a rate limit does not
+(it is the provider asking us to wait) but the total time spent waiting on rate limits is
+bounded. Authentication, bad requests, context-window overflows and budget errors are never
+retried. The sleep function is injectable so tests never wait.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable
+from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
+from typing import TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from agent.litellm_setup import load_litellm
+from codefix.errors import CodefixError, ContextWindowExceeded, ModelError
+
+T = TypeVar("T")
+
+
+class RetryPolicy(BaseModel):
+    """How long to keep trying one model call."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    max_attempts: int = Field(4, ge=1)
+    """Attempts in total when calls fail transiently (rate limits do not count)."""
+    base_delay: float = Field(1.0, ge=0)
+    """Seconds before the first retry; doubled after each further failure."""
+    max_delay: float = Field(60.0, ge=0)
+    """Cap on one backoff delay."""
+    max_rate_limit_wait: float = Field(900.0, ge=0)
+    """Seconds one call may spend waiting on rate limits in total before giving up."""
+
+
+def classify(exc: BaseException) -> str:
+    """"rate_limit", "transient", "context_window", "deliberate" (a codefix error raised inside
+    a provider handler and wrapped by litellm) or "fatal"."""
+    if deliberate_error(exc) is not None:
+        return "deliberate"
+    litellm = load_litellm()
+
+    if isinstance(exc, litellm.ContextWindowExceededError):
+        return "context_window"
+    if isinstance(exc, litellm.RateLimitError):
+        return "rate_limit"
+    transient = (litellm.Timeout, litellm.APIConnectionError, litellm.InternalServerError,
+                 litellm.ServiceUnavailableError, litellm.BadGatewayError)
+    if isinstance(exc, transient):
+        return "transient"
+    if isinstance(exc, litellm.APIError) and (getattr(exc, "status_code", 0) or 0) >= 500:
+        return "transient"
+    return "fatal"
+
+
+def deliberate_error(exc: BaseException) -> CodefixError | None:
+    """The codefix error behind `exc` (itself, or a cause litellm wrapped), if any."""
+    seen = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        if isinstance(current, CodefixError):
+            return current
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return None
+
+
+def retry_after(exc: BaseException, now: datetime | None = None) -> float | None:
+    """Seconds the provider asked us to wait (`retry-after-ms`, `retry-after` in seconds or as
+    an HTTP date), from the exception's response headers; None when absent or unreadable."""
+    for headers in (getattr(getattr(exc, "response", None), "headers", None), getattr(exc, "litellm_response_headers", None)):
+        if not headers:
+            continue
+        lower = {str(k).lower(): str(v) for k, v in dict(headers).items()}
+        if "retry-after-ms" in lower:
+            try:
+                return max(0.0, float(lower["retry-after-ms"]) / 1000)
+            except ValueError:
+                pass
+        value = lower.get("retry-after")
+        if value is None:
+            continue
+        try:
+            return max(0.0, float(value))
+        except ValueError:
+            pass
+        try:
+            when = parsedate_to_datetime(value)
+        except (TypeError, ValueError):
+            continue
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=timezone.utc)
+        return max(0.0, (when - (now or datetime.now(timezone.utc))).total_seconds())
+    return None
+
+
+def backoff(policy: RetryPolicy, failures: int, rng: Callable[[], float] = random.random) -> float:
+    """Delay after the `failures`-th failure: exponential, capped, with jitter in [d/2, d]."""
+    delay = min(policy.max_delay, policy.base_delay * 2 ** max(0, failures - 1))
+    return delay / 2 + rng() * delay / 2
+
+
+def call_with_retries(
+    fn: Callable[[], T],
+    *,
+    policy: RetryPolicy,
+    sleep: Callable[[float], None] = time.sleep,
+    rng: Callable[[], float] = random.random,
+    describe: str = "model call",
+) -> T:
+    """Run `fn` until it succeeds or fails for good.
+
+    Raises ContextWindowExceeded (never retried), the codefix error a handler raised, or
+    ModelError (chained to the provider's exception) for fatal or exhausted failures.
+    """
+    failures = 0
+    rate_limits = 0
+    waited_on_rate_limits = 0.0
+    while True:
+        try:
+            return fn()
+        except Exception as exc:
+            kind = classify(exc)
+            if kind == "deliberate":
+                raise deliberate_error(exc) from exc
+            if kind == "context_window":
+                raise ContextWindowExceeded(f"{describe}: prompt too long for the model: {_short(exc)}") from exc
+            if kind == "fatal":
+                raise ModelError(f"{describe} failed ({type(exc).__name__}, not retried): {_short(exc)}") from exc
+            if kind == "rate_limit":
+                rate_limits += 1
+                asked = retry_after(exc)
+                delay = asked if asked is not None else backoff(policy, rate_limits, rng)
+                if waited_on_rate_limits + delay > policy.max_rate_limit_wait:
+                    raise ModelError(
+                        f"{describe}: still rate limited after waiting {waited_on_rate_limits:.0f} s "
+                        f"(limit {policy.max_rate_limit_wait:.0f} s): {_short(exc)}"
+                    ) from exc
+                waited_on_rate_limits += delay
+                sleep(delay)
+                continue
+            failures += 1
+            if failures >= policy.max_attempts:
+                raise ModelError(f"{describe} failed after {failures} attempts ({type(exc).__name__}): {_short(exc)}") from exc
+            sleep(backoff(policy, failures, rng))
+
+
+def _short(exc: BaseException) -> str:
+    text = " ".join(str(exc).split())
+    return text if len(text) <= 300 else text[:297] + "..."
