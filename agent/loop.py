@@ -1,0 +1,161 @@
+"""The one trajectory loop every state machine runs in.
+
+query → observe → save, until the task finishes or a limit stops it. The trajectory is
+written atomically after the reply arrives and after it is observed, so a crash loses at
+most the call in flight; a saved unfinished trajectory resumes where it stopped and a
+finished one is returned as it is.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+from codefix.errors import BudgetExceeded, CodefixError, ContextWindowExceeded, SandboxError
+from codefix.protocols import Model, Sandbox
+from codefix.store import read_json, write_json
+
+from agent.task import (
+    EXIT_BUDGET,
+    EXIT_CONTEXT_WINDOW,
+    EXIT_MAX_CALLS,
+    EXIT_MODEL_ERROR,
+    EXIT_SANDBOX_ERROR,
+    EXIT_SUBMITTED,
+    FINISHED,
+    Task,
+)
+
+RUNNING = "running"
+
+
+def new_record(stage: str, meta: dict | None) -> dict[str, Any]:
+    return {
+        "stage": stage,
+        "meta": dict(meta or {}),
+        "status": RUNNING,
+        "error": "",
+        "calls": 0,
+        "format_errors": 0,
+        "messages": [],
+        "steps": [],
+        "task_state": {},
+        "result": None,
+        "usage": {"input_tokens": 0, "output_tokens": 0, "cache_read_tokens": 0, "cache_write_tokens": 0},
+        "cost": 0.0,
+        "model_seconds": 0.0,
+        "sandbox_seconds": 0.0,
+    }
+
+
+def load_trajectory(path: Path) -> dict[str, Any] | None:
+    """The saved trajectory at `path`, or None when there is none."""
+    return read_json(path) if Path(path).exists() else None
+
+
+def is_finished(record: dict | None) -> bool:
+    return bool(record) and record.get("status") in FINISHED
+
+
+def run_trajectory(
+    task: Task,
+    model: Model,
+    sandbox: Sandbox,
+    *,
+    ledger,
+    stage: str,
+    path: Path,
+    max_calls: int = 8,
+    meta: dict | None = None,
+    **query_kwargs,
+) -> dict[str, Any]:
+    """Drive `task` with `model` until it finishes or a limit stops it; return the trajectory.
+
+    The returned (and saved) record holds messages, per-step execution outputs, the exit
+    status (`agent.task.FINISHED`), the task's result, usage and cost.
+    """
+    path = Path(path)
+    record = load_trajectory(path)
+    if is_finished(record):
+        return record
+    if record is None or not record["messages"]:
+        record = new_record(stage, meta)
+        record["messages"] = task.start()
+        record["task_state"] = task.state()
+    else:
+        task.restore(record["task_state"])
+        record["status"], record["error"] = RUNNING, ""
+    write_json(path, record)
+    try:
+        _drive(task, model, sandbox, record, ledger, stage, path, max_calls, meta, query_kwargs)
+    except BaseException as exc:  # saved below; the trajectory stays resumable
+        record["error"] = f"{type(exc).__name__}: {exc}"
+        raise
+    finally:
+        write_json(path, record)
+    return record
+
+
+def _drive(task, model, sandbox, record, ledger, stage, path, max_calls, meta, query_kwargs) -> None:
+    messages = record["messages"]
+    while True:
+        if messages[-1]["role"] != "assistant":
+            if record["calls"] >= max_calls:
+                return _finish(record, task, EXIT_MAX_CALLS)
+            status = _query(model, record, ledger, stage, meta, query_kwargs)
+            if status:
+                return _finish(record, task, status)
+            write_json(path, record)
+        started = time.monotonic()
+        try:
+            step = task.observe(messages[-1]["content"], sandbox)
+        except SandboxError as exc:
+            record["error"] = str(exc)
+            return _finish(record, task, EXIT_SANDBOX_ERROR)
+        finally:
+            record["sandbox_seconds"] = round(record["sandbox_seconds"] + time.monotonic() - started, 4)
+        record["task_state"] = task.state()
+        record["steps"].append({"call": record["calls"], "format_error": step.format_error, **step.outputs})
+        if step.format_error:
+            record["format_errors"] += 1
+        if step.finished:
+            record["result"] = step.result
+            record["status"] = EXIT_SUBMITTED
+            return
+        messages.append({"role": "user", "content": step.message})
+        write_json(path, record)
+
+
+def _query(model, record, ledger, stage, meta, query_kwargs) -> str | None:
+    """One model call appended to the messages; an exit status when it cannot be made."""
+    started = time.monotonic()
+    try:
+        completion = model.query(
+            record["messages"], ledger=ledger, stage=stage, meta=dict(meta or {}), **query_kwargs
+        )
+    except ContextWindowExceeded as exc:
+        record["error"] = str(exc)
+        return EXIT_CONTEXT_WINDOW
+    except BudgetExceeded as exc:
+        record["error"] = str(exc)
+        return EXIT_BUDGET
+    except CodefixError as exc:
+        record["error"] = f"{type(exc).__name__}: {exc}"
+        return EXIT_MODEL_ERROR
+    finally:
+        record["model_seconds"] = round(record["model_seconds"] + time.monotonic() - started, 4)
+    record["calls"] += 1
+    usage = record["usage"]
+    for key in usage:
+        usage[key] += int(getattr(completion.usage, key, 0) or 0)
+    record["cost"] = round(record["cost"] + float(completion.cost or 0.0), 8)
+    record["messages"].append({"role": "assistant", "content": completion.text})
+    return None
+
+
+def _finish(record: dict, task: Task, status: str) -> None:
+    """Stop without the model accepting: keep whatever the task had produced so far."""
+    record["status"] = status
+    so_far = getattr(task, "result_so_far", None)
+    record["result"] = so_far() if callable(so_far) else None

@@ -1,0 +1,98 @@
+import pytest
+
+from codefix.errors import BudgetExceeded, ContextWindowExceeded, ModelError
+from codefix.store import read_json
+
+from agent.loop import run_trajectory
+from agent.task import Step
+from tests.agent.fakes import ScriptedModel
+
+
+class CountingTask:
+    """Finishes when the reply says 'done'; 'junk' is a format error."""
+
+    def __init__(self):
+        self.seen: list[str] = []
+
+    def start(self):
+        return [{"role": "user", "content": "go"}]
+
+    def observe(self, reply, sandbox):
+        if reply == "junk":
+            return Step(message="again", format_error=True)
+        self.seen.append(reply)
+        if reply == "done":
+            return Step(finished=True, result={"seen": list(self.seen)})
+        return Step(message=f"ok {reply}", outputs={"n": len(self.seen)})
+
+    def result_so_far(self):
+        return {"seen": list(self.seen)}
+
+    def state(self):
+        return {"seen": list(self.seen)}
+
+    def restore(self, state):
+        self.seen = list(state["seen"])
+
+
+def run(model, path, **kw):
+    return run_trajectory(CountingTask(), model, None, ledger=None, stage="testing", path=path, **kw)
+
+
+def test_finishes_and_saves_usage_and_steps(tmp_path):
+    model = ScriptedModel(["a", "junk", "done"])
+    rec = run(model, tmp_path / "t.json", meta={"trajectory": 3}, temperature=0.5)
+    assert rec["status"] == "submitted" and rec["result"] == {"seen": ["a", "done"]}
+    assert rec["calls"] == 3 and rec["format_errors"] == 1
+    assert rec["usage"]["input_tokens"] == 300 and rec["cost"] == pytest.approx(0.003)
+    assert model.calls[0]["meta"] == {"trajectory": 3} and model.calls[0]["temperature"] == 0.5
+    assert read_json(tmp_path / "t.json") == rec
+
+
+def test_format_fix_reprompts_count_toward_the_limit(tmp_path):
+    rec = run(ScriptedModel(["junk"] * 5), tmp_path / "t.json", max_calls=3)
+    assert rec["status"] == "max_calls" and rec["calls"] == 3
+
+
+@pytest.mark.parametrize(
+    "error,status",
+    [
+        (ContextWindowExceeded("too long"), "context_window"),
+        (BudgetExceeded("no money"), "budget_exceeded"),
+        (ModelError("auth"), "model_error"),
+    ],
+)
+def test_model_failures_end_with_their_own_status(tmp_path, error, status):
+    rec = run(ScriptedModel(["a", error]), tmp_path / "t.json")
+    assert rec["status"] == status and rec["calls"] == 1
+    assert rec["result"] == {"seen": ["a"]}
+
+
+def test_crash_resumes_without_repeating_calls_and_finished_is_skipped(tmp_path):
+    path = tmp_path / "t.json"
+    with pytest.raises(KeyboardInterrupt):
+        run(ScriptedModel(["a", "b", KeyboardInterrupt()]), path)
+    saved = read_json(path)
+    assert saved["status"] == "running" and saved["calls"] == 2
+    second = ScriptedModel(["done"])
+    rec = run(second, path)
+    assert rec["status"] == "submitted" and rec["result"] == {"seen": ["a", "b", "done"]}
+    assert len(second.calls) == 1 and rec["calls"] == 3
+    third = ScriptedModel([])
+    assert run(third, path) == rec and third.calls == []
+
+
+def test_reply_saved_before_observe_is_not_asked_again(tmp_path):
+    path = tmp_path / "t.json"
+
+    class Boom(CountingTask):
+        def observe(self, reply, sandbox):
+            if reply == "b":
+                raise RuntimeError("host crashed while observing")
+            return super().observe(reply, sandbox)
+
+    with pytest.raises(RuntimeError):
+        run_trajectory(Boom(), ScriptedModel(["a", "b"]), None, ledger=None, stage="testing", path=path)
+    model = ScriptedModel(["done"])
+    rec = run(model, path)
+    assert rec["result"] == {"seen": ["a", "b", "done"]} and len(model.calls) == 1
