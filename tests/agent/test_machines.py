@@ -1,0 +1,89 @@
+import subprocess
+
+import pytest
+
+from agent.editing_machine import EditingTask
+from agent.loop import run_trajectory
+from agent.testing_machine import ScriptRunConfig, TestingTask
+from tests.agent.fakes import LocalDirSandbox, ScriptedModel, make_repo
+
+SRC = {"calc.py": "def add(a, b):\n    return a - b\n", "README": "calc\n"}
+SCRIPT = (
+    "import sys\nfrom calc import add\nprint('add(2, 3) =', add(2, 3))\n"
+    "sys.exit(0 if add(2, 3) == 5 else 2)\n"
+)
+FIX = "```python\ncalc.py\n<<<<<<< SEARCH\n    return a - b\n=======\n    return a + b\n>>>>>>> REPLACE\n```\n"
+
+
+@pytest.fixture
+def sandbox(tmp_path):
+    return LocalDirSandbox(make_repo(tmp_path / "repo", SRC))
+
+
+def test_testing_machine_runs_the_script_and_accepts(sandbox, tmp_path):
+    model = ScriptedModel(["no code here", f"```python\n{SCRIPT}```", "ACCEPT"])
+    rec = run_trajectory(TestingTask("add subtracts"), model, sandbox, ledger=None, stage="testing", path=tmp_path / "t.json")
+    assert rec["status"] == "submitted" and rec["format_errors"] == 1
+    assert rec["result"] == {"test": SCRIPT, "exit_code": 2}
+    assert "add(2, 3) = -1" in rec["messages"][-2]["content"] or "add(2, 3) = -1" in rec["steps"][1]["run"]["output"]
+    assert "add subtracts" in rec["messages"][1]["content"]
+
+
+def test_hanging_script_is_killed_and_big_output_cut_in_the_middle(sandbox, tmp_path):
+    config = ScriptRunConfig(timeout=1, output_limit=1000)
+    hang = "```python\nimport time\ntime.sleep(30)\n```"
+    loud = "```python\nprint('HEAD')\nprint('x' * 2_000_000)\nprint('TAIL')\n```"
+    model = ScriptedModel([hang, loud, "ACCEPT"])
+    rec = run_trajectory(TestingTask("i", config), model, sandbox, ledger=None, stage="testing", path=tmp_path / "t.json")
+    first, second = rec["steps"][0]["run"], rec["steps"][1]["run"]
+    assert first["timed_out"] and first["exit_code"] == -1 and "killed after 1 s" in rec["messages"][3]["content"]
+    assert len(second["output"]) < 1100 and second["output"].startswith("HEAD") and "TAIL" in second["output"]
+    assert "characters omitted" in second["output"]
+
+
+def test_editing_machine_runs_before_and_after_and_yields_a_clean_patch(sandbox, tmp_path):
+    bad = FIX.replace("return a - b", "return a  -  b", 1)
+    broken = FIX.replace("return a + b", "return (a + b", 1)
+    model = ScriptedModel([bad, broken, FIX, "ACCEPT"])
+    task = EditingTask("add subtracts", SCRIPT, "<file path='calc.py'>...</file>")
+    rec = run_trajectory(task, model, sandbox, ledger=None, stage="editing", path=tmp_path / "e.json")
+    assert rec["status"] == "submitted"
+    assert "not found in calc.py" in rec["steps"][0]["rejected"] and "lines 2-2" in rec["steps"][0]["rejected"]
+    assert "calc.py:2:" in rec["steps"][1]["rejected"]
+    third = rec["steps"][2]
+    assert third["before"]["exit_code"] == 2 and third["after"]["exit_code"] == 0
+    patch = rec["result"]["patch"]
+    assert rec["result"]["before"] == 2 and rec["result"]["after"] == 0
+    assert "codefix_reproduce" not in patch and patch.endswith("\n")
+    sandbox.reset()
+    subprocess.run(["git", "apply", "--check", "-"], input=patch.encode(), cwd=sandbox.repo, check=True)
+
+
+def test_editing_machine_ambiguous_edit_and_test_revision(tmp_path):
+    repo = make_repo(tmp_path / "repo", {"m.py": "x = 1\ny = 2\nx = 1\n"})
+    sandbox = LocalDirSandbox(repo)
+    ambiguous = "```\nm.py\n<<<<<<< SEARCH\nx = 1\n=======\nx = 3\n>>>>>>> REPLACE\n```"
+    good = "```\nm.py\n<<<<<<< SEARCH\nx = 1\ny = 2\n=======\nx = 3\ny = 2\n>>>>>>> REPLACE\n```"
+    new_test = "```python test\nimport sys, m\nsys.exit(0 if m.x == 1 else 2)\n```"
+    model = ScriptedModel([ambiguous, good, new_test])
+    task = EditingTask("i", "import sys\nsys.exit(2)\n", "ctx")
+    rec = run_trajectory(task, model, sandbox, ledger=None, stage="editing", path=tmp_path / "e.json", max_calls=3)
+    assert "matches 2 places" in rec["steps"][0]["rejected"]
+    assert rec["status"] == "max_calls"
+    assert rec["result"]["test"].startswith("import sys, m") and rec["result"]["after"] == 0
+    assert "+x = 3" in rec["result"]["patch"]
+
+
+def test_accept_without_edits_is_a_format_error(sandbox, tmp_path):
+    model = ScriptedModel(["ACCEPT", FIX, "ACCEPT"])
+    rec = run_trajectory(EditingTask("i", SCRIPT, "c"), model, sandbox, ledger=None, stage="editing", path=tmp_path / "e.json")
+    assert rec["format_errors"] == 1 and rec["status"] == "submitted"
+
+
+def test_editing_machine_creates_new_files(sandbox, tmp_path):
+    create = "```python\npkg/extra.py\n<<<<<<< SEARCH\n=======\nVALUE = 5\n>>>>>>> REPLACE\n```"
+    model = ScriptedModel([create, "ACCEPT"])
+    test = "import sys\nfrom pkg.extra import VALUE\nsys.exit(0 if VALUE == 5 else 2)\n"
+    rec = run_trajectory(EditingTask("i", test, "c"), model, sandbox, ledger=None, stage="editing", path=tmp_path / "e.json")
+    assert rec["steps"][0]["before"]["exit_code"] == 1 and rec["steps"][0]["after"]["exit_code"] == 0
+    assert "new file mode" in rec["result"]["patch"]
