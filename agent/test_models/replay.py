@@ -49,7 +49,10 @@ class ReplayEntry(BaseModel):
         if (self.reply is None) == (self.error is None):
             raise ValueError("give exactly one of 'reply' or 'error'")
         if self.match is not None:
-            re.compile(self.match)
+            try:
+                re.compile(self.match)
+            except re.error as exc:
+                raise ValueError(f"match is not a valid regex: {exc}") from None
         return self
 
 

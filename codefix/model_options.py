@@ -1,0 +1,61 @@
+"""Click options for choosing models, shared by every command that calls one.
+
+Only names and strings here: commands pass the values to `agent.models.make_model` and
+`codefix.ledger.Ledger` themselves (the kernel never imports agent).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+MODEL_HELP = (
+    "a litellm provider string (anthropic/claude-sonnet-4-5, openai/gpt-4.1, ...), "
+    "gold or gold:wrong=0.6 (offline test double), or replay:PATH"
+)
+
+
+def _positive_budget(ctx, param, value):
+    if value is not None and value <= 0:
+        raise click.BadParameter("must be a positive number of USD")
+    return value
+
+
+def model_option(default: str | None = None):
+    """`--model/-m`: the primary model."""
+    return click.option("--model", "-m", default=default, required=default is None, show_default=default is not None,
+                        help=f"Primary model: {MODEL_HELP}.")
+
+
+relevance_model_option = click.option(
+    "--relevance-model", default=None, help="Cheaper model that reads every file in the context stage (default: --model)."
+)
+api_base_option = click.option(
+    "--api-base", default=None, help="URL of an OpenAI-compatible server (vLLM, Ollama, llama.cpp) for the models."
+)
+budget_option = click.option(
+    "--budget", type=float, default=None, callback=_positive_budget,
+    help="USD each instance may spend on model calls (checked before every call).",
+)
+price_option = click.option(
+    "--price", default=None, metavar="IN,OUT[,CACHE_READ,CACHE_WRITE]",
+    help="USD per million tokens of --model, for models litellm has no price for.",
+)
+price_file_option = click.option(
+    "--price-file", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+    help="JSON/YAML {model: {input, output, cache_read?, cache_write?}} in USD per million tokens.",
+)
+
+
+def model_options(default_model: str | None = None):
+    """All of the above at once, for a command's signature: model, relevance_model, api_base,
+    budget, price, price_file."""
+
+    def decorate(fn):
+        for option in reversed([model_option(default_model), relevance_model_option, api_base_option,
+                                budget_option, price_option, price_file_option]):
+            fn = option(fn)
+        return fn
+
+    return decorate

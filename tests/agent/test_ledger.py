@@ -1,0 +1,76 @@
+"""The per-instance ledger: sums per stage, the budget check, storage, thread safety."""
+
+from __future__ import annotations
+
+import json
+import threading
+
+import pytest
+
+from codefix.errors import BudgetExceeded
+from codefix.ledger import Ledger
+from codefix.protocols import Completion, Usage
+
+
+def completion(inp=100, out=10, read=0, write=0, cost=0.5) -> Completion:
+    return Completion(text="x", usage=Usage(inp, out, read, write), cost=cost)
+
+
+def test_usage_and_cost_are_summed_per_stage_and_in_total() -> None:
+    ledger = Ledger()
+    ledger.record("relevance", completion(100, 10, cost=0.25), {"path": "a.py"})
+    ledger.record("relevance", completion(50, 5, read=7, cost=0.25))
+    ledger.record("ranking", completion(1000, 20, read=3, write=4, cost=1.0))
+    rel = ledger.by_stage()["relevance"]
+    assert rel == {"calls": 2, "input_tokens": 150, "output_tokens": 15, "cache_read_tokens": 7,
+                   "cache_write_tokens": 0, "cost": 0.5}
+    total = ledger.totals()
+    assert (total["calls"], total["input_tokens"], total["cache_read_tokens"], total["cache_write_tokens"]) == (3, 1150, 10, 4)
+    assert total["cost"] == pytest.approx(1.5) and ledger.spent == pytest.approx(1.5)
+    assert ledger.calls[0]["meta"] == {"path": "a.py"} and ledger.remaining is None and ledger.budget is None
+
+
+def test_check_refuses_a_call_that_could_pass_the_budget_and_allows_one_that_fits() -> None:
+    ledger = Ledger(budget_usd=1.0)
+    ledger.check(1.0)  # exactly at the budget is allowed
+    ledger.record("testing", completion(cost=0.75))
+    assert ledger.remaining == pytest.approx(0.25)
+    ledger.check(0.25)
+    with pytest.raises(BudgetExceeded) as info:
+        ledger.check(0.26)
+    assert info.value.spent == pytest.approx(0.75) and info.value.budget == 1.0 and "budget" in str(info.value)
+    Ledger().check(1e9)  # no budget: anything goes
+
+
+def test_a_zero_budget_refuses_any_paid_call_and_a_negative_one_is_rejected() -> None:
+    with pytest.raises(BudgetExceeded):
+        Ledger(budget_usd=0.0).check(1e-9)
+    with pytest.raises(ValueError):
+        Ledger(budget_usd=-1)
+
+
+def test_to_dict_is_json_and_from_dict_restores_budget_and_sums() -> None:
+    ledger = Ledger(budget_usd=2.0)
+    ledger.record("editing", completion(10, 2, 3, 4, 0.125), {"trajectory": 3, "obj": object()})
+    data = json.loads(json.dumps(ledger.to_dict()))
+    again = Ledger.from_dict(data)
+    assert again.budget == 2.0 and again.by_stage() == ledger.by_stage() and again.totals() == ledger.totals()
+    assert again.calls[0]["meta"]["trajectory"] == 3 and again.calls[0]["meta"]["obj"].startswith("<object")
+    again.record("editing", completion(cost=0.125))
+    assert again.spent == pytest.approx(0.25)
+
+
+def test_records_from_many_threads_are_all_counted() -> None:
+    ledger = Ledger()
+
+    def work():
+        for _ in range(200):
+            ledger.record("relevance", completion(1, 1, cost=0.001))
+
+    threads = [threading.Thread(target=work) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert ledger.totals()["calls"] == 1600 and ledger.totals()["input_tokens"] == 1600
+    assert ledger.spent == pytest.approx(1.6)

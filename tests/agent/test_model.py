@@ -1,0 +1,163 @@
+"""LitellmModel through real litellm (offline): usage and cost per call and per stage, the
+budget checked before any call, prices for unknown models, prompt-cache marking, make_model,
+and nothing heavy imported by `codefix --help`."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from agent.caching import apply_cache_marks, uses_cache_control
+from agent.litellm_setup import load_litellm
+from agent.model import usage_of
+from agent.models import make_model
+from agent.pricing import call_cost, load_price_file, parse_price, price_of
+from codefix.errors import BudgetExceeded, InputError
+from codefix.ledger import Ledger
+from codefix.protocols import Usage
+
+litellm = load_litellm()
+MESSAGES = [{"role": "system", "content": "You judge files."}, {"role": "user", "content": "Is a.py relevant?"}]
+
+
+def replay_model(tmp_path, entries):
+    path = tmp_path / "script.json"
+    path.write_text(json.dumps(entries))
+    return make_model(f"replay:{path}")
+
+
+def test_usage_and_cost_are_recorded_per_call_and_summed_per_stage(tmp_path) -> None:
+    model = replay_model(tmp_path, [
+        {"stage": "relevance", "reply": "VERDICT: RELEVANT\nSUMMARY: defines f", "repeat": True},
+        {"stage": "ranking", "reply": "```\na.py\n```"},
+    ])
+    ledger = Ledger()
+    first = model.query(MESSAGES, ledger=ledger, stage="relevance", meta={"path": "a.py"})
+    model.query(MESSAGES, ledger=ledger, stage="relevance", meta={"path": "b.py"})
+    model.query(MESSAGES, ledger=ledger, stage="ranking", meta={"ranking": 0})
+    prompt = litellm.token_counter(model="gpt-4o", messages=MESSAGES)
+    assert first.usage.input_tokens == prompt and first.usage.output_tokens > 0
+    assert first.cost == pytest.approx(prompt * 1e-6 + first.usage.output_tokens * 2e-6)
+    stages = ledger.by_stage()
+    assert stages["relevance"]["calls"] == 2 and stages["ranking"]["calls"] == 1
+    assert stages["relevance"]["input_tokens"] == 2 * prompt
+    assert stages["relevance"]["cost"] == pytest.approx(2 * first.cost)
+    assert ledger.spent > 0 and ledger.spent == pytest.approx(sum(s["cost"] for s in stages.values()))
+    assert [c["meta"] for c in ledger.calls] == [{"path": "a.py"}, {"path": "b.py"}, {"ranking": 0}]
+
+
+def test_a_budget_that_would_be_exceeded_stops_before_any_call(tmp_path) -> None:
+    model = replay_model(tmp_path, [{"stage": "relevance", "reply": "x"}])
+    with pytest.raises(BudgetExceeded):
+        model.query(MESSAGES, ledger=Ledger(budget_usd=1e-6), stage="relevance")
+    assert model.script.used == [False]  # nothing reached the provider
+
+
+def test_a_budget_is_overrun_by_at_most_one_call(tmp_path) -> None:
+    model = replay_model(tmp_path, [{"stage": "relevance", "reply": "y" * 40, "repeat": True}])
+    one = model.estimate(MESSAGES, 100)
+    ledger = Ledger(budget_usd=one * 2.5)
+    calls = 0
+    with pytest.raises(BudgetExceeded):
+        for _ in range(100):
+            model.query(MESSAGES, ledger=ledger, stage="relevance", max_tokens=100)
+            calls += 1
+    assert calls >= 2 and ledger.spent <= ledger.budget and ledger.totals()["calls"] == calls
+
+
+def test_estimate_counts_the_prompt_and_the_whole_output_allowance(tmp_path) -> None:
+    model = replay_model(tmp_path, [])
+    prompt = litellm.token_counter(model="gpt-4o", messages=MESSAGES)
+    # test doubles: $1/M input, $1.25/M cache write (the dearer prompt price), $2/M output
+    assert model.estimate(MESSAGES, 1000) == pytest.approx(prompt * 1.25e-6 + 1000 * 2e-6)
+
+
+def test_an_unknown_model_has_no_price_and_cannot_run_under_a_budget() -> None:
+    model = make_model("openai/codefix-no-such-local-model", api_base="http://127.0.0.1:9/v1")
+    assert price_of(model.litellm_model) is None and call_cost(model.litellm_model, Usage(10, 10)) == 0.0
+    with pytest.raises(InputError, match="no price known"):
+        model.query(MESSAGES, ledger=Ledger(budget_usd=1.0), stage="relevance")
+
+
+def test_prices_from_price_option_and_price_file_reach_litellm(tmp_path) -> None:
+    model = make_model("local-qwen-coder-test", api_base="http://127.0.0.1:9/v1", price="0.5,1.5")
+    assert model.litellm_model == "openai/local-qwen-coder-test"
+    assert call_cost(model.litellm_model, Usage(1_000_000, 1_000_000)) == pytest.approx(2.0)
+    prices = tmp_path / "prices.yaml"
+    prices.write_text("openai/codefix-file-priced:\n  input: 3\n  output: 15\n  cache_read: 0.3\n  cache_write: 3.75\n")
+    assert load_price_file(prices) == ["openai/codefix-file-priced"]
+    cost = call_cost("openai/codefix-file-priced", Usage(1000, 100, 2000, 400))
+    assert cost == pytest.approx(1000 * 3e-6 + 100 * 15e-6 + 2000 * 0.3e-6 + 400 * 3.75e-6)
+    with pytest.raises(InputError):
+        parse_price("openai/x", "cheap")
+    prices.write_text("openai/y: {input: 1}\n")
+    with pytest.raises(InputError, match="needs at least"):
+        load_price_file(prices)
+
+
+def test_known_provider_prices_include_cache_reads_and_writes() -> None:
+    cost = call_cost("anthropic/claude-sonnet-4-5", Usage(1000, 100, 10_000, 2000))
+    assert cost == pytest.approx(1000 * 3e-6 + 100 * 15e-6 + 10_000 * 0.3e-6 + 2000 * 3.75e-6)
+
+
+def test_usage_from_anthropic_and_openai_responses_excludes_cached_tokens_from_input() -> None:
+    anthropic = litellm.ModelResponse(usage=litellm.Usage(
+        prompt_tokens=1500, completion_tokens=20, total_tokens=1520,
+        cache_read_input_tokens=1000, cache_creation_input_tokens=300))
+    assert usage_of(anthropic) == Usage(200, 20, 1000, 300)
+    openai = litellm.ModelResponse(usage=litellm.Usage(
+        prompt_tokens=1500, completion_tokens=20, total_tokens=1520, prompt_tokens_details={"cached_tokens": 1024}))
+    assert usage_of(openai) == Usage(476, 20, 1024, 0)
+
+
+def test_cache_flag_becomes_cache_control_for_anthropic_and_is_stripped_elsewhere() -> None:
+    messages = [
+        {"role": "system", "content": "rules"},
+        {"role": "user", "content": "context...", "cache": True},
+        {"role": "user", "content": [{"type": "text", "text": "a"}, {"type": "text", "text": "b"}], "cache": True},
+        {"role": "user", "content": "question"},
+    ]
+    marked = apply_cache_marks(messages, cache_control=True)
+    assert marked[1]["content"] == [{"type": "text", "text": "context...", "cache_control": {"type": "ephemeral"}}]
+    assert marked[2]["content"][0] == {"type": "text", "text": "a"}
+    assert marked[2]["content"][1]["cache_control"] == {"type": "ephemeral"}
+    assert marked[0] == messages[0] and marked[3] == messages[3]
+    assert all("cache" not in m for m in marked)
+    plain = apply_cache_marks(messages, cache_control=False)
+    assert plain[1] == {"role": "user", "content": "context..."} and all("cache" not in m for m in plain)
+    assert messages[1]["cache"] is True and messages[2]["content"][1] == {"type": "text", "text": "b"}  # input untouched
+
+
+@pytest.mark.parametrize("model, expected", [
+    ("anthropic/claude-sonnet-4-5", True),
+    ("openai/gpt-4.1", False),
+    ("deepseek/deepseek-chat", False),
+    ("openai/qwen2.5-coder-32b", False),
+    ("bedrock/anthropic.claude-3-7-sonnet-20250219-v1:0", True),
+])
+def test_which_providers_get_cache_control(model, expected) -> None:
+    assert uses_cache_control(model) is expected
+
+
+def test_make_model_rejects_bad_specs_with_one_line_input_errors(tmp_path) -> None:
+    for spec, message in [("", "empty"), ("gold", "needs the dataset"), ("replay:" + str(tmp_path / "nope.json"), "not found"),
+                          ("gold:wrong=lots", "wants a number"), ("gold:right=1", "unknown gold option"),
+                          ("no-such-provider-xyz/model", "does not know the provider")]:
+        with pytest.raises(InputError, match=message):
+            make_model(spec)
+
+
+def test_cli_help_and_the_model_modules_do_not_import_heavy_libraries() -> None:
+    code = (
+        "import sys\n"
+        "from codefix.cli import main\n"
+        "import agent.models, agent.model, agent.retry, agent.pricing, codefix.model_options, codefix.ledger\n"
+        "rc = main(['--help'])\n"
+        "heavy = [m for m in ('litellm', 'docker', 'datasets', 'swebench') if m in sys.modules]\n"
+        "print('HEAVY', heavy, rc)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert "HEAVY [] 0" in out.stdout, out.stdout + out.stderr
