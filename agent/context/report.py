@@ -5,7 +5,7 @@ from __future__ import annotations
 from agent.context.result import ContextResult
 
 
-def print_context_report(result: ContextResult, ledger=None, console=None) -> None:
+def print_context_report(result: ContextResult, ledger=None, console=None, earlier_cost: float = 0.0) -> None:
     from rich.console import Console
     from rich.table import Table
 
@@ -44,8 +44,8 @@ def print_context_report(result: ContextResult, ledger=None, console=None) -> No
     else:
         console.print("recall: n/a (no gold patch)")
     if ledger is not None:
-        console.print(f"cost this run: ${_cost(ledger.totals()):.4f}")
-
-
-def _cost(totals) -> float:
-    return float(totals.get("cost", 0.0)) if isinstance(totals, dict) else float(getattr(totals, "cost", 0.0))
+        totals = ledger.totals()
+        line = f"model calls this run: {totals['calls']}, cost ${totals['cost']:.4f}"
+        if earlier_cost:
+            line += f" (earlier unfinished runs: ${earlier_cost:.4f})"
+        console.print(line)

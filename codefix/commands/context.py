@@ -7,52 +7,64 @@ from pathlib import Path
 
 import click
 
-from codefix.errors import InputError
+from codefix.model_options import model_options
 from codefix.options import dataset_option, run_id_option, runs_dir_option
 
 
 @click.command("context")
 @dataset_option
 @click.option("--instance", "-i", "instance_id", required=True, help="Instance id.")
-@click.option("--model", "-m", default="gold", show_default=True, help="Primary model (ranking): a litellm provider string, gold, or replay:PATH.")
-@click.option("--relevance-model", default=None, help="Cheaper model that reads every file (default: --model).")
-@click.option("--api-base", default=None, help="OpenAI-compatible server for both models (vLLM, Ollama, llama.cpp).")
-@click.option("--budget", type=float, default=None, help="USD this instance may spend on model calls.")
+@model_options()
 @click.option("--budget-tokens", type=click.IntRange(1000), default=128_000, show_default=True, help="Tokens the packed context may hold.")
 @click.option("--concurrency", type=click.IntRange(1, 256), default=32, show_default=True, help="Relevance requests in flight.")
 @runs_dir_option
 @run_id_option
-def command(dataset, instance_id, model, relevance_model, api_base, budget, budget_tokens, concurrency, runs_dir, run_id):
+def command(dataset, instance_id, model, relevance_model, api_base, budget, price, price_file,
+            budget_tokens, concurrency, runs_dir, run_id):
     """Read every source file with the relevance model, rank the relevant ones with the primary
     model and pack them into the token budget. Writes runs/<run>/<instance>/context.json; rerun
     with the same --run-id to resume (finished work makes no model call)."""
     from agent.context.config import ContextConfig
+    from agent.context.report import print_context_report
     from agent.context.stage import run_context_stage
     from agent.models import make_model
     from codefix.datasets import load_dataset
     from codefix.ledger import Ledger
     from codefix.store import RunStore
 
-    if budget is not None and budget <= 0:
-        raise InputError("--budget must be a positive number of USD")
+    if price_file:
+        from agent.pricing import load_price_file
+
+        load_price_file(price_file)
     ds = load_dataset(dataset)
     inst = ds.get(instance_id)
     store = RunStore(runs_dir, run_id or time.strftime("context-%Y%m%d-%H%M%S"))
+    out = store.artefact(inst.instance_id, "context.json")
+    primary = make_model(model, api_base=api_base, dataset=ds, price=price)
+    reader = make_model(relevance_model, api_base=api_base, dataset=ds) if relevance_model else primary
     repo_dir, commit = checkout(inst)
     if commit and commit != inst.base_commit:
         inst = inst.model_copy(update={"base_commit": commit})
-    primary = make_model(model, api_base=api_base, dataset=ds)
-    reader = make_model(relevance_model, api_base=api_base, dataset=ds) if relevance_model else primary
-    ledger = Ledger(budget_usd=budget)
+    earlier = spent_before(out, inst.instance_id)
+    ledger = Ledger(budget_usd=None if budget is None else max(0.0, budget - earlier))
     config = ContextConfig(budget_tokens=budget_tokens, concurrency=concurrency)
-    out = store.artefact(inst.instance_id, "context.json")
     result = run_context_stage(
         inst, repo_dir, relevance_model=reader, ranking_model=primary, ledger=ledger, out_path=out, config=config
     )
-    from agent.context.report import print_context_report
-
-    print_context_report(result, ledger)
+    print_context_report(result, ledger, earlier_cost=earlier)
     click.echo(f"context in {out}")
+
+
+def spent_before(out: Path, instance_id: str) -> float:
+    """USD that unfinished earlier runs of this instance's context stage already spent."""
+    from agent.context.checkpoint import Checkpoint
+    from agent.context.result import FINAL_STATUSES
+
+    record = Checkpoint.open(out, instance_id).record
+    if record.get("status") in FINAL_STATUSES:
+        return 0.0
+    usages = [*record.get("earlier_usage", []), *([record["usage"]] if record.get("usage") else [])]
+    return sum(float(u.get("totals", {}).get("cost", 0.0)) for u in usages)
 
 
 def checkout(inst) -> tuple[Path, str]:

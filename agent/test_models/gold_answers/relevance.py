@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 _FILE_TAG = re.compile(r'<file path="([^"]+)"')
-_HUNK_CONTEXT = re.compile(r"^@@ [^@]* @@ ?(.*)$", re.M)
+_HUNK_DEF = re.compile(r"^@@ [^@]* @@ ?(?:async\s+)?(def|class)\s+(\w+)", re.M)
 
 
 def _asked_path(messages: list[dict], meta: dict) -> str:
@@ -33,8 +33,8 @@ def answer(instance, messages: list[dict], meta: dict, wrong: bool) -> str:
     diff = _file_diff(instance.patch, path)
     if not diff or wrong:
         return f"`{path}` does not hold code the fix needs.\nVERDICT: NOT RELEVANT"
-    contexts = sorted({c.strip() for c in _HUNK_CONTEXT.findall(diff) if c.strip()})
-    where = "; ".join(contexts[:3]) if contexts else "module-level code"
+    names = sorted({f"{kind} {name}" for kind, name in _HUNK_DEF.findall(diff)})
+    where = ", ".join(names[:3]) if names else "module-level code"
     return (
         f"`{path}` holds the code the issue is about.\n"
         f"VERDICT: RELEVANT\nSUMMARY: Defines the behaviour the issue reports ({where})."
