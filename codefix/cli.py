@@ -14,6 +14,7 @@ COMMANDS = {
     "evaluate": ("codefix.commands.evaluate", "Grade patches against an instance's tests in Docker."),
     "clean": ("codefix.commands.clean", "Remove every container codefix started (by label)."),
     "context": ("codefix.commands.context", "Rank and pack an instance's relevant files into a token budget."),
+    "generate": ("codefix.commands.generate", "Run parallel testing → editing pairs for an instance and collect candidates."),
 }
 
 
