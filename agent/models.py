@@ -13,10 +13,15 @@ from codefix.errors import InputError
 
 
 def make_model(spec: str, *, api_base: str | None = None, dataset=None, temperature: float | None = None,
-               price: str | None = None, **kwargs):
+               price: str | None = None, price_file: str | Path | None = None, **kwargs):
     """A `codefix.protocols.Model` for `spec`. `price` "IN,OUT[,CACHE_READ,CACHE_WRITE]" (USD per
-    million tokens) registers the model's price with litellm; extra kwargs go to LitellmModel."""
+    million tokens) registers the model's price with litellm, `price_file` registers every model
+    of a JSON/YAML price file (see agent.pricing.load_price_file); extra kwargs go to LitellmModel."""
     spec = (spec or "").strip()
+    if price_file:
+        from agent.pricing import load_price_file
+
+        load_price_file(price_file)
     if not spec:
         raise InputError("--model is empty")
     if spec == "gold" or spec.startswith("gold:"):

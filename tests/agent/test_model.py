@@ -89,6 +89,7 @@ def test_prices_from_price_option_and_price_file_reach_litellm(tmp_path) -> None
     prices = tmp_path / "prices.yaml"
     prices.write_text("openai/codefix-file-priced:\n  input: 3\n  output: 15\n  cache_read: 0.3\n  cache_write: 3.75\n")
     assert load_price_file(prices) == ["openai/codefix-file-priced"]
+    assert make_model("openai/codefix-file-priced", price_file=prices).estimate(MESSAGES, 0) > 0
     cost = call_cost("openai/codefix-file-priced", Usage(1000, 100, 2000, 400))
     assert cost == pytest.approx(1000 * 3e-6 + 100 * 15e-6 + 2000 * 0.3e-6 + 400 * 3.75e-6)
     with pytest.raises(InputError):
@@ -161,3 +162,95 @@ def test_cli_help_and_the_model_modules_do_not_import_heavy_libraries() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert "HEAVY [] 0" in out.stdout, out.stdout + out.stderr
+
+
+class FakeProviderServer:
+    """Test double: a local HTTP server speaking just enough of the Anthropic Messages and
+    OpenAI chat-completions APIs; answers from a plan of (status, headers, body) and records
+    every request body, so litellm's real HTTP clients run end to end."""
+
+    def __init__(self):
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        self.plan: list[tuple[int, dict, dict]] = []
+        self.requests: list[tuple[str, dict]] = []
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def do_POST(self):
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                server.requests.append((self.path, body))
+                status, headers, payload = server.plan.pop(0)
+                data = json.dumps(payload).encode()
+                self.send_response(status)
+                for key, value in {**headers, "Content-Type": "application/json", "Content-Length": str(len(data))}.items():
+                    self.send_header(key, value)
+                self.end_headers()
+                self.wfile.write(data)
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_port}"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+@pytest.fixture
+def provider_server():
+    server = FakeProviderServer()
+    yield server
+    server.close()
+
+
+ANTHROPIC_OK = {"id": "msg_1", "type": "message", "role": "assistant", "model": "claude-sonnet-4-5",
+                "content": [{"type": "text", "text": "patched"}], "stop_reason": "end_turn", "stop_sequence": None,
+                "usage": {"input_tokens": 20, "output_tokens": 5, "cache_creation_input_tokens": 300, "cache_read_input_tokens": 1000}}
+OPENAI_OK = {"id": "c1", "object": "chat.completion", "created": 1, "model": "qwen-local",
+             "choices": [{"index": 0, "message": {"role": "assistant", "content": "hello"}, "finish_reason": "stop"}],
+             "usage": {"prompt_tokens": 1500, "completion_tokens": 7, "total_tokens": 1507, "prompt_tokens_details": {"cached_tokens": 1024}}}
+
+
+def test_anthropic_over_http_gets_cache_control_and_its_429_retry_after_is_honoured(provider_server) -> None:
+    from agent.model import LitellmModel
+
+    slept: list[float] = []
+    model = LitellmModel("anthropic/claude-sonnet-4-5", api_base=provider_server.url, api_key="test-key", sleep=slept.append)
+    provider_server.plan = [(429, {"retry-after": "3"}, {"type": "error", "error": {"type": "rate_limit_error", "message": "slow"}}),
+                            (200, {}, ANTHROPIC_OK)]
+    messages = [{"role": "system", "content": "rules"}, {"role": "user", "content": "packed context", "cache": True},
+                {"role": "user", "content": "the question"}]
+    ledger = Ledger()
+    done = model.query(messages, ledger=ledger, stage="editing", meta={"trajectory": 0})
+    assert slept == [3.0] and len(provider_server.requests) == 2
+    path, body = provider_server.requests[-1]
+    assert path == "/v1/messages"
+    blocks = body["messages"][0]["content"]
+    assert blocks[0] == {"type": "text", "text": "packed context", "cache_control": {"type": "ephemeral"}}
+    assert "cache_control" not in blocks[1]
+    assert done.text == "patched" and done.usage == Usage(20, 5, 1000, 300)
+    assert done.cost == pytest.approx(20 * 3e-6 + 5 * 15e-6 + 1000 * 0.3e-6 + 300 * 3.75e-6)
+    assert ledger.by_stage()["editing"]["cache_read_tokens"] == 1000
+
+
+def test_local_openai_compatible_server_retries_5xx_not_401_and_never_sees_the_cache_flag(provider_server) -> None:
+    from agent.model import LitellmModel
+    from codefix.errors import ModelError
+
+    slept: list[float] = []
+    model = make_model("qwen-local", api_base=provider_server.url + "/v1", api_key="k", sleep=slept.append)
+    assert isinstance(model, LitellmModel) and model.litellm_model == "openai/qwen-local"
+    provider_server.plan = [(503, {}, {"error": {"message": "overloaded"}}), (200, {}, OPENAI_OK)]
+    done = model.query([{"role": "user", "content": "ctx", "cache": True}], ledger=Ledger(), stage="relevance", temperature=0.0)
+    assert done.text == "hello" and done.usage == Usage(476, 7, 1024, 0) and len(slept) == 1
+    assert provider_server.requests[-1][1]["messages"] == [{"role": "user", "content": "ctx"}]
+    assert provider_server.requests[-1][1]["temperature"] == 0.0
+    provider_server.plan = [(401, {}, {"error": {"message": "bad key"}}), (200, {}, OPENAI_OK)]
+    with pytest.raises(ModelError, match="AuthenticationError"):
+        model.query(MESSAGES, ledger=Ledger(), stage="relevance")
+    assert len(provider_server.requests) == 3 and len(slept) == 1
