@@ -20,9 +20,11 @@ EXIT_MODEL_ERROR = "model_error"
 EXIT_SANDBOX_ERROR = "sandbox_error"
 """The execution infrastructure failed (container died, engine down)."""
 
-FINISHED = frozenset(
-    {EXIT_SUBMITTED, EXIT_MAX_CALLS, EXIT_CONTEXT_WINDOW, EXIT_BUDGET, EXIT_MODEL_ERROR, EXIT_SANDBOX_ERROR}
-)
+FINISHED = frozenset({EXIT_SUBMITTED, EXIT_MAX_CALLS, EXIT_CONTEXT_WINDOW})
+"""Exits a rerun keeps as they are."""
+RESUMABLE = frozenset({EXIT_BUDGET, EXIT_MODEL_ERROR, EXIT_SANDBOX_ERROR})
+"""Exits that stop this run but that a rerun resumes from the last saved step (a bigger
+budget, the server back, a fresh sandbox); finished calls are never repeated."""
 
 
 @dataclass

@@ -1,0 +1,246 @@
+"""The generation stage for one instance: N testing → editing pairs in parallel on a bounded
+pool of reusable sandboxes, every trajectory stored and resumable, candidates collected."""
+
+from __future__ import annotations
+
+import json
+import queue
+import threading
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from codefix.parallel import map_isolated
+from codefix.store import atomic_write_text
+
+from agent.editing_machine import EditingTask
+from agent.loop import load_trajectory, run_trajectory
+from agent.task import EXIT_SANDBOX_ERROR, FINISHED
+from agent.testing_machine import ScriptRunConfig, TestingTask
+
+
+class GenerationConfig(BaseModel):
+    """How many pairs, how long each machine may go, and how they run."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    samples: int = Field(10, ge=1)
+    """Testing → editing pairs per instance."""
+    max_calls: int = Field(8, ge=1)
+    """Model calls each machine may make (format-fix re-prompts count)."""
+    temperature: float = 0.5
+    """Sampling temperature of every call."""
+    workers: int = Field(4, ge=1)
+    """Pairs running at once; also the number of sandboxes in the pool."""
+    share_attempts: bool = False
+    """Tell each editing machine the patches earlier pairs already produced (beyond the paper)."""
+    scripts: ScriptRunConfig = Field(default_factory=ScriptRunConfig)
+    """How reproduction scripts run (timeout, output limit)."""
+
+
+@dataclass
+class PairResult:
+    """One pair's outcome, as the command's table shows it."""
+
+    pair: int
+    status: str
+    """The editing machine's exit, or the testing machine's when editing never ran ("error" when the pair crashed)."""
+    testing_status: str = ""
+    editing_status: str = ""
+    calls: int = 0
+    cost: float = 0.0
+    before: int | None = None
+    after: int | None = None
+    patch: str = ""
+    test: str = ""
+    error: str = ""
+
+
+class SandboxPool:
+    """At most `size` sandboxes from `factory`, opened on first need, reused after `reset`, and
+    replaced when one dies. `started` counts sandboxes opened."""
+
+    def __init__(self, factory: Callable[[], object], size: int):
+        self.factory, self.size = factory, size
+        self.idle: queue.Queue = queue.Queue()
+        self.slots = threading.Semaphore(size)
+        self.lock = threading.Lock()
+        self.open: list = []
+        self.started = 0
+
+    def borrow(self):
+        self.slots.acquire()
+        try:
+            return self.idle.get_nowait()
+        except queue.Empty:
+            pass
+        try:
+            box = self.factory()
+            box = box.__enter__() or box
+        except BaseException:
+            self.slots.release()
+            raise
+        with self.lock:
+            self.open.append(box)
+            self.started += 1
+        return box
+
+    def give_back(self, box, *, broken: bool = False) -> None:
+        if broken:
+            self._close(box)
+        else:
+            self.idle.put(box)
+        self.slots.release()
+
+    def _close(self, box) -> None:
+        with self.lock:
+            if box in self.open:
+                self.open.remove(box)
+        try:
+            box.__exit__(None, None, None)
+        except Exception:
+            pass
+
+    def close(self) -> None:
+        for box in list(self.open):
+            self._close(box)
+
+
+def trajectory_path(out_dir: Path, pair: int, machine: str) -> Path:
+    return Path(out_dir) / "trajectories" / f"{pair}.{machine}.traj.json"
+
+
+def generate(
+    instance,
+    *,
+    model,
+    ledger,
+    sandbox_factory: Callable[[], object],
+    context: str,
+    out_dir: Path,
+    config: GenerationConfig | None = None,
+    on_pair: Callable[[PairResult], None] | None = None,
+) -> tuple[list[PairResult], dict]:
+    """Run (or resume) every pair of `instance`; return the pair results and pool figures.
+
+    `sandbox_factory()` returns an unopened sandbox (a context manager implementing
+    `codefix.protocols.Sandbox`); at most `config.workers` are opened. Writes
+    `out_dir/trajectories/<pair>.{testing,editing}.traj.json` and `out_dir/candidates.jsonl`.
+    """
+    config = config or GenerationConfig()
+    out_dir = Path(out_dir)
+    pool = SandboxPool(sandbox_factory, config.workers)
+    stage = _Generation(instance, model, ledger, pool, context, out_dir, config)
+    try:
+        outcomes = map_isolated(stage.pair, range(config.samples), config.workers,
+                                on_done=lambda o: on_pair and on_pair(stage.result_of(o)))
+    finally:
+        pool.close()
+    results = [stage.result_of(o) for o in outcomes]
+    write_candidates(out_dir, results)
+    return results, {"sandboxes_started": pool.started}
+
+
+class _Generation:
+    def __init__(self, instance, model, ledger, pool, context, out_dir, config):
+        self.instance, self.model, self.ledger, self.pool = instance, model, ledger, pool
+        self.context, self.out_dir, self.config = context, out_dir, config
+        self.tried: list[str] = []
+        self.lock = threading.Lock()
+
+    def _run(self, task, stage: str, pair: int, sandbox) -> dict:
+        meta = {"instance_id": self.instance.instance_id, "trajectory": pair, "machine": stage}
+        return run_trajectory(
+            task, self.model, sandbox, ledger=self.ledger, stage=stage, meta=meta,
+            path=trajectory_path(self.out_dir, pair, stage), max_calls=self.config.max_calls,
+            temperature=self.config.temperature,
+        )
+
+    def pair(self, pair: int) -> PairResult:
+        testing = load_trajectory(trajectory_path(self.out_dir, pair, "testing"))
+        editing = load_trajectory(trajectory_path(self.out_dir, pair, "editing"))
+        if _done(editing) or (_done(testing) and not (testing.get("result") or {}).get("test")):
+            return summarize(pair, testing, editing)
+        sandbox = self.pool.borrow()
+        broken = False
+        try:
+            if not _done(testing):
+                testing = self._run(TestingTask(self.instance.problem_statement, self.config.scripts), "testing", pair, sandbox)
+                broken = testing["status"] == EXIT_SANDBOX_ERROR
+            test = (testing.get("result") or {}).get("test")
+            if testing["status"] in FINISHED and test:
+                task = EditingTask(self.instance.problem_statement, test, self._context(), self.config.scripts)
+                editing = self._run(task, "editing", pair, sandbox)
+                broken = editing["status"] == EXIT_SANDBOX_ERROR
+        except Exception:
+            broken = True
+            raise
+        finally:
+            self.pool.give_back(sandbox, broken=broken)
+        result = summarize(pair, testing, editing)
+        if result.patch:
+            with self.lock:
+                self.tried.append(result.patch)
+        return result
+
+    def _context(self) -> str:
+        if not self.config.share_attempts:
+            return self.context
+        with self.lock:
+            tried = list(self.tried)
+        if not tried:
+            return self.context
+        shown = "\n".join(f"<attempt>\n{patch}</attempt>" for patch in tried[-3:])
+        return (f"{self.context}\n\nOther attempts at this issue already produced these patches; "
+                f"if they look wrong or incomplete, try a different fix:\n{shown}")
+
+    def result_of(self, outcome) -> PairResult:
+        if outcome.error is None:
+            return outcome.result
+        testing = load_trajectory(trajectory_path(self.out_dir, outcome.item, "testing"))
+        editing = load_trajectory(trajectory_path(self.out_dir, outcome.item, "editing"))
+        result = summarize(outcome.item, testing, editing)
+        result.status, result.error = "error", f"{type(outcome.error).__name__}: {outcome.error}"
+        return result
+
+
+def _done(record: dict | None) -> bool:
+    return bool(record) and record.get("status") in FINISHED
+
+
+def summarize(pair: int, testing: dict | None, editing: dict | None) -> PairResult:
+    testing, editing = testing or {}, editing or {}
+    out = editing.get("result") or {}
+    return PairResult(
+        pair=pair,
+        status=editing.get("status") or testing.get("status") or "not_started",
+        testing_status=testing.get("status", ""),
+        editing_status=editing.get("status", ""),
+        calls=testing.get("calls", 0) + editing.get("calls", 0),
+        cost=round(testing.get("cost", 0.0) + editing.get("cost", 0.0), 6),
+        before=out.get("before"),
+        after=out.get("after"),
+        patch=out.get("patch", ""),
+        test=out.get("test") or (testing.get("result") or {}).get("test", ""),
+        error=editing.get("error") or testing.get("error", ""),
+    )
+
+
+def write_candidates(out_dir: Path, results: list[PairResult]) -> Path:
+    """`candidates.jsonl`: one line per pair that produced a patch: pair, patch, test, verdicts."""
+    path = Path(out_dir) / "candidates.jsonl"
+    lines = [
+        json.dumps({k: v for k, v in asdict(r).items() if k in ("pair", "status", "patch", "test", "before", "after")})
+        for r in results if r.patch
+    ]
+    atomic_write_text(path, "".join(line + "\n" for line in lines))
+    return path
+
+
+def read_candidates(out_dir: Path) -> list[dict]:
+    path = Path(out_dir) / "candidates.jsonl"
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]

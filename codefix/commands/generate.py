@@ -1,0 +1,92 @@
+"""`codefix generate`: testing → editing pairs for one instance (context stage first if needed)."""
+
+from __future__ import annotations
+
+import time
+
+import click
+
+from codefix.errors import InputError
+from codefix.options import dataset_option, run_id_option, runs_dir_option
+
+
+@click.command("generate")
+@dataset_option
+@click.option("--instance", "-i", "instance_id", required=True, help="Instance id.")
+@click.option("--model", "-m", default="gold", show_default=True, help="Model: a litellm provider string, gold, gold:wrong=F, or replay:PATH.")
+@click.option("--relevance-model", default=None, help="Model reading every file if the context stage runs (default: --model).")
+@click.option("--api-base", default=None, help="OpenAI-compatible server (vLLM, Ollama, llama.cpp) for the models.")
+@click.option("--samples", "-n", type=click.IntRange(1, 1000), default=10, show_default=True, help="Testing → editing pairs.")
+@click.option("--max-calls", "-k", type=click.IntRange(1, 100), default=8, show_default=True, help="Model calls per machine.")
+@click.option("--temperature", type=float, default=0.5, show_default=True, help="Sampling temperature.")
+@click.option("--workers", "-w", type=click.IntRange(1, 64), default=4, show_default=True, help="Pairs at once = sandboxes in the pool.")
+@click.option("--script-timeout", type=float, default=100.0, show_default=True, help="Seconds a reproduction script may run.")
+@click.option("--share-attempts", is_flag=True, help="Tell later pairs the patches earlier pairs produced.")
+@click.option("--budget", type=float, default=None, help="USD this instance may spend on model calls.")
+@click.option("--budget-tokens", type=click.IntRange(1000), default=128_000, show_default=True, help="Tokens of packed context.")
+@runs_dir_option
+@run_id_option
+def command(dataset, instance_id, model, relevance_model, api_base, samples, max_calls, temperature, workers,
+            script_timeout, share_attempts, budget, budget_tokens, runs_dir, run_id):
+    """Run N testing → editing pairs in Docker sandboxes and collect (patch, test) candidates.
+
+    Writes runs/<run>/<instance>/trajectories/*.traj.json and candidates.jsonl; rerun with the
+    same --run-id to resume (finished model calls are never repeated)."""
+    from agent.context.config import ContextConfig
+    from agent.context.stage import run_context_stage
+    from agent.generation import GenerationConfig, generate
+    from agent.models import make_model
+    from agent.testing_machine import ScriptRunConfig
+    from codefix.commands.context import checkout
+    from codefix.datasets import load_dataset
+    from codefix.ledger import Ledger
+    from codefix.store import RunStore, write_json
+    from sandbox.docker_sandbox import DockerSandbox
+    from sandbox.images import sandbox_config_for
+
+    if budget is not None and budget <= 0:
+        raise InputError("--budget must be a positive number of USD")
+    ds = load_dataset(dataset)
+    inst = ds.get(instance_id)
+    store = RunStore(runs_dir, run_id or time.strftime("generate-%Y%m%d-%H%M%S"))
+    repo_dir, commit = checkout(inst)
+    if commit and commit != inst.base_commit:
+        inst = inst.model_copy(update={"base_commit": commit})
+    primary = make_model(model, api_base=api_base, dataset=ds)
+    reader = make_model(relevance_model, api_base=api_base, dataset=ds) if relevance_model else primary
+    ledger = Ledger(budget_usd=budget)
+    context = run_context_stage(
+        inst, repo_dir, relevance_model=reader, ranking_model=primary, ledger=ledger,
+        out_path=store.artefact(inst.instance_id, "context.json"), config=ContextConfig(budget_tokens=budget_tokens),
+    )
+    config = GenerationConfig(samples=samples, max_calls=max_calls, temperature=temperature, workers=workers,
+                              share_attempts=share_attempts, scripts=ScriptRunConfig(timeout=script_timeout))
+    sandbox_config = sandbox_config_for(inst)
+    out_dir = store.instance_dir(inst.instance_id)
+    write_json(out_dir / "generation_config.json", config.model_dump())
+    started = time.monotonic()
+    results, figures = generate(
+        inst, model=primary, ledger=ledger, sandbox_factory=lambda: DockerSandbox(sandbox_config),
+        context=context.render(), out_dir=out_dir, config=config,
+        on_pair=lambda r: click.echo(f"pair {r.pair}: {r.status}", err=True),
+    )
+    print_pairs(inst.instance_id, results)
+    click.echo(f"{sum(1 for r in results if r.patch)} candidate(s) in {out_dir / 'candidates.jsonl'}; "
+               f"{figures['sandboxes_started']} sandbox(es) started; {time.monotonic() - started:.1f} s; "
+               f"context {context.status}, ${ledger.spent:.4f} spent in total")
+
+
+def print_pairs(instance_id: str, results) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"{instance_id}: generation pairs")
+    for col in ("pair", "status", "testing", "calls", "before", "after", "patch lines", "cost $", "error"):
+        table.add_column(col, justify="right" if col in ("pair", "calls", "before", "after", "patch lines", "cost $") else "left")
+    for r in results:
+        table.add_row(
+            str(r.pair), r.status, r.testing_status, str(r.calls),
+            "" if r.before is None else str(r.before), "" if r.after is None else str(r.after),
+            str(len(r.patch.splitlines())), f"{r.cost:.4f}", r.error[:60],
+        )
+    Console().print(table)
