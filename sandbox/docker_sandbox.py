@@ -162,6 +162,8 @@ class DockerSandbox:
         code, wedged = self._exec_streaming(container_scripts.timed(command, limit), collector, limit)
         duration = time.monotonic() - start
         timed_out = wedged or (code == 137 and duration >= limit - 0.05)
+        if code == 137 and not timed_out:
+            self._check_alive()  # a SIGKILL: the OOM killer, or the container removed under us
         output = redact(collector.text(self.config.output_limit))
         if timed_out:
             output += f"\n[codefix: command killed after {limit:g} s]"
@@ -201,6 +203,7 @@ class DockerSandbox:
         """Back to the start state: base commit, start untracked files only, no processes, empty /tmp."""
         out, code = self._exec(container_scripts.reset(self.config.workdir), env=BASE_ENV, retries=3)
         if code != 0:
+            self._check_alive()
             raise SandboxError(f"sandbox reset failed (step {code}): {out.strip()[-300:]}")
 
     # internals ------------------------------------------------------------------------
@@ -211,6 +214,17 @@ class DockerSandbox:
         if self.container is None:
             raise SandboxError("the sandbox is not started (use it as a context manager)")
         return self.container
+
+    def _check_alive(self) -> None:
+        """Raise a clear SandboxError when the container was removed or stopped under us."""
+        import docker
+
+        try:
+            self._running().reload()
+        except docker.errors.NotFound as exc:
+            raise SandboxError("the sandbox container is gone (removed by `codefix clean` or another process)") from exc
+        if self.container.status != "running":
+            raise SandboxError(f"the sandbox container is {self.container.status}, not running")
 
     def _kill_others(self) -> None:
         self._exec(container_scripts.kill_others(), env=BASE_ENV, retries=5)
@@ -267,7 +281,11 @@ class DockerSandbox:
                 return -1, True
         if failure and not isinstance(failure[0], Exception):
             raise failure[0]
-        code = api.exec_inspect(exec_id)["ExitCode"]
+        try:
+            code = api.exec_inspect(exec_id)["ExitCode"]
+        except docker.errors.NotFound:
+            code = None
         if code is None:
+            self._check_alive()
             raise SandboxError("docker exec ended without an exit code (container gone?)")
         return code, False
