@@ -1,0 +1,115 @@
+"""Parallel pairs on the local-directory sandbox double: pool reuse, isolation, resume, sharing."""
+
+import itertools
+
+import pytest
+
+from codefix.store import read_json
+
+from agent.generation import GenerationConfig, generate, read_candidates, trajectory_path
+from tests.agent.fakes import LocalDirSandbox, ScriptedModel, make_repo
+
+SRC = {"calc.py": "def add(a, b):\n    return a - b\n"}
+SCRIPT = "import sys\nfrom calc import add\nsys.exit(0 if add(2, 3) == 5 else 2)\n"
+FIX = "```python\ncalc.py\n<<<<<<< SEARCH\n    return a - b\n=======\n    return a + b\n>>>>>>> REPLACE\n```\n"
+
+
+class Inst:
+    instance_id = "calc-1"
+    problem_statement = "add subtracts"
+
+
+def answer(messages, stage, meta):
+    """A model that iterates: write, then accept after seeing a run; pair 1 writes nonsense."""
+    seen = sum(m["role"] == "assistant" for m in messages)
+    if meta["trajectory"] == 1:
+        return "I am not sure."
+    if stage == "testing":
+        return f"```python\n{SCRIPT}```" if seen == 0 else "ACCEPT"
+    return FIX if seen == 0 else "ACCEPT"
+
+
+@pytest.fixture
+def factory(tmp_path):
+    made, numbers = [], itertools.count()
+
+    def make():
+        box = LocalDirSandbox(make_repo(tmp_path / f"box{next(numbers)}", SRC))
+        made.append(box)
+        return box
+
+    make.made = made
+    return make
+
+
+def test_pairs_share_a_bounded_pool_and_failures_stay_isolated(tmp_path, factory):
+    model = ScriptedModel(answer=answer)
+    config = GenerationConfig(samples=5, workers=2, max_calls=3)
+    results, figures = generate(Inst(), model=model, ledger=None, sandbox_factory=factory, context="ctx",
+                                out_dir=tmp_path / "out", config=config)
+    assert figures["sandboxes_started"] <= 2 and len(factory.made) <= 2
+    assert sum(box.resets for box in factory.made) >= 4 * 3
+    by_pair = {r.pair: r for r in results}
+    assert by_pair[1].status == "max_calls" and by_pair[1].patch == "" and by_pair[1].calls == 3
+    for pair in (0, 2, 3, 4):
+        assert by_pair[pair].status == "submitted" and (by_pair[pair].before, by_pair[pair].after) == (2, 0)
+    cands = read_candidates(tmp_path / "out")
+    assert [c["pair"] for c in cands] == [0, 2, 3, 4] and "+    return a + b" in cands[0]["patch"]
+    assert all(c["test"] == SCRIPT for c in cands)
+    assert {c["temperature"] for c in model.calls} == {0.5}
+    rec = read_json(trajectory_path(tmp_path / "out", 0, "editing"))
+    assert rec["meta"] == {"instance_id": "calc-1", "trajectory": 0, "machine": "editing"}
+
+
+def test_a_crashing_pair_does_not_stop_the_others(tmp_path, factory):
+    def flaky(messages, stage, meta):
+        if meta["trajectory"] == 0 and stage == "editing":
+            raise RuntimeError("bug in a handler")
+        return answer(messages, stage, meta)
+
+    results, _ = generate(Inst(), model=ScriptedModel(answer=flaky), ledger=None, sandbox_factory=factory,
+                          context="c", out_dir=tmp_path / "out", config=GenerationConfig(samples=3, workers=2))
+    assert results[0].status == "error" and "bug in a handler" in results[0].error
+    assert results[2].status == "submitted" and results[2].patch
+
+
+def test_rerun_resumes_unfinished_and_skips_finished(tmp_path, factory):
+    def dies(messages, stage, meta):
+        if meta["trajectory"] == 1 and stage == "editing":
+            raise KeyboardInterrupt
+        return answer(messages, stage, meta) if meta["trajectory"] != 1 else (
+            f"```python\n{SCRIPT}```" if stage == "testing" and len(messages) == 2 else "ACCEPT")
+
+    config = GenerationConfig(samples=2, workers=1)
+    with pytest.raises(KeyboardInterrupt):
+        generate(Inst(), model=ScriptedModel(answer=dies), ledger=None, sandbox_factory=factory, context="c",
+                 out_dir=tmp_path / "out", config=config)
+    assert read_json(trajectory_path(tmp_path / "out", 1, "testing"))["status"] == "submitted"
+    model = ScriptedModel(replies=[FIX, "ACCEPT"])
+    results, _ = generate(Inst(), model=model, ledger=None, sandbox_factory=factory, context="c",
+                          out_dir=tmp_path / "out", config=config)
+    assert [c["stage"] for c in model.calls] == ["editing", "editing"]
+    assert [r.status for r in results] == ["submitted", "submitted"]
+    again = ScriptedModel(replies=[])
+    generate(Inst(), model=again, ledger=None, sandbox_factory=factory, context="c", out_dir=tmp_path / "out", config=config)
+    assert again.calls == []
+
+
+def test_share_attempts_shows_earlier_patches_to_later_pairs(tmp_path, factory):
+    prompts = []
+
+    def spy(messages, stage, meta):
+        if stage == "editing" and len(messages) == 2:
+            prompts.append(messages[1]["content"])
+        return answer(messages, stage, meta)
+
+    config = GenerationConfig(samples=2, workers=1, share_attempts=True)
+    generate(Inst(), model=ScriptedModel(answer=spy), ledger=None, sandbox_factory=factory, context="CTX",
+             out_dir=tmp_path / "out", config=config)
+    assert "Other attempts" not in prompts[0]
+    assert len(prompts) == 1  # pair 1 never gets a script, so never edits
+    config = GenerationConfig(samples=3, workers=1, share_attempts=True)
+    prompts.clear()
+    generate(Inst(), model=ScriptedModel(answer=spy), ledger=None, sandbox_factory=factory, context="CTX",
+             out_dir=tmp_path / "out2", config=config)
+    assert "Other attempts" in prompts[1] and "+    return a + b" in prompts[1]
