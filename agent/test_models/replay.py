@@ -1,4 +1,4 @@
-"""`replay:PATH`: a scripted model. The script (YAML or JSON) is a list of entries
+"""`replay:PATH`: a scripted model. The script (YAML, JSON, or JSONL with one entry a line) is a list of entries
 `{stage, match?, reply | error, retry_after?, repeat?}`; each call takes the first unused
 entry whose stage fits and whose `match` regex is found in the last user message. `repeat`
 entries are never used up. `error` makes the provider raise what a real one would:
@@ -73,7 +73,10 @@ class ReplayScript:
         except OSError as exc:
             raise InputError(f"cannot read replay script {path}: {exc.strerror or exc}") from exc
         try:
-            data = json.loads(text) if path.suffix == ".json" else _yaml(text)
+            if path.suffix == ".jsonl":
+                data = [json.loads(line) for line in text.splitlines() if line.strip()]
+            else:
+                data = json.loads(text) if path.suffix == ".json" else _yaml(text)
             if not isinstance(data, list):
                 raise ValueError("a replay script is a list of entries")
             entries = [ReplayEntry.model_validate(e) for e in data]
@@ -83,7 +86,7 @@ class ReplayScript:
 
     def take(self, stage: str, messages: list[dict]) -> ReplayEntry:
         """The first unused entry that fits (marked used unless it repeats)."""
-        last_user = _last_user_text(messages)
+        last_user = last_user_text(messages)
         with self._lock:
             for i, entry in enumerate(self.entries):
                 if self.used[i] or entry.stage != stage:
@@ -144,7 +147,8 @@ def provider_error(entry: ReplayEntry, model: str) -> Exception:
     return litellm.ContextWindowExceededError("replay: prompt is too long", model=model, llm_provider=provider)
 
 
-def _last_user_text(messages: list[dict]) -> str:
+def last_user_text(messages: list[dict]) -> str:
+    """The text of the last user message (text blocks joined), which `match` is searched in."""
     for message in reversed(messages):
         if message.get("role") == "user":
             content = message.get("content")

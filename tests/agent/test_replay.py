@@ -112,3 +112,20 @@ def test_concurrent_calls_each_take_a_different_entry(tmp_path) -> None:
     for t in threads:
         t.join()
     assert sorted(replies, key=int) == [str(i) for i in range(12)]
+
+
+def test_a_recorded_script_replays_the_same_replies_for_the_same_prompts_in_any_order(tmp_path) -> None:
+    from agent.test_models.recording import RecordingModel
+
+    source, _ = model(tmp_path, [{"stage": "relevance", "reply": "A (x+1)?"}, {"stage": "relevance", "reply": "B"},
+                                 {"stage": "ranking", "reply": "R"}])
+    recorder = RecordingModel(source, tmp_path / "recorded.jsonl")
+    prompts = ["file a.py: def f(x): return (x+1)*2", "file b.py [1]", "rank these"]
+    assert [ask(recorder, prompts[0]), ask(recorder, prompts[1]), ask(recorder, prompts[2], stage="ranking")] == ["A (x+1)?", "B", "R"]
+    replayed = ReplayModel(tmp_path / "recorded.jsonl")
+    assert ask(replayed, prompts[1]) == "B" and ask(replayed, prompts[0]) == "A (x+1)?"
+    assert ask(replayed, prompts[2], stage="ranking") == "R"
+    with pytest.raises(ReplayExhausted):
+        ask(replayed, prompts[0])
+    with pytest.raises(InputError, match="JSONL"):
+        RecordingModel(source, tmp_path / "recorded.json")
