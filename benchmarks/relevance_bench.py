@@ -91,6 +91,7 @@ def main() -> None:
     parser.add_argument("--package", default="django")
     parser.add_argument("--delay", type=float, default=1.0, help="seconds each answer takes")
     parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--exclude-tests", action="store_true", help="leave test dirs out, as the stage does by default")
     parser.add_argument("--relevant", default=r"forms/(fields|widgets)\.py$", help="regex of paths answered RELEVANT")
     args = parser.parse_args()
 
@@ -110,9 +111,9 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory(prefix="relevance-bench-") as tmp:
         repo = fetch_repo(args.package, Path(tmp))
-        config = ContextConfig(concurrency=args.concurrency, exclude_tests=False)
+        config = ContextConfig(concurrency=args.concurrency, exclude_tests=args.exclude_tests)
         t0 = time.monotonic()
-        files, skipped = enumerate_files(repo, exclude_tests=False, max_file_bytes=config.max_file_bytes)
+        files, skipped = enumerate_files(repo, exclude_tests=args.exclude_tests, max_file_bytes=config.max_file_bytes)
         enum_s = time.monotonic() - t0
         inst = Instance(instance_id=f"bench__{args.package}", repo=args.package, base_commit="",
                         problem_statement="Form fields render the wrong widget attributes when ...")
@@ -135,7 +136,7 @@ def main() -> None:
     for s in skipped:
         reasons[s.reason] = reasons.get(s.reason, 0) + 1
     print(f"package: {args.package}  .py files: {len(files) + len(skipped)}  read: {len(files)}  "
-          f"skipped: {reasons}  (tests/ included)")
+          f"skipped: {reasons}  (tests/ {'excluded' if args.exclude_tests else 'included'})")
     print(f"enumeration (git ls-tree + cat-file): {enum_s:.2f} s")
     print(f"relevance scan: {scan_s:.1f} s wall at {args.concurrency} in flight, delay {args.delay} s")
     print(f"ideal files x delay / concurrency: {ideal:.1f} s  ->  ratio {scan_s / ideal:.3f} (target <= 1.25)")
