@@ -39,7 +39,7 @@ DIFF = """\
 set -e
 base=$(cat {base} 2>/dev/null || git rev-parse HEAD)
 idx=$(mktemp); trap 'rm -f "$idx"' EXIT
-cp "$(git rev-parse --git-path index)" "$idx"
+cp -p "$(git rev-parse --git-path index)" "$idx"  # -p: keep the mtime git's racy-clean check relies on
 export GIT_INDEX_FILE="$idx"
 start={start}; [ -f "$start" ] || start=/dev/null
 git ls-files -o --exclude-standard -z | LC_ALL=C sort -z | LC_ALL=C comm -z -23 - "$start" | xargs -0 -r git add -N --
