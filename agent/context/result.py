@@ -10,9 +10,9 @@ from codefix.store import read_json
 
 from agent.context.packing import PackedFile, render_packed
 
-FINAL_STATUSES = ("done", "no_relevant_files", "empty_repo", "empty_issue", "ranking_failed")
+FINAL_STATUSES = ("done", "no_relevant_files", "empty_repo", "empty_issue")
 """Outcomes a rerun keeps as they are; any other status (in_progress, budget_exceeded,
-incomplete, model_errors) is resumed."""
+incomplete, model_errors, ranking_failed) is resumed, reusing every finished decision."""
 
 
 @dataclass

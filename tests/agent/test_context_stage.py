@@ -179,3 +179,34 @@ def test_files_too_long_for_the_relevance_window_are_shown_as_skeletons(tmp_path
     result = run(small_instance(commit), repo, model, out, relevance_window_tokens=200)
     assert read_json(out)["relevance"]["pkg/long.py"]["shown"] == "skeleton"
     assert result.packed_files == [("pkg/long.py", body)]  # packing still takes the whole file
+
+
+def test_a_context_window_error_is_answered_by_showing_the_skeleton(tmp_path) -> None:
+    repo, commit = make_repo(tmp_path / "r", {"pkg/a.py": "def f(x):\n    '''Doc.'''\n    return x\n"})
+    model = replay(tmp_path, [
+        {"stage": "relevance", "match": 'form="full"', "error": "context_window"},
+        {"stage": "relevance", "match": 'form="skeleton"', "reply": "VERDICT: RELEVANT\nSUMMARY: f"},
+        {"stage": "ranking", "reply": "```\npkg/a.py\n```", "repeat": True},
+    ])
+    out = tmp_path / "context.json"
+    result = run(small_instance(commit), repo, model, out)
+    decision = read_json(out)["relevance"]["pkg/a.py"]
+    assert (decision["status"], decision["shown"], decision["attempts"]) == ("relevant", "skeleton", 2)
+    assert result.status == "done"
+
+
+def test_model_errors_in_a_row_stop_the_scan_and_a_rerun_retries_those_files(tmp_path) -> None:
+    files = {f"pkg/m{i:02}.py": f"X = {i}\n" for i in range(20)}
+    repo, commit = make_repo(tmp_path / "r", files)
+    model = replay(tmp_path, [{"stage": "relevance", "error": "auth", "repeat": True}])
+    out = tmp_path / "context.json"
+    result = run(small_instance(commit), repo, model, out, concurrency=1)
+    assert result.status == "model_errors" and "AuthenticationError" in result.message
+    assert 16 <= len(model.calls) <= 17  # stopped (one more may be in flight), not 20 doomed calls
+    assert {d["status"] for d in read_json(out)["relevance"].values()} == {"error"}
+
+    again = replay(tmp_path, [
+        {"stage": "relevance", "reply": "VERDICT: NOT RELEVANT", "repeat": True},
+    ])
+    result = run(small_instance(commit), repo, again, out)
+    assert result.status == "no_relevant_files" and len(again.calls) == 20
