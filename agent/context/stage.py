@@ -37,10 +37,11 @@ def run_context_stage(
     ckpt = Checkpoint.open(out_path, instance.instance_id, every=config.checkpoint_every)
     rec = ckpt.record
     settings = config.model_dump()
-    if rec.get("status") in FINAL_STATUSES and rec.get("config") == settings:
+    if rec.get("status") in FINAL_STATUSES and _same_outcome(rec.get("config"), settings):
         return ContextResult.from_record(rec, ckpt.path)
-    if rec.get("usage") and rec.get("status") not in FINAL_STATUSES:
-        rec.setdefault("earlier_usage", []).append(rec.pop("usage"))
+    usage = rec.pop("usage", None)
+    if usage and usage.get("totals", {}).get("calls"):
+        rec.setdefault("earlier_usage", []).append(usage)
     rec.update(config=settings, base_commit=instance.base_commit, status="in_progress", message="")
     stage = _Stage(instance, Path(repo_dir), relevance_model, ranking_model, ledger, ckpt, config)
     try:
@@ -48,6 +49,17 @@ def run_context_stage(
     finally:
         ckpt.record["usage"] = ledger.to_dict()
         ckpt.update()
+
+
+RUNTIME_ONLY = ("concurrency", "checkpoint_every")
+"""Settings that change how the stage runs, not what it produces."""
+
+
+def _same_outcome(stored: dict | None, settings: dict) -> bool:
+    if not isinstance(stored, dict):
+        return False
+    strip = lambda d: {k: v for k, v in d.items() if k not in RUNTIME_ONLY}  # noqa: E731
+    return strip(stored) == strip(settings)
 
 
 class _Stage:

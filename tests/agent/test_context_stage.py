@@ -84,9 +84,14 @@ def test_gold_model_packs_the_gold_files_of_every_fixture(tmp_path, fixture_id) 
     assert "usage" in record and record["packed_tokens"] == result.packed_tokens > 0
 
     again = CountingModel(make_model("gold", dataset=ds))
-    second = run(inst, repo, again, out)
+    second = run(inst, repo, again, out, concurrency=32)
     assert again.calls == [] and second.packed_files == result.packed_files
-    assert load_context(out).render() == result.render()
+    assert read_json(out) == record  # nothing rewritten
+
+    repacked = run(inst, repo, again, out, budget_tokens=1000)  # same decisions, new budget
+    assert again.calls == [] and repacked.packed_tokens <= 1000
+    assert read_json(out)["earlier_usage"][0]["totals"]["calls"] == len(model.calls)
+    assert load_context(out).render() == repacked.render()
 
 
 def test_malformed_relevance_answers_are_reasked_then_recorded_and_invented_paths_dropped(tmp_path) -> None:
