@@ -54,22 +54,25 @@ class LitellmModel:
             params.setdefault("temperature", self.temperature)
         if self.api_base:
             params["api_base"] = self.api_base
+        if params.get("max_tokens") is None:  # the caller asked for the provider's default
+            params.pop("max_tokens")
         sent = apply_cache_marks(messages, uses_cache_control(self.litellm_model))
-        if ledger.budget is not None:
-            ledger.check(self.estimate(sent, params["max_tokens"]))
+        estimate = self.estimate(sent, params.get("max_tokens")) if ledger.budget is not None else 0.0
         metadata = self.call_metadata(stage, meta or {})
 
         def call():
             return litellm.completion(model=self.litellm_model, messages=sent, metadata=metadata, num_retries=0, **params)
 
-        response = call_with_retries(call, policy=self.retry, sleep=self.sleep, describe=f"{self.name} ({stage})")
-        usage = usage_of(response)
-        completion = Completion(text=_text(response), usage=usage, cost=call_cost(self.litellm_model, usage))
-        ledger.record(stage, completion, meta)
+        with ledger.reserve(estimate):  # raises BudgetExceeded before anything is sent
+            response = call_with_retries(call, policy=self.retry, sleep=self.sleep, describe=f"{self.name} ({stage})")
+            usage = usage_of(response)
+            completion = Completion(text=_text(response), usage=usage, cost=call_cost(self.litellm_model, usage))
+            ledger.record(stage, completion, meta)
         return completion
 
-    def estimate(self, messages: list[dict], max_tokens: int) -> float:
-        """Pessimistic USD of one call: counted prompt tokens and the whole output allowance."""
+    def estimate(self, messages: list[dict], max_tokens: int | None) -> float:
+        """Pessimistic USD of one call: counted prompt tokens and the whole output allowance
+        (`max_tokens`, else the model's output limit)."""
         price = price_of(self.litellm_model)
         if price is None:
             raise InputError(
@@ -77,7 +80,7 @@ class LitellmModel:
                 "(USD per million tokens) or a price file"
             )
         prompt_tokens = load_litellm().token_counter(model=self.litellm_model, messages=messages)
-        return estimate_cost(price, prompt_tokens, max_tokens)
+        return estimate_cost(price, prompt_tokens, max_tokens or price.max_output_tokens or DEFAULT_MAX_TOKENS)
 
     def call_metadata(self, stage: str, meta: dict) -> dict:
         """What travels with the call as litellm `metadata` (test doubles add their state)."""

@@ -1,12 +1,16 @@
 """What model calls cost, per stage, for one instance: passed in by the caller, never global.
 
 `check` runs before a call with a pessimistic estimate, so a budget is overrun by at most one
-call; `record` runs after it with the call's real usage and cost.
+call; `record` runs after it with the call's real usage and cost. Calls made concurrently
+hold a `reserve(estimate)` while in flight, so that many threads checking at once cannot
+together pass the budget either.
 """
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 
 from codefix.errors import BudgetExceeded
@@ -45,6 +49,7 @@ class Ledger:
         self._budget = budget_usd
         self._stages: dict[str, StageTotals] = {}
         self._calls: list[dict] = []
+        self._pending = 0.0
         self._lock = threading.Lock()
 
     @property
@@ -56,7 +61,10 @@ class Ledger:
     def spent(self) -> float:
         """USD recorded so far."""
         with self._lock:
-            return sum(t.cost for t in self._stages.values())
+            return self._spent()
+
+    def _spent(self) -> float:
+        return sum(t.cost for t in self._stages.values())
 
     @property
     def remaining(self) -> float | None:
@@ -72,17 +80,36 @@ class Ledger:
             return [dict(c) for c in self._calls]
 
     def check(self, estimate_usd: float) -> None:
-        """Raise BudgetExceeded if spending `estimate_usd` more could pass the budget."""
+        """Raise BudgetExceeded if spending `estimate_usd` more (on top of what is spent and
+        what calls in flight reserved) could pass the budget."""
+        with self._lock:
+            self._check(estimate_usd)
+
+    def _check(self, estimate_usd: float) -> None:
         if self._budget is None:
             return
-        spent = self.spent
-        if spent + estimate_usd > self._budget:
+        spent = self._spent()
+        if spent + self._pending + estimate_usd > self._budget:
+            in_flight = f" and ${self._pending:.4f} reserved by calls in flight" if self._pending else ""
             raise BudgetExceeded(
-                f"budget ${self._budget:.4f} would be exceeded: spent ${spent:.4f}, "
+                f"budget ${self._budget:.4f} would be exceeded: spent ${spent:.4f}{in_flight}, "
                 f"next call may cost up to ${estimate_usd:.4f}",
                 spent=spent,
                 budget=self._budget,
             )
+
+    @contextmanager
+    def reserve(self, estimate_usd: float) -> Iterator[None]:
+        """`check`, then hold `estimate_usd` against the budget until the block ends (record the
+        call's real cost inside the block)."""
+        with self._lock:
+            self._check(estimate_usd)
+            self._pending += estimate_usd
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._pending -= estimate_usd
 
     def record(self, stage: str, completion, meta: dict | None = None) -> None:
         """Add one call's usage and cost (a `codefix.protocols.Completion`) under `stage`."""

@@ -81,3 +81,37 @@ def test_missing_or_unknown_instance_ids_are_refused_before_the_call() -> None:
         model.query(MESSAGES, ledger=Ledger(), stage="relevance", meta={"instance_id": "t__other-9"})
     with pytest.raises(InputError):
         GoldModel(DATASET, wrong=1.5)
+
+
+def test_concurrent_calls_cannot_together_pass_the_budget() -> None:
+    import threading
+    import time
+
+    from codefix.errors import BudgetExceeded
+
+    def slow(instance, messages, meta, wrong):
+        time.sleep(0.05)
+        return "ok"
+
+    model = GoldModel(DATASET, answers={"testing": slow}, max_tokens=50)
+    one = model.estimate(MESSAGES, 50)
+    ledger = Ledger(budget_usd=one * 3.5)
+    outcomes: list[str] = []
+    lock = threading.Lock()
+
+    def work():
+        try:
+            model.query(MESSAGES, ledger=ledger, stage="testing", meta={"instance_id": "t__gold-1"})
+            result = "ok"
+        except BudgetExceeded:
+            result = "refused"
+        with lock:
+            outcomes.append(result)
+
+    threads = [threading.Thread(target=work) for _ in range(16)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert outcomes.count("ok") == 3 and outcomes.count("refused") == 13
+    assert ledger.spent <= ledger.budget and ledger.totals()["calls"] == 3

@@ -74,3 +74,16 @@ def test_records_from_many_threads_are_all_counted() -> None:
         t.join()
     assert ledger.totals()["calls"] == 1600 and ledger.totals()["input_tokens"] == 1600
     assert ledger.spent == pytest.approx(1.6)
+
+
+def test_reservations_of_calls_in_flight_count_against_the_budget_until_released() -> None:
+    ledger = Ledger(budget_usd=1.0)
+    with ledger.reserve(0.6):
+        with pytest.raises(BudgetExceeded, match="reserved by calls in flight"):
+            ledger.check(0.5)
+        ledger.record("editing", completion(cost=0.4))
+    ledger.check(0.6)  # released: only the 0.4 really spent counts now
+    with pytest.raises(BudgetExceeded):
+        with ledger.reserve(0.7):
+            pass
+    Ledger().reserve(1e9).__enter__()  # no budget: nothing to hold

@@ -73,6 +73,7 @@ def test_estimate_counts_the_prompt_and_the_whole_output_allowance(tmp_path) -> 
     prompt = litellm.token_counter(model="gpt-4o", messages=MESSAGES)
     # test doubles: $1/M input, $1.25/M cache write (the dearer prompt price), $2/M output
     assert model.estimate(MESSAGES, 1000) == pytest.approx(prompt * 1.25e-6 + 1000 * 2e-6)
+    assert model.estimate(MESSAGES, None) == pytest.approx(prompt * 1.25e-6 + 8192 * 2e-6)  # the model's output limit
 
 
 def test_an_unknown_model_has_no_price_and_cannot_run_under_a_budget() -> None:
