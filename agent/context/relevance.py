@@ -93,10 +93,39 @@ def relevance_messages(issue: str, path: str, form: str, content: str) -> list[d
     ]
 
 
-def judge_file(model, issue: str, file: SourceFile, *, ledger, meta: dict, config) -> RelevanceDecision:
-    """Ask `model` whether `file` matters for `issue`. BudgetExceeded propagates."""
+PROMPT_RESERVE = 1000
+"""Tokens kept free in the relevance model's window for the instructions and tags."""
+
+
+def model_window(model) -> int | None:
+    """The model's input window from litellm's map, or None when litellm does not know it."""
+    from agent.litellm_setup import load_litellm
+
+    litellm = load_litellm()
+    name = getattr(model, "litellm_model", None) or getattr(model, "name", "")
+    try:
+        return int(litellm.get_model_info(name).get("max_input_tokens") or 0) or None
+    except Exception:  # litellm raises several types for unknown models
+        return None
+
+
+def file_window(model, issue: str, config) -> int:
+    """Tokens a file may have to be shown whole: the configured limit, lowered to what the
+    model's window leaves after the issue, the instructions and the answer."""
+    window = config.relevance_window_tokens
+    known = model_window(model)
+    if known:
+        room = known - count_tokens(issue, config.token_model) - config.relevance_max_tokens - PROMPT_RESERVE
+        window = min(window, max(room, PROMPT_RESERVE))
+    return window
+
+
+def judge_file(model, issue: str, file: SourceFile, *, ledger, meta: dict, config, window: int | None = None) -> RelevanceDecision:
+    """Ask `model` whether `file` matters for `issue`; files over `window` tokens (default: the
+    configured limit) are shown as skeletons. BudgetExceeded propagates."""
+    window = window or config.relevance_window_tokens
     tokens = count_tokens(file.text, config.token_model)
-    form, content = shown_content(file, tokens, config.relevance_window_tokens, config.token_model)
+    form, content = shown_content(file, tokens, window, config.token_model)
     decision = RelevanceDecision(status="failed", tokens=tokens, shown=form)
     messages = relevance_messages(issue, file.path, form, content)
     while decision.attempts < config.relevance_attempts:
@@ -113,7 +142,7 @@ def judge_file(model, issue: str, file: SourceFile, *, ledger, meta: dict, confi
                 decision.status, decision.error = "failed", f"too long even as a skeleton: {exc}"
                 return decision
             form = decision.shown = "skeleton"
-            content = skeleton_content(file, config.relevance_window_tokens, config.token_model)
+            content = skeleton_content(file, window, config.token_model)
             messages = relevance_messages(issue, file.path, form, content)
             continue
         except ModelError as exc:

@@ -20,7 +20,7 @@ from agent.context.files import SourceFile, enumerate_files
 from agent.context.packing import pack
 from agent.context.ranking import merge_rankings, rank_once
 from agent.context.recall import gold_recall
-from agent.context.relevance import RelevanceDecision, judge_file
+from agent.context.relevance import RelevanceDecision, file_window, judge_file
 from agent.context.result import FINAL_STATUSES, ContextResult
 from agent.context.tokens import count_tokens
 
@@ -123,6 +123,8 @@ class _Stage:
         """Relevance for every file not decided yet; a result when the scan had to stop."""
         done = self.ckpt.record["relevance"]
         todo = [f for f in files if not (f.path in done and RelevanceDecision.from_dict(done[f.path]).finished)]
+        window = file_window(self.relevance_model, self.issue, self.config)
+        self.ckpt.update(relevance_window_tokens=window)
         stop = threading.Event()
         stopped: list[str] = []
         state = {"errors_in_a_row": 0}
@@ -132,7 +134,8 @@ class _Stage:
                 return None
             meta = {"instance_id": self.instance.instance_id, "path": file.path}
             try:
-                return judge_file(self.relevance_model, self.issue, file, ledger=self.ledger, meta=meta, config=self.config)
+                return judge_file(self.relevance_model, self.issue, file, ledger=self.ledger, meta=meta, config=self.config,
+                                  window=window)
             except BudgetExceeded as exc:
                 stop.set()
                 stopped.append(f"budget_exceeded: {exc}")

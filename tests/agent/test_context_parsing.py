@@ -72,3 +72,20 @@ def test_repeated_rankings_see_the_files_in_different_fixed_orders() -> None:
     assert first.splitlines()[0].startswith("- `m0.py` (0 tokens)")
     assert sorted(first.splitlines()) == sorted(second.splitlines()) and first != second
     assert listing(files, 1) == second
+
+
+def test_the_file_window_shrinks_to_what_a_small_model_leaves() -> None:
+    from agent.context.config import ContextConfig
+    from agent.context.relevance import file_window
+
+    class Named:
+        def __init__(self, name: str):
+            self.litellm_model = self.name = name
+
+    config = ContextConfig(relevance_window_tokens=100_000, relevance_max_tokens=512)
+    from agent.context.tokens import count_tokens
+
+    issue = "issue " * 100
+    assert file_window(Named("gpt-4-0613"), issue, config) == 8192 - count_tokens(issue) - 512 - 1000
+    assert file_window(Named("anthropic/claude-sonnet-4-5"), "issue", config) == 100_000
+    assert file_window(Named("openai/some-local-model"), "issue", config) == 100_000  # unknown window
