@@ -25,7 +25,7 @@ def register(container) -> None:
         if not _installed:
             _installed = True
             atexit.register(remove_all)
-            _install_signal_handlers()
+    install_signal_handlers()
 
 
 def unregister(container) -> None:
@@ -49,12 +49,20 @@ def remove_all() -> int:
     return removed
 
 
-def _install_signal_handlers() -> None:
+def install_signal_handlers() -> bool:
+    """Hook SIGINT/SIGTERM so live containers are removed first (idempotent).
+
+    Only possible from the main thread: a command that starts sandboxes in worker threads
+    calls this once at startup. Returns whether the handlers are in place.
+    """
+    if _previous:
+        return True
     if threading.current_thread() is not threading.main_thread():
-        return  # signals can only be hooked from the main thread; atexit still applies
+        return False  # atexit still applies
     for signum in (signal.SIGINT, signal.SIGTERM):
         _previous[signum] = signal.getsignal(signum)
         signal.signal(signum, _on_signal)
+    return True
 
 
 def _on_signal(signum, frame) -> None:

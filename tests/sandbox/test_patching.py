@@ -141,3 +141,25 @@ def _install(sandbox, binary: str) -> None:
     with tarfile.open(fileobj=buf, mode="w") as tar:
         tar.add(binary, arcname="patch")
     sandbox.container.put_archive("/usr/local/bin", buf.getvalue())
+
+
+@pytest.mark.docker
+def test_files_untracked_at_start_stay_out_of_the_diff_and_survive_reset(sb, docker_client):
+    from sandbox.docker_sandbox import DockerSandbox
+
+    sb.reset()
+    sb.write_file("generated_version.py", "VERSION = '1.0'\n")  # like a SWE-bench image's leftovers
+    image = sb.container.commit(repository="codefix-local/tests-untracked-start", tag="tmp")
+    try:
+        with DockerSandbox(image.id, client=docker_client) as box:
+            assert diff(box) == ""
+            box.write_file("generated_version.py", "VERSION = 'edited'\n")
+            box.write_file("brand_new.py", "X = 1\n")
+            text = diff(box)
+            assert "brand_new.py" in text and "generated_version" not in text
+            box.reset()
+            assert box.read_file("generated_version.py") == "VERSION = '1.0'\n"
+            assert box.run("ls brand_new.py").exit_code != 0
+    finally:
+        sb.reset()
+        docker_client.images.remove(image.id, force=True)
