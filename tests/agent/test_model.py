@@ -15,7 +15,7 @@ from agent.litellm_setup import load_litellm
 from agent.model import usage_of
 from agent.models import make_model
 from agent.pricing import call_cost, load_price_file, parse_price, price_of
-from codefix.errors import BudgetExceeded, InputError
+from codefix.errors import BudgetExceeded, ContextWindowExceeded, InputError
 from codefix.ledger import Ledger
 from codefix.protocols import Usage
 
@@ -255,3 +255,9 @@ def test_local_openai_compatible_server_retries_5xx_not_401_and_never_sees_the_c
     with pytest.raises(ModelError, match="AuthenticationError"):
         model.query(MESSAGES, ledger=Ledger(), stage="relevance")
     assert len(provider_server.requests) == 3 and len(slept) == 1
+    too_long = {"error": {"message": "This model's maximum context length is 8192 tokens. However, you requested 9000 tokens.",
+                          "type": "invalid_request_error", "code": "context_length_exceeded"}}
+    provider_server.plan = [(400, {}, too_long), (200, {}, OPENAI_OK)]
+    with pytest.raises(ContextWindowExceeded):
+        model.query(MESSAGES, ledger=Ledger(), stage="relevance")
+    assert len(provider_server.requests) == 4 and len(slept) == 1
