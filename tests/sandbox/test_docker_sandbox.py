@@ -164,17 +164,18 @@ def test_no_container_left_after_with_or_clean_or_sigterm(image, docker_client, 
         assert cid in labelled()
     assert cid not in labelled()
 
-    script = (
-        "import os, signal, sys\n"
-        "from sandbox.docker_sandbox import DockerSandbox\n"
-        f"sb = DockerSandbox({image!r}); sb.start(); print(sb.container.id, flush=True)\n"
-        "os.kill(os.getpid(), signal.SIGTERM)\n"
-        "import time; time.sleep(30)\n"
-    )
-    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60,
-                          cwd=os.getcwd())
-    assert proc.returncode == -15, proc.stderr
-    assert proc.stdout.strip() and proc.stdout.strip() not in labelled()
+    for signame, code in (("SIGTERM", -15), ("SIGINT", -2)):  # Ctrl-C: KeyboardInterrupt, then exit by SIGINT
+        script = (
+            "import os, signal, sys\n"
+            "from sandbox.docker_sandbox import DockerSandbox\n"
+            f"sb = DockerSandbox({image!r}); sb.start(); print(sb.container.id, flush=True)\n"
+            f"os.kill(os.getpid(), signal.{signame})\n"
+            "import time; time.sleep(30)\n"
+        )
+        proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60,
+                              cwd=os.getcwd())
+        assert proc.returncode == code, proc.stderr
+        assert proc.stdout.strip() and proc.stdout.strip() not in labelled()
 
     # `codefix clean` removes by label; a label of this test's own keeps other sandboxes alive.
     own = f"{SANDBOX_LABEL}.test-{uuid.uuid4().hex[:8]}"
