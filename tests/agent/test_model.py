@@ -261,3 +261,21 @@ def test_local_openai_compatible_server_retries_5xx_not_401_and_never_sees_the_c
     with pytest.raises(ContextWindowExceeded):
         model.query(MESSAGES, ledger=Ledger(), stage="relevance")
     assert len(provider_server.requests) == 4 and len(slept) == 1
+
+
+def test_shared_click_model_options_parse_and_reject_a_non_positive_budget() -> None:
+    import click
+    from click.testing import CliRunner
+
+    from codefix.model_options import model_options
+
+    @click.command()
+    @model_options("gold")
+    def show(model, relevance_model, api_base, budget, price, price_file):
+        click.echo(f"{model}|{relevance_model}|{api_base}|{budget}|{price}|{price_file}")
+
+    runner = CliRunner()
+    out = runner.invoke(show, ["--relevance-model", "openai/qwen", "--api-base", "http://h/v1", "--budget", "2.5", "--price", "1,2"])
+    assert out.exit_code == 0 and out.output.strip() == "gold|openai/qwen|http://h/v1|2.5|1,2|None"
+    bad = runner.invoke(show, ["--budget", "0"])
+    assert bad.exit_code != 0 and "positive" in bad.output
