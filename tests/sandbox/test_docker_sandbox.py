@@ -186,3 +186,18 @@ def test_no_container_left_after_with_or_clean_or_sigterm(image, docker_client, 
     assert result.exit_code == 0 and "removed 2 containers" in result.output
     assert not {o.id for o in orphans} & labelled()
     assert before <= labelled() | {cid}
+
+
+def test_host_guard_gives_up_waiting_and_kills_what_runs(clean):
+    """The engine-side timeout normally ends a command; if the exec stream stays open past
+    timeout + grace anyway, the host kills the container's processes and returns."""
+    from sandbox.truncate import HeadTail
+
+    clean.config = clean.config.model_copy(update={"host_grace": 0.5})
+    try:
+        started = time.monotonic()
+        code, _ = clean._exec_streaming("echo begun; sleep 30", HeadTail(100), 0.5)  # no engine-side timeout
+        assert time.monotonic() - started < 8 and code != 0
+    finally:
+        clean.config = clean.config.model_copy(update={"host_grace": 30.0})
+    assert "sleep 30" not in clean.run(PROCS).output
