@@ -201,17 +201,17 @@ def test_a_context_window_error_is_answered_by_showing_the_skeleton(tmp_path) ->
 
 
 def test_model_errors_in_a_row_stop_the_scan_and_a_rerun_retries_those_files(tmp_path) -> None:
-    files = {f"pkg/m{i:02}.py": f"X = {i}\n" for i in range(20)}
+    files = {f"pkg/m{i:02}.py": f"X = {i}\n" for i in range(40)}
     repo, commit = make_repo(tmp_path / "r", files)
     model = replay(tmp_path, [{"stage": "relevance", "error": "auth", "repeat": True}])
     out = tmp_path / "context.json"
     result = run(small_instance(commit), repo, model, out, concurrency=1)
     assert result.status == "model_errors" and "AuthenticationError" in result.message
-    assert 16 <= len(model.calls) <= 17  # stopped (one more may be in flight), not 20 doomed calls
+    assert 16 <= len(model.calls) < 30  # stopped (a few may already be under way), not 40 doomed calls
     assert {d["status"] for d in read_json(out)["relevance"].values()} == {"error"}
 
     again = replay(tmp_path, [
         {"stage": "relevance", "reply": "VERDICT: NOT RELEVANT", "repeat": True},
     ])
     result = run(small_instance(commit), repo, again, out)
-    assert result.status == "no_relevant_files" and len(again.calls) == 20
+    assert result.status == "no_relevant_files" and len(again.calls) == 40
