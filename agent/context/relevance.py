@@ -89,7 +89,7 @@ def skeleton_content(file: SourceFile, window: int, token_model: str) -> str:
 def relevance_messages(issue: str, path: str, form: str, content: str) -> list[dict]:
     return [
         {"role": "system", "content": render("relevance", "system")},
-        {"role": "user", "content": render("relevance", "user", issue=issue, path=path, form=form, content=content)},
+        {"role": "user", "content": render("relevance", "user", issue=issue, path=path, form=form, content=content.rstrip("\n"))},
     ]
 
 
