@@ -6,12 +6,14 @@ from __future__ import annotations
 import json
 import queue
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from codefix.errors import SandboxError
 from codefix.parallel import map_isolated
 from codefix.store import atomic_write_text
 
@@ -36,6 +38,8 @@ class GenerationConfig(BaseModel):
     """Pairs running at once; also the number of sandboxes in the pool."""
     share_attempts: bool = False
     """Tell each editing machine the patches earlier pairs already produced (beyond the paper)."""
+    sandbox_retries: int = Field(1, ge=0)
+    """Times a pair whose sandbox died is resumed on a fresh sandbox (no model call is repeated)."""
     scripts: ScriptRunConfig = Field(default_factory=ScriptRunConfig)
     """How reproduction scripts run (timeout, output limit)."""
 
@@ -56,11 +60,17 @@ class PairResult:
     patch: str = ""
     test: str = ""
     error: str = ""
+    model_seconds: float = 0.0
+    """Time inside model calls, both machines."""
+    sandbox_seconds: float = 0.0
+    """Time inside observe steps (sandbox runs and resets), both machines."""
+    seconds: float = 0.0
+    """Wall time this run spent on the pair (0 when it was skipped as finished)."""
 
 
 class SandboxPool:
     """At most `size` sandboxes from `factory`, opened on first need, reused after `reset`, and
-    replaced when one dies. `started` counts sandboxes opened."""
+    replaced when one dies. `started` counts sandboxes opened, `peak` the most open at once."""
 
     def __init__(self, factory: Callable[[], object], size: int):
         self.factory, self.size = factory, size
@@ -69,6 +79,7 @@ class SandboxPool:
         self.lock = threading.Lock()
         self.open: list = []
         self.started = 0
+        self.peak = 0
 
     def borrow(self):
         self.slots.acquire()
@@ -85,6 +96,7 @@ class SandboxPool:
         with self.lock:
             self.open.append(box)
             self.started += 1
+            self.peak = max(self.peak, len(self.open))
         return box
 
     def give_back(self, box, *, broken: bool = False) -> None:
@@ -140,7 +152,7 @@ def generate(
         pool.close()
     results = [stage.result_of(o) for o in outcomes]
     write_candidates(out_dir, results)
-    return results, {"sandboxes_started": pool.started}
+    return results, {"sandboxes_started": pool.started, "sandboxes_peak": pool.peak}
 
 
 class _Generation:
@@ -159,10 +171,33 @@ class _Generation:
         )
 
     def pair(self, pair: int) -> PairResult:
+        started = time.monotonic()
+        result = self._pair(pair)
+        result.seconds = round(time.monotonic() - started, 4)
+        return result
+
+    def _pair(self, pair: int) -> PairResult:
         testing = load_trajectory(trajectory_path(self.out_dir, pair, "testing"))
         editing = load_trajectory(trajectory_path(self.out_dir, pair, "editing"))
-        if _done(editing) or (_done(testing) and not (testing.get("result") or {}).get("test")):
-            return summarize(pair, testing, editing)
+        for attempt in range(self.config.sandbox_retries + 1):
+            if _done(editing) or (_done(testing) and not (testing.get("result") or {}).get("test")):
+                break
+            try:
+                testing, editing = self._attempt(pair, testing, editing)
+            except SandboxError:  # the sandbox could not start: try a fresh one
+                if attempt == self.config.sandbox_retries:
+                    raise
+                continue
+            if EXIT_SANDBOX_ERROR not in (testing.get("status"), (editing or {}).get("status")):
+                break
+        result = summarize(pair, testing, editing)
+        if result.patch:
+            with self.lock:
+                self.tried.append(result.patch)
+        return result
+
+    def _attempt(self, pair: int, testing: dict | None, editing: dict | None) -> tuple[dict, dict | None]:
+        """Run or resume both machines on one borrowed sandbox; a dead sandbox is discarded."""
         sandbox = self.pool.borrow()
         broken = False
         try:
@@ -179,11 +214,7 @@ class _Generation:
             raise
         finally:
             self.pool.give_back(sandbox, broken=broken)
-        result = summarize(pair, testing, editing)
-        if result.patch:
-            with self.lock:
-                self.tried.append(result.patch)
-        return result
+        return testing, editing
 
     def _context(self) -> str:
         if not self.config.share_attempts:
@@ -225,6 +256,8 @@ def summarize(pair: int, testing: dict | None, editing: dict | None) -> PairResu
         patch=out.get("patch", ""),
         test=out.get("test") or (testing.get("result") or {}).get("test", ""),
         error=editing.get("error") or testing.get("error", ""),
+        model_seconds=round(testing.get("model_seconds", 0.0) + editing.get("model_seconds", 0.0), 4),
+        sandbox_seconds=round(testing.get("sandbox_seconds", 0.0) + editing.get("sandbox_seconds", 0.0), 4),
     )
 
 
