@@ -37,6 +37,7 @@ echo "$keep" > {keeper}
 cd {workdir}
 git config --global --add safe.directory '*'
 git rev-parse HEAD > {base}
+git symbolic-ref -q HEAD > {head_ref} || true
 git ls-files -o -z | LC_ALL=C sort -z > {untracked}
 tar -C {workdir} --null -T {untracked} -cf {tar}
 cat {base}
@@ -47,7 +48,10 @@ cat {base}
 RESET = """\
 {kill}
 cd {workdir} || exit 3
-git reset -q --hard "$(cat {base})" || exit 4
+base=$(cat {base}); ref=$(cat {head_ref} 2>/dev/null)
+if [ -n "$ref" ]; then git symbolic-ref HEAD "$ref" && git update-ref "$ref" "$base"; else git update-ref --no-deref HEAD "$base"; fi || exit 4
+git reset -q --hard "$base" || exit 4
+git stash clear 2>/dev/null
 git clean -q -ffdx || exit 5
 tar -C {workdir} -xf {tar} || exit 6
 find /tmp /var/tmp -mindepth 1 -delete 2>/dev/null
@@ -64,13 +68,14 @@ def start(workdir: str) -> str:
     """Script: record the start state; prints the base commit."""
     return START.format(
         state=S.STATE_DIR, keeper=S.KEEPER_FILE, workdir=shlex.quote(workdir),
-        base=S.BASE_FILE, untracked=S.UNTRACKED_LIST, tar=S.UNTRACKED_TAR,
+        base=S.BASE_FILE, head_ref=S.HEAD_REF_FILE, untracked=S.UNTRACKED_LIST, tar=S.UNTRACKED_TAR,
     )
 
 
 def reset(workdir: str) -> str:
     """Script: return to the recorded start state."""
-    return RESET.format(kill=kill_others(), workdir=shlex.quote(workdir), base=S.BASE_FILE, tar=S.UNTRACKED_TAR)
+    return RESET.format(kill=kill_others(), workdir=shlex.quote(workdir), base=S.BASE_FILE,
+                        head_ref=S.HEAD_REF_FILE, tar=S.UNTRACKED_TAR)
 
 
 def timed(command: str, timeout: float) -> str:

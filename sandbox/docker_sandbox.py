@@ -64,7 +64,10 @@ BASE_ENV = {
 
 
 class DockerSandbox:
-    """`with DockerSandbox(config) as sb: sb.run("pytest")`. Implements `codefix.protocols.Sandbox`."""
+    """`with DockerSandbox(config) as sb: sb.run("pytest")`. Implements `codefix.protocols.Sandbox`.
+
+    One caller at a time: parallel work uses one sandbox per worker.
+    """
 
     def __init__(self, config: SandboxConfig | str, *, client=None, **overrides):
         if isinstance(config, str):

@@ -12,7 +12,7 @@ from codefix.errors import SandboxError
 from codefix.instance import Instance
 from sandbox.workdir_export import export_workdir
 
-__all__ = ["base_image", "build_local_image", "export_workdir", "image_for", "sandbox_config_for"]
+__all__ = ["build_local_image", "export_workdir", "image_for", "resolve_base_image", "sandbox_config_for"]
 
 DEFAULT_BASE_IMAGE = "python:3.11-slim"
 LOCAL_REPO = "codefix-local"
@@ -26,7 +26,7 @@ WORKDIR /testbed
 """
 
 
-def base_image(explicit: str | None = None) -> str:
+def resolve_base_image(explicit: str | None = None) -> str:
     """The base for local images: the argument, else $CODEFIX_BASE_IMAGE, else python:3.11-slim."""
     return explicit or os.environ.get("CODEFIX_BASE_IMAGE") or DEFAULT_BASE_IMAGE
 
@@ -52,7 +52,7 @@ def sandbox_config_for(instance: Instance, *, cache_dir: Path | None = None, **o
 
 
 def build_local_image(
-    instance: Instance, base_image_name: str | None = None, *, cache_dir: Path | None = None, client=None
+    instance: Instance, base_image: str | None = None, *, cache_dir: Path | None = None, client=None
 ) -> tuple[str, str]:
     """Build (or reuse) `codefix-local/<id>:<hash>` with the source committed at /testbed.
 
@@ -62,7 +62,7 @@ def build_local_image(
 
     from sandbox.source_repo import prepare_source_repo
 
-    base = base_image(base_image_name)
+    base = resolve_base_image(base_image)
     cache = Path(cache_dir) if cache_dir else default_cache_dir() / "repos"
     repo, commit = prepare_source_repo(instance, cache)
     dockerfile = DOCKERFILE.format(base=base)

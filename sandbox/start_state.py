@@ -7,6 +7,8 @@ reset and by `patching.diff`.
 STATE_DIR = "/var/cache/codefix-sandbox"
 BASE_FILE = f"{STATE_DIR}/base_commit"
 """The commit checked out at start."""
+HEAD_REF_FILE = f"{STATE_DIR}/head_ref"
+"""The branch HEAD pointed to at start (empty when detached)."""
 UNTRACKED_LIST = f"{STATE_DIR}/untracked.list"
 """NUL-separated, sorted paths of the untracked and ignored files present at start."""
 UNTRACKED_TAR = f"{STATE_DIR}/untracked.tar"

@@ -111,16 +111,17 @@ def test_host_secrets_never_reach_the_container_and_are_redacted(clean, monkeypa
 
 
 def test_reset_returns_to_the_start_state(clean):
-    start_tree = clean.run("git status --porcelain --ignored; ls -l --time-style=+%s build").output
+    state = "git status --porcelain --ignored --branch; git log --oneline -1; ls -l --time-style=+%s build"
+    start_tree = clean.run(state).output
     clean.run(
         "echo changed >> pkg/mod.py; rm pkg/__init__.py; echo new > new_file.py; mkdir -p scratch/x;"
         " echo junk > /tmp/junk; mkdir /tmp/dir; echo overwritten > build/artefact.txt; echo y > build/extra.o;"
-        " mkdir -p pkg.egg-info; git checkout -q -b other"
+        " mkdir -p pkg.egg-info; git checkout -q -b other; git -c user.name=x -c user.email=x@y commit -qam wip"
     )
     started = time.monotonic()
     clean.reset()
     assert time.monotonic() - started < 1.0
-    assert clean.run("git status --porcelain --ignored; ls -l --time-style=+%s build").output == start_tree
+    assert clean.run(state).output == start_tree
     assert clean.read_file("build/artefact.txt") == "compiled at image build\n"
     assert clean.run("ls -A /tmp").output == ""
     assert clean.read_file("pkg/mod.py") == "def f():\n    return 1\n"
