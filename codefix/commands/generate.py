@@ -43,7 +43,9 @@ def command(dataset, instance_id, model, relevance_model, api_base, samples, max
     from codefix.store import RunStore, write_json
     from sandbox.docker_sandbox import DockerSandbox
     from sandbox.images import sandbox_config_for
+    from sandbox.live_sandboxes import install_signal_handlers
 
+    install_signal_handlers()  # sandboxes start in worker threads; Ctrl-C/SIGTERM must remove them
     if budget is not None and budget <= 0:
         raise InputError("--budget must be a positive number of USD")
     ds = load_dataset(dataset)
