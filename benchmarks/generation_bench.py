@@ -53,6 +53,9 @@ def main() -> None:
     overhead = busy - model_s - sandbox_s
     print(f"instance            {inst.instance_id}: {args.samples} pairs x {args.max_calls} calls, {args.workers} workers")
     print(f"statuses            {sorted((r.status for r in results))}")
+    for r in results:
+        if r.error:
+            print(f"pair {r.pair} {r.status}: {r.error[:300]}")
     print(f"model calls         {sum(r.calls for r in results)}")
     print(f"wall time           {wall:8.2f} s")
     print(f"pair busy time      {busy:8.2f} s (summed over workers)")
