@@ -78,12 +78,18 @@ def reset(workdir: str) -> str:
                         head_ref=S.HEAD_REF_FILE, tar=S.UNTRACKED_TAR)
 
 
-def timed(command: str, timeout: float) -> str:
-    """Script: `command` under bash with a process-group SIGKILL at `timeout` seconds; when
-    it ends, whatever it left in its process group is killed too (so no stray writer keeps
-    the output stream open), and after a kill every other process of the container as well."""
-    return (
-        f"exec 2>&1; timeout -s KILL {timeout:g} bash -c {shlex.quote(command)} & pid=$!; "
-        "{ wait $pid; } 2>/dev/null; rc=$?; kill -9 -- -$pid 2>/dev/null\n"
-        f"if [ $rc = 137 ]; then\n{kill_others()}fi\nexit $rc"
-    )
+# Installed first in every command's shell: when the shell exits (also by `exit N`), it kills
+# what the command left in its process group (so no stray writer keeps the output stream open),
+# sparing itself and its parent `timeout`, and keeps the command's exit status.
+GROUP_CLEANUP = (
+    "trap 'rc=$?; read -r _ _ _ _ g _ < /proc/$$/stat; for d in /proc/[0-9]*; do p=${d##*/}; "
+    "if [ \"$p\" = $$ ] || [ \"$p\" = $PPID ]; then continue; fi; "
+    "pg=; read -r _ _ _ _ pg _ < $d/stat 2>/dev/null; [ \"$pg\" = \"$g\" ] && kill -9 $p 2>/dev/null; done; "
+    "exit $rc' EXIT\n"
+)
+
+
+def timed(command: str, timeout: float) -> list[str]:
+    """Argv: `command` under bash, the whole process group SIGKILLed at `timeout` seconds
+    (`timeout` makes the group); stderr merged into stdout in order."""
+    return ["timeout", "-s", "KILL", f"{timeout:g}", "bash", "-c", GROUP_CLEANUP + "exec 2>&1\n" + command]

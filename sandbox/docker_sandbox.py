@@ -165,6 +165,8 @@ class DockerSandbox:
         code, wedged = self._exec_streaming(container_scripts.timed(command, limit), collector, limit)
         duration = time.monotonic() - start
         timed_out = wedged or (code == 137 and duration >= limit - 0.05)
+        if timed_out:
+            self._kill_others()  # what left the process group (setsid, daemons) goes too
         if code == 137 and not timed_out:
             self._check_alive()  # a SIGKILL: the OOM killer, or the container removed under us
         output = redact(collector.text(self.config.output_limit))
@@ -253,13 +255,15 @@ class DockerSandbox:
             time.sleep(0.2)
         return "", -1
 
-    def _exec_streaming(self, script: str, collector: HeadTail, limit: float) -> tuple[int, bool]:
-        """Run `script`, streaming its output into `collector`; (exit code, wedged)."""
+    def _exec_streaming(self, argv: list[str] | str, collector: HeadTail, limit: float) -> tuple[int, bool]:
+        """Run `argv` (a bash script when a string), streaming its output into `collector`;
+        (exit code, wedged)."""
         import docker
 
         api = self.client.api
         try:
-            exec_id = api.exec_create(self._running().id, ["bash", "-c", script], environment=self._exec_env,
+            argv = ["bash", "-c", argv] if isinstance(argv, str) else argv
+            exec_id = api.exec_create(self._running().id, argv, environment=self._exec_env,
                                       workdir=self.config.workdir)["Id"]
             stream = api.exec_start(exec_id, stream=True)
         except docker.errors.APIError as exc:
