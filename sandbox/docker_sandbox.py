@@ -10,57 +10,15 @@ import threading
 import time
 import uuid
 
-from pydantic import BaseModel, ConfigDict, Field
-
 from codefix.errors import SandboxError
 from codefix.protocols import ExecResult
 from sandbox import container_scripts, live_sandboxes
 from sandbox.live_sandboxes import SANDBOX_LABEL
+from sandbox.sandbox_config import BASE_ENV, SWEBENCH_ENV_SETUP, SandboxConfig
 from sandbox.secrets import redact
 from sandbox.truncate import HeadTail
 
 __all__ = ["SANDBOX_LABEL", "SWEBENCH_ENV_SETUP", "DockerSandbox", "SandboxConfig"]
-SWEBENCH_ENV_SETUP = "source /opt/miniconda3/bin/activate && conda activate testbed"
-
-
-class SandboxConfig(BaseModel):
-    """How to start and run a sandbox container."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    image: str
-    """The image whose workdir holds the repository at its base commit."""
-    workdir: str = "/testbed"
-    """The repository inside the container; relative paths and commands start there."""
-    env_setup: str = ""
-    """Shell run once at start whose resulting environment every command gets (e.g. conda activation)."""
-    timeout: float = 300.0
-    """Default seconds a command may run before everything it started is killed."""
-    output_limit: int = 200_000
-    """Characters of output returned; past it the middle is cut, head and tail kept."""
-    memory: str = "4g"
-    """Memory limit (no swap on top); a command allocating past it is OOM-killed."""
-    pids_limit: int = 512
-    """Most processes the container may hold at once (contains fork bombs)."""
-    network: bool = False
-    """Whether the container has a network; off by default."""
-    cpus: float | None = None
-    """CPU cores the container may use (None: no limit)."""
-    env: dict[str, str] = Field(default_factory=dict)
-    """Extra environment variables for the container (the host environment never passes)."""
-    host_grace: float = 30.0
-    """Seconds past a command's timeout after which the host stops waiting for the engine."""
-
-
-BASE_ENV = {
-    "PYTHONDONTWRITEBYTECODE": "1",
-    "PYTHONUNBUFFERED": "1",
-    "LANG": "C.UTF-8",
-    "PAGER": "cat",
-    "GIT_PAGER": "cat",
-    "TERM": "dumb",
-    "PIP_DISABLE_PIP_VERSION_CHECK": "1",
-}
 
 
 class DockerSandbox:
@@ -177,20 +135,25 @@ class DockerSandbox:
         return ExecResult(output, -1 if timed_out else code, timed_out, round(duration, 4))
 
     def read_file(self, path: str) -> str:
-        """Text of the file at `path` (relative to the workdir or absolute)."""
+        """Text of the file at `path` (relative to the workdir or absolute; symlinks followed)."""
         import docker
 
         full = self._abs(path)
-        try:
-            chunks, stat = self._running().get_archive(full)
-        except docker.errors.NotFound as exc:
-            raise FileNotFoundError(full) from exc
-        with tarfile.open(fileobj=io.BytesIO(b"".join(chunks))) as tar:
-            member = tar.next()
-            if member is None or member.isdir():
-                raise IsADirectoryError(full)
-            data = tar.extractfile(member)
-            return redact(data.read().decode("utf-8", "replace") if data else "")
+        for _ in range(8):
+            try:
+                chunks, _stat = self._running().get_archive(full)
+            except docker.errors.NotFound as exc:
+                raise FileNotFoundError(full) from exc
+            with tarfile.open(fileobj=io.BytesIO(b"".join(chunks))) as tar:
+                member = tar.next()
+                if member is not None and member.issym():
+                    full = posixpath.normpath(posixpath.join(posixpath.dirname(full), member.linkname))
+                    continue
+                if member is None or not member.isfile():
+                    raise IsADirectoryError(full)
+                data = tar.extractfile(member)
+                return redact(data.read().decode("utf-8", "replace") if data else "")
+        raise FileNotFoundError(f"{path}: too many levels of symbolic links")
 
     def write_file(self, path: str, content: str) -> None:
         """Write `content` to `path` (relative to the workdir or absolute), making parents."""
@@ -201,7 +164,13 @@ class DockerSandbox:
             info = tarfile.TarInfo(full.lstrip("/"))
             info.size, info.mode, info.mtime = len(data), 0o644, time.time()
             tar.addfile(info, io.BytesIO(data))
-        if not self._running().put_archive("/", buf.getvalue()):
+        import docker
+
+        try:
+            written = self._running().put_archive("/", buf.getvalue())
+        except docker.errors.APIError as exc:
+            raise SandboxError(f"could not write {full} in the sandbox: {exc.explanation or exc}") from exc
+        if not written:
             raise SandboxError(f"could not write {full} in the sandbox")
 
     def reset(self) -> None:

@@ -98,6 +98,8 @@ def test_files_round_trip_with_parents_and_absolute_paths(clean):
     assert clean.read_file("pkg/mod.py") == "def f():\n    return 1\n"
     with pytest.raises(FileNotFoundError):
         clean.read_file("missing.txt")
+    clean.run("ln -s pkg/mod.py link.py")
+    assert clean.read_file("link.py") == "def f():\n    return 1\n"
 
 
 def test_host_secrets_never_reach_the_container_and_are_redacted(clean, monkeypatch):
