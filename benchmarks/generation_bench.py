@@ -28,6 +28,8 @@ def main() -> None:
     parser.add_argument("--samples", type=int, default=10)
     parser.add_argument("--max-calls", type=int, default=8)
     parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--share-attempts", action="store_true", help="Tell later pairs what earlier pairs tried.")
+    parser.add_argument("--model", default="gold:wrong=0.3", help="Model spec (gold ignores the shared attempts).")
     args = parser.parse_args()
 
     from agent.generation import GenerationConfig, generate
@@ -40,8 +42,9 @@ def main() -> None:
     ds = load_dataset(str(ROOT / "data" / "fixtures.jsonl"))
     inst = ds.get(args.instance)
     sandbox_config = sandbox_config_for(inst)  # image built (or reused) before timing
-    model = make_model("gold:wrong=0.3", dataset=ds)
-    config = GenerationConfig(samples=args.samples, max_calls=args.max_calls, workers=args.workers)
+    model = make_model(args.model, dataset=ds)
+    config = GenerationConfig(samples=args.samples, max_calls=args.max_calls, workers=args.workers,
+                              share_attempts=args.share_attempts)
     with tempfile.TemporaryDirectory() as tmp:
         started = time.monotonic()
         results, figures = generate(inst, model=model, ledger=Ledger(), sandbox_factory=lambda: DockerSandbox(sandbox_config),
@@ -63,6 +66,11 @@ def main() -> None:
     print(f"  inside sandboxes  {sandbox_s:8.2f} s ({sandbox_s / busy:.1%})")
     print(f"  orchestration     {overhead:8.2f} s ({overhead / busy:.1%})  target < 10%")
     print(f"sandbox setup       {wall * args.workers - busy:8.2f} s of worker time outside pairs (start/stop, idle tail)")
+    from selection.normalize import normalize_patch
+
+    distinct = {normalize_patch(r.patch) for r in results if r.patch}
+    print(f"candidates          {sum(1 for r in results if r.patch)}, distinct normalized patches {len(distinct)}"
+          f" (share attempts {'on' if args.share_attempts else 'off'})")
     print(f"containers started  {figures['sandboxes_started']} (workers {args.workers}, runs {args.samples})")
     print(f"peak memory (RSS)   {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
 
