@@ -73,7 +73,7 @@ class DockerSandbox:
                 name=f"codefix-{uuid.uuid4().hex[:12]}",
                 detach=True,
                 init=True,
-                labels={SANDBOX_LABEL: "1"},
+                labels={SANDBOX_LABEL: live_sandboxes.label_value()},
                 network_mode=None if cfg.network else "none",
                 mem_limit=cfg.memory,
                 memswap_limit=cfg.memory,

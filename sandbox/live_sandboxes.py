@@ -11,6 +11,14 @@ import threading
 SANDBOX_LABEL = "codefix.sandbox"
 """The label on every container codefix starts; `codefix clean` removes by it."""
 
+
+
+def label_value() -> str:
+    """The value set on `SANDBOX_LABEL`: $CODEFIX_SANDBOX_SESSION, else "1". A test session
+    can set its own, then check and remove only `codefix.sandbox=<its value>`."""
+    return os.environ.get("CODEFIX_SANDBOX_SESSION") or "1"
+
+
 _lock = threading.Lock()
 _live: dict[str, object] = {}
 _installed = False

@@ -16,7 +16,7 @@ def export_workdir(image: str, dest_dir: Path, *, workdir: str = "/testbed", cli
     """`dest_dir` holding the image's `workdir`, reused while the image id is unchanged."""
     import docker
 
-    from sandbox.docker_sandbox import SANDBOX_LABEL
+    from sandbox.live_sandboxes import SANDBOX_LABEL, label_value
 
     dest = Path(dest_dir)
     if client is None:
@@ -31,7 +31,7 @@ def export_workdir(image: str, dest_dir: Path, *, workdir: str = "/testbed", cli
     marker = dest / MARKER
     if marker.is_file() and marker.read_text() == image_id:
         return dest
-    container = client.containers.create(image, command=["true"], labels={SANDBOX_LABEL: "1"}, network_mode="none")
+    container = client.containers.create(image, command=["true"], labels={SANDBOX_LABEL: label_value()}, network_mode="none")
     tmp = dest.with_name(dest.name + f".export{os.getpid()}")
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
