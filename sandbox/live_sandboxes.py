@@ -93,7 +93,7 @@ def remove_labelled(client=None) -> int:
 
     try:
         client = client or docker.from_env(timeout=120)
-        containers = client.containers.list(all=True, filters={"label": SANDBOX_LABEL})
+        containers = client.containers.list(all=True, sparse=True, filters={"label": SANDBOX_LABEL})
     except docker.errors.DockerException as exc:
         raise SandboxError(f"cannot reach the Docker engine: {exc}") from exc
     removed = 0
