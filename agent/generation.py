@@ -81,12 +81,17 @@ class SandboxPool:
         self.started = 0
         self.peak = 0
 
-    def borrow(self):
+    def borrow(self, *, check: bool = False):
+        """A sandbox for one pair; with `check`, idle ones that no longer answer are replaced."""
         self.slots.acquire()
-        try:
-            return self.idle.get_nowait()
-        except queue.Empty:
-            pass
+        while True:
+            try:
+                box = self.idle.get_nowait()
+            except queue.Empty:
+                break
+            if not check or _answers(box):
+                return box
+            self._close(box)
         try:
             box = self.factory()
             box = box.__enter__() or box
@@ -118,6 +123,13 @@ class SandboxPool:
     def close(self) -> None:
         for box in list(self.open):
             self._close(box)
+
+
+def _answers(box) -> bool:
+    try:
+        return box.run("true", timeout=30).exit_code == 0
+    except SandboxError:
+        return False
 
 
 def trajectory_path(out_dir: Path, pair: int, machine: str) -> Path:
@@ -183,7 +195,7 @@ class _Generation:
             if _done(editing) or (_done(testing) and not (testing.get("result") or {}).get("test")):
                 break
             try:
-                testing, editing = self._attempt(pair, testing, editing)
+                testing, editing = self._attempt(pair, testing, editing, check=attempt > 0)
             except SandboxError:  # the sandbox could not start: try a fresh one
                 if attempt == self.config.sandbox_retries:
                     raise
@@ -196,9 +208,9 @@ class _Generation:
                 self.tried.append(result.patch)
         return result
 
-    def _attempt(self, pair: int, testing: dict | None, editing: dict | None) -> tuple[dict, dict | None]:
+    def _attempt(self, pair, testing, editing, *, check: bool = False) -> tuple[dict, dict | None]:
         """Run or resume both machines on one borrowed sandbox; a dead sandbox is discarded."""
-        sandbox = self.pool.borrow()
+        sandbox = self.pool.borrow(check=check)
         broken = False
         try:
             if not _done(testing):

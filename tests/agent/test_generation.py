@@ -113,3 +113,20 @@ def test_share_attempts_shows_earlier_patches_to_later_pairs(tmp_path, factory):
     generate(Inst(), model=ScriptedModel(answer=spy), ledger=None, sandbox_factory=factory, context="CTX",
              out_dir=tmp_path / "out2", config=config)
     assert "Other attempts" in prompts[1] and "+    return a + b" in prompts[1]
+
+
+def test_pool_replaces_idle_sandboxes_that_no_longer_answer_when_asked(tmp_path, factory):
+    from codefix.errors import SandboxError
+
+    from agent.generation import SandboxPool
+
+    pool = SandboxPool(factory, size=1)
+    box = pool.borrow()
+    pool.give_back(box)
+    box.run = lambda command, timeout=None: (_ for _ in ()).throw(SandboxError("gone"))
+    assert pool.borrow() is box  # no check: reused as is
+    pool.give_back(box)
+    fresh = pool.borrow(check=True)
+    assert fresh is not box and pool.started == 2 and pool.open == [fresh]
+    pool.give_back(fresh)
+    pool.close()
