@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import uuid
 
 import pytest
 
@@ -11,6 +12,9 @@ os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 os.environ.setdefault("CODEFIX_BASE_IMAGE", "codefix-base:bookworm")
 
 SANDBOX_LABEL = "codefix.sandbox"
+# Containers get this session's value on the label, so that concurrent test sessions on one
+# engine check and remove only their own (sandbox.live_sandboxes.label_value reads it).
+SESSION = os.environ.setdefault("CODEFIX_SANDBOX_SESSION", f"tests-{uuid.uuid4().hex[:12]}")
 
 
 def _docker_client():
@@ -37,12 +41,12 @@ def docker_client():
 
 @pytest.fixture(scope="session", autouse=True)
 def no_leftover_containers():
-    """After the whole session, no container with codefix's label may still exist."""
+    """After the whole session, no container this session labelled may still exist."""
     yield
     client = _docker_client()
     if isinstance(client, Exception):
         return
-    left = client.containers.list(all=True, filters={"label": SANDBOX_LABEL})
+    left = client.containers.list(all=True, sparse=True, filters={"label": f"{SANDBOX_LABEL}={SESSION}"})
     for c in left:
         c.remove(force=True)
-    assert not left, f"containers left behind: {[c.name for c in left]}"
+    assert not left, f"containers left behind: {[c.id[:12] for c in left]}"
