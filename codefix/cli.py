@@ -15,6 +15,8 @@ COMMANDS = {
     "clean": ("codefix.commands.clean", "Remove every container codefix started (by label)."),
     "context": ("codefix.commands.context", "Rank and pack an instance's relevant files into a token budget."),
     "generate": ("codefix.commands.generate", "Run parallel testing → editing pairs for an instance and collect candidates."),
+    "solve": ("codefix.commands.solve", "Solve one issue end to end: context → generation → selection → a patch."),
+    "ensemble": ("codefix.commands.ensemble", "Pool submissions and codefix runs, select per instance, report scores."),
 }
 
 

@@ -1,0 +1,73 @@
+"""`codefix ensemble`: pool external submissions and codefix runs, select per instance, report."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import click
+
+from codefix.errors import InputError
+from codefix.options import dataset_option, run_id_option, runs_dir_option
+
+
+@click.command("ensemble")
+@click.argument("submission_dirs", nargs=-1, type=click.Path(file_okay=False, path_type=Path))
+@dataset_option
+@click.option("--codefix-run", "codefix_runs", multiple=True, type=click.Path(file_okay=False, path_type=Path),
+              help="A codefix run directory (runs/<run>) to pool as a member; repeatable.")
+@click.option("--select/--no-select", "do_select", default=True, show_default=True,
+              help="Pick one candidate per instance with the selection stage (else report only).")
+@click.option("--model", "-m", default="gold", show_default=True, help="Selection model: a litellm provider string, gold, or replay:PATH.")
+@click.option("--api-base", default=None, help="OpenAI-compatible server (vLLM, Ollama, llama.cpp) for the model.")
+@click.option("--use-voting/--no-voting", default=False, show_default=True,
+              help="Filter candidates by voting before the selection machine (the paper's ensemble did not).")
+@click.option("--max-calls", "-k", type=click.IntRange(1, 100), default=8, show_default=True, help="Model calls of the selection machine.")
+@click.option("--json", "json_out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Also write the report here (always written to runs/<run>/ensemble_report.json).")
+@runs_dir_option
+@run_id_option
+def command(submission_dirs, dataset, codefix_runs, do_select, model, api_base, use_voting, max_calls, json_out,
+            runs_dir, run_id):
+    """Ingest SUBMISSION_DIR... (SWE-bench experiments layout: all_preds.jsonl or preds.json, and
+    results/results.json when present) and codefix runs; report every malformed line; build
+    per-instance candidate pools; with --select write runs/<run>/preds.jsonl; print each member's
+    score, the coverage (oracle), the expected random pick and the selected score."""
+    from codefix.datasets import load_dataset
+    from codefix.stages.ensemble import read_members, report_for, select_all
+    from codefix.store import RunStore, write_json
+    from selection.submissions import build_pools
+
+    if not submission_dirs and not codefix_runs:
+        raise InputError("give at least one SUBMISSION_DIR or --codefix-run")
+    ds = load_dataset(dataset)
+    ids = {inst.instance_id for inst in ds}
+    members = read_members(submission_dirs, codefix_runs, known=ids)
+    for problem in members.problems:
+        click.echo(f"skipped: {problem}", err=True)
+    pools = build_pools(members.submissions)
+    store = RunStore(runs_dir, run_id or time.strftime("ensemble-%Y%m%d-%H%M%S"))
+    selected = None
+    if do_select:
+        from sandbox.live_sandboxes import install_signal_handlers
+        from agent.models import make_model
+
+        install_signal_handlers()
+        selector = make_model(model, api_base=api_base, dataset=ds)
+        selected = select_all(ds, pools, model=selector, store=store, use_voting=use_voting, max_calls=max_calls,
+                              log=lambda msg: click.echo(msg, err=True))
+    report = report_for(ids, members.submissions, pools, selected)
+    data = {**report.to_dict(), "problems": [str(p) for p in members.problems]}
+    write_json(store.root / "ensemble_report.json", data)
+    if json_out:
+        write_json(json_out, data)
+    for line in report.lines():
+        click.echo(line)
+    unlabelled = [s.name for s in members.submissions if s.resolved is None]
+    if unlabelled:
+        click.echo(f"no resolved labels for: {', '.join(unlabelled)} (left out of the scores)", err=True)
+    click.echo(f"{len(members.problems)} problem(s) skipped; report in {store.root / 'ensemble_report.json'}", err=True)
+    if selected is not None:
+        click.echo(f"{len(selected)} prediction(s) in {store.root / 'preds.jsonl'}", err=True)
+    click.echo(json.dumps(data, indent=2))

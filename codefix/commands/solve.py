@@ -1,0 +1,93 @@
+"""`codefix solve`: context → generation → selection → one patch for an instance."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import click
+
+from codefix.errors import InputError
+from codefix.model_options import model_options
+from codefix.options import run_id_option, runs_dir_option
+
+
+@click.command("solve")
+@click.option("--dataset", "-d", default=None, help="verified, lite, a Hugging Face id, or a local .json/.jsonl file.")
+@click.option("--instance", "-i", "instance_id", default=None, help="Instance id (with --dataset).")
+@click.option("--repo", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Your own git repository (HEAD is the base commit), instead of --dataset/--instance.")
+@click.option("--issue", "issue_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="A text/markdown file with the issue (with --repo).")
+@click.option("--test-cmd", default=None, help="Command running the repository's tests (with --repo; default pytest).")
+@model_options(default_model="gold")
+@click.option("--samples", "-n", type=click.IntRange(1, 1000), default=10, show_default=True, help="Testing → editing pairs.")
+@click.option("--max-calls", "-k", type=click.IntRange(1, 100), default=8, show_default=True, help="Model calls per machine.")
+@click.option("--workers", "-w", type=click.IntRange(1, 64), default=4, show_default=True, help="Pairs at once = sandboxes in the pool.")
+@click.option("--budget-tokens", type=click.IntRange(1000), default=128_000, show_default=True, help="Tokens of packed context.")
+@click.option("--evaluate", "grade", is_flag=True, help="Grade the final patch against the instance's tests (needs a gold patch).")
+@runs_dir_option
+@run_id_option
+def command(dataset, instance_id, repo, issue_file, test_cmd, model, relevance_model, api_base, budget, price,
+            price_file, samples, max_calls, workers, budget_tokens, grade, runs_dir, run_id):
+    """Solve one issue end to end and print the chosen patch.
+
+    Appends it to runs/<run>/preds.jsonl (SWE-bench predictions format) and prints calls, tokens
+    and cost per stage. Rerun with the same --run-id to resume: finished stages and model calls
+    are never repeated, and a finished instance is not predicted twice."""
+    from codefix.datasets import Dataset, load_dataset
+    from codefix.stages.solve import SolveConfig, load_ledger, solve_instance
+    from codefix.stages.wiring import make_models, print_ledger
+    from codefix.store import RunStore
+    from sandbox.live_sandboxes import install_signal_handlers
+
+    if repo is not None or issue_file is not None:
+        if repo is None or issue_file is None:
+            raise InputError("--repo and --issue go together")
+        if dataset or instance_id:
+            raise InputError("give either --repo/--issue or --dataset/--instance, not both")
+        from codefix.local_repo import local_instance
+        from sandbox.images import default_cache_dir
+
+        inst = local_instance(repo, issue_file, cache_dir=default_cache_dir(), test_cmd=test_cmd)
+        ds = Dataset(str(repo), [inst])
+    else:
+        if not dataset or not instance_id:
+            raise InputError("give --dataset and --instance (or --repo and --issue)")
+        if test_cmd:
+            raise InputError("--test-cmd goes with --repo")
+        ds = load_dataset(dataset)
+        inst = ds.get(instance_id)
+    if price_file:
+        from agent.pricing import load_price_file
+
+        load_price_file(price_file)
+    install_signal_handlers()  # sandboxes start in worker threads; Ctrl-C/SIGTERM must remove them
+    store = RunStore(runs_dir, run_id or time.strftime("solve-%Y%m%d-%H%M%S"))
+    primary, reader = make_models(ds, model, relevance_model, api_base, price=price)
+    ledger = load_ledger(store.instance_dir(inst.instance_id) / "ledger.json", budget)
+    calls_before = len(ledger.calls)
+    config = SolveConfig(samples=samples, max_calls=max_calls, workers=workers, budget_tokens=budget_tokens)
+    outcome = solve_instance(inst, primary=primary, reader=reader, ledger=ledger, store=store, config=config,
+                             model_spec=model, log=lambda msg: click.echo(msg, err=True))
+    print_ledger(ledger, f"{inst.instance_id}: model calls per stage", calls_this_run=len(ledger.calls) - calls_before)
+    if outcome.resumed:
+        click.echo("already solved in this run; nothing ran", err=True)
+    click.echo(f"{outcome.status}: {outcome.candidates} distinct candidate(s), chosen by {outcome.method or '-'}", err=True)
+    click.echo(outcome.patch, nl=False)
+    click.echo(f"prediction in {store.root / 'preds.jsonl'}", err=True)
+    if grade:
+        _evaluate(ds, inst, outcome, store, model)
+
+
+def _evaluate(ds, inst, outcome, store, model: str) -> None:
+    from codefix.predictions import Prediction
+    from codefix.stages.evaluation import evaluate_predictions, print_eval_table
+    from codefix.stages.solve import model_name
+
+    if not inst.patch.strip():
+        raise InputError(f"{inst.instance_id}: --evaluate needs the instance's gold tests; it has no gold patch")
+    reports = evaluate_predictions(ds, [Prediction(inst.instance_id, model_name(model), outcome.patch)], store)
+    print_eval_table(reports)
+    if any(r.status == "error" for r in reports):
+        raise SystemExit(1)

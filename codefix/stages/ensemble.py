@@ -1,0 +1,86 @@
+"""Ensembling: read submissions and codefix runs, build per-instance candidate pools, optionally
+select one candidate per instance, and report what the ensemble could score and did.
+
+Every skipped line or record is kept as an `IngestProblem` and shown; nothing is dropped silently.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from codefix.predictions import Prediction, append_prediction
+from codefix.store import read_json, write_json
+
+ENSEMBLE_MODEL_NAME = "codefix-ensemble"
+
+
+@dataclass
+class EnsembleInput:
+    """The members read and everything skipped while reading them."""
+
+    submissions: list = field(default_factory=list)
+    problems: list = field(default_factory=list)
+
+
+def read_members(submission_dirs: Sequence[Path], codefix_runs: Sequence[Path], *, known) -> EnsembleInput:
+    """Every submission directory (experiments layout) and codefix run, with their problems."""
+    from selection.submissions import read_codefix_run, read_submission
+
+    out = EnsembleInput()
+    for directory in submission_dirs:
+        sub = read_submission(Path(directory), known_instances=known)
+        out.submissions.append(sub)
+        out.problems.extend(sub.problems)
+    for run in codefix_runs:
+        sub = read_codefix_run(Path(run), known_instances=known)
+        out.submissions.append(sub)
+        out.problems.extend(sub.problems)
+    return out
+
+
+def select_all(ds, pools: dict, *, model, store, use_voting: bool, max_calls: int,
+               sandbox_factory_for: Callable | None = None, log=None) -> dict[str, str]:
+    """Pick one candidate per instance with a pool (resumed from `<instance>/selection.json`);
+    append each pick to `preds.jsonl` once. Returns {instance_id: candidate id}."""
+    from codefix.ledger import Ledger
+    from codefix.stages.solve import plain, predicted_ids, select
+    from codefix.stages.wiring import checked_out, docker_factory
+
+    log = log or (lambda msg: None)
+    preds_path = store.root / "preds.jsonl"
+    chosen: dict[str, str] = {}
+    for iid, pool in pools.items():
+        if not pool.candidates:
+            continue
+        out_dir = store.instance_dir(iid)
+        result_path = out_dir / "selection.json"
+        if result_path.is_file():
+            result = read_json(result_path)
+        elif len(pool.candidates) == 1:
+            only = pool.candidates[0]
+            result = {"winner": only.id, "patch": only.patch, "method": "only candidate"}
+            write_json(result_path, result)
+        else:
+            inst, _ = checked_out(ds.get(iid))
+            ledger = Ledger()
+            factory = (sandbox_factory_for or docker_factory)(inst)
+            result = plain(select(inst, pool.candidates, model=model, ledger=ledger, sandbox_factory=factory,
+                                  out_dir=out_dir / "selection", max_calls=max_calls, voting=use_voting))
+            write_json(result_path, result)
+            write_json(out_dir / "ledger.json", ledger.to_dict())
+        chosen[iid] = str(result["winner"])
+        log(f"{iid}: picked {chosen[iid]} of {len(pool.candidates)} ({result.get('method', '')})")
+        if iid not in predicted_ids(preds_path):
+            append_prediction(preds_path, Prediction(iid, ENSEMBLE_MODEL_NAME, result["patch"]))
+    return chosen
+
+
+def report_for(instance_ids, submissions, pools: dict, selected: dict[str, str] | None):
+    """The ensemble report; pool figures only when some pool holds a candidate (patches known)."""
+    from selection.ensemble_report import ensemble_report, member_labels
+
+    with_patches = any(p.candidates for p in pools.values())
+    return ensemble_report(instance_ids, member_labels(submissions),
+                           pools=pools if with_patches else None, selected=selected)
