@@ -1,0 +1,227 @@
+"""The voting matrix, executed: every test script on every candidate and on the unedited
+repository, in a bounded pool of reused sandboxes, each (column, test) cell cached in
+`votes.jsonl` so that it never runs twice.
+
+A cell is: reset the sandbox, apply the column's patch (none for `UNEDITED`), write the script,
+run it. Exit 0 is PASS; any other exit, a timeout included, is FAIL. Infrastructure failures
+(`SandboxError`) are ERROR cells, never votes, and are run again next time.
+
+A candidate whose patch does not apply (`PatchApplyError` / `UnsafePatchError` from the
+injected `apply_patch`) gets ERROR cells for every test: it earns no votes, is not counted
+against the other candidates, and the rest of the matrix runs. The failure is remembered for
+the rest of the run, so the patch is tried once per run, not once per test; a later run tries
+it again (its cells are ERROR, which the cache does not keep as settled).
+
+Docker stays outside: the composition root passes `sandbox_factory` and `apply_patch`.
+"""
+
+from __future__ import annotations
+
+import shlex
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+from codefix.errors import PatchApplyError, SandboxError, UnsafePatchError
+from codefix.parallel import map_isolated
+
+from agent.generation import SandboxPool
+from agent.testing_machine import ScriptRunConfig, truncate_middle
+from selection.candidates import Candidate
+from selection.voting import UNEDITED, Outcome, Vote, append_vote, pending_cells, read_votes, script_id
+
+VOTE_SCRIPT = "codefix_vote_test.py"
+"""Where a voting test is written, relative to the repository root."""
+REPO_TEST_PREFIX = "repo:"
+"""Test ids of repository test files start with this (`repo:tests/test_money.py`)."""
+REPO_TEST_COMMAND = "python3 -m pytest -q -x -p no:cacheprovider {path}"
+
+
+@dataclass(frozen=True)
+class CellRun:
+    """What running one test on one column produced."""
+
+    outcome: Outcome
+    exit_code: int | None = None
+    timed_out: bool = False
+    output: str = ""
+    note: str = ""
+    """Why there is no verdict ("patch does not apply: ...", "sandbox error: ...")."""
+
+
+@dataclass
+class RunStats:
+    """What a `run_votes` call did (filled in when the caller passes one)."""
+
+    cells: int = 0
+    """Cells of the matrix (columns × tests, repository tests included)."""
+    cached: int = 0
+    """Cells settled by the cache, not run."""
+    runs: int = 0
+    """Test scripts actually executed in a sandbox."""
+    apply_failures: list[str] = field(default_factory=list)
+    """Candidate ids whose patch did not apply."""
+    sandboxes_started: int = 0
+
+
+def run_cell(
+    sandbox,
+    patch: str | None,
+    command: str,
+    *,
+    apply_patch: Callable,
+    script: str | None = None,
+    config: ScriptRunConfig | None = None,
+) -> CellRun:
+    """Reset `sandbox`, apply `patch` (None: unedited), write `script` (if any), run `command`.
+
+    A patch that does not apply gives an ERROR cell with the reason; `SandboxError` propagates.
+    """
+    config = config or ScriptRunConfig(script_path=VOTE_SCRIPT)
+    sandbox.reset()
+    if patch:
+        try:
+            apply_patch(sandbox, patch)
+        except (PatchApplyError, UnsafePatchError) as exc:
+            return CellRun(Outcome.ERROR, note=f"patch does not apply: {exc}")
+    if script is not None:
+        sandbox.write_file(config.script_path, script)
+    result = sandbox.run(command, timeout=config.timeout)
+    outcome = Outcome.PASS if result.exit_code == 0 else Outcome.FAIL
+    return CellRun(outcome, result.exit_code, result.timed_out, truncate_middle(result.output, config.output_limit))
+
+
+def run_script_cell(sandbox, patch: str | None, script: str, *, apply_patch: Callable,
+                    config: ScriptRunConfig | None = None) -> CellRun:
+    """One test script on one column (see `run_cell`)."""
+    config = config or ScriptRunConfig(script_path=VOTE_SCRIPT)
+    command = f"{config.python} {shlex.quote(config.script_path)}"
+    return run_cell(sandbox, patch, command, apply_patch=apply_patch, script=script, config=config)
+
+
+def run_votes(
+    instance,
+    candidates: Sequence[Candidate],
+    tests: Sequence[str],
+    *,
+    sandbox_factory: Callable[[], object],
+    apply_patch: Callable,
+    cache_path: Path,
+    workers: int = 4,
+    script_timeout: float = 100.0,
+    repo_tests: bool = False,
+    stats: RunStats | None = None,
+) -> list[Vote]:
+    """Every test script on every candidate and on `UNEDITED`; return all votes (cached ones too).
+
+    Test ids are `selection.voting.script_id(script)`. With `repo_tests`, the repository's own
+    test files matching the modules each candidate touches (`test_<mod>.py`, `<mod>_test.py`)
+    run with pytest on that candidate and on the unedited repository, as votes whose test id
+    starts with `REPO_TEST_PREFIX` (see `split_repo_votes`). `instance` is not read beyond its
+    id today; it is the instance the sandboxes are made for.
+    """
+    stats = stats if stats is not None else RunStats()
+    cache_path = Path(cache_path)
+    config = ScriptRunConfig(script_path=VOTE_SCRIPT, timeout=script_timeout)
+    scripts = {script_id(t): t for t in tests if t and t.strip()}
+    patches: dict[str, str | None] = {UNEDITED: None} | {c.id: c.patch for c in candidates}
+    done = read_votes(cache_path)
+    cells = pending_cells(list(patches), list(scripts), done)
+    stats.cells = len(patches) * len(scripts)
+    pool = SandboxPool(sandbox_factory, max(1, workers))
+    lock = threading.Lock()
+    unappliable: dict[str, str] = {}
+
+    def record(vote: Vote) -> Vote:
+        with lock:
+            append_vote(cache_path, vote)
+        return vote
+
+    def one(cell: tuple[str, str]) -> Vote:
+        column, test = cell
+        if column in unappliable:
+            return record(Vote(column, test, Outcome.ERROR))
+        command = commands[test]
+        box = pool.borrow()
+        broken = False
+        try:
+            with lock:
+                stats.runs += 1
+            run = run_cell(box, patches[column], command, apply_patch=apply_patch,
+                           script=scripts.get(test), config=config)
+        except SandboxError:
+            broken = True
+            return record(Vote(column, test, Outcome.ERROR))
+        finally:
+            pool.give_back(box, broken=broken)
+        if run.note.startswith("patch does not apply"):
+            with lock:
+                stats.runs -= 1  # the script never ran
+                if column not in unappliable:
+                    unappliable[column] = run.note
+                    stats.apply_failures.append(column)
+        return record(Vote(column, test, run.outcome))
+
+    commands = {sid: f"{config.python} {shlex.quote(config.script_path)}" for sid in scripts}
+    try:
+        if repo_tests:
+            repo_cells = _repo_test_cells(candidates, pool, done, stats, commands)
+            cells += repo_cells
+        stats.cached = stats.cells - len(cells)
+        map_isolated(one, cells, max(1, workers))
+    finally:
+        stats.sandboxes_started += pool.started
+        pool.close()
+    return [v for v in read_votes(cache_path) if v.candidate in patches and v.test in commands]
+
+
+def _repo_test_cells(candidates, pool: SandboxPool, done: list[Vote], stats: RunStats,
+                     commands: dict[str, str]) -> list[tuple[str, str]]:
+    """The repository-test cells still to run; fills `commands` with their pytest lines."""
+    box = pool.borrow()
+    broken = False
+    try:
+        box.reset()
+        listing = box.run("git ls-files -- '*.py'", timeout=60)
+    except SandboxError:
+        broken = True
+        return []
+    finally:
+        pool.give_back(box, broken=broken)
+    test_files = [p for p in listing.output.splitlines() if p.strip()] if listing.exit_code == 0 else []
+    per_candidate = {c.id: repo_tests_for(c.files, test_files) for c in candidates}
+    wanted = sorted({t for ts in per_candidate.values() for t in ts})
+    settled = {(v.candidate, v.test) for v in done if Outcome(v.outcome) is not Outcome.ERROR}
+    cells = [(UNEDITED, REPO_TEST_PREFIX + t) for t in wanted]
+    cells += [(cid, REPO_TEST_PREFIX + t) for cid, ts in per_candidate.items() for t in ts]
+    for _, test in cells:
+        commands[test] = REPO_TEST_COMMAND.format(path=shlex.quote(test[len(REPO_TEST_PREFIX):]))
+    stats.cells += len(cells)
+    return [cell for cell in cells if cell not in settled]
+
+
+def repo_tests_for(touched: Sequence[str], repo_files: Sequence[str]) -> list[str]:
+    """The repository's test files for the modules in `touched`: `test_<mod>.py` or
+    `<mod>_test.py` anywhere in the tree (test files a patch touches count themselves)."""
+    names: set[str] = set()
+    for path in touched:
+        p = PurePosixPath(path)
+        if p.suffix != ".py":
+            continue
+        if _is_test_file(p.name):
+            names.add(p.name)
+        else:
+            names.update({f"test_{p.stem}.py", f"{p.stem}_test.py"})
+    return sorted(f for f in repo_files if PurePosixPath(f).name in names)
+
+
+def _is_test_file(name: str) -> bool:
+    return name.startswith("test_") or name.endswith("_test.py")
+
+
+def split_repo_votes(votes: Sequence[Vote]) -> tuple[list[Vote], list[Vote]]:
+    """(votes of generated tests, votes of repository tests)."""
+    generated = [v for v in votes if not v.test.startswith(REPO_TEST_PREFIX)]
+    repo = [v for v in votes if v.test.startswith(REPO_TEST_PREFIX)]
+    return generated, repo
