@@ -74,7 +74,7 @@ def evaluate_in_sandbox(
         report.patch_applied_with = getattr(applied, "method", "")
     sandbox.write_file(EVAL_SCRIPT_PATH, eval_script(instance))
     limit = timeout or instance.test_timeout or DEFAULT_TEST_TIMEOUT
-    result = sandbox.run(f"bash {EVAL_SCRIPT_PATH}", timeout=limit)
+    result = sandbox.run(f"bash {EVAL_SCRIPT_PATH} 2>&1", timeout=limit)
     graded = grade(instance, result.output)
     reason = graded.reason
     if result.timed_out:

@@ -9,6 +9,9 @@ from codefix.parallel import map_isolated
 from codefix.predictions import Prediction
 from codefix.store import RunStore, atomic_write_text, write_json
 
+# Test logs can be megabytes; the middle is cut past this, keeping the summary at the end.
+EVAL_OUTPUT_LIMIT = 2_000_000
+
 
 def evaluate_predictions(
     ds: Dataset,
@@ -31,7 +34,7 @@ def evaluate_predictions(
 
     def grade_one(pred: Prediction) -> EvalReport:
         instance = ds.get(pred.instance_id)
-        with instance_sandbox(instance) as (sandbox, built):
+        with instance_sandbox(instance, output_limit=EVAL_OUTPUT_LIMIT) as (sandbox, built):
             report, log = evaluate_in_sandbox(
                 built, pred.model_patch, sandbox, model_name=pred.model_name_or_path, timeout=timeout
             )
