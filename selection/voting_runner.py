@@ -9,14 +9,15 @@ run it. Exit 0 is PASS; any other exit, a timeout included, is FAIL. Infrastruct
 A candidate whose patch does not apply (`PatchApplyError` / `UnsafePatchError` from the
 injected `apply_patch`) gets ERROR cells for every test: it earns no votes, is not counted
 against the other candidates, and the rest of the matrix runs. The failure is remembered for
-the rest of the run, so the patch is tried once per run, not once per test; a later run tries
-it again (its cells are ERROR, which the cache does not keep as settled).
+the cache as a FAIL vote on the pseudo-test `APPLY_CHECK`, so the patch is tried once, not
+once per test nor again on a rerun: its cells are recorded as ERROR without a sandbox.
 
 Docker stays outside: the composition root passes `sandbox_factory` and `apply_patch`.
 """
 
 from __future__ import annotations
 
+import json
 import shlex
 import threading
 from collections.abc import Callable, Sequence
@@ -25,6 +26,7 @@ from pathlib import Path, PurePosixPath
 
 from codefix.errors import PatchApplyError, SandboxError, UnsafePatchError
 from codefix.parallel import map_isolated
+from codefix.store import atomic_write_text
 
 from agent.generation import SandboxPool
 from agent.testing_machine import ScriptRunConfig, truncate_middle
@@ -35,6 +37,8 @@ VOTE_SCRIPT = "codefix_vote_test.py"
 """Where a voting test is written, relative to the repository root."""
 REPO_TEST_PREFIX = "repo:"
 """Test ids of repository test files start with this (`repo:tests/test_money.py`)."""
+APPLY_CHECK = "apply"
+"""Pseudo-test id under which the cache remembers that a candidate's patch does not apply."""
 REPO_TEST_COMMAND = "python3 -m pytest -q -x -p no:cacheprovider {path}"
 
 
@@ -131,7 +135,8 @@ def run_votes(
     stats.cells = len(patches) * len(scripts)
     pool = SandboxPool(sandbox_factory, max(1, workers))
     lock = threading.Lock()
-    unappliable: dict[str, str] = {}
+    unappliable = {v.candidate for v in done if v.test == APPLY_CHECK and Outcome(v.outcome) is Outcome.FAIL}
+    errors_known = {(v.candidate, v.test) for v in done if Outcome(v.outcome) is Outcome.ERROR}
 
     def record(vote: Vote) -> Vote:
         with lock:
@@ -141,7 +146,8 @@ def run_votes(
     def one(cell: tuple[str, str]) -> Vote:
         column, test = cell
         if column in unappliable:
-            return record(Vote(column, test, Outcome.ERROR))
+            vote = Vote(column, test, Outcome.ERROR)
+            return vote if (column, test) in errors_known else record(vote)
         command = commands[test]
         box = pool.borrow()
         broken = False
@@ -159,16 +165,19 @@ def run_votes(
             with lock:
                 stats.runs -= 1  # the script never ran
                 if column not in unappliable:
-                    unappliable[column] = run.note
+                    unappliable.add(column)
                     stats.apply_failures.append(column)
+                    append_vote(cache_path, Vote(column, APPLY_CHECK, Outcome.FAIL))
         return record(Vote(column, test, run.outcome))
 
     commands = {sid: f"{config.python} {shlex.quote(config.script_path)}" for sid in scripts}
     try:
         if repo_tests:
-            repo_cells = _repo_test_cells(candidates, pool, done, stats, commands)
+            repo_cells = _repo_test_cells(candidates, pool, done, stats, commands, cache_path)
             cells += repo_cells
+        cells = [c for c in cells if not (c[0] in unappliable and c in errors_known)]
         stats.cached = stats.cells - len(cells)
+        stats.apply_failures.extend(sorted(c for c in unappliable if c in patches))
         map_isolated(one, cells, max(1, workers))
     finally:
         stats.sandboxes_started += pool.started
@@ -177,8 +186,24 @@ def run_votes(
 
 
 def _repo_test_cells(candidates, pool: SandboxPool, done: list[Vote], stats: RunStats,
-                     commands: dict[str, str]) -> list[tuple[str, str]]:
+                     commands: dict[str, str], cache_path: Path) -> list[tuple[str, str]]:
     """The repository-test cells still to run; fills `commands` with their pytest lines."""
+    test_files = _repo_python_files(pool, cache_path.with_name(cache_path.stem + ".repo_files.json"))
+    per_candidate = {c.id: repo_tests_for(c.files, test_files) for c in candidates}
+    wanted = sorted({t for ts in per_candidate.values() for t in ts})
+    settled = {(v.candidate, v.test) for v in done if Outcome(v.outcome) is not Outcome.ERROR}
+    cells = [(UNEDITED, REPO_TEST_PREFIX + t) for t in wanted]
+    cells += [(cid, REPO_TEST_PREFIX + t) for cid, ts in per_candidate.items() for t in ts]
+    for _, test in cells:
+        commands[test] = REPO_TEST_COMMAND.format(path=shlex.quote(test[len(REPO_TEST_PREFIX):]))
+    stats.cells += len(cells)
+    return [cell for cell in cells if cell not in settled]
+
+
+def _repo_python_files(pool: SandboxPool, listing_path: Path) -> list[str]:
+    """The repository's tracked `.py` files, listed once and kept next to the vote cache."""
+    if listing_path.is_file():
+        return json.loads(listing_path.read_text(encoding="utf-8"))
     box = pool.borrow()
     broken = False
     try:
@@ -189,16 +214,11 @@ def _repo_test_cells(candidates, pool: SandboxPool, done: list[Vote], stats: Run
         return []
     finally:
         pool.give_back(box, broken=broken)
-    test_files = [p for p in listing.output.splitlines() if p.strip()] if listing.exit_code == 0 else []
-    per_candidate = {c.id: repo_tests_for(c.files, test_files) for c in candidates}
-    wanted = sorted({t for ts in per_candidate.values() for t in ts})
-    settled = {(v.candidate, v.test) for v in done if Outcome(v.outcome) is not Outcome.ERROR}
-    cells = [(UNEDITED, REPO_TEST_PREFIX + t) for t in wanted]
-    cells += [(cid, REPO_TEST_PREFIX + t) for cid, ts in per_candidate.items() for t in ts]
-    for _, test in cells:
-        commands[test] = REPO_TEST_COMMAND.format(path=shlex.quote(test[len(REPO_TEST_PREFIX):]))
-    stats.cells += len(cells)
-    return [cell for cell in cells if cell not in settled]
+    if listing.exit_code != 0:
+        return []
+    files = [p.strip() for p in listing.output.splitlines() if p.strip()]
+    atomic_write_text(listing_path, json.dumps(files))
+    return files
 
 
 def repo_tests_for(touched: Sequence[str], repo_files: Sequence[str]) -> list[str]:
