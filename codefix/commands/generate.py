@@ -32,17 +32,12 @@ def command(dataset, instance_id, model, relevance_model, api_base, samples, max
 
     Writes runs/<run>/<instance>/trajectories/*.traj.json and candidates.jsonl; rerun with the
     same --run-id to resume (finished model calls are never repeated)."""
-    from agent.context.config import ContextConfig
-    from agent.context.stage import run_context_stage
     from agent.generation import GenerationConfig, generate
-    from agent.models import make_model
     from agent.testing_machine import ScriptRunConfig
-    from codefix.commands.context import checkout
     from codefix.datasets import load_dataset
     from codefix.ledger import Ledger
+    from codefix.stages.wiring import checked_out, docker_factory, make_models, run_context
     from codefix.store import RunStore, write_json
-    from sandbox.docker_sandbox import DockerSandbox
-    from sandbox.images import sandbox_config_for
     from sandbox.live_sandboxes import install_signal_handlers
 
     install_signal_handlers()  # sandboxes start in worker threads; Ctrl-C/SIGTERM must remove them
@@ -51,24 +46,18 @@ def command(dataset, instance_id, model, relevance_model, api_base, samples, max
     ds = load_dataset(dataset)
     inst = ds.get(instance_id)
     store = RunStore(runs_dir, run_id or time.strftime("generate-%Y%m%d-%H%M%S"))
-    repo_dir, commit = checkout(inst)
-    if commit and commit != inst.base_commit:
-        inst = inst.model_copy(update={"base_commit": commit})
-    primary = make_model(model, api_base=api_base, dataset=ds)
-    reader = make_model(relevance_model, api_base=api_base, dataset=ds) if relevance_model else primary
+    inst, repo_dir = checked_out(inst)
+    primary, reader = make_models(ds, model, relevance_model, api_base)
     ledger = Ledger(budget_usd=budget)
-    context = run_context_stage(
-        inst, repo_dir, relevance_model=reader, ranking_model=primary, ledger=ledger,
-        out_path=store.artefact(inst.instance_id, "context.json"), config=ContextConfig(budget_tokens=budget_tokens),
-    )
+    context = run_context(inst, repo_dir, primary=primary, reader=reader, ledger=ledger,
+                          out_path=store.artefact(inst.instance_id, "context.json"), budget_tokens=budget_tokens)
     config = GenerationConfig(samples=samples, max_calls=max_calls, temperature=temperature, workers=workers,
                               share_attempts=share_attempts, scripts=ScriptRunConfig(timeout=script_timeout))
-    sandbox_config = sandbox_config_for(inst)
     out_dir = store.instance_dir(inst.instance_id)
     write_json(out_dir / "generation_config.json", config.model_dump())
     started = time.monotonic()
     results, figures = generate(
-        inst, model=primary, ledger=ledger, sandbox_factory=lambda: DockerSandbox(sandbox_config),
+        inst, model=primary, ledger=ledger, sandbox_factory=docker_factory(inst),
         context=context.render(), out_dir=out_dir, config=config,
         on_pair=lambda r: click.echo(f"pair {r.pair}: {r.status}", err=True),
     )
