@@ -94,3 +94,25 @@ def test_no_members_is_one_clear_error(tmp_path, capsys):
     missing = tmp_path / "nope"
     assert main(["ensemble", str(missing), "-d", str(FIXTURES), "--no-select"]) == 2
     assert "no such submission directory" in capsys.readouterr().err
+
+
+def test_a_codefix_run_is_a_member_labelled_by_its_evaluations(tmp_path, capsys):
+    recs = [json.loads(line) for line in FIXTURES.read_text().splitlines() if line.strip()]
+    a, b = recs[:2]
+    run = tmp_path / "runs" / "solve-1"
+    for rec, resolved in ((a, True), (b, False)):
+        (run / rec["instance_id"]).mkdir(parents=True)
+        (run / rec["instance_id"] / "eval.json").write_text(json.dumps({"status": "resolved" if resolved else "unresolved",
+                                                                        "resolved": resolved}))
+    (run / "preds.jsonl").write_text("".join(
+        json.dumps({"instance_id": r["instance_id"], "model_name_or_path": "codefix/gold", "model_patch": p}) + "\n"
+        for r, p in ((a, a["patch"]), (b, b["wrong_patch"]))))
+    other = experiments_dir(tmp_path / "subs", "other", [
+        {"instance_id": b["instance_id"], "model_name_or_path": "o", "model_patch": b["patch"]}], [b["instance_id"]])
+    code = main(["ensemble", str(other), "--codefix-run", str(run), "-d", str(FIXTURES), "--no-select",
+                 "--runs-dir", str(tmp_path / "out"), "--run-id", "e"])
+    assert code == 0, capsys.readouterr().err
+    report = json.loads((tmp_path / "out" / "e" / "ensemble_report.json").read_text())
+    assert report["members"]["solve-1"]["resolved"] == 1 and report["members"]["other"]["resolved"] == 1
+    assert report["coverage"]["resolved"] == 2 and report["problems"] == []
+    assert report["distinct_candidates"] == {"1": 1, "2": 1}
