@@ -15,7 +15,7 @@ from codefix.store import read_json, write_json
 
 from agent.generation import SandboxPool
 from agent.loop import run_trajectory
-from agent.task import EXIT_SUBMITTED
+from agent.task import EXIT_SUBMITTED, RESUMABLE
 from agent.testing_machine import ScriptRunConfig
 from selection.candidates import Candidate, CandidatePolicy, CandidatePool, build_pool
 from selection.selection_machine import STAGE, SelectionTask
@@ -126,6 +126,9 @@ def run_selection(
     `sandbox_factory()` returns an unopened sandbox (a context manager implementing
     `codefix.protocols.Sandbox`); `apply_patch(sandbox, patch)` applies a patch in it,
     raising `PatchApplyError`/`UnsafePatchError`. A finished result is returned as stored.
+    When the state machine stopped on a model error, the budget or a dead sandbox, the
+    top-voted fallback is returned but not stored, so a rerun resumes the machine (its
+    finished calls are not repeated).
     """
     config = config or SelectionConfig()
     out_dir = Path(out_dir)
@@ -134,7 +137,8 @@ def run_selection(
         return SelectionResult.model_validate(read_json(done))
     result = _select(instance, list(candidates), model, ledger, sandbox_factory, apply_patch, out_dir, config,
                      stats if stats is not None else RunStats())
-    write_json(done, result.model_dump())
+    if result.machine_status not in RESUMABLE:
+        write_json(done, result.model_dump())
     return result
 
 

@@ -48,3 +48,22 @@ def test_voting_that_keeps_one_finalist_skips_the_machine(tmp_path):
 def test_config_forbids_unknown_fields():
     with pytest.raises(ValueError):
         SelectionConfig(topk=3)
+
+
+def test_a_model_error_returns_the_fallback_unstored_and_a_rerun_resumes(tmp_path):
+    from codefix.errors import ModelError
+    from tests.agent.fakes import LocalDirSandbox, make_repo
+
+    repo = make_repo(tmp_path / "repo", {"a.py": "x = 1\n"})
+    other = PATCH.replace("+x = 2", "+x = 3")
+    pool = build_pool("x__y-1", [(PATCH, "a", []), (other, "b", [])])
+    kwargs = dict(ledger=Ledger(), sandbox_factory=lambda: LocalDirSandbox(repo), apply_patch=no_apply,
+                  out_dir=tmp_path / "out", config=SelectionConfig(use_voting=False))
+    first = run_selection(INSTANCE, pool.candidates, model=ScriptedModel([ModelError("server down")]), **kwargs)
+    assert (first.method, first.machine_status) == ("fallback_top_voted", "model_error")
+    assert not (tmp_path / "out" / "selection.json").exists()
+    chosen = pool.candidates[1].id
+    model = ScriptedModel([f"WINNER: {chosen}"])
+    second = run_selection(INSTANCE, pool.candidates, model=model, **kwargs)
+    assert (second.method, second.winner, second.calls, len(model.calls)) == ("selection_machine", chosen, 1, 1)
+    assert (tmp_path / "out" / "selection.json").exists()
