@@ -74,6 +74,9 @@ def command(dataset, instance_id, repo, issue_file, test_cmd, model, relevance_m
     if outcome.resumed:
         click.echo("already solved in this run; nothing ran", err=True)
     click.echo(f"{outcome.status}: {outcome.candidates} distinct candidate(s), chosen by {outcome.method or '-'}", err=True)
+    if not outcome.complete:
+        click.echo(f"cut short ({'; '.join(outcome.unfinished)}): rerun with the same --run-id "
+                   "(and a larger --budget if that stopped it) to finish", err=True)
     click.echo(outcome.patch, nl=False)
     click.echo(f"prediction in {store.root / 'preds.jsonl'}", err=True)
     if grade:

@@ -3,19 +3,20 @@ resumed from its artefacts so that a rerun repeats no model call and no finished
 
 Artefacts in `runs/<run>/<instance>/`: context.json, trajectories/, candidates.jsonl (the
 generation stage's), selection/ and selection.json, ledger.json (every call so far), solve.json
-(the outcome); and one line per instance in `runs/<run>/preds.jsonl`.
+(the outcome, `complete` false when a stage was cut short); and one line per instance in `runs/<run>/preds.jsonl`.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
-from dataclasses import asdict, dataclass, is_dataclass
+from dataclasses import asdict, dataclass, field, is_dataclass
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from codefix.predictions import Prediction, append_prediction
-from codefix.store import read_json, write_json
+from codefix.store import atomic_write_text, read_json, write_json
 
 
 class SolveConfig(BaseModel):
@@ -53,6 +54,12 @@ class SolveOutcome:
     """Distinct candidates selection chose among."""
     winner: str = ""
     """The winning candidate's id."""
+    machine_status: str = ""
+    """The selection state machine's exit ("" when it did not run)."""
+    complete: bool = True
+    """False when a stage was cut short (budget, model or sandbox errors): a rerun resumes it."""
+    unfinished: list[str] = field(default_factory=list)
+    """What was cut short, e.g. "pair 3 budget_exceeded"."""
     resumed: bool = False
     """True when the instance was already finished and nothing ran."""
 
@@ -88,7 +95,10 @@ def predicted_ids(preds_path: Path) -> set[str]:
 
 def solve_instance(inst, *, primary, reader, ledger, store, config: SolveConfig, model_spec: str,
                    sandbox_factory=None, log=None) -> SolveOutcome:
-    """Run or resume every stage of `inst` (already checked out: see `wiring.checked_out`)."""
+    """Run or resume every stage of `inst` and record its prediction (one line per instance).
+
+    An outcome cut short (budget, model or sandbox errors) is recorded too, as `complete=False`:
+    a rerun resumes the unfinished stages and replaces the prediction if the choice changes."""
     from codefix.stages.wiring import checked_out, docker_factory, run_context
 
     out_dir = store.instance_dir(inst.instance_id)
@@ -98,10 +108,10 @@ def solve_instance(inst, *, primary, reader, ledger, store, config: SolveConfig,
     log = log or (lambda msg: None)
     if done_path.is_file():
         outcome = SolveOutcome(**read_json(done_path))
-        if inst.instance_id not in predicted_ids(preds_path):
-            append_prediction(preds_path, Prediction(inst.instance_id, model_name(model_spec), outcome.patch))
-        outcome.resumed = True
-        return outcome
+        if outcome.complete:
+            record_prediction(preds_path, Prediction(inst.instance_id, model_name(model_spec), outcome.patch))
+            outcome.resumed = True
+            return outcome
     inst, repo_dir = checked_out(inst)
     factory = sandbox_factory or docker_factory(inst)
     try:
@@ -109,20 +119,51 @@ def solve_instance(inst, *, primary, reader, ledger, store, config: SolveConfig,
         context = run_context(inst, repo_dir, primary=primary, reader=reader, ledger=ledger,
                               out_path=out_dir / "context.json", budget_tokens=config.budget_tokens)
         log(f"context {context.status}; generation stage ({config.samples} pair(s))")
-        candidates = _generation(inst, primary, ledger, factory, context.render(), out_dir, config)
+        candidates, unfinished = _generation(inst, primary, ledger, factory, context.render(), out_dir, config)
         write_json(ledger_path, ledger.to_dict())
         log(f"{len(candidates)} distinct candidate(s); selection stage")
         outcome = _selection(inst, candidates, primary, ledger, factory, out_dir, config)
     finally:
         write_json(ledger_path, ledger.to_dict())
+    from agent.context.result import FINAL_STATUSES
+    from agent.task import RESUMABLE
+
+    short = ([f"context {context.status}"] if context.status not in FINAL_STATUSES else []) + unfinished
+    if outcome.machine_status in RESUMABLE:
+        short.append(f"selection {outcome.machine_status}")
+    outcome.complete, outcome.unfinished = not short, short
     write_json(done_path, asdict(outcome))
-    if inst.instance_id not in predicted_ids(preds_path):
-        append_prediction(preds_path, Prediction(inst.instance_id, model_name(model_spec), outcome.patch))
+    record_prediction(preds_path, Prediction(inst.instance_id, model_name(model_spec), outcome.patch))
     return outcome
 
 
+def record_prediction(preds_path: Path, pred: Prediction) -> None:
+    """Append `pred`, or replace the instance's earlier line when its patch changed; never two lines."""
+    if not preds_path.is_file():
+        append_prediction(preds_path, pred)
+        return
+    lines = preds_path.read_text(encoding="utf-8").splitlines()
+    kept, found = [], False
+    for line in lines:
+        try:
+            same = json.loads(line).get("instance_id") == pred.instance_id
+        except (ValueError, AttributeError):
+            same = False
+        if same and not found:
+            kept.append(json.dumps(pred.to_record()))
+            found = True
+        elif not same:
+            kept.append(line)
+    if not found:
+        append_prediction(preds_path, pred)
+    elif kept != lines:
+        atomic_write_text(preds_path, "".join(line + "\n" for line in kept))
+
+
 def _generation(inst, model, ledger, factory, context: str, out_dir: Path, config: SolveConfig):
+    """(distinct candidates, ["pair N <status>" for every pair cut short])."""
     from agent.generation import GenerationConfig, generate
+    from agent.task import FINISHED
     from agent.testing_machine import ScriptRunConfig
     from selection.candidates import build_pool
 
@@ -132,21 +173,26 @@ def _generation(inst, model, ledger, factory, context: str, out_dir: Path, confi
     results, _ = generate(inst, model=model, ledger=ledger, sandbox_factory=factory, context=context,
                           out_dir=out_dir, config=gen)
     proposals = [(r.patch, f"pair-{r.pair}", [r.test] if r.test else []) for r in results if r.patch]
-    return build_pool(inst.instance_id, proposals).candidates
+    unfinished = [f"pair {r.pair} {r.status}" for r in results if r.status not in FINISHED]
+    return build_pool(inst.instance_id, proposals).candidates, unfinished
 
 
 def _selection(inst, candidates, model, ledger, factory, out_dir: Path, config: SolveConfig) -> SolveOutcome:
+    """Selection among `candidates`, stored per candidate set so a different set is selected anew."""
     if not candidates:
         return SolveOutcome(inst.instance_id, "no_candidate", "")
-    result_path = out_dir / "selection.json"
-    if result_path.is_file():
-        result = read_json(result_path)
-    else:
-        result = plain(select(inst, candidates, model=model, ledger=ledger, sandbox_factory=factory,
-                              out_dir=out_dir / "selection", max_calls=config.selection_max_calls))
-        write_json(result_path, result)
+    from agent.task import RESUMABLE
+
+    key = hashlib.sha256(" ".join(sorted(c.id for c in candidates)).encode()).hexdigest()[:12]
+    stored = out_dir / "selection" / key / "selection.json"
+    if stored.is_file() and read_json(stored).get("machine_status") in RESUMABLE:
+        stored.unlink()  # cut short (budget, errors): resume its trajectory instead of keeping the fallback
+    result = plain(select(inst, candidates, model=model, ledger=ledger, sandbox_factory=factory,
+                          out_dir=out_dir / "selection" / key, max_calls=config.selection_max_calls))
+    write_json(out_dir / "selection.json", result)
     return SolveOutcome(inst.instance_id, "solved", result["patch"], method=str(result.get("method", "")),
-                        candidates=len(candidates), winner=str(result.get("winner", "")))
+                        candidates=len(candidates), winner=str(result.get("winner", "")),
+                        machine_status=str(result.get("machine_status", "")))
 
 
 def select(inst, candidates, *, model, ledger, sandbox_factory, out_dir: Path, max_calls: int, voting: bool = True):

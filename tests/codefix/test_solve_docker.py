@@ -62,3 +62,24 @@ def test_gold_solve_resolves_the_fixture_and_a_rerun_repeats_nothing(docker_clie
     assert "model calls this run: 0" in third.stdout
     assert preds(tmp_path) == [pred]
     assert json.loads((out_dir / "solve.json").read_text()) == outcome
+
+
+def test_a_budget_stop_is_recorded_as_incomplete_and_a_rerun_finishes_it(docker_client, tmp_path):
+    instance_id = "codefix-fixtures__verspec-7"
+    first = solve(tmp_path, instance_id, "gold", "--budget", "0.012")
+    out_dir = tmp_path / "r" / instance_id
+    outcome = json.loads((out_dir / "solve.json").read_text())
+    assert outcome["complete"] is False and any("budget_exceeded" in u for u in outcome["unfinished"]), outcome
+    assert "cut short" in first.stderr
+    assert [p["instance_id"] for p in preds(tmp_path)] == [instance_id]
+    calls_before = len(json.loads((out_dir / "ledger.json").read_text())["calls"])
+
+    second = solve(tmp_path, instance_id, "gold", "--budget", "5", "--evaluate")
+    outcome = json.loads((out_dir / "solve.json").read_text())
+    assert outcome["complete"] is True and outcome["unfinished"] == [], outcome
+    assert json.loads((out_dir / "eval.json").read_text())["resolved"] is True
+    [pred] = preds(tmp_path)
+    assert pred["model_patch"] == outcome["patch"]
+    ledger = json.loads((out_dir / "ledger.json").read_text())
+    assert ledger["budget_usd"] == 5 and len(ledger["calls"]) > calls_before
+    assert "cut short" not in second.stderr
