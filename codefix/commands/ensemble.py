@@ -23,12 +23,13 @@ from codefix.options import dataset_option, run_id_option, runs_dir_option
 @click.option("--api-base", default=None, help="OpenAI-compatible server (vLLM, Ollama, llama.cpp) for the model.")
 @click.option("--use-voting/--no-voting", default=False, show_default=True,
               help="Filter candidates by voting before the selection machine (the paper's ensemble did not).")
+@click.option("--budget", type=float, default=None, help="USD all selection calls together may spend.")
 @click.option("--max-calls", "-k", type=click.IntRange(1, 100), default=8, show_default=True, help="Model calls of the selection machine.")
 @click.option("--json", "json_out", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Also write the report here (always written to runs/<run>/ensemble_report.json).")
 @runs_dir_option
 @run_id_option
-def command(submission_dirs, dataset, codefix_runs, do_select, model, api_base, use_voting, max_calls, json_out,
+def command(submission_dirs, dataset, codefix_runs, do_select, model, api_base, use_voting, budget, max_calls, json_out,
             runs_dir, run_id):
     """Ingest SUBMISSION_DIR... (SWE-bench experiments layout: all_preds.jsonl or preds.json, and
     results/results.json when present) and codefix runs; report every malformed line; build
@@ -36,9 +37,12 @@ def command(submission_dirs, dataset, codefix_runs, do_select, model, api_base, 
     score, the coverage (oracle), the expected random pick and the selected score."""
     from codefix.datasets import load_dataset
     from codefix.stages.ensemble import read_members, report_for, select_all
+    from codefix.stages.wiring import print_ledger
     from codefix.store import RunStore, write_json
     from selection.submissions import build_pools
 
+    if budget is not None and budget <= 0:
+        raise InputError("--budget must be a positive number of USD")
     if not submission_dirs and not codefix_runs:
         raise InputError("give at least one SUBMISSION_DIR or --codefix-run")
     ds = load_dataset(dataset)
@@ -48,17 +52,23 @@ def command(submission_dirs, dataset, codefix_runs, do_select, model, api_base, 
         click.echo(f"skipped: {problem}", err=True)
     pools = build_pools(members.submissions)
     store = RunStore(runs_dir, run_id or time.strftime("ensemble-%Y%m%d-%H%M%S"))
-    selected = None
+    selected, failed = None, {}
     if do_select:
-        from sandbox.live_sandboxes import install_signal_handlers
         from agent.models import make_model
+        from codefix.ledger import Ledger
+        from sandbox.live_sandboxes import install_signal_handlers
 
         install_signal_handlers()
         selector = make_model(model, api_base=api_base, dataset=ds)
-        selected = select_all(ds, pools, model=selector, store=store, use_voting=use_voting, max_calls=max_calls,
-                              log=lambda msg: click.echo(msg, err=True))
+        ledger = Ledger(budget_usd=budget)
+        try:
+            selected, failed = select_all(ds, pools, model=selector, ledger=ledger, store=store, use_voting=use_voting,
+                                          max_calls=max_calls, log=lambda msg: click.echo(msg, err=True))
+        finally:
+            write_json(store.root / "ledger.json", ledger.to_dict())
+        print_ledger(ledger, "selection model calls", calls_this_run=len(ledger.calls))
     report = report_for(ids, members.submissions, pools, selected)
-    data = {**report.to_dict(), "problems": [str(p) for p in members.problems]}
+    data = {**report.to_dict(), "problems": [str(p) for p in members.problems], "selection_failures": failed}
     write_json(store.root / "ensemble_report.json", data)
     if json_out:
         write_json(json_out, data)

@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from codefix.predictions import Prediction, append_prediction
+from codefix.predictions import Prediction
 from codefix.store import read_json, write_json
 
 ENSEMBLE_MODEL_NAME = "codefix-ensemble"
@@ -40,41 +40,51 @@ def read_members(submission_dirs: Sequence[Path], codefix_runs: Sequence[Path], 
     return out
 
 
-def select_all(ds, pools: dict, *, model, store, use_voting: bool, max_calls: int,
-               sandbox_factory_for: Callable | None = None, log=None) -> dict[str, str]:
+def select_all(ds, pools: dict, *, model, ledger, store, use_voting: bool, max_calls: int,
+               sandbox_factory_for: Callable | None = None, log=None) -> tuple[dict[str, str], dict[str, str]]:
     """Pick one candidate per instance with a pool (resumed from `<instance>/selection.json`);
-    append each pick to `preds.jsonl` once. Returns {instance_id: candidate id}."""
-    from codefix.ledger import Ledger
-    from codefix.stages.solve import plain, predicted_ids, select
-    from codefix.stages.wiring import checked_out, docker_factory
+    record each pick in `preds.jsonl` once. An instance whose selection fails is reported and
+    skipped. Returns ({instance_id: candidate id}, {instance_id: error})."""
+    from codefix.errors import CodefixError
+    from codefix.stages.solve import record_prediction
 
     log = log or (lambda msg: None)
     preds_path = store.root / "preds.jsonl"
     chosen: dict[str, str] = {}
+    failed: dict[str, str] = {}
     for iid, pool in pools.items():
         if not pool.candidates:
             continue
-        out_dir = store.instance_dir(iid)
-        result_path = out_dir / "selection.json"
-        if result_path.is_file():
-            result = read_json(result_path)
-        elif len(pool.candidates) == 1:
-            only = pool.candidates[0]
-            result = {"winner": only.id, "patch": only.patch, "method": "only candidate"}
-            write_json(result_path, result)
-        else:
-            inst, _ = checked_out(ds.get(iid))
-            ledger = Ledger()
-            factory = (sandbox_factory_for or docker_factory)(inst)
-            result = plain(select(inst, pool.candidates, model=model, ledger=ledger, sandbox_factory=factory,
-                                  out_dir=out_dir / "selection", max_calls=max_calls, voting=use_voting))
-            write_json(result_path, result)
-            write_json(out_dir / "ledger.json", ledger.to_dict())
+        try:
+            result = _select_one(ds, iid, pool, model, ledger, store, use_voting, max_calls, sandbox_factory_for)
+        except CodefixError as exc:
+            failed[iid] = f"{type(exc).__name__}: {exc}"
+            log(f"{iid}: selection failed, no prediction: {failed[iid]}")
+            continue
         chosen[iid] = str(result["winner"])
         log(f"{iid}: picked {chosen[iid]} of {len(pool.candidates)} ({result.get('method', '')})")
-        if iid not in predicted_ids(preds_path):
-            append_prediction(preds_path, Prediction(iid, ENSEMBLE_MODEL_NAME, result["patch"]))
-    return chosen
+        record_prediction(preds_path, Prediction(iid, ENSEMBLE_MODEL_NAME, result["patch"]))
+    return chosen, failed
+
+
+def _select_one(ds, iid, pool, model, ledger, store, use_voting, max_calls, sandbox_factory_for) -> dict:
+    from codefix.stages.solve import plain, select
+    from codefix.stages.wiring import checked_out, docker_factory
+
+    out_dir = store.instance_dir(iid)
+    result_path = out_dir / "selection.json"
+    if result_path.is_file():
+        return read_json(result_path)
+    if len(pool.candidates) == 1:
+        only = pool.candidates[0]
+        result = {"winner": only.id, "patch": only.patch, "method": "only candidate"}
+    else:
+        inst, _ = checked_out(ds.get(iid))
+        factory = (sandbox_factory_for or docker_factory)(inst)
+        result = plain(select(inst, pool.candidates, model=model, ledger=ledger, sandbox_factory=factory,
+                              out_dir=out_dir / "selection", max_calls=max_calls, voting=use_voting))
+    write_json(result_path, result)
+    return result
 
 
 def report_for(instance_ids, submissions, pools: dict, selected: dict[str, str] | None):

@@ -142,7 +142,8 @@ def record_prediction(preds_path: Path, pred: Prediction) -> None:
     if not preds_path.is_file():
         append_prediction(preds_path, pred)
         return
-    lines = preds_path.read_text(encoding="utf-8").splitlines()
+    text = preds_path.read_text(encoding="utf-8")
+    lines = text.splitlines()
     kept, found = [], False
     for line in lines:
         try:
@@ -155,8 +156,8 @@ def record_prediction(preds_path: Path, pred: Prediction) -> None:
         elif not same:
             kept.append(line)
     if not found:
-        append_prediction(preds_path, pred)
-    elif kept != lines:
+        kept.append(json.dumps(pred.to_record()))
+    if kept != lines or not text.endswith("\n"):
         atomic_write_text(preds_path, "".join(line + "\n" for line in kept))
 
 

@@ -47,8 +47,11 @@ def test_selection_picks_the_resolving_member_patch_per_instance(docker_client, 
     for iid in PICKED:
         assert json.loads((run / iid / "selection.json").read_text())["method"] == "selection_machine"
     assert "selected" in proc.stdout
+    ledger = json.loads((run / "ledger.json").read_text())
+    assert ledger["by_stage"]["selection"]["calls"] >= 2 and report["selection_failures"] == {}
 
     again = subprocess.run(args, cwd=ROOT, env=env, capture_output=True, text=True, timeout=400)
     assert again.returncode == 0, again.stderr[-3000:]
     assert len((run / "preds.jsonl").read_text().splitlines()) == 2
     assert json.loads((run / "ensemble_report.json").read_text()) == report
+    assert "model calls this run: 0" in again.stdout
