@@ -19,7 +19,7 @@ from codefix.options import dataset_option, run_id_option, runs_dir_option
               help="A codefix run directory (runs/<run>) to pool as a member; repeatable.")
 @click.option("--select/--no-select", "do_select", default=True, show_default=True,
               help="Pick one candidate per instance with the selection stage (else report only).")
-@click.option("--model", "-m", default="gold", show_default=True, help="Selection model: a litellm provider string, gold, or replay:PATH.")
+@click.option("--model", "-m", default=None, help="Selection model (needed with --select): a litellm provider string, or the offline test doubles gold, replay:PATH.")
 @click.option("--api-base", default=None, help="OpenAI-compatible server (vLLM, Ollama, llama.cpp) for the model.")
 @click.option("--use-voting/--no-voting", default=False, show_default=True,
               help="Filter candidates by voting before the selection machine (the paper's ensemble did not).")
@@ -47,6 +47,8 @@ def command(submission_dirs, dataset, codefix_runs, do_select, model, api_base, 
         raise InputError("give at least one SUBMISSION_DIR or --codefix-run")
     ds = load_dataset(dataset)
     ids = {inst.instance_id for inst in ds}
+    if do_select and not model:
+        raise InputError("--select needs --model (the selection model)")
     members = read_members(submission_dirs, codefix_runs, known=ids)
     for problem in members.problems:
         click.echo(f"skipped: {problem}", err=True)

@@ -13,7 +13,7 @@ from codefix.options import dataset_option, run_id_option, runs_dir_option
 @click.command("generate")
 @dataset_option
 @click.option("--instance", "-i", "instance_id", required=True, help="Instance id.")
-@click.option("--model", "-m", default="gold", show_default=True, help="Model: a litellm provider string, gold, gold:wrong=F, or replay:PATH.")
+@click.option("--model", "-m", required=True, help="Model: a litellm provider string, or the offline test doubles gold, gold:wrong=F, replay:PATH.")
 @click.option("--relevance-model", default=None, help="Model reading every file if the context stage runs (default: --model).")
 @click.option("--api-base", default=None, help="OpenAI-compatible server (vLLM, Ollama, llama.cpp) for the models.")
 @click.option("--samples", "-n", type=click.IntRange(1, 1000), default=10, show_default=True, help="Testing → editing pairs.")

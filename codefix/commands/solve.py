@@ -20,7 +20,7 @@ from codefix.options import run_id_option, runs_dir_option
 @click.option("--issue", "issue_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="A text/markdown file with the issue (with --repo).")
 @click.option("--test-cmd", default=None, help="Command running the repository's tests (with --repo; default pytest).")
-@model_options(default_model="gold")
+@model_options()
 @click.option("--samples", "-n", type=click.IntRange(1, 1000), default=10, show_default=True, help="Testing → editing pairs.")
 @click.option("--max-calls", "-k", type=click.IntRange(1, 100), default=8, show_default=True, help="Model calls per machine.")
 @click.option("--workers", "-w", type=click.IntRange(1, 64), default=4, show_default=True, help="Pairs at once = sandboxes in the pool.")
