@@ -5,7 +5,6 @@ Every problem with the input becomes one `InputError` line naming the file and t
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -14,6 +13,7 @@ from pydantic import ValidationError
 
 from codefix.errors import InputError
 from codefix.instance import REQUIRED_FIELDS, Instance
+from codefix.records_file import read_records
 
 DATASET_ALIASES = {
     "verified": "princeton-nlp/SWE-bench_Verified",
@@ -63,36 +63,11 @@ def load_dataset(spec: str | Path) -> Dataset:
 
 
 def load_local(path: Path) -> Dataset:
-    if not path.is_file():
-        raise InputError(f"{path}: no such dataset file")
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise InputError(f"{path}: not UTF-8 text") from None
-    records = list(_parse_records(path, text))
+    records = read_records(path, "dataset")
     if not records:
         raise InputError(f"{path}: holds no instances")
     base = path.resolve().parent
     return Dataset(str(path), (_to_instance(path, where, rec, base) for where, rec in records))
-
-
-def _parse_records(path: Path, text: str) -> Iterator[tuple[str, Any]]:
-    if path.suffix == ".json":
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise InputError(f"{path}: malformed JSON at line {exc.lineno}: {exc.msg}") from None
-        items = data if isinstance(data, list) else [data]
-        for i, rec in enumerate(items):
-            yield f"record {i + 1}", rec
-        return
-    for lineno, line in enumerate(text.splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            yield f"line {lineno}", json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise InputError(f"{path}: line {lineno}: malformed JSON: {exc.msg}") from None
 
 
 def _to_instance(path: Path, where: str, rec: Any, base: Path) -> Instance:

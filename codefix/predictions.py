@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from codefix.errors import InputError
+from codefix.records_file import read_records
 
 PREDICTION_FIELDS = ("instance_id", "model_name_or_path", "model_patch")
 
@@ -30,13 +31,12 @@ def load_predictions(path: Path) -> list[Prediction]:
 
     Strict: the first problem raises an `InputError` naming the file, line and field.
     """
-    if not path.is_file():
-        raise InputError(f"{path}: no such predictions file")
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise InputError(f"{path}: not UTF-8 text") from None
-    records = _records(path, text)
+    records: list[tuple[str, object]] = []
+    for where, data in read_records(path, "predictions"):
+        if _keyed_by_id(data):  # preds.json as {instance_id: {model_patch, ...}}
+            records += [(f"entry {key!r}", {"instance_id": key, **val}) for key, val in data.items()]
+        else:
+            records.append((where, data))
     preds: list[Prediction] = []
     seen: set[str] = set()
     for where, rec in records:
@@ -57,26 +57,13 @@ def load_predictions(path: Path) -> list[Prediction]:
     return preds
 
 
-def _records(path: Path, text: str) -> list[tuple[str, object]]:
-    if path.suffix == ".json":
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise InputError(f"{path}: malformed JSON at line {exc.lineno}: {exc.msg}") from None
-        if isinstance(data, dict):
-            return [(f"entry {key!r}", {"instance_id": key, **val} if isinstance(val, dict) else val) for key, val in data.items()]
-        if isinstance(data, list):
-            return [(f"record {i + 1}", rec) for i, rec in enumerate(data)]
-        raise InputError(f"{path}: expected a list or an object of predictions")
-    out: list[tuple[str, object]] = []
-    for lineno, line in enumerate(text.splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            out.append((f"line {lineno}", json.loads(line)))
-        except json.JSONDecodeError as exc:
-            raise InputError(f"{path}: line {lineno}: malformed JSON: {exc.msg}") from None
-    return out
+def _keyed_by_id(data: object) -> bool:
+    return (
+        isinstance(data, dict)
+        and "instance_id" not in data
+        and bool(data)
+        and all(isinstance(v, dict) for v in data.values())
+    )
 
 
 def append_prediction(path: Path, pred: Prediction) -> None:
