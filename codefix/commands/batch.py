@@ -1,0 +1,146 @@
+"""`codefix batch`: solve many instances in parallel (threads here, or Ray tasks on a cluster)."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import click
+
+from codefix.model_options import model_options
+from codefix.options import run_id_option, runs_dir_option
+
+
+@click.command("batch")
+@click.option("--dataset", "-d", required=True, help="verified, lite, a Hugging Face id, or a local .json/.jsonl file.")
+@click.option("--instances", default=None, help="Comma-separated instance ids.")
+@click.option("--filter", "pattern", default=None, help="Regex searched in instance ids.")
+@click.option("--slice", "slice_", default=None, metavar="A:B", help="Instances A..B-1 in dataset order.")
+@model_options()
+@click.option("--workers", "-w", type=click.IntRange(1, 1024), default=2, show_default=True, help="Instances at once.")
+@click.option("--pair-workers", type=click.IntRange(1, 64), default=2, show_default=True,
+              help="Sandboxes per instance (generation pairs at once).")
+@click.option("--samples", "-n", type=click.IntRange(1, 1000), default=10, show_default=True, help="Testing → editing pairs.")
+@click.option("--max-calls", "-k", type=click.IntRange(1, 100), default=8, show_default=True, help="Model calls per machine.")
+@click.option("--budget-tokens", type=click.IntRange(1000), default=128_000, show_default=True, help="Tokens of packed context.")
+@click.option("--executor", type=click.Choice(["local", "ray"]), default="local", show_default=True,
+              help="Threads in this process, or Ray tasks (see --address).")
+@click.option("--address", default=None, help="Ray cluster address (auto, HOST:PORT); none starts a local Ray.")
+@click.option("--retry-errors", is_flag=True, help="Also rerun instances that failed with a non-infrastructure error.")
+@runs_dir_option
+@run_id_option
+def command(dataset, instances, pattern, slice_, model, relevance_model, api_base, budget, price, price_file,
+            workers, pair_workers, samples, max_calls, budget_tokens, executor, address, retry_errors,
+            runs_dir, run_id):
+    """Solve many instances end to end, resumably, within one USD --budget for the whole run.
+
+    Each instance runs the `solve` pipeline; its failure is recorded in
+    runs/<run>/<instance>/batch_status.json and the others go on. Predictions go to
+    runs/<run>/preds.jsonl. Rerun with the same --run-id to resume: finished instances are
+    skipped, cut-short and infrastructure failures retried, and no finished model call repeats."""
+    from codefix.datasets import load_dataset
+    from codefix.errors import InputError
+    from codefix.stages.batch import BatchJob, passed_env, run_batch, select_instances, summary
+    from codefix.stages.executors import make_executor
+    from codefix.stages.solve import SolveConfig
+    from codefix.store import write_json
+    from sandbox.live_sandboxes import install_signal_handlers, remove_all
+
+    if address and executor != "ray":
+        raise InputError("--address goes with --executor ray")
+    ds = load_dataset(dataset)
+    picked = select_instances(ds, ids=instances, pattern=pattern, slice_=slice_)
+    run_root = Path(runs_dir).resolve() / (run_id or time.strftime("batch-%Y%m%d-%H%M%S"))
+    run_root.mkdir(parents=True, exist_ok=True)
+    config = SolveConfig(samples=samples, max_calls=max_calls, workers=pair_workers, budget_tokens=budget_tokens)
+    env = passed_env()
+
+    def make_job(inst, cap):
+        return BatchJob(instance=inst, dataset_name=ds.name, run_root=str(run_root), model=model,
+                        relevance_model=relevance_model, api_base=api_base, price=price,
+                        price_file=str(Path(price_file).resolve()) if price_file else None,
+                        solve_config=config.model_dump(), budget_usd=cap, env=env)
+
+    install_signal_handlers()  # sandboxes start in worker threads; Ctrl-C/SIGTERM must remove them
+    runner = make_executor(executor, workers, address)
+    click.echo(f"run {run_root}: {len(picked)} instance(s), {workers} at once ({executor})", err=True)
+    view = ProgressView()
+    try:
+        with view:
+            state = run_batch(picked, make_job, runner, run_root=run_root, budget=budget,
+                              retry_errors=retry_errors, on_update=view.update)
+    except KeyboardInterrupt:
+        _interrupted(runner, run_root, remove_all)
+    runner.shutdown()
+    info = summary(state)
+    write_json(run_root / "batch.json", info)
+    _report(info, run_root)
+    if state.failed or state.incomplete or state.unscheduled:
+        raise SystemExit(1)
+
+
+class ProgressView:
+    """A live rich panel on stderr: done / running / failed, each running instance's stage,
+    spend against the budget, ETA."""
+
+    def __init__(self):
+        from rich.console import Console
+
+        self._console = Console(stderr=True)
+        self._live = None
+
+    def __enter__(self):
+        from rich.live import Live
+
+        self._live = Live(console=self._console, refresh_per_second=4, transient=False)
+        self._live.__enter__()
+        return self
+
+    def __exit__(self, *exc):
+        self._live.__exit__(*exc)
+        self._console.print()
+
+    def update(self, state) -> None:
+        from rich.table import Table
+
+        table = Table(show_header=False, box=None)
+        finished = len(state.done) + len(state.skipped)
+        money = f"${state.spent:.4f}" + (f" of ${state.budget:.4f}" if state.budget else "")
+        eta = state.eta_seconds()
+        table.add_row("instances", f"done {finished}/{state.total}  running {len(state.running)}  "
+                      f"queued {state.queued}  failed {len(state.failed)}  incomplete {len(state.incomplete)}")
+        table.add_row("spend", money + ("  (budget stop: scheduling no more)" if state.budget_stop else ""))
+        table.add_row("eta", "-" if eta is None else time.strftime("%H:%M:%S", time.gmtime(eta)))
+        for iid, stage in sorted(state.running.items()):
+            table.add_row(f"  {iid}", stage[:100])
+        self._live.update(table)
+
+
+def _interrupted(runner, run_root: Path, remove_all) -> None:
+    """Ctrl-C: remove our containers and leave at once; every artefact is written atomically and
+    instances still running are retried by the next invocation with the same run id."""
+    from codefix.stages.batch import write_predictions
+
+    remove_all()
+    runner.shutdown(cancel=True)
+    remove_all()
+    write_predictions(run_root)
+    click.echo(f"interrupted: rerun with --run-id {run_root.name} to resume", err=True)
+    os._exit(130)  # worker threads may be inside a model call; their work is resumable
+
+
+def _report(info: dict, run_root: Path) -> None:
+    echo = lambda msg: click.echo(msg, err=True)  # noqa: E731
+    echo(f"done {info['done']}/{info['total']} ({len(info['skipped'])} from earlier), "
+         f"incomplete {len(info['incomplete'])}, failed {len(info['failed'])}, "
+         f"spent ${info['spent_usd']:.4f}" + (f" of ${info['budget_usd']:.4f}" if info["budget_usd"] else ""))
+    for iid, err in info["failed"].items():
+        echo(f"  failed {iid}: {err} (traceback in {run_root / iid / 'batch_status.json'})")
+    for iid in info["incomplete"]:
+        echo(f"  incomplete {iid}: rerun with the same --run-id to finish")
+    if info["budget_stop"]:
+        echo(f"budget stop: spent ${info['spent_usd']:.4f}, ${info['remaining_usd']:.4f} remains of "
+             f"${info['budget_usd']:.4f}; not scheduled ({len(info['unscheduled'])}): {', '.join(info['unscheduled'])}")
+        echo("rerun with the same --run-id and a larger --budget to go on")
+    echo(f"predictions in {run_root / 'preds.jsonl'}")

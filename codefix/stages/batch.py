@@ -1,0 +1,301 @@
+"""`batch`: the whole `solve` pipeline for many instances, instances in parallel on an executor
+(`codefix.stages.executors`), each instance's failure isolated and recorded.
+
+Per instance, in `runs/<run>/<instance>/`: everything `solve` writes, plus `batch_status.json`
+(status, the stage it is in or stopped in, spend, and the error with its traceback);
+the instance's own prediction goes to `<instance>/prediction/preds.jsonl` and the driver alone
+writes `runs/<run>/preds.jsonl` (one line per solved instance) and `runs/<run>/batch.json`.
+
+Statuses: "done" (skipped on resume), "incomplete" (a stage was cut short, e.g. by the
+budget), "infra_error" (Docker, model API, I/O) and "running" (the batch was killed) are
+retried on resume; "error" (anything else, e.g. a bad instance) is retried only when asked.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import time
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from codefix.errors import InputError, ModelError, SandboxError
+from codefix.store import RunStore, read_json, write_json
+
+STATUS_FILE = "batch_status.json"
+RETRIED = ("incomplete", "infra_error", "running")
+ENV_PASSED = ("CODEFIX_", "LITELLM_LOCAL_MODEL_COST_MAP", "DOCKER_")
+"""Environment variables (by prefix) a job carries to the process that runs it (Ray workers)."""
+
+
+@dataclass
+class BatchJob:
+    """Everything one instance's run needs; picklable, so a Ray task can take it."""
+
+    instance: Any
+    dataset_name: str
+    run_root: str
+    model: str
+    relevance_model: str | None
+    api_base: str | None
+    price: str | None
+    price_file: str | None
+    solve_config: dict
+    budget_usd: float | None
+    """The instance's cap: its earlier spend plus what the batch budget had left when scheduled."""
+    env: dict = field(default_factory=dict)
+
+
+class InstanceStore(RunStore):
+    """The run store as one instance's job sees it: artefacts in `<run>/<instance>/`, but its
+    prediction in `<run>/<instance>/prediction/preds.jsonl`, so parallel jobs never share a file."""
+
+    def __init__(self, run_root: Path, instance_id: str):
+        self.run_id = run_root.name
+        self._run_root = run_root
+        self.root = run_root / instance_id / "prediction"
+
+    def instance_dir(self, instance_id: str) -> Path:
+        path = self._run_root / instance_id
+        path.mkdir(parents=True, exist_ok=True)
+        return path
+
+
+def status_path(run_root: Path, instance_id: str) -> Path:
+    return run_root / instance_id / STATUS_FILE
+
+
+def read_status(run_root: Path, instance_id: str) -> dict | None:
+    path = status_path(run_root, instance_id)
+    try:
+        return read_json(path)
+    except (OSError, ValueError):
+        return None
+
+
+def is_infrastructure(exc: BaseException) -> bool:
+    """Failures of the machinery (Docker, model API, network, disk), worth retrying as they are."""
+    if isinstance(exc, (SandboxError, ModelError, OSError, TimeoutError)):
+        return True
+    module = type(exc).__module__ or ""
+    return module.split(".")[0] in ("docker", "requests", "urllib3", "litellm", "httpx", "openai", "ray")
+
+
+def run_instance(job: BatchJob) -> dict:
+    """Run (or resume) `solve` for one instance; never raises for the instance's own failures:
+    returns (and stores) its status record."""
+    from codefix.datasets import Dataset
+    from codefix.stages.solve import SolveConfig, load_ledger, solve_instance
+    from codefix.stages.wiring import make_models
+
+    os.environ.update(job.env)
+    inst = job.instance
+    root = Path(job.run_root)
+    previous = read_status(root, inst.instance_id) or {}
+    rec: dict[str, Any] = {
+        "instance_id": inst.instance_id, "status": "running", "stage": "starting",
+        "attempt": int(previous.get("attempt", 0)) + 1, "host": socket.gethostname(),
+        "started": time.time(), "spent": float(previous.get("spent", 0.0)),
+    }
+    path = status_path(root, inst.instance_id)
+    write_json(path, rec)
+    ledger = None
+    try:
+        if job.price_file:
+            from agent.pricing import load_price_file
+
+            load_price_file(Path(job.price_file))
+        ds = Dataset(job.dataset_name, [inst])
+        primary, reader = make_models(ds, job.model, job.relevance_model, job.api_base, price=job.price)
+        store = InstanceStore(root, inst.instance_id)
+        ledger = load_ledger(store.instance_dir(inst.instance_id) / "ledger.json", job.budget_usd)
+        calls_before, spent_before = len(ledger.calls), ledger.spent
+
+        def log(msg: str) -> None:
+            rec.update(stage=msg, spent=ledger.spent)
+            write_json(path, rec)
+
+        outcome = solve_instance(inst, primary=primary, reader=reader, ledger=ledger, store=store,
+                                 config=SolveConfig(**job.solve_config), model_spec=job.model, log=log)
+        rec.update(status="done" if outcome.complete else "incomplete", outcome=outcome.status,
+                   unfinished=outcome.unfinished, calls_this_run=len(ledger.calls) - calls_before,
+                   cost_this_run=ledger.spent - spent_before, error=None, traceback=None)
+    except Exception as exc:  # isolate: this instance fails, the batch goes on
+        rec.update(status="infra_error" if is_infrastructure(exc) else "error",
+                   error=f"{type(exc).__name__}: {exc}", traceback=traceback.format_exc())
+    if ledger is not None:
+        rec["spent"] = ledger.spent
+    rec["finished"] = time.time()
+    rec["seconds"] = rec["finished"] - rec["started"]
+    write_json(path, rec)
+    return rec
+
+
+def select_instances(ds, *, ids: str | None = None, pattern: str | None = None, slice_: str | None = None) -> list:
+    """The dataset's instances picked by comma-separated ids, a regex on the id, or `A:B` (in order)."""
+    if sum(x is not None for x in (ids, pattern, slice_)) > 1:
+        raise InputError("give at most one of --instances, --filter, --slice")
+    items = list(ds)
+    if ids is not None:
+        wanted = [i.strip() for i in ids.split(",") if i.strip()]
+        if not wanted:
+            raise InputError("--instances is empty")
+        items = [ds.get(i) for i in dict.fromkeys(wanted)]
+    elif pattern is not None:
+        try:
+            rx = re.compile(pattern)
+        except re.error as exc:
+            raise InputError(f"--filter {pattern!r} is not a valid regex: {exc}") from None
+        items = [i for i in items if rx.search(i.instance_id)]
+    elif slice_ is not None:
+        m = re.fullmatch(r"\s*(-?\d*)\s*:\s*(-?\d*)\s*", slice_)
+        if not m:
+            raise InputError(f"--slice {slice_!r}: expected A:B, e.g. 0:50")
+        a, b = (int(x) if x else None for x in m.groups())
+        items = items[a:b]
+    if not items:
+        raise InputError(f"{ds.name}: no instance selected")
+    return items
+
+
+@dataclass
+class BatchState:
+    """What the progress display shows; updated by `run_batch`."""
+
+    total: int
+    workers: int
+    budget: float | None
+    done: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    """Finished in an earlier invocation."""
+    failed: dict[str, str] = field(default_factory=dict)
+    incomplete: list[str] = field(default_factory=list)
+    running: dict[str, str] = field(default_factory=dict)
+    """instance id → its current stage."""
+    unscheduled: list[str] = field(default_factory=list)
+    spent: float = 0.0
+    durations: list[float] = field(default_factory=list)
+    budget_stop: bool = False
+    started: float = field(default_factory=time.time)
+
+    @property
+    def queued(self) -> int:
+        return self.total - len(self.done) - len(self.skipped) - len(self.failed) - len(self.incomplete) \
+            - len(self.running) - len(self.unscheduled)
+
+    def eta_seconds(self) -> float | None:
+        if not self.durations:
+            return None
+        left = self.queued + len(self.running)
+        return left * (sum(self.durations) / len(self.durations)) / self.workers
+
+
+def run_batch(instances: list, make_job, executor, *, run_root: Path, budget: float | None = None,
+              retry_errors: bool = False, on_update=None, poll: float = 0.5) -> BatchState:
+    """Run every instance's job on `executor`, at most `executor.workers` at once.
+
+    `make_job(inst, cap_usd)` builds the job. Before each launch the batch's spend (every
+    instance's ledger in this run, earlier invocations included) plus the mean cost of an
+    instance so far must stay within `budget`, else scheduling stops and the rest is listed in
+    `state.unscheduled`."""
+    state = BatchState(total=len(instances), workers=executor.workers, budget=budget)
+    spent_of: dict[str, float] = {}
+    costs: list[float] = []
+    pending = []
+    for inst in instances:
+        st = read_status(run_root, inst.instance_id) or {}
+        spent_of[inst.instance_id] = float(st.get("spent", 0.0))
+        status = st.get("status")
+        if status == "done":
+            state.skipped.append(inst.instance_id)
+            costs.append(spent_of[inst.instance_id])
+        elif status == "error" and not retry_errors:
+            state.failed[inst.instance_id] = str(st.get("error", "error"))
+        else:
+            pending.append(inst)
+    pending.reverse()
+    update = on_update or (lambda s: None)
+
+    def total_spent() -> float:
+        for iid in state.running:
+            st = read_status(run_root, iid) or {}
+            spent_of[iid] = max(spent_of[iid], float(st.get("spent", 0.0)))
+        return sum(spent_of.values())
+
+    while pending or executor.in_flight:
+        while pending and not state.budget_stop and executor.in_flight < executor.workers:
+            inst = pending[-1]
+            spent = total_spent()
+            estimate = sum(costs) / len(costs) if costs else 0.0
+            if budget is not None and (spent >= budget or spent + estimate > budget):
+                state.budget_stop = True
+                break
+            pending.pop()
+            cap = None if budget is None else spent_of[inst.instance_id] + (budget - spent)
+            executor.submit(inst.instance_id, run_instance, make_job(inst, cap))
+            state.running[inst.instance_id] = "starting"
+        if state.budget_stop and pending:
+            state.unscheduled = [i.instance_id for i in reversed(pending)]
+            pending = []
+        for iid, rec, exc in executor.wait(poll):
+            state.running.pop(iid, None)
+            if exc is not None:  # the executor itself lost the job (e.g. a Ray worker died)
+                rec = {"instance_id": iid, "status": "infra_error", "error": f"{type(exc).__name__}: {exc}",
+                       "traceback": "".join(traceback.format_exception(exc)), "spent": spent_of[iid]}
+                write_json(status_path(run_root, iid), {**(read_status(run_root, iid) or {}), **rec})
+            spent_of[iid] = float(rec.get("spent", spent_of[iid]))
+            if rec["status"] == "done":
+                state.done.append(iid)
+                costs.append(spent_of[iid])
+                state.durations.append(float(rec.get("seconds", 0.0)))
+            elif rec["status"] == "incomplete":
+                state.incomplete.append(iid)
+            else:
+                state.failed[iid] = str(rec.get("error"))
+            write_predictions(run_root)
+        for iid in state.running:
+            stage = (read_status(run_root, iid) or {}).get("stage")
+            if stage:
+                state.running[iid] = stage
+        state.spent = total_spent()
+        update(state)
+    write_predictions(run_root)
+    return state
+
+
+def write_predictions(run_root: Path) -> int:
+    """`<run>/preds.jsonl` from every instance's own prediction (one line each, sorted by id);
+    returns the number of lines."""
+    import json
+
+    from codefix.store import atomic_write_text
+
+    lines = {}
+    for path in sorted(run_root.glob(f"*/prediction/preds.jsonl")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            try:
+                rec = json.loads(line)
+                lines[rec["instance_id"]] = json.dumps(rec)
+            except (ValueError, KeyError, TypeError):
+                continue
+    if lines:
+        atomic_write_text(run_root / "preds.jsonl", "".join(lines[k] + "\n" for k in sorted(lines)))
+    return len(lines)
+
+
+def summary(state: BatchState) -> dict:
+    """`batch.json`: counts, spend, what remains and what was not scheduled."""
+    return {
+        "total": state.total, "done": len(state.done) + len(state.skipped), "skipped": state.skipped,
+        "incomplete": state.incomplete, "failed": state.failed, "unscheduled": state.unscheduled,
+        "spent_usd": state.spent, "budget_usd": state.budget,
+        "remaining_usd": None if state.budget is None else max(0.0, state.budget - state.spent),
+        "budget_stop": state.budget_stop, "seconds": time.time() - state.started,
+    }
+
+
+def passed_env() -> dict:
+    return {k: v for k, v in os.environ.items() if k.startswith(ENV_PASSED)}

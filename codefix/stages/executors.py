@@ -1,0 +1,126 @@
+"""Executors of `codefix batch`: where each instance's job runs.
+
+Both run the same top-level function on a picklable job and hand back `(key, result, error)`
+triples as jobs finish; the batch loop decides what to schedule next (budget, resume).
+
+- `LocalExecutor`: a thread pool in this process (the default).
+- `RayExecutor`: one Ray task per instance on a Ray cluster. Ray only schedules; every node
+  runs its own Docker engine, and the tasks read and write the shared run directory.
+
+Running on several machines with Ray:
+
+1. On every machine: install codefix with the same version (`pip install codefix[ray]`), make
+   sure `docker info` works for the user running Ray, and mount the same shared directory
+   (NFS or similar) at the same path; pass it as `--runs-dir` (and put local datasets there too).
+2. On the head machine: `ray start --head --port 6379 --num-cpus N` (N = instances at once on it).
+3. On each other machine: `ray start --address HEAD_IP:6379 --num-cpus N`.
+4. On the head: `codefix batch --executor ray --address auto --runs-dir /shared/runs ...`.
+   Without `--address` a single-machine Ray is started just for the batch.
+Each task asks Ray for one CPU, so `--num-cpus` of a node bounds how many instances it runs
+at once; `--workers` bounds how many are in flight over the whole cluster.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+from collections.abc import Callable
+from typing import Any
+
+Finished = tuple[str, Any, BaseException | None]
+
+
+class LocalExecutor:
+    """Jobs on a thread pool of `workers` threads in this process."""
+
+    def __init__(self, workers: int):
+        self.workers = max(1, workers)
+        self._pool = cf.ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="batch")
+        self._futures: dict[cf.Future, str] = {}
+
+    @property
+    def in_flight(self) -> int:
+        return len(self._futures)
+
+    def submit(self, key: str, fn: Callable[[Any], Any], job: Any) -> None:
+        self._futures[self._pool.submit(fn, job)] = key
+
+    def wait(self, timeout: float) -> list[Finished]:
+        """The jobs that finished within `timeout` seconds (maybe none)."""
+        if not self._futures:
+            return []
+        done, _ = cf.wait(list(self._futures), timeout=timeout, return_when=cf.FIRST_COMPLETED)
+        out = []
+        for fut in done:
+            key = self._futures.pop(fut)
+            exc = fut.exception()
+            out.append((key, None if exc else fut.result(), exc))
+        return out
+
+    def shutdown(self, *, cancel: bool = False) -> None:
+        self._pool.shutdown(wait=not cancel, cancel_futures=cancel)
+
+
+class RayExecutor:
+    """Jobs as Ray tasks (one CPU each). `address`: a cluster ("auto", "HOST:PORT",
+    "ray://HOST:10001") or None to start a local Ray just for this batch."""
+
+    def __init__(self, workers: int, address: str | None = None, *, num_cpus: int | None = None):
+        import ray  # heavy: only when the Ray executor is chosen
+
+        self._ray = ray
+        self.workers = max(1, workers)
+        self._started_here = not ray.is_initialized()
+        if self._started_here:
+            kwargs: dict[str, Any] = {"include_dashboard": False, "log_to_driver": False}
+            if address:
+                kwargs["address"] = address
+            else:
+                kwargs["num_cpus"] = num_cpus or self.workers
+            ray.init(**kwargs)
+        self._refs: dict[Any, str] = {}
+        self._remotes: dict[Callable, Any] = {}
+
+    @property
+    def in_flight(self) -> int:
+        return len(self._refs)
+
+    def submit(self, key: str, fn: Callable[[Any], Any], job: Any) -> None:
+        remote = self._remotes.get(fn)
+        if remote is None:
+            remote = self._remotes[fn] = self._ray.remote(num_cpus=1, max_retries=0)(fn)
+        self._refs[remote.remote(job)] = key
+
+    def wait(self, timeout: float) -> list[Finished]:
+        if not self._refs:
+            return []
+        done, _ = self._ray.wait(list(self._refs), num_returns=1, timeout=timeout)
+        out = []
+        for ref in done:
+            key = self._refs.pop(ref)
+            try:
+                out.append((key, self._ray.get(ref), None))
+            except Exception as exc:  # the task's worker died, or Ray lost the node
+                out.append((key, None, exc))
+        return out
+
+    def shutdown(self, *, cancel: bool = False) -> None:
+        if cancel:  # not forced: the task sees KeyboardInterrupt and its sandboxes are closed
+            for ref in list(self._refs):
+                try:
+                    self._ray.cancel(ref)
+                except Exception:  # already finished or gone
+                    pass
+        self._refs.clear()
+        if self._started_here:
+            self._ray.shutdown()
+
+
+def make_executor(kind: str, workers: int, address: str | None = None):
+    """"local" or "ray" (see the module docstring)."""
+    if kind == "ray":
+        return RayExecutor(workers, address)
+    if kind == "local":
+        return LocalExecutor(workers)
+    from codefix.errors import InputError
+
+    raise InputError(f"unknown executor {kind!r}: use local or ray")
