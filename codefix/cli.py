@@ -17,6 +17,7 @@ COMMANDS = {
     "generate": ("codefix.commands.generate", "Run parallel testing → editing pairs for an instance and collect candidates."),
     "solve": ("codefix.commands.solve", "Solve one issue end to end: context → generation → selection → a patch."),
     "ensemble": ("codefix.commands.ensemble", "Pool submissions and codefix runs, select per instance, report scores."),
+    "report": ("codefix.commands.report", "Summarise a run: stage funnel, cost by stage, failures, pass@k."),
     "batch": ("codefix.commands.batch", "Solve many instances in parallel (threads or Ray), resumable, within one budget."),
 }
 

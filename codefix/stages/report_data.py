@@ -1,0 +1,157 @@
+"""Collect what a run stored (`runs/<run>/<instance>/...`) into one JSON-ready report: the stage
+funnel (context recall → coverage → selected score), cost and tokens by stage, failures by kind
+and coverage vs number of samples (unbiased pass@k over the generation pairs).
+
+Coverage is only claimed from stored grades: a candidate resolves when its patch normalizes equal
+to a patch an `eval.json` graded; when some candidate was never graded and none is known to
+resolve, the instance's coverage is "unknown" rather than a guess.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+
+from codefix.errors import InputError
+from codefix.passk import mean_pass_at_k
+from codefix.store import read_json
+
+TOKEN_FIELDS = ("calls", "input_tokens", "output_tokens", "cache_read_tokens", "cache_write_tokens", "cost")
+STAGE_ORDER = ("relevance", "ranking", "testing", "editing", "selection")
+
+
+def instance_dirs(run_dir: Path) -> list[Path]:
+    """Every instance directory of a run (one holding any codefix artefact)."""
+    if not run_dir.is_dir():
+        raise InputError(f"run directory not found: {run_dir}")
+    marks = ("context.json", "solve.json", "candidates.jsonl", "ledger.json", "eval.json")
+    return sorted(d for d in run_dir.iterdir() if d.is_dir() and any((d / m).exists() for m in marks))
+
+
+def _canonical(patch: str) -> str:
+    from selection.normalize import normalize_patch
+
+    try:
+        return normalize_patch(patch)
+    except Exception:  # an unparsable patch is compared by its text
+        return patch.strip()
+
+
+def _jsonl(path: Path) -> list[dict]:
+    if not path.is_file():
+        return []
+    rows = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        try:
+            rows.append(json.loads(line))
+        except ValueError:
+            continue
+    return rows
+
+
+def _grades(inst_dir: Path) -> dict[str, bool]:
+    """Canonical patch → resolved, from every eval.json stored for the instance (the selected
+    patch's, and candidate grades under grades/)."""
+    grades: dict[str, bool] = {}
+    solve = read_json(inst_dir / "solve.json") if (inst_dir / "solve.json").is_file() else {}
+    evals = [inst_dir / "eval.json", *sorted((inst_dir / "grades").glob("*.json"))]
+    for path in evals:
+        if not path.is_file():
+            continue
+        report = read_json(path)
+        patch = report.get("model_patch", report.get("patch"))
+        if patch is None and path.name == "eval.json":
+            patch = solve.get("patch")
+        if patch is not None and report.get("status") != "error":  # an infrastructure error grades nothing
+            grades[_canonical(patch or "")] = bool(report.get("resolved"))
+    return grades
+
+
+def collect_instance(inst_dir: Path) -> dict:
+    """One instance's row of the report."""
+    row: dict = {"instance_id": inst_dir.name}
+    ctx = read_json(inst_dir / "context.json") if (inst_dir / "context.json").is_file() else {}
+    recall = (ctx.get("recall") or {}).get("recall")
+    row["context_status"] = ctx.get("status")
+    row["recall"] = recall
+    pairs = _jsonl(inst_dir / "candidates.jsonl")
+    grades = _grades(inst_dir)
+    known = []  # per pair: True / False / None (unknown)
+    for pair in pairs:
+        patch = pair.get("patch") or ""
+        known.append(False if not patch.strip() else grades.get(_canonical(patch)))
+    row["samples"] = len(pairs)
+    row["resolving_samples"] = sum(1 for k in known if k)
+    row["ungraded_samples"] = sum(1 for k in known if k is None)
+    if not pairs:
+        row["coverage"] = False if (inst_dir / "candidates.jsonl").is_file() else "unknown"
+    elif any(known):
+        row["coverage"] = True
+    else:
+        row["coverage"] = "unknown" if None in known else False
+    evaluation = read_json(inst_dir / "eval.json") if (inst_dir / "eval.json").is_file() else None
+    row["selected"] = None if evaluation is None else bool(evaluation.get("resolved"))
+    row["eval_status"] = None if evaluation is None else evaluation.get("status")
+    solve = read_json(inst_dir / "solve.json") if (inst_dir / "solve.json").is_file() else {}
+    row["solve_status"] = solve.get("status")
+    row["complete"] = solve.get("complete")
+    ledger = read_json(inst_dir / "ledger.json") if (inst_dir / "ledger.json").is_file() else {}
+    row["by_stage"] = ledger.get("by_stage", {})
+    row["trajectories"] = _trajectories(inst_dir / "trajectories")
+    return row
+
+
+def _trajectories(traj_dir: Path) -> list[dict]:
+    out = []
+    for path in sorted(traj_dir.glob("*.traj.json")):
+        data = read_json(path)
+        out.append({"file": path.name, "stage": data.get("stage"), "status": data.get("status"),
+                    "error": data.get("error") or "", "calls": data.get("calls", 0)})
+    return out
+
+
+def _rate(values: list) -> dict:
+    """{"known": n, "yes": n, "unknown": n, "rate": yes/known or None}."""
+    known = [v for v in values if isinstance(v, bool) or isinstance(v, float)]
+    unknown = len(values) - len(known)
+    yes = sum(1 for v in known if v is True or (isinstance(v, float) and v >= 1.0))
+    return {"known": len(known), "yes": yes, "unknown": unknown,
+            "rate": (yes / len(known)) if known else None}
+
+
+def build_report(run_dir: Path) -> dict:
+    """The whole run's report (JSON-ready)."""
+    rows = [collect_instance(d) for d in instance_dirs(Path(run_dir))]
+    if not rows:
+        raise InputError(f"no instance artefacts under {run_dir}")
+    recalls = [r["recall"] for r in rows if r["recall"] is not None]
+    funnel = {
+        "instances": len(rows),
+        "context_recall": {"mean": (sum(recalls) / len(recalls)) if recalls else None,
+                           "full": sum(1 for v in recalls if v >= 1.0), "known": len(recalls)},
+        "coverage": _rate([r["coverage"] if isinstance(r["coverage"], bool) else None for r in rows]),
+        "selected": _rate([r["selected"] for r in rows]),
+    }
+    stages: dict[str, dict] = {}
+    for r in rows:
+        for stage, usage in r["by_stage"].items():
+            acc = stages.setdefault(stage, dict.fromkeys(TOKEN_FIELDS, 0))
+            for f in TOKEN_FIELDS:
+                acc[f] += usage.get(f, 0) or 0
+    ordered = {s: stages[s] for s in STAGE_ORDER if s in stages} | {s: v for s, v in stages.items() if s not in STAGE_ORDER}
+    total = {f: sum(v[f] for v in ordered.values()) for f in TOKEN_FIELDS}
+    failures = Counter()
+    for r in rows:
+        for t in r["trajectories"]:
+            failures[f"{t['stage']}: {t['status']}"] += 1
+        if r["eval_status"] and r["eval_status"] != "resolved":
+            failures[f"eval: {r['eval_status']}"] += 1
+        if r["complete"] is False:
+            failures["solve: incomplete"] += 1
+    counts = [(r["samples"], r["resolving_samples"]) for r in rows if r["samples"]]
+    max_n = max((n for n, _ in counts), default=0)
+    passk = {"lower_bound": any(r["ungraded_samples"] for r in rows),
+             "by_k": {k: mean_pass_at_k(counts, k) for k in range(1, max_n + 1)}}
+    return {"run": str(run_dir), "funnel": funnel, "cost_by_stage": ordered, "cost_total": total,
+            "trajectory_outcomes": dict(sorted(failures.items())), "coverage_at_k": passk, "instances": rows}
