@@ -89,3 +89,13 @@ def test_missing_or_empty_run_is_an_input_error(tmp_path):
         build_report(tmp_path / "nope")
     with pytest.raises(InputError):
         build_report(tmp_path)
+
+
+def test_plots_are_written(tmp_path):
+    pytest.importorskip("matplotlib")
+    run = tmp_path / "run"
+    make_instance(run, "a__1", recall=1.0, pairs=[GOOD, BAD], selected=GOOD, resolved=True)
+    assert main(["report", str(run), "--plot", str(tmp_path / "plots")]) == 0
+    for name in ("funnel.png", "cost_by_stage.png", "coverage_vs_samples.png"):
+        data = (tmp_path / "plots" / name).read_bytes()
+        assert data.startswith(b"\x89PNG") and len(data) > 1000
