@@ -13,10 +13,27 @@ import click
               help="Where to write the report JSON (default RUN_DIR/report.json).")
 @click.option("--plot", "plot_dir", type=click.Path(path_type=Path), default=None,
               help="Write PNG charts (funnel, cost by stage, coverage vs samples) to this directory.")
-def command(run_dir: Path, json_path: Path | None, plot_dir: Path | None) -> None:
+@click.option("--grade-candidates", is_flag=True,
+              help="Grade every distinct ungraded candidate in Docker first (cached under <instance>/grades/).")
+@click.option("--dataset", "-d", default=None, help="The run's dataset (needed by --grade-candidates).")
+@click.option("--workers", "-w", default=1, show_default=True, type=click.IntRange(1, 64),
+              help="Candidates graded at once.")
+def command(run_dir: Path, json_path: Path | None, plot_dir: Path | None, grade_candidates: bool,
+            dataset: str | None, workers: int) -> None:
     """Summarise a solve/batch run directory (runs/<run>)."""
+    from codefix.errors import InputError
     from codefix.stages.report import run_report
 
+    if grade_candidates:
+        if not dataset:
+            raise InputError("--grade-candidates needs --dataset (the run's dataset)")
+        from codefix.datasets import load_dataset
+        from codefix.stages.report_grading import grade_candidates as grade
+
+        n = grade(run_dir, load_dataset(dataset), workers=workers, log=lambda m: click.echo(m, err=True))
+        click.echo(f"graded {n} candidate(s)", err=True)
+    elif dataset:
+        raise InputError("--dataset is only used with --grade-candidates")
     report = run_report(run_dir, json_path=json_path, plot_dir=plot_dir)
     for path in report.get("plots", []):
         click.echo(f"plot: {path}")

@@ -29,7 +29,7 @@ def instance_dirs(run_dir: Path) -> list[Path]:
     return sorted(d for d in run_dir.iterdir() if d.is_dir() and any((d / m).exists() for m in marks))
 
 
-def _canonical(patch: str) -> str:
+def canonical_patch(patch: str) -> str:
     from selection.normalize import normalize_patch
 
     try:
@@ -38,7 +38,7 @@ def _canonical(patch: str) -> str:
         return patch.strip()
 
 
-def _jsonl(path: Path) -> list[dict]:
+def read_jsonl(path: Path) -> list[dict]:
     if not path.is_file():
         return []
     rows = []
@@ -50,7 +50,7 @@ def _jsonl(path: Path) -> list[dict]:
     return rows
 
 
-def _grades(inst_dir: Path) -> dict[str, bool]:
+def stored_grades(inst_dir: Path) -> dict[str, bool]:
     """Canonical patch → resolved, from every eval.json stored for the instance (the selected
     patch's, and candidate grades under grades/)."""
     grades: dict[str, bool] = {}
@@ -64,7 +64,7 @@ def _grades(inst_dir: Path) -> dict[str, bool]:
         if patch is None and path.name == "eval.json":
             patch = solve.get("patch")
         if patch is not None and report.get("status") != "error":  # an infrastructure error grades nothing
-            grades[_canonical(patch or "")] = bool(report.get("resolved"))
+            grades[canonical_patch(patch or "")] = bool(report.get("resolved"))
     return grades
 
 
@@ -75,12 +75,12 @@ def collect_instance(inst_dir: Path) -> dict:
     recall = (ctx.get("recall") or {}).get("recall")
     row["context_status"] = ctx.get("status")
     row["recall"] = recall
-    pairs = _jsonl(inst_dir / "candidates.jsonl")
-    grades = _grades(inst_dir)
+    pairs = read_jsonl(inst_dir / "candidates.jsonl")
+    grades = stored_grades(inst_dir)
     known = []  # per pair: True / False / None (unknown)
     for pair in pairs:
         patch = pair.get("patch") or ""
-        known.append(False if not patch.strip() else grades.get(_canonical(patch)))
+        known.append(False if not patch.strip() else grades.get(canonical_patch(patch)))
     row["samples"] = len(pairs)
     row["resolving_samples"] = sum(1 for k in known if k)
     row["ungraded_samples"] = sum(1 for k in known if k is None)

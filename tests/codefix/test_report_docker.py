@@ -33,3 +33,28 @@ def test_report_of_a_gold_solve_run(docker_client, tmp_path):
     assert report["funnel"]["selected"] == {"known": 1, "yes": 1, "unknown": 0, "rate": 1.0}
     assert report["funnel"]["coverage"]["rate"] == 1.0
     assert report["cost_total"]["calls"] > 0 and report["cost_by_stage"]["editing"]["input_tokens"] > 0
+
+
+def test_grade_candidates_measures_coverage_and_caches(docker_client, tmp_path):
+    from codefix.cli import main
+    from codefix.datasets import load_dataset
+
+    inst = load_dataset(FIXTURES).get("codefix-fixtures__invoicing-1")
+    inst_dir = tmp_path / "r" / inst.instance_id
+    inst_dir.mkdir(parents=True)
+    pairs = [inst.wrong_patch, inst.patch, inst.wrong_patch]
+    (inst_dir / "candidates.jsonl").write_text("".join(json.dumps({"pair": i, "status": "submitted", "patch": p}) + "\n"
+                                                      for i, p in enumerate(pairs)))
+    out = tmp_path / "report.json"
+    assert main(["report", str(tmp_path / "r"), "--json", str(out)]) == 0
+    assert json.loads(out.read_text())["funnel"]["coverage"]["rate"] is None  # nothing graded yet
+    args = ["report", str(tmp_path / "r"), "--grade-candidates", "-d", str(FIXTURES), "-w", "2", "--json", str(out)]
+    assert main(args) == 0
+    assert len(list((inst_dir / "grades").glob("*.json"))) == 2  # distinct candidates only
+    report = json.loads(out.read_text())
+    assert report["funnel"]["coverage"] == {"known": 1, "yes": 1, "unknown": 0, "rate": 1.0}
+    assert report["instances"][0]["resolving_samples"] == 1
+    assert report["coverage_at_k"]["by_k"]["1"] == pytest.approx(1 / 3) and report["coverage_at_k"]["lower_bound"] is False
+    from codefix.stages.report_grading import ungraded_candidates
+
+    assert ungraded_candidates(inst_dir) == []  # a rerun grades nothing

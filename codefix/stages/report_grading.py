@@ -1,0 +1,62 @@
+"""`codefix report --grade-candidates`: grade every distinct generation candidate of a run with
+the evaluation flow in Docker, so coverage is measured rather than "unknown". Grades are cached as
+`runs/<run>/<instance>/grades/<hash>.json` (the EvalReport plus `model_patch`); a candidate whose
+canonical patch already has a grade (there or in eval.json) is not graded again."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from codefix.errors import InputError
+from codefix.parallel import map_isolated
+from codefix.store import write_json
+
+
+def ungraded_candidates(inst_dir: Path) -> list[str]:
+    """The instance's distinct candidate patches (one per canonical form) that have no stored grade."""
+    from codefix.stages.report_data import canonical_patch, stored_grades, read_jsonl
+
+    graded = set(stored_grades(inst_dir))
+    todo: dict[str, str] = {}
+    for pair in read_jsonl(inst_dir / "candidates.jsonl"):
+        patch = pair.get("patch") or ""
+        key = canonical_patch(patch)
+        if patch.strip() and key not in graded:
+            todo.setdefault(key, patch)
+    return list(todo.values())
+
+
+def grade_candidates(run_dir: Path, ds, *, workers: int = 1, timeout: float | None = None, log=None) -> int:
+    """Grade and cache every ungraded candidate of the run; returns how many were graded.
+
+    An infrastructure error is reported through `log` and not cached, so the candidate stays unknown."""
+    from codefix.stages.report_data import instance_dirs
+    from sandbox.evaluate import evaluate_in_sandbox
+    from sandbox.session import instance_sandbox
+
+    log = log or (lambda msg: None)
+    jobs = []
+    for inst_dir in instance_dirs(Path(run_dir)):
+        patches = ungraded_candidates(inst_dir)
+        if patches and inst_dir.name not in ds:
+            raise InputError(f"instance {inst_dir.name} of {run_dir} is not in dataset {ds.name}")
+        jobs.extend((inst_dir, p) for p in patches)
+
+    def grade(job):
+        inst_dir, patch = job
+        with instance_sandbox(ds.get(inst_dir.name)) as (sandbox, built):
+            report, _ = evaluate_in_sandbox(built, patch, sandbox, model_name="codefix/candidate", timeout=timeout)
+        return report
+
+    graded = 0
+    for out in map_isolated(grade, jobs, workers):
+        inst_dir, patch = out.item
+        if out.error is not None or out.result.status == "error":
+            log(f"{inst_dir.name}: grading a candidate failed: {out.error or out.result.reason}")
+            continue
+        name = hashlib.sha256(patch.encode()).hexdigest()[:12]
+        write_json(inst_dir / "grades" / f"{name}.json", {**out.result.model_dump(), "model_patch": patch})
+        log(f"{inst_dir.name}: candidate {name} {out.result.status}")
+        graded += 1
+    return graded
