@@ -99,7 +99,8 @@ class EditingTask:
             after_exit=after["exit_code"], after_timed_out=killed(after), after_output=after["output"],
             patch=self.patch.rstrip("\n") or "(no changes)",
         )
-        return Step(message=message, outputs={"before": before, "after": after})
+        # the patch after this step, so a report can cap the trajectory at any call (coverage vs iterations)
+        return Step(message=message, outputs={"before": before, "after": after, "patch": self.patch})
 
     def _rejected(self, problem: str) -> Step:
         return Step(message=render(STAGE, "rejected", problem=problem), outputs={"rejected": problem})

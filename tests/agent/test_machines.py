@@ -87,3 +87,18 @@ def test_editing_machine_creates_new_files(sandbox, tmp_path):
     rec = run_trajectory(EditingTask("i", test, "c"), model, sandbox, ledger=None, stage="editing", path=tmp_path / "e.json")
     assert rec["steps"][0]["before"]["exit_code"] == 1 and rec["steps"][0]["after"]["exit_code"] == 0
     assert "new file mode" in rec["result"]["patch"]
+
+
+def test_editing_steps_record_the_patch_after_each_applied_edit(sandbox, tmp_path):
+    wrong = FIX.replace("return a + b", "return b - a", 1)
+    undo = "```python\ncalc.py\n<<<<<<< SEARCH\n    return b - a\n=======\n    return a - b\n>>>>>>> REPLACE\n```\n"
+    bad = FIX.replace("return a - b", "return nothing", 1)
+    model = ScriptedModel([wrong, bad, undo, FIX, "ACCEPT"])
+    rec = run_trajectory(EditingTask("i", SCRIPT, "c"), model, sandbox, ledger=None, stage="editing", path=tmp_path / "e.json")
+    steps = rec["steps"]
+    assert [s["call"] for s in steps] == [1, 2, 3, 4, 5]
+    assert "-    return a - b\n+    return b - a\n" in steps[0]["patch"]
+    assert "patch" not in steps[1] and "rejected" in steps[1]  # a rejected edit changes nothing
+    assert steps[2]["patch"] == ""  # the edit undone: back to no change
+    assert steps[3]["patch"] == rec["result"]["patch"] and "+    return a + b\n" in steps[3]["patch"]
+    assert "patch" not in steps[4]  # ACCEPT
