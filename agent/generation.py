@@ -4,7 +4,6 @@ pool of reusable sandboxes, every trajectory stored and resumable, candidates co
 from __future__ import annotations
 
 import json
-import queue
 import threading
 import time
 from collections.abc import Callable
@@ -19,6 +18,7 @@ from codefix.store import atomic_write_text
 
 from agent.editing_machine import EditingTask
 from agent.loop import load_trajectory, run_trajectory
+from agent.sandbox_pool import SandboxPool
 from agent.task import EXIT_SANDBOX_ERROR, FINISHED
 from agent.testing_machine import ScriptRunConfig, TestingTask
 
@@ -66,70 +66,6 @@ class PairResult:
     """Time inside observe steps (sandbox runs and resets), both machines."""
     seconds: float = 0.0
     """Wall time this run spent on the pair (0 when it was skipped as finished)."""
-
-
-class SandboxPool:
-    """At most `size` sandboxes from `factory`, opened on first need, reused after `reset`, and
-    replaced when one dies. `started` counts sandboxes opened, `peak` the most open at once."""
-
-    def __init__(self, factory: Callable[[], object], size: int):
-        self.factory, self.size = factory, size
-        self.idle: queue.Queue = queue.Queue()
-        self.slots = threading.Semaphore(size)
-        self.lock = threading.Lock()
-        self.open: list = []
-        self.started = 0
-        self.peak = 0
-
-    def borrow(self, *, check: bool = False):
-        """A sandbox for one pair; with `check`, idle ones that no longer answer are replaced."""
-        self.slots.acquire()
-        while True:
-            try:
-                box = self.idle.get_nowait()
-            except queue.Empty:
-                break
-            if not check or _answers(box):
-                return box
-            self._close(box)
-        try:
-            box = self.factory()
-            box = box.__enter__() or box
-        except BaseException:
-            self.slots.release()
-            raise
-        with self.lock:
-            self.open.append(box)
-            self.started += 1
-            self.peak = max(self.peak, len(self.open))
-        return box
-
-    def give_back(self, box, *, broken: bool = False) -> None:
-        if broken:
-            self._close(box)
-        else:
-            self.idle.put(box)
-        self.slots.release()
-
-    def _close(self, box) -> None:
-        with self.lock:
-            if box in self.open:
-                self.open.remove(box)
-        try:
-            box.__exit__(None, None, None)
-        except Exception:
-            pass
-
-    def close(self) -> None:
-        for box in list(self.open):
-            self._close(box)
-
-
-def _answers(box) -> bool:
-    try:
-        return box.run("true", timeout=30).exit_code == 0
-    except SandboxError:
-        return False
 
 
 def trajectory_path(out_dir: Path, pair: int, machine: str) -> Path:
