@@ -29,6 +29,17 @@ def instance_dirs(run_dir: Path) -> list[Path]:
     return sorted(d for d in run_dir.iterdir() if d.is_dir() and any((d / m).exists() for m in marks))
 
 
+def pair_ids(traj_dir: Path, candidates: dict[int, str]) -> list[int]:
+    """Every pair of the instance: those with a candidate and those that left a trajectory (a
+    pair that produced no patch has no candidate line but is still a sample)."""
+    ids = set(candidates)
+    for path in traj_dir.glob("*.traj.json"):
+        head = path.name.split(".", 1)[0]
+        if head.isdigit():
+            ids.add(int(head))
+    return sorted(ids)
+
+
 def canonical_patch(patch: str) -> str:
     from selection.normalize import normalize_patch
 
@@ -76,12 +87,14 @@ def collect_instance(inst_dir: Path) -> dict:
     row["context_status"] = ctx.get("status")
     row["recall"] = recall
     pairs = read_jsonl(inst_dir / "candidates.jsonl")
+    candidates = candidate_patches(pairs)
+    ids = pair_ids(inst_dir / "trajectories", candidates)  # a pair without a patch is a failed sample
     grades = stored_grades(inst_dir)
     known = []  # per pair: True / False / None (unknown)
-    for pair in pairs:
-        patch = pair.get("patch") or ""
+    for pid in ids:
+        patch = candidates.get(pid, "")
         known.append(False if not patch.strip() else grades.get(canonical_patch(patch)))
-    row["samples"] = len(pairs)
+    row["samples"] = len(ids)
     row["resolving_samples"] = sum(1 for k in known if k)
     row["ungraded_samples"] = sum(1 for k in known if k is None)
     if not pairs:
@@ -100,6 +113,11 @@ def collect_instance(inst_dir: Path) -> dict:
     row["by_stage"] = ledger.get("by_stage", {})
     row["trajectories"] = _trajectories(inst_dir / "trajectories")
     return row
+
+
+def candidate_patches(pairs: list[dict]) -> dict[int, str]:
+    """Pair id → candidate patch, from candidates.jsonl records (a record without an id counts by position)."""
+    return {int(p.get("pair", i)): p.get("patch") or "" for i, p in enumerate(pairs)}
 
 
 def _trajectories(traj_dir: Path) -> list[dict]:

@@ -14,7 +14,8 @@ USAGE = {"calls": 2, "input_tokens": 100, "output_tokens": 10, "cache_read_token
          "cache_write_tokens": 1, "cost": 0.5}
 
 
-def make_instance(run, iid, *, recall, pairs, selected, resolved, graded=True):
+def make_instance(run, iid, *, recall, pairs, selected, resolved, graded=True, trajectories=None):
+    """An instance directory; `trajectories` pairs (default: one per candidate) left an editing trajectory."""
     d = run / iid
     (d / "trajectories").mkdir(parents=True)
     (d / "context.json").write_text(json.dumps({"status": "done", "recall": {"recall": recall}}))
@@ -25,8 +26,9 @@ def make_instance(run, iid, *, recall, pairs, selected, resolved, graded=True):
         (d / "eval.json").write_text(json.dumps({"instance_id": iid, "resolved": resolved,
                                                  "status": "resolved" if resolved else "unresolved"}))
     (d / "ledger.json").write_text(json.dumps({"by_stage": {"editing": USAGE, "relevance": USAGE}}))
-    (d / "trajectories" / "0.editing.traj.json").write_text(json.dumps({"stage": "editing", "status": "submitted"}))
-    (d / "trajectories" / "1.editing.traj.json").write_text(json.dumps({"stage": "editing", "status": "out_of_calls"}))
+    for i in range(len(pairs) if trajectories is None else trajectories):
+        status = "out_of_calls" if i % 2 else "submitted"
+        (d / "trajectories" / f"{i}.editing.traj.json").write_text(json.dumps({"stage": "editing", "status": status}))
 
 
 def test_gold_like_run_is_full_at_every_stage(tmp_path):
@@ -39,7 +41,7 @@ def test_gold_like_run_is_full_at_every_stage(tmp_path):
     assert report["cost_by_stage"]["editing"]["calls"] == 4
     assert report["cost_total"]["cost"] == pytest.approx(2.0)
     assert report["cost_total"]["cache_read_tokens"] == 20
-    assert report["trajectory_outcomes"] == {"editing: out_of_calls": 2, "editing: submitted": 2}
+    assert report["trajectory_outcomes"] == {"editing: out_of_calls": 1, "editing: submitted": 2}
     assert report["coverage_at_k"]["by_k"][1] == 1.0
 
 
@@ -60,6 +62,15 @@ def test_wrong_candidates_lower_coverage_and_score(tmp_path):
     assert by_k[1] == pytest.approx((0 + 0 + 0.25) / 3)
     assert by_k[4] == pytest.approx((0 + 0 + 1.0) / 3)
     assert "eval: unresolved" in report["trajectory_outcomes"]
+
+
+def test_a_pair_that_produced_no_patch_is_a_failed_sample(tmp_path):
+    # candidates.jsonl lists only pairs with a patch; the third pair left a trajectory and nothing else
+    make_instance(tmp_path, "a__1", recall=1.0, pairs=[GOOD, BAD], selected=GOOD, resolved=True, trajectories=3)
+    report = build_report(tmp_path)
+    assert report["instances"][0]["samples"] == 3
+    assert report["coverage_at_k"]["by_k"][1] == pytest.approx(1 / 3)  # not 1/2
+    assert report["coverage_at_k"]["by_k"][2] == pytest.approx(1 - 1 / 3)  # 1 - C(2,2)/C(3,2)
 
 
 def test_normalized_equal_candidate_counts_as_graded(tmp_path):
