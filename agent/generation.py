@@ -1,5 +1,6 @@
 """The generation stage for one instance: N testing → editing pairs in parallel on a bounded
-pool of reusable sandboxes, every trajectory stored and resumable, candidates collected."""
+pool of reusable sandboxes, every trajectory stored and resumable, candidates collected;
+optionally no further pairs launched once enough candidates agree (`agent.agreement`)."""
 
 from __future__ import annotations
 
@@ -12,15 +13,19 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from codefix.errors import SandboxError
+from codefix.errors import InputError, SandboxError
 from codefix.parallel import map_isolated
 from codefix.store import atomic_write_text
 
+from agent.agreement import AgreementStop
 from agent.editing_machine import EditingTask
 from agent.loop import load_trajectory, run_trajectory
 from agent.sandbox_pool import SandboxPool
 from agent.task import EXIT_SANDBOX_ERROR, FINISHED
-from agent.testing_machine import ScriptRunConfig, TestingTask
+from agent.testing_machine import ScriptRunConfig, TestingTask, run_script
+
+SKIPPED = "skipped"
+"""A pair's status when it was never launched because enough candidates already agreed."""
 
 
 class GenerationConfig(BaseModel):
@@ -42,6 +47,11 @@ class GenerationConfig(BaseModel):
     """Times a pair whose sandbox died is resumed on a fresh sandbox (no model call is repeated)."""
     scripts: ScriptRunConfig = Field(default_factory=ScriptRunConfig)
     """How reproduction scripts run (timeout, output limit)."""
+    stop_when_agree: int | None = Field(None, ge=2)
+    """Adaptive compute (beyond the paper; off when None): before launching each further pair,
+    stop once this many finished candidates have the same normalized patch and pass each
+    other's reproduction tests (fail on the unedited repo, pass patched). Pairs not launched
+    are recorded as "skipped", pairs in flight finish; see `agent.agreement`."""
 
 
 @dataclass
@@ -50,7 +60,8 @@ class PairResult:
 
     pair: int
     status: str
-    """The editing machine's exit, or the testing machine's when editing never ran ("error" when the pair crashed)."""
+    """The editing machine's exit, or the testing machine's when editing never ran ("error" when
+    the pair crashed, `SKIPPED` when it was never launched because enough candidates agreed)."""
     testing_status: str = ""
     editing_status: str = ""
     calls: int = 0
@@ -82,25 +93,47 @@ def generate(
     out_dir: Path,
     config: GenerationConfig | None = None,
     on_pair: Callable[[PairResult], None] | None = None,
+    patch_key: Callable[[str], str] | None = None,
 ) -> tuple[list[PairResult], dict]:
     """Run (or resume) every pair of `instance`; return the pair results and pool figures.
 
     `sandbox_factory()` returns an unopened sandbox (a context manager implementing
     `codefix.protocols.Sandbox`); at most `config.workers` are opened. Writes
-    `out_dir/trajectories/<pair>.{testing,editing}.traj.json` and `out_dir/candidates.jsonl`.
+    `out_dir/trajectories/<pair>.{testing,editing}.traj.json` and `out_dir/candidates.jsonl`;
+    with `config.stop_when_agree`, also `out_dir/early_stop.json`, and `patch_key` says when two
+    patches agree (the patch text itself when None; a patch it cannot read is its own key).
+    Figures: sandboxes started and at peak, `skipped_pairs`, and `early_stop` (the record or None).
     """
     config = config or GenerationConfig()
     out_dir = Path(out_dir)
     pool = SandboxPool(sandbox_factory, config.workers)
     stage = _Generation(instance, model, ledger, pool, context, out_dir, config)
+    if config.stop_when_agree:
+        stage.stop = AgreementStop(config.stop_when_agree, _key_or_text(patch_key), stage.cross_run, out_dir)
+        stage.load_finished()
     try:
         outcomes = map_isolated(stage.pair, range(config.samples), config.workers,
-                                on_done=lambda o: on_pair and on_pair(stage.result_of(o)))
+                                on_done=lambda o: on_pair and on_pair(stage.result_of(o)),
+                                should_launch=stage.should_launch if stage.stop else None)
     finally:
         pool.close()
     results = [stage.result_of(o) for o in outcomes]
     write_candidates(out_dir, results)
-    return results, {"sandboxes_started": pool.started, "sandboxes_peak": pool.peak}
+    if stage.stop:
+        stage.stop.save()
+    return results, {"sandboxes_started": pool.started, "sandboxes_peak": pool.peak,
+                     "skipped_pairs": [r.pair for r in results if r.status == SKIPPED],
+                     "early_stop": stage.stop.record() if stage.stop else None}
+
+
+def _key_or_text(key: Callable[[str], str] | None) -> Callable[[str], str]:
+    def safe(patch: str) -> str:
+        try:
+            return key(patch)
+        except InputError:  # not a diff it can read: agrees only with the same text
+            return patch
+
+    return safe if key is not None else (lambda patch: patch)
 
 
 class _Generation:
@@ -109,6 +142,40 @@ class _Generation:
         self.context, self.out_dir, self.config = context, out_dir, config
         self.tried: list[str] = []
         self.lock = threading.Lock()
+        self.stop: AgreementStop | None = None
+        self.begun: set[int] = set()
+        """Pairs with a stored trajectory: always launched (resumed or loaded), never skipped."""
+
+    def load_finished(self) -> None:
+        """Give the stop check every pair a previous run finished (no sandbox, no model call)."""
+        for pair in range(self.config.samples):
+            testing = load_trajectory(trajectory_path(self.out_dir, pair, "testing"))
+            editing = load_trajectory(trajectory_path(self.out_dir, pair, "editing"))
+            if testing or editing:
+                self.begun.add(pair)
+            if _finished(testing, editing):
+                self.stop.add(summarize(pair, testing, editing))
+
+    def should_launch(self, pair: int) -> bool:
+        if pair in self.begun or not self.stop.holds():
+            return True
+        self.stop.skip(pair)
+        return False
+
+    def cross_run(self, reference: PairResult, member: PairResult) -> int | None:
+        """Exit code of `member`'s test with `reference`'s edited files in place."""
+        state = load_trajectory(trajectory_path(self.out_dir, reference.pair, "editing"))["task_state"]
+        originals = state.get("originals") or {}
+        changed = {p: t for p, t in (state.get("files") or {}).items() if t != originals.get(p)}
+        sandbox = self.pool.borrow(check=True)
+        broken = False
+        try:
+            return run_script(sandbox, member.test, self.config.scripts, changed).exit_code
+        except SandboxError:
+            broken = True
+            raise
+        finally:
+            self.pool.give_back(sandbox, broken=broken)
 
     def _run(self, task, stage: str, pair: int, sandbox) -> dict:
         meta = {"instance_id": self.instance.instance_id, "trajectory": pair, "machine": stage}
@@ -128,7 +195,7 @@ class _Generation:
         testing = load_trajectory(trajectory_path(self.out_dir, pair, "testing"))
         editing = load_trajectory(trajectory_path(self.out_dir, pair, "editing"))
         for attempt in range(self.config.sandbox_retries + 1):
-            if _done(editing) or (_done(testing) and not (testing.get("result") or {}).get("test")):
+            if _finished(testing, editing):
                 break
             try:
                 testing, editing = self._attempt(pair, testing, editing, check=attempt > 0)
@@ -142,6 +209,8 @@ class _Generation:
         if result.patch:
             with self.lock:
                 self.tried.append(result.patch)
+        if self.stop:
+            self.stop.add(result)
         return result
 
     def _attempt(self, pair, testing, editing, *, check: bool = False) -> tuple[dict, dict | None]:
@@ -176,6 +245,8 @@ class _Generation:
                 f"if they look wrong or incomplete, try a different fix:\n{shown}")
 
     def result_of(self, outcome) -> PairResult:
+        if outcome.skipped:
+            return PairResult(pair=outcome.item, status=SKIPPED)
         if outcome.error is None:
             return outcome.result
         testing = load_trajectory(trajectory_path(self.out_dir, outcome.item, "testing"))
@@ -187,6 +258,11 @@ class _Generation:
 
 def _done(record: dict | None) -> bool:
     return bool(record) and record.get("status") in FINISHED
+
+
+def _finished(testing: dict | None, editing: dict | None) -> bool:
+    """The pair has nothing left to run: editing finished, or testing finished without a test."""
+    return _done(editing) or (_done(testing) and not (testing.get("result") or {}).get("test"))
 
 
 def summarize(pair: int, testing: dict | None, editing: dict | None) -> PairResult:
