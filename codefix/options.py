@@ -20,3 +20,25 @@ dataset_option = click.option(
     required=True,
     help="verified, lite, a Hugging Face id, or a local .json/.jsonl file.",
 )
+
+
+def _agreement(ctx, param, value):
+    if value is not None and value < 2:
+        raise click.BadParameter(f"{value}: agreement needs at least 2 candidates (leave the option out to run every pair)")
+    return value
+
+
+def check_stop_when_agree(value: int | None, samples: int) -> None:
+    """A stop that can never trigger is a mistake worth saying."""
+    if value is not None and value > samples:
+        raise click.BadParameter(f"{value} agreeing candidates can never come from --samples {samples} pairs",
+                                 param_hint="'--stop-when-agree'")
+
+
+stop_when_agree_option = click.option(
+    "--stop-when-agree", type=int, default=None, metavar="A", callback=_agreement,
+    help="Adaptive compute: launch no further generation pair of an instance once A (>= 2) finished "
+         "candidates have the same normalized patch and pass each other's reproduction tests (each fails "
+         "unedited, passes patched); pairs in flight finish, the rest are recorded as skipped "
+         "(<instance>/early_stop.json). Off by default: every pair runs.",
+)

@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from codefix.model_options import model_options
-from codefix.options import run_id_option, runs_dir_option
+from codefix.options import check_stop_when_agree, run_id_option, runs_dir_option, stop_when_agree_option
 
 
 @click.command("batch")
@@ -24,6 +24,7 @@ from codefix.options import run_id_option, runs_dir_option
 @click.option("--samples", "-n", type=click.IntRange(1, 1000), default=10, show_default=True, help="Testing → editing pairs.")
 @click.option("--max-calls", "-k", type=click.IntRange(1, 100), default=8, show_default=True, help="Model calls per machine.")
 @click.option("--budget-tokens", type=click.IntRange(1000), default=128_000, show_default=True, help="Tokens of packed context.")
+@stop_when_agree_option
 @click.option("--executor", type=click.Choice(["local", "ray"]), default="local", show_default=True,
               help="Threads in this process, or Ray tasks (see --address).")
 @click.option("--address", default=None, help="Ray cluster address (auto, HOST:PORT); none starts a local Ray.")
@@ -31,7 +32,7 @@ from codefix.options import run_id_option, runs_dir_option
 @runs_dir_option
 @run_id_option
 def command(dataset, instances, pattern, slice_, model, relevance_model, api_base, budget, price, price_file,
-            workers, pair_workers, samples, max_calls, budget_tokens, executor, address, retry_errors,
+            workers, pair_workers, samples, max_calls, budget_tokens, stop_when_agree, executor, address, retry_errors,
             runs_dir, run_id):
     """Solve many instances end to end, resumably, within one USD --budget for the whole run.
 
@@ -47,13 +48,15 @@ def command(dataset, instances, pattern, slice_, model, relevance_model, api_bas
     from codefix.store import write_json
     from sandbox.live_sandboxes import install_signal_handlers, remove_all
 
+    check_stop_when_agree(stop_when_agree, samples)
     if address and executor != "ray":
         raise InputError("--address goes with --executor ray")
     ds = load_dataset(dataset)
     picked = select_instances(ds, ids=instances, pattern=pattern, slice_=slice_)
     run_root = Path(runs_dir).resolve() / (run_id or time.strftime("batch-%Y%m%d-%H%M%S"))
     run_root.mkdir(parents=True, exist_ok=True)
-    config = SolveConfig(samples=samples, max_calls=max_calls, workers=pair_workers, budget_tokens=budget_tokens)
+    config = SolveConfig(samples=samples, max_calls=max_calls, workers=pair_workers, budget_tokens=budget_tokens,
+                         stop_when_agree=stop_when_agree)
     env = passed_env()
 
     def make_job(inst, cap):

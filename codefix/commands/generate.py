@@ -7,7 +7,8 @@ import time
 import click
 
 from codefix.errors import InputError
-from codefix.options import dataset_option, run_id_option, runs_dir_option
+from codefix.options import (check_stop_when_agree, dataset_option, run_id_option, runs_dir_option,
+                             stop_when_agree_option)
 
 
 @click.command("generate")
@@ -22,17 +23,19 @@ from codefix.options import dataset_option, run_id_option, runs_dir_option
 @click.option("--workers", "-w", type=click.IntRange(1, 64), default=4, show_default=True, help="Pairs at once = sandboxes in the pool.")
 @click.option("--script-timeout", type=float, default=100.0, show_default=True, help="Seconds a reproduction script may run.")
 @click.option("--share-attempts", is_flag=True, help="Tell later pairs the patches earlier pairs produced.")
+@stop_when_agree_option
 @click.option("--budget", type=float, default=None, help="USD this instance may spend on model calls.")
 @click.option("--budget-tokens", type=click.IntRange(1000), default=128_000, show_default=True, help="Tokens of packed context.")
 @runs_dir_option
 @run_id_option
 def command(dataset, instance_id, model, relevance_model, api_base, samples, max_calls, temperature, workers,
-            script_timeout, share_attempts, budget, budget_tokens, runs_dir, run_id):
+            script_timeout, share_attempts, stop_when_agree, budget, budget_tokens, runs_dir, run_id):
     """Run N testing → editing pairs in Docker sandboxes and collect (patch, test) candidates.
 
     Writes runs/<run>/<instance>/trajectories/*.traj.json and candidates.jsonl; rerun with the
     same --run-id to resume (finished model calls are never repeated)."""
     from agent.generation import GenerationConfig, generate
+    from selection.normalize import normalize_patch
     from agent.testing_machine import ScriptRunConfig
     from codefix.datasets import load_dataset
     from codefix.ledger import Ledger
@@ -40,6 +43,7 @@ def command(dataset, instance_id, model, relevance_model, api_base, samples, max
     from codefix.store import RunStore, write_json
     from sandbox.live_sandboxes import install_signal_handlers
 
+    check_stop_when_agree(stop_when_agree, samples)
     install_signal_handlers()  # sandboxes start in worker threads; Ctrl-C/SIGTERM must remove them
     if budget is not None and budget <= 0:
         raise InputError("--budget must be a positive number of USD")
@@ -52,19 +56,30 @@ def command(dataset, instance_id, model, relevance_model, api_base, samples, max
     context = run_context(inst, repo_dir, primary=primary, reader=reader, ledger=ledger,
                           out_path=store.artefact(inst.instance_id, "context.json"), budget_tokens=budget_tokens)
     config = GenerationConfig(samples=samples, max_calls=max_calls, temperature=temperature, workers=workers,
-                              share_attempts=share_attempts, scripts=ScriptRunConfig(timeout=script_timeout))
+                              share_attempts=share_attempts, scripts=ScriptRunConfig(timeout=script_timeout),
+                              stop_when_agree=stop_when_agree)
     out_dir = store.instance_dir(inst.instance_id)
     write_json(out_dir / "generation_config.json", config.model_dump())
     started = time.monotonic()
     results, figures = generate(
         inst, model=primary, ledger=ledger, sandbox_factory=docker_factory(inst),
         context=context.render(), out_dir=out_dir, config=config,
-        on_pair=lambda r: click.echo(f"pair {r.pair}: {r.status}", err=True),
+        on_pair=lambda r: click.echo(f"pair {r.pair}: {r.status}", err=True), patch_key=normalize_patch,
     )
     print_pairs(inst.instance_id, results)
+    if figures["early_stop"]:
+        click.echo(early_stop_line(figures["early_stop"]))
     click.echo(f"{sum(1 for r in results if r.patch)} candidate(s) in {out_dir / 'candidates.jsonl'}; "
                f"{figures['sandboxes_started']} sandbox(es) started; {time.monotonic() - started:.1f} s; "
                f"context {context.status}, ${ledger.spent:.4f} spent in total")
+
+
+def early_stop_line(record: dict) -> str:
+    """One line saying whether the early stop fired, after which pairs and what it skipped."""
+    if not record["stopped"]:
+        return f"early stop (--stop-when-agree {record['stop_when_agree']}): not reached, every pair ran"
+    return (f"early stop: pairs {record['agreeing_pairs']} agree and pass each other's tests "
+            f"(decided once pairs {record['after_pairs']} had finished); skipped pairs {record['skipped_pairs']}")
 
 
 def print_pairs(instance_id: str, results) -> None:

@@ -9,7 +9,7 @@ import click
 
 from codefix.errors import InputError
 from codefix.model_options import model_options
-from codefix.options import run_id_option, runs_dir_option
+from codefix.options import check_stop_when_agree, run_id_option, runs_dir_option, stop_when_agree_option
 
 
 @click.command("solve")
@@ -25,11 +25,12 @@ from codefix.options import run_id_option, runs_dir_option
 @click.option("--max-calls", "-k", type=click.IntRange(1, 100), default=8, show_default=True, help="Model calls per machine.")
 @click.option("--workers", "-w", type=click.IntRange(1, 64), default=4, show_default=True, help="Pairs at once = sandboxes in the pool.")
 @click.option("--budget-tokens", type=click.IntRange(1000), default=128_000, show_default=True, help="Tokens of packed context.")
+@stop_when_agree_option
 @click.option("--evaluate", "grade", is_flag=True, help="Grade the final patch against the instance's tests (needs a gold patch).")
 @runs_dir_option
 @run_id_option
 def command(dataset, instance_id, repo, issue_file, test_cmd, model, relevance_model, api_base, budget, price,
-            price_file, samples, max_calls, workers, budget_tokens, grade, runs_dir, run_id):
+            price_file, samples, max_calls, workers, budget_tokens, stop_when_agree, grade, runs_dir, run_id):
     """Solve one issue end to end and print the chosen patch.
 
     Appends it to runs/<run>/preds.jsonl (SWE-bench predictions format) and prints calls, tokens
@@ -41,6 +42,7 @@ def command(dataset, instance_id, repo, issue_file, test_cmd, model, relevance_m
     from codefix.store import RunStore
     from sandbox.live_sandboxes import install_signal_handlers
 
+    check_stop_when_agree(stop_when_agree, samples)
     if repo is not None or issue_file is not None:
         if repo is None or issue_file is None:
             raise InputError("--repo and --issue go together")
@@ -67,13 +69,17 @@ def command(dataset, instance_id, repo, issue_file, test_cmd, model, relevance_m
     primary, reader = make_models(ds, model, relevance_model, api_base, price=price)
     ledger = load_ledger(store.instance_dir(inst.instance_id) / "ledger.json", budget)
     calls_before = len(ledger.calls)
-    config = SolveConfig(samples=samples, max_calls=max_calls, workers=workers, budget_tokens=budget_tokens)
+    config = SolveConfig(samples=samples, max_calls=max_calls, workers=workers, budget_tokens=budget_tokens,
+                         stop_when_agree=stop_when_agree)
     outcome = solve_instance(inst, primary=primary, reader=reader, ledger=ledger, store=store, config=config,
                              model_spec=model, log=lambda msg: click.echo(msg, err=True))
     print_ledger(ledger, f"{inst.instance_id}: model calls per stage", calls_this_run=len(ledger.calls) - calls_before)
     if outcome.resumed:
         click.echo("already solved in this run; nothing ran", err=True)
     click.echo(f"{outcome.status}: {outcome.candidates} distinct candidate(s), chosen by {outcome.method or '-'}", err=True)
+    if outcome.skipped_pairs:
+        click.echo(f"generation stopped early: pairs {outcome.skipped_pairs} skipped "
+                   f"(why: {store.instance_dir(inst.instance_id) / 'early_stop.json'})", err=True)
     if not outcome.complete:
         click.echo(f"cut short ({'; '.join(outcome.unfinished)}): rerun with the same --run-id "
                    "(and a larger --budget if that stopped it) to finish", err=True)

@@ -121,7 +121,7 @@ def run_instance(job: BatchJob) -> dict:
         outcome = solve_instance(inst, primary=primary, reader=reader, ledger=ledger, store=store,
                                  config=SolveConfig(**job.solve_config), model_spec=job.model, log=log)
         rec.update(status="done" if outcome.complete else "incomplete", outcome=outcome.status,
-                   unfinished=outcome.unfinished, calls_this_run=len(ledger.calls) - calls_before,
+                   unfinished=outcome.unfinished, skipped_pairs=outcome.skipped_pairs, calls_this_run=len(ledger.calls) - calls_before,
                    cost_this_run=ledger.spent - spent_before, error=None, traceback=None)
     except Exception as exc:  # isolate: this instance fails, the batch goes on
         rec.update(status="infra_error" if is_infrastructure(exc) else "error",

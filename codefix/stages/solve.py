@@ -2,7 +2,7 @@
 resumed from its artefacts so that a rerun repeats no model call and no finished stage.
 
 Artefacts in `runs/<run>/<instance>/`: context.json, trajectories/, candidates.jsonl (the
-generation stage's), selection/ and selection.json, ledger.json (every call so far), solve.json
+generation stage's), early_stop.json (with `stop_when_agree`), selection/ and selection.json, ledger.json (every call so far), solve.json
 (the outcome, `complete` false when a stage was cut short); and one line per instance in `runs/<run>/preds.jsonl`.
 """
 
@@ -38,6 +38,9 @@ class SolveConfig(BaseModel):
     """Seconds a reproduction script may run."""
     selection_max_calls: int = Field(8, ge=1)
     """Model calls the selection machine may make."""
+    stop_when_agree: int | None = Field(None, ge=2)
+    """Adaptive compute (off when None): launch no further generation pair once this many finished
+    candidates share one normalized patch and pass each other's reproduction tests."""
 
 
 @dataclass
@@ -62,6 +65,8 @@ class SolveOutcome:
     """What was cut short, e.g. "pair 3 budget_exceeded"."""
     resumed: bool = False
     """True when the instance was already finished and nothing ran."""
+    skipped_pairs: list[int] = field(default_factory=list)
+    """Generation pairs never launched because enough candidates agreed (why: early_stop.json)."""
 
 
 def model_name(model_spec: str) -> str:
@@ -119,8 +124,10 @@ def solve_instance(inst, *, primary, reader, ledger, store, config: SolveConfig,
         context = run_context(inst, repo_dir, primary=primary, reader=reader, ledger=ledger,
                               out_path=out_dir / "context.json", budget_tokens=config.budget_tokens)
         log(f"context {context.status}; generation stage ({config.samples} pair(s))")
-        candidates, unfinished = _generation(inst, primary, ledger, factory, context.render(), out_dir, config)
+        candidates, unfinished, skipped = _generation(inst, primary, ledger, factory, context.render(), out_dir, config)
         write_json(ledger_path, ledger.to_dict())
+        if skipped:
+            log(f"generation stopped early: {len(skipped)} pair(s) skipped, {config.stop_when_agree} candidates agree")
         log(f"{len(candidates)} distinct candidate(s); selection stage")
         outcome = _selection(inst, candidates, primary, ledger, factory, out_dir, config)
     finally:
@@ -131,7 +138,7 @@ def solve_instance(inst, *, primary, reader, ledger, store, config: SolveConfig,
     short = ([f"context {context.status}"] if context.status not in FINAL_STATUSES else []) + unfinished
     if outcome.machine_status in RESUMABLE:
         short.append(f"selection {outcome.machine_status}")
-    outcome.complete, outcome.unfinished = not short, short
+    outcome.complete, outcome.unfinished, outcome.skipped_pairs = not short, short, skipped
     write_json(done_path, asdict(outcome))
     record_prediction(preds_path, Prediction(inst.instance_id, model_name(model_spec), outcome.patch))
     return outcome
@@ -162,20 +169,22 @@ def record_prediction(preds_path: Path, pred: Prediction) -> None:
 
 
 def _generation(inst, model, ledger, factory, context: str, out_dir: Path, config: SolveConfig):
-    """(distinct candidates, ["pair N <status>" for every pair cut short])."""
-    from agent.generation import GenerationConfig, generate
+    """(distinct candidates, ["pair N <status>" for every pair cut short], pairs skipped by the early stop)."""
+    from agent.generation import SKIPPED, GenerationConfig, generate
     from agent.task import FINISHED
     from agent.testing_machine import ScriptRunConfig
     from selection.candidates import build_pool
+    from selection.normalize import normalize_patch
 
     gen = GenerationConfig(samples=config.samples, max_calls=config.max_calls, temperature=config.temperature,
-                           workers=config.workers, scripts=ScriptRunConfig(timeout=config.script_timeout))
+                           workers=config.workers, scripts=ScriptRunConfig(timeout=config.script_timeout),
+                           stop_when_agree=config.stop_when_agree)
     write_json(out_dir / "generation_config.json", gen.model_dump())
-    results, _ = generate(inst, model=model, ledger=ledger, sandbox_factory=factory, context=context,
-                          out_dir=out_dir, config=gen)
+    results, figures = generate(inst, model=model, ledger=ledger, sandbox_factory=factory, context=context,
+                                out_dir=out_dir, config=gen, patch_key=normalize_patch)
     proposals = [(r.patch, f"pair-{r.pair}", [r.test] if r.test else []) for r in results if r.patch]
-    unfinished = [f"pair {r.pair} {r.status}" for r in results if r.status not in FINISHED]
-    return build_pool(inst.instance_id, proposals).candidates, unfinished
+    unfinished = [f"pair {r.pair} {r.status}" for r in results if r.status not in FINISHED | {SKIPPED}]
+    return build_pool(inst.instance_id, proposals).candidates, unfinished, figures["skipped_pairs"]
 
 
 def _selection(inst, candidates, model, ledger, factory, out_dir: Path, config: SolveConfig) -> SolveOutcome:
