@@ -1,4 +1,5 @@
-"""`codefix report RUN_DIR`: the stage funnel, cost by stage, outcomes and coverage@k of a run."""
+"""`codefix report RUN_DIR`: the stage funnel, cost by stage, outcomes and coverage@k of a run, also
+per cap on the editing calls."""
 
 from __future__ import annotations
 
@@ -12,7 +13,8 @@ import click
 @click.option("--json", "json_path", type=click.Path(path_type=Path), default=None,
               help="Where to write the report JSON (default RUN_DIR/report.json).")
 @click.option("--plot", "plot_dir", type=click.Path(path_type=Path), default=None,
-              help="Write PNG charts (funnel, cost by stage, coverage vs samples) to this directory.")
+              help="Write PNG charts (funnel, cost by stage, coverage vs samples, and per cap on "
+                   "editing calls) to this directory.")
 @click.option("--grade-candidates", is_flag=True,
               help="Grade every distinct ungraded candidate in Docker first (cached under <instance>/grades/).")
 @click.option("--dataset", "-d", default=None, help="The run's dataset (needed by --grade-candidates).")

@@ -16,7 +16,7 @@ def _pct(part: dict) -> str:
 
 
 def render(report: dict, console) -> None:
-    """Print the funnel, cost-by-stage, outcome and coverage@k tables."""
+    """Print the funnel, cost-by-stage, outcome, coverage@k and coverage@k-by-iterations tables."""
     from rich.table import Table
 
     f = report["funnel"]
@@ -52,6 +52,36 @@ def render(report: dict, console) -> None:
         for k, v in passk["by_k"].items():
             table.add_row(str(k), f"{100 * v:.1f}%")
         console.print(table)
+    _render_iterations(report["coverage_at_k_by_iterations"], console)
+
+
+def shown_ks(max_n: int) -> list[int]:
+    """A few sample counts for the iterations table's columns: 1, 2, 5, 10, ... and the largest."""
+    return [k for k in (1, 2, 5, 10, 20, 50, 100) if k < max_n] + ([max_n] if max_n else [])
+
+
+def _render_iterations(part: dict, console) -> None:
+    """Coverage vs samples and iterations: one row per cap on the editing calls, a few k as columns."""
+    from rich.table import Table
+
+    if not part["available"]:
+        console.print(f"Coverage vs samples and iterations: unavailable ({part['note']})")
+        return
+    if not part["by_iterations"]:
+        return
+    first = next(iter(part["by_iterations"].values()))
+    ks = shown_ks(max(int(k) for k in first))
+    title = "Coverage vs samples and iterations (pass@k)"
+    table = Table(title=title + (" — lower bound (ungraded samples)" if part["lower_bound"] else ""))
+    table.add_column("editing calls ≤", justify="right")
+    for k in ks:
+        table.add_column(f"k={k}", justify="right")
+    if part["lower_bound"]:
+        table.add_column("ungraded", justify="right")
+    for cap, by_k in part["by_iterations"].items():
+        cells = [f"{100 * by_k[k]:.1f}%" for k in ks]
+        table.add_row(str(cap), *cells, *([str(part["ungraded"][cap])] if part["lower_bound"] else []))
+    console.print(table)
 
 
 def run_report(run_dir: Path, *, json_path: Path | None = None, plot_dir: Path | None = None, console=None) -> dict:

@@ -1,6 +1,7 @@
 """Collect what a run stored (`runs/<run>/<instance>/...`) into one JSON-ready report: the stage
 funnel (context recall → coverage → selected score), cost and tokens by stage, failures by kind
-and coverage vs number of samples (unbiased pass@k over the generation pairs).
+and coverage vs number of samples (unbiased pass@k over the generation pairs), also per cap on
+the editing calls (codefix/stages/report_iterations.py).
 
 Coverage is only claimed from stored grades: a candidate resolves when its patch normalizes equal
 to a patch an `eval.json` graded; when some candidate was never graded and none is known to
@@ -15,6 +16,7 @@ from pathlib import Path
 
 from codefix.errors import InputError
 from codefix.passk import mean_pass_at_k
+from codefix.stages.report_iterations import coverage_by_iterations, instance_iterations
 from codefix.store import read_json
 
 TOKEN_FIELDS = ("calls", "input_tokens", "output_tokens", "cache_read_tokens", "cache_write_tokens", "cost")
@@ -112,6 +114,7 @@ def collect_instance(inst_dir: Path) -> dict:
     ledger = read_json(inst_dir / "ledger.json") if (inst_dir / "ledger.json").is_file() else {}
     row["by_stage"] = ledger.get("by_stage", {})
     row["trajectories"] = _trajectories(inst_dir / "trajectories")
+    row["iterations"] = instance_iterations(inst_dir, candidates, ids, grades)
     return row
 
 
@@ -172,4 +175,5 @@ def build_report(run_dir: Path) -> dict:
     passk = {"lower_bound": any(r["ungraded_samples"] for r in rows),
              "by_k": {k: mean_pass_at_k(counts, k) for k in range(1, max_n + 1)}}
     return {"run": str(run_dir), "funnel": funnel, "cost_by_stage": ordered, "cost_total": total,
-            "trajectory_outcomes": dict(sorted(failures.items())), "coverage_at_k": passk, "instances": rows}
+            "trajectory_outcomes": dict(sorted(failures.items())), "coverage_at_k": passk,
+            "coverage_at_k_by_iterations": coverage_by_iterations(rows), "instances": rows}

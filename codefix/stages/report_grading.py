@@ -1,5 +1,6 @@
-"""`codefix report --grade-candidates`: grade every distinct generation candidate of a run with
-the evaluation flow in Docker, so coverage is measured rather than "unknown". Grades are cached as
+"""`codefix report --grade-candidates`: grade every distinct generation candidate of a run, and every
+distinct intermediate patch an iteration cap selects, with the evaluation flow in Docker, so coverage
+(also vs iterations) is measured rather than "unknown". Grades are cached as
 `runs/<run>/<instance>/grades/<hash>.json` (the EvalReport plus `model_patch`); a candidate whose
 canonical patch already has a grade (there or in eval.json) is not graded again."""
 
@@ -14,13 +15,16 @@ from codefix.store import write_json
 
 
 def ungraded_candidates(inst_dir: Path) -> list[str]:
-    """The instance's distinct candidate patches (one per canonical form) that have no stored grade."""
-    from codefix.stages.report_data import canonical_patch, stored_grades, read_jsonl
+    """The instance's distinct candidate patches (one per canonical form) that have no stored grade:
+    the pairs' final patches first, then the intermediate ones the iteration caps select."""
+    from codefix.stages.report_data import candidate_patches, canonical_patch, pair_ids, read_jsonl, stored_grades
+    from codefix.stages.report_iterations import capped_patches
 
     graded = set(stored_grades(inst_dir))
+    candidates = candidate_patches(read_jsonl(inst_dir / "candidates.jsonl"))
+    ids = pair_ids(inst_dir / "trajectories", candidates)
     todo: dict[str, str] = {}
-    for pair in read_jsonl(inst_dir / "candidates.jsonl"):
-        patch = pair.get("patch") or ""
+    for patch in [*candidates.values(), *capped_patches(inst_dir, candidates, ids)]:
         key = canonical_patch(patch)
         if patch.strip() and key not in graded:
             todo.setdefault(key, patch)

@@ -1,5 +1,6 @@
-"""PNG charts of a run's report: the stage funnel, cost by stage and coverage vs number of samples
-(pass@k). matplotlib (the `plot` extra) is imported only here, when `--plot` is given."""
+"""PNG charts of a run's report: the stage funnel, cost by stage, coverage vs number of samples
+(pass@k) and coverage vs samples per cap on the editing calls (the paper's Figure 5). matplotlib
+(the `plot` extra) is imported only here, when `--plot` is given."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ from codefix.errors import InputError
 
 
 def write_plots(report: dict, out_dir: Path) -> list[Path]:
-    """Write funnel.png, cost_by_stage.png and coverage_vs_samples.png; returns their paths."""
+    """Write funnel.png, cost_by_stage.png, coverage_vs_samples.png and, when the per-step patches
+    are known, coverage_vs_samples_and_iterations.png; returns their paths."""
     try:
         import matplotlib
     except ImportError as exc:
@@ -48,7 +50,28 @@ def write_plots(report: dict, out_dir: Path) -> list[Path]:
     lower = " (lower bound)" if report["coverage_at_k"]["lower_bound"] else ""
     ax.set_title("Coverage vs number of samples" + lower)
     paths.append(_save(fig, out_dir / "coverage_vs_samples.png", plt))
+    by_cap = report["coverage_at_k_by_iterations"]
+    if by_cap["available"] and by_cap["by_iterations"]:
+        paths.append(_iterations_plot(by_cap, out_dir / "coverage_vs_samples_and_iterations.png", plt))
     return paths
+
+
+def _iterations_plot(by_cap: dict, path: Path, plt) -> Path:
+    """One coverage-vs-samples line per cap on the editing calls, as in the paper's Figure 5."""
+    caps = list(by_cap["by_iterations"])
+    colors = plt.get_cmap("viridis")
+    fig, ax = plt.subplots(figsize=(6.5, 4))
+    for i, cap in enumerate(caps):
+        by_k = by_cap["by_iterations"][cap]
+        ax.plot([int(k) for k in by_k], [100 * v for v in by_k.values()], marker="o", markersize=3,
+                color=colors(i / max(1, len(caps) - 1)), label=f"≤ {cap}")
+    ax.set_xlabel("samples (k)")
+    ax.set_ylabel("coverage, pass@k (%)")
+    ax.set_ylim(0, 105)
+    ax.legend(title="editing calls", fontsize="small")
+    lower = " (lower bound)" if by_cap["lower_bound"] else ""
+    ax.set_title("Coverage vs number of samples and iterations" + lower)
+    return _save(fig, path, plt)
 
 
 def _save(fig, path: Path, plt) -> Path:
