@@ -65,6 +65,7 @@ class AgreementStop:
         self.path = Path(out_dir) / RECORD
         stored = read_json(self.path) if self.path.is_file() else {}
         self.checks: dict[str, dict] = dict(stored.get("checks") or {})
+        self.stored_decision = stored if stored.get("stopped") else None
         self.finished: dict[int, object] = {}
         self.decision: dict | None = None
         self.skipped: list[int] = []
@@ -94,6 +95,11 @@ class AgreementStop:
                     "reason": (f"{len(verified)} finished candidates share one normalized patch and pass "
                                f"each other's reproduction tests (fail unedited, pass patched)"),
                 }
+                earlier = self.stored_decision
+                if earlier and earlier.get("reference_pair") == reference.pair \
+                        and set(earlier.get("agreeing_pairs") or ()) <= set(verified):
+                    # a rerun (more pairs loaded finished) confirms the earlier decision: keep it as made
+                    self.decision.update({k: earlier[k] for k in ("agreeing_pairs", "after_pairs", "reason")})
                 self.save()
                 return True
         return False

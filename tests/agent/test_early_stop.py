@@ -157,7 +157,18 @@ def test_a_rerun_reaches_the_same_decision_without_model_calls_or_sandboxes(tmp_
     assert again.calls == [] and len(factory.made) == boxes  # no cross-run repeated either
     assert [r.status for r in results] == [r.status for r in first]
     assert figures2["early_stop"]["agreeing_pairs"] == figures["early_stop"]["agreeing_pairs"] == [0, 1]
+    assert figures2["early_stop"]["after_pairs"] == figures["early_stop"]["after_pairs"] == [0, 1]
     assert figures2["skipped_pairs"] == [2, 3, 4, 5]
+
+
+def test_a_rerun_keeps_the_decision_as_first_made_though_more_pairs_load_finished(tmp_path, factory):
+    _, figures = run(tmp_path, factory, ScriptedModel(answer=pairs_answer()), samples=6, workers=2)
+    first = figures["early_stop"]
+    assert len(first["after_pairs"]) == 2  # pair 2 was still in flight when it was decided
+    again = ScriptedModel(replies=[])
+    _, figures = run(tmp_path, factory, again, samples=6, workers=2)
+    decision = ("agreeing_pairs", "reference_pair", "after_pairs", "skipped_pairs", "reason")
+    assert again.calls == [] and {k: figures["early_stop"][k] for k in decision} == {k: first[k] for k in decision}
 
 
 def test_a_run_killed_mid_pair_resumes_it_then_stops_as_an_uninterrupted_run_would(tmp_path, factory):
