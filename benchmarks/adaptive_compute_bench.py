@@ -88,7 +88,7 @@ def run_arm(inst, ds, model_spec: str, out_dir: Path, config, grader: CoverageGr
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0].replace("\n", " "))
     parser.add_argument("--wrong", type=float, default=0.3, help="fraction of trajectories the gold model gets wrong")
     parser.add_argument("--agree", type=int, default=2, help="A of --stop-when-agree")
     parser.add_argument("--samples", type=int, default=10, help="pairs per instance (N)")

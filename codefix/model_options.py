@@ -34,10 +34,13 @@ relevance_model_option = click.option(
 api_base_option = click.option(
     "--api-base", default=None, help="URL of an OpenAI-compatible server (vLLM, Ollama, llama.cpp) for the models."
 )
-budget_option = click.option(
-    "--budget", type=float, default=None, callback=_positive_budget,
-    help="USD each instance may spend on model calls (checked before every call).",
-)
+BUDGET_HELP = "USD each instance may spend on model calls (checked before every call)."
+
+
+def budget_option(help: str = BUDGET_HELP):
+    """`--budget` in USD, with the command's own meaning of it."""
+    return click.option("--budget", type=float, default=None, callback=_positive_budget, help=help)
+
 price_option = click.option(
     "--price", default=None, metavar="IN,OUT[,CACHE_READ,CACHE_WRITE]",
     help="USD per million tokens of --model, for models litellm has no price for.",
@@ -48,13 +51,13 @@ price_file_option = click.option(
 )
 
 
-def model_options(default_model: str | None = None):
+def model_options(default_model: str | None = None, budget_help: str = BUDGET_HELP):
     """All of the above at once, for a command's signature: model, relevance_model, api_base,
     budget, price, price_file."""
 
     def decorate(fn):
         for option in reversed([model_option(default_model), relevance_model_option, api_base_option,
-                                budget_option, price_option, price_file_option]):
+                                budget_option(budget_help), price_option, price_file_option]):
             fn = option(fn)
         return fn
 

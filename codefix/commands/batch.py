@@ -17,7 +17,7 @@ from codefix.options import check_stop_when_agree, run_id_option, runs_dir_optio
 @click.option("--instances", default=None, help="Comma-separated instance ids.")
 @click.option("--filter", "pattern", default=None, help="Regex searched in instance ids.")
 @click.option("--slice", "slice_", default=None, metavar="A:B", help="Instances A..B-1 in dataset order.")
-@model_options()
+@model_options(budget_help="USD the whole run may spend on model calls: no new instance is scheduled once the spend so far plus an estimate would pass it, and each instance is capped at what is left.")
 @click.option("--workers", "-w", type=click.IntRange(1, 1024), default=2, show_default=True, help="Instances at once.")
 @click.option("--pair-workers", type=click.IntRange(1, 64), default=2, show_default=True,
               help="Sandboxes per instance (generation pairs at once).")

@@ -111,6 +111,7 @@ def collect_instance(inst_dir: Path) -> dict:
     solve = read_json(inst_dir / "solve.json") if (inst_dir / "solve.json").is_file() else {}
     row["solve_status"] = solve.get("status")
     row["complete"] = solve.get("complete")
+    row["skipped_pairs"] = list(solve.get("skipped_pairs") or [])
     ledger = read_json(inst_dir / "ledger.json") if (inst_dir / "ledger.json").is_file() else {}
     row["by_stage"] = ledger.get("by_stage", {})
     row["trajectories"] = _trajectories(inst_dir / "trajectories")
@@ -170,6 +171,8 @@ def build_report(run_dir: Path) -> dict:
             failures[f"eval: {r['eval_status']}"] += 1
         if r["complete"] is False:
             failures["solve: incomplete"] += 1
+        if r["skipped_pairs"]:
+            failures["generation: pair skipped (--stop-when-agree)"] += len(r["skipped_pairs"])
     counts = [(r["samples"], r["resolving_samples"]) for r in rows if r["samples"]]
     max_n = max((n for n, _ in counts), default=0)
     passk = {"lower_bound": any(r["ungraded_samples"] for r in rows),

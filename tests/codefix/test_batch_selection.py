@@ -51,3 +51,11 @@ def test_infrastructure_failures_are_told_apart():
 def test_cli_rejects_address_without_ray(capsys):
     code = main(["batch", "-d", str(FIXTURES), "-m", "gold", "--address", "auto"])
     assert code == 2 and "--address goes with --executor ray" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("command, meaning", [("batch", "whole run"), ("solve", "each instance")])
+def test_budget_help_says_what_the_budget_covers(command, meaning, capsys):
+    assert main([command, "--help"]) == 0
+    help_text = " ".join(capsys.readouterr().out.split())
+    budget_line = help_text[help_text.index("--budget FLOAT"):][:200]
+    assert meaning in budget_line

@@ -73,6 +73,15 @@ def test_a_pair_that_produced_no_patch_is_a_failed_sample(tmp_path):
     assert report["coverage_at_k"]["by_k"][2] == pytest.approx(1 - 1 / 3)  # 1 - C(2,2)/C(3,2)
 
 
+def test_pairs_skipped_by_stop_when_agree_are_outcomes_not_samples(tmp_path):
+    make_instance(tmp_path, "a__1", recall=1.0, pairs=[GOOD, GOOD], selected=GOOD, resolved=True)
+    solve = tmp_path / "a__1" / "solve.json"
+    solve.write_text(json.dumps({**json.loads(solve.read_text()), "skipped_pairs": [2, 3, 4]}))
+    report = build_report(tmp_path)
+    assert report["trajectory_outcomes"]["generation: pair skipped (--stop-when-agree)"] == 3
+    assert report["instances"][0]["samples"] == 2 and report["coverage_at_k"]["by_k"][2] == 1.0
+
+
 def test_normalized_equal_candidate_counts_as_graded(tmp_path):
     same = GOOD.replace("diff --git a/m.py b/m.py\n", "")  # no git header, same change
     make_instance(tmp_path, "a__1", recall=1.0, pairs=[same], selected=GOOD, resolved=True)
