@@ -274,7 +274,7 @@ def write_predictions(run_root: Path) -> int:
     from codefix.store import atomic_write_text
 
     lines = {}
-    for path in sorted(run_root.glob(f"*/prediction/preds.jsonl")):
+    for path in sorted(run_root.glob("*/prediction/preds.jsonl")):
         for line in path.read_text(encoding="utf-8").splitlines():
             try:
                 rec = json.loads(line)

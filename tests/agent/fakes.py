@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 import signal
 import subprocess
@@ -96,3 +97,17 @@ class ScriptedModel:
         if isinstance(reply, BaseException):
             raise reply
         return Completion(reply, Usage(input_tokens=100, output_tokens=10), self.cost)
+
+
+def local_sandbox_factory(root: Path, files: dict[str, str]):
+    """A sandbox factory for `generate`: each call makes a fresh LocalDirSandbox over a new repo of
+    `files` under `root`; `factory.made` lists every sandbox made."""
+    made, numbers = [], itertools.count()
+
+    def make():
+        box = LocalDirSandbox(make_repo(root / f"box{next(numbers)}", files))
+        made.append(box)
+        return box
+
+    make.made = made
+    return make

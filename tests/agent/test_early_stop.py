@@ -1,8 +1,6 @@
 """Adaptive compute on the local-directory sandbox double: generation stops launching pairs once
 enough finished candidates agree and pass each other's tests, and only then."""
 
-import itertools
-
 import pytest
 from pydantic import ValidationError
 
@@ -10,7 +8,7 @@ from codefix.store import read_json
 
 from agent.generation import SKIPPED, GenerationConfig, generate, read_candidates
 from selection.normalize import normalize_patch
-from tests.agent.fakes import LocalDirSandbox, ScriptedModel, make_repo
+from tests.agent.fakes import ScriptedModel, local_sandbox_factory
 
 SRC = {"calc.py": "def add(a, b):\n    return a - b\n"}
 SCRIPT = "import sys\nfrom calc import add\nsys.exit(0 if add(2, 3) == 5 else 2)\n"
@@ -42,15 +40,7 @@ def pairs_answer(tests: dict | None = None, fixes: dict | None = None, default_t
 
 @pytest.fixture
 def factory(tmp_path):
-    made, numbers = [], itertools.count()
-
-    def make():
-        box = LocalDirSandbox(make_repo(tmp_path / f"box{next(numbers)}", SRC))
-        made.append(box)
-        return box
-
-    make.made = made
-    return make
+    return local_sandbox_factory(tmp_path, SRC)
 
 
 def run(tmp_path, factory, model, *, samples=6, workers=1, agree=2, key=normalize_patch, out="out"):

@@ -1,13 +1,11 @@
 """Parallel pairs on the local-directory sandbox double: pool reuse, isolation, resume, sharing."""
 
-import itertools
-
 import pytest
 
 from codefix.store import read_json
 
 from agent.generation import GenerationConfig, generate, read_candidates, trajectory_path
-from tests.agent.fakes import LocalDirSandbox, ScriptedModel, make_repo
+from tests.agent.fakes import ScriptedModel, local_sandbox_factory
 
 SRC = {"calc.py": "def add(a, b):\n    return a - b\n"}
 SCRIPT = "import sys\nfrom calc import add\nsys.exit(0 if add(2, 3) == 5 else 2)\n"
@@ -31,15 +29,7 @@ def answer(messages, stage, meta):
 
 @pytest.fixture
 def factory(tmp_path):
-    made, numbers = [], itertools.count()
-
-    def make():
-        box = LocalDirSandbox(make_repo(tmp_path / f"box{next(numbers)}", SRC))
-        made.append(box)
-        return box
-
-    make.made = made
-    return make
+    return local_sandbox_factory(tmp_path, SRC)
 
 
 def test_pairs_share_a_bounded_pool_and_failures_stay_isolated(tmp_path, factory):

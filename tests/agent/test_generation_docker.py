@@ -1,13 +1,11 @@
 """Generation in real Docker sandboxes on the bundled fixtures: gold and replay models."""
 
 import json
-import os
 from pathlib import Path
 
 import pytest
 
 from codefix.datasets import load_dataset
-from codefix.errors import SandboxError
 from codefix.ledger import Ledger
 from codefix.parallel import map_isolated
 from codefix.store import read_json

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from codefix.cli import main
-from tests.selection.shared_data import SHARED_DATA, VERIFIED, need, resolved_list
+from tests.selection.shared_data import VERIFIED, need, resolved_list
 
 PAPER_MEMBERS = {
     "20250110_blackboxai_agent_v1.1": 62.8,
