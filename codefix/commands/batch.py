@@ -11,13 +11,16 @@ import click
 from codefix.model_options import model_options
 from codefix.options import check_stop_when_agree, run_id_option, runs_dir_option, stop_when_agree_option
 
+RUN_BUDGET_HELP = ("USD the whole run may spend on model calls: no new instance is scheduled once the spend "
+                   "so far plus an estimate would pass it, and each instance is capped at what is left.")
+
 
 @click.command("batch")
 @click.option("--dataset", "-d", required=True, help="verified, lite, a Hugging Face id, or a local .json/.jsonl file.")
 @click.option("--instances", default=None, help="Comma-separated instance ids.")
 @click.option("--filter", "pattern", default=None, help="Regex searched in instance ids.")
 @click.option("--slice", "slice_", default=None, metavar="A:B", help="Instances A..B-1 in dataset order.")
-@model_options(budget_help="USD the whole run may spend on model calls: no new instance is scheduled once the spend so far plus an estimate would pass it, and each instance is capped at what is left.")
+@model_options(budget_help=RUN_BUDGET_HELP)
 @click.option("--workers", "-w", type=click.IntRange(1, 1024), default=2, show_default=True, help="Instances at once.")
 @click.option("--pair-workers", type=click.IntRange(1, 64), default=2, show_default=True,
               help="Sandboxes per instance (generation pairs at once).")
