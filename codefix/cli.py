@@ -19,6 +19,7 @@ COMMANDS = {
     "ensemble": ("codefix.commands.ensemble", "Pool submissions and codefix runs, select per instance, report scores."),
     "report": ("codefix.commands.report", "Summarise a run: stage funnel, cost by stage, failures, pass@k."),
     "batch": ("codefix.commands.batch", "Solve many instances in parallel (threads or Ray), resumable, within one budget."),
+    "view": ("codefix.commands.view", "Inspect a run in the browser: one self-contained view.html, or --serve it live."),
 }
 
 

@@ -1,0 +1,46 @@
+"""Embedding data and assets into the page without letting them break out of it.
+
+Data goes into `<script type="application/json">` blocks as JSON in which every `<`, `>` and `&`
+(and the two JavaScript line separators) is written as a `\\uXXXX` escape: a model reply holding
+`</script>` or `<!--` stays inert text, and the page's JS renders it with `textContent` only.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from importlib import resources
+
+ESCAPES = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}
+SCRIPTS = ("dom.js", "diff.js", "charts.js", "run_page.js", "table.js", "timeline.js", "heatmap.js",
+           "instance_page.js", "app.js")
+"""The page's JS files, in load order (each defines what later ones use)."""
+
+
+def json_for_script(data) -> str:
+    """`data` as JSON safe to place between `<script type="application/json">` tags."""
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), default=str)
+    for char, escape in ESCAPES.items():
+        text = text.replace(char, escape)
+    return text
+
+
+def data_block(element_id: str, data) -> str:
+    return f'<script type="application/json" id="{html.escape(element_id, quote=True)}">{json_for_script(data)}</script>'
+
+
+def asset(name: str) -> str:
+    return resources.files("codefix.view").joinpath("assets", name).read_text(encoding="utf-8")
+
+
+def page_html(title: str, blocks: list[str]) -> str:
+    """The whole page: the template with the CSS, the JS (inline) and the data blocks."""
+    script = "\n".join(f"// ---- {name}\n{asset(name)}" for name in SCRIPTS)
+    css = asset("view.css")
+    for name, text in (("view.css", css), ("scripts", script)):
+        if "</script" in text.lower() or "</style" in text.lower():
+            raise ValueError(f"{name} must not contain a closing script or style tag")
+    parts = {"TITLE": html.escape(title), "CSS": css, "DATA": "\n".join(blocks), "JS": script}
+    # one pass over the template only: a placeholder-like text inside the data is never replaced
+    return re.sub(r"\{\{(TITLE|CSS|DATA|JS)\}\}", lambda m: parts[m.group(1)], asset("view.html"))

@@ -1,0 +1,167 @@
+"""Everything the instance page shows, read from `runs/<run>/<instance>/`: the issue, the context,
+each pair's timeline, the candidates, the voting matrix, the selection trajectory and winner,
+the evaluation, spend and status, and every problem met on the way (missing pieces stay None)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from codefix.view.artefacts import Problems, as_dict, as_list, read_dict, read_rows
+from codefix.view.candidates_view import candidates_view
+from codefix.view.capping import cap
+from codefix.view.context_view import context_view
+from codefix.view.pairs import pair_records, pairs_view
+from codefix.view.timeline import timeline
+from codefix.view.voting_matrix import voting_matrix
+
+ISSUE_TAG = re.compile(r"<issue>\s*(.*?)\s*</issue>", re.S)
+
+
+@dataclass(frozen=True)
+class Keys:
+    """How candidates and tests are identified (the selection stage's ids), passed in by the caller."""
+
+    candidate: Callable[[str], str]
+    """Patch text → candidate id."""
+    script: Callable[[str], str]
+    """Test script text → test id (as in votes.jsonl)."""
+
+
+def selection_dir(inst_dir: Path, chosen: dict | None) -> Path | None:
+    """Where the selection stage kept its votes and trajectory: `selection/` itself (ensembles) or
+    the `selection/<key>/` whose selection.json names the same winner (else the newest key)."""
+    base = inst_dir / "selection"
+    if not base.is_dir():
+        return None
+    if (base / "votes.jsonl").is_file() or (base / "trajectories").is_dir():
+        return base
+    keys = [d for d in base.iterdir() if d.is_dir()]
+    winner = as_dict(chosen).get("winner")
+    for d in keys:
+        stored = read_dict(d / "selection.json", Problems(inst_dir))
+        if winner and as_dict(stored).get("winner") == winner:
+            return d
+    return max(keys, key=lambda d: d.stat().st_mtime, default=None)
+
+
+def instance_view(inst_dir: Path, keys: Keys, *, limit: int, issue: str | None = None) -> dict:
+    inst_dir = Path(inst_dir)
+    problems = Problems(inst_dir)
+    read = {name: read_dict(inst_dir / name, problems) for name in (
+        "solve.json", "batch_status.json", "context.json", "selection.json", "eval.json", "ledger.json",
+        "early_stop.json", "pool.json", "generation_config.json")}
+    rows = read_rows(inst_dir / "candidates.jsonl", problems)
+    records = pair_records(rows or [])
+    solve, chosen = as_dict(read["solve.json"]), read["selection.json"]
+    skipped = as_list(solve.get("skipped_pairs")) or as_list(as_dict(read["early_stop.json"]).get("skipped_pairs"))
+    pairs, others = pairs_view(inst_dir, records, skipped, keys.candidate, limit=limit, problems=problems)
+    pool = read["pool.json"]
+    grades = _grades(inst_dir, keys, problems, solve, read["eval.json"])
+    if pool is not None:
+        pooled = [as_dict(c) for c in as_list(pool.get("candidates"))]
+        proposals = [(c.get("patch"), ", ".join(map(str, as_list(c.get("sources"))))) for c in pooled]
+        members = {keys.candidate(c["patch"]): [str(s) for s in as_list(c.get("sources"))]
+                   for c in pooled if isinstance(c.get("patch"), str) and c["patch"].strip()}
+    else:
+        proposals = [(as_dict(r).get("patch"), f"pair {pid}") for pid, r in sorted(records.items())]
+        members = None
+    candidates = candidates_view(proposals, as_dict(chosen), grades, keys.candidate, limit=limit, members=members)
+    sel_dir = selection_dir(inst_dir, chosen)
+    test_labels = {}
+    for pid, rec in sorted(records.items()):
+        if isinstance(rec.get("test"), str) and rec["test"].strip():
+            test_labels.setdefault(keys.script(rec["test"]), f"pair {pid}")
+    votes = None
+    sel_traj = None
+    if sel_dir is not None:
+        vote_rows = read_rows(sel_dir / "votes.jsonl", problems)
+        votes = voting_matrix(vote_rows or [], [c["id"] for c in candidates], test_labels)
+        traj_path = sel_dir / "trajectories" / "selection.traj.json"
+        record = read_dict(traj_path, problems)
+        if record is not None:
+            sel_traj = {"file": traj_path.relative_to(inst_dir).as_posix(), **timeline(record, limit=limit)}
+        elif traj_path.is_file():
+            sel_traj = {"file": traj_path.relative_to(inst_dir).as_posix(), "damaged": problems[-1]}
+    return {
+        "id": inst_dir.name,
+        "issue": _issue(issue, inst_dir, limit),
+        "solve": _without(solve, "patch") if read["solve.json"] is not None else None,
+        "batch": read["batch_status.json"],
+        "ledger": _ledger(read["ledger.json"]),
+        "context": context_view(read["context.json"]) if read["context.json"] is not None else None,
+        "generation": read["generation_config.json"],
+        "early_stop": _without(as_dict(read["early_stop.json"]), "cross_runs") if read["early_stop.json"] else None,
+        "pairs": pairs,
+        "other_trajectory_files": others,
+        "candidates": candidates,
+        "dropped": [as_dict(d) | {"patch": cap(as_dict(d).get("patch"), limit)} for d in as_list(as_dict(pool).get("dropped"))],
+        "votes": votes,
+        "selection": _selection(chosen, sel_traj),
+        "evaluation": _evaluation(read["eval.json"], limit),
+        "files": sorted(p.relative_to(inst_dir).as_posix() for p in inst_dir.rglob("*")
+                        if p.is_file() and not p.name.startswith(".")),
+        "problems": list(problems),
+    }
+
+
+def _grades(inst_dir: Path, keys: Keys, problems: Problems, solve: dict, evaluation: dict | None) -> dict[str, bool]:
+    """Candidate id → resolved, from eval.json (the chosen patch) and grades/*.json; errors grade nothing."""
+    out = {}
+    reports = [(evaluation, True)] + [(read_dict(p, problems), False) for p in sorted((inst_dir / "grades").glob("*.json"))]
+    for report, is_eval in reports:
+        report = as_dict(report)
+        patch = report.get("model_patch", report.get("patch"))
+        if patch is None and is_eval:
+            patch = solve.get("patch")
+        if isinstance(patch, str) and patch.strip() and report.get("status") != "error" and "resolved" in report:
+            out[keys.candidate(patch)] = bool(report.get("resolved"))
+    return out
+
+
+def _issue(given: str | None, inst_dir: Path, limit: int) -> dict | None:
+    """The issue from the dataset when given, else as the testing machine was shown it."""
+    if given:
+        return {"text": cap(given, 4 * limit), "source": "dataset"}
+    found = issue_from_prompt(inst_dir)
+    return {"text": cap(found, 4 * limit), "source": "prompt"} if found else None
+
+
+def issue_from_prompt(inst_dir: Path) -> str | None:
+    """The issue as the testing machine was shown it (`<issue>…</issue>` of its first prompt)."""
+    problems = Problems(inst_dir)
+    for path in sorted((inst_dir / "trajectories").glob("*.testing.traj.json"))[:3]:
+        record = read_dict(path, problems)
+        for message in as_list(as_dict(record).get("messages")):
+            content = as_dict(message).get("content")
+            match = ISSUE_TAG.search(content) if isinstance(content, str) else None
+            if match:
+                return match.group(1)
+    return None
+
+
+def _ledger(ledger: dict | None) -> dict | None:
+    if ledger is None:
+        return None
+    return {"by_stage": as_dict(ledger.get("by_stage")), "totals": as_dict(ledger.get("totals")),
+            "budget_usd": ledger.get("budget_usd"), "calls": len(as_list(ledger.get("calls")))}
+
+
+def _selection(chosen: dict | None, trajectory: dict | None) -> dict | None:
+    if chosen is None and trajectory is None:
+        return None
+    chosen = as_dict(chosen)
+    keep = ("winner", "method", "machine_status", "calls", "cost", "finalists", "votes")
+    return {**{k: chosen.get(k) for k in keep if k in chosen}, "stored": bool(chosen), "trajectory": trajectory}
+
+
+def _evaluation(report: dict | None, limit: int) -> dict | None:
+    if report is None:
+        return None
+    return {k: (cap(v, limit) if isinstance(v, str) else v) for k, v in report.items() if k != "model_patch"}
+
+
+def _without(data: dict, *keys: str) -> dict:
+    return {k: v for k, v in data.items() if k not in keys}
