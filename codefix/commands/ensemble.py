@@ -36,7 +36,7 @@ def command(submission_dirs, dataset, codefix_runs, do_select, model, api_base, 
     per-instance candidate pools; with --select write runs/<run>/preds.jsonl; print each member's
     score, the coverage (oracle), the expected random pick and the selected score."""
     from codefix.datasets import load_dataset
-    from codefix.stages.ensemble import read_members, report_for, select_all
+    from codefix.stages.ensemble import read_members, report_for, select_all, write_pools
     from codefix.stages.wiring import print_ledger
     from codefix.store import RunStore, write_json
     from selection.submissions import build_pools
@@ -54,6 +54,7 @@ def command(submission_dirs, dataset, codefix_runs, do_select, model, api_base, 
         click.echo(f"skipped: {problem}", err=True)
     pools = build_pools(members.submissions)
     store = RunStore(runs_dir, run_id or time.strftime("ensemble-%Y%m%d-%H%M%S"))
+    write_pools(store, pools)
     selected, failed = None, {}
     if do_select:
         from agent.models import make_model

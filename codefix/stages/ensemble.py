@@ -40,6 +40,17 @@ def read_members(submission_dirs: Sequence[Path], codefix_runs: Sequence[Path], 
     return out
 
 
+def write_pools(store, pools: dict) -> None:
+    """Each instance's pool as `<instance>/pool.json`: every candidate with the members that proposed
+    it (its sources) and every dropped patch with the reason, so a run shows who proposed what."""
+    for iid, pool in pools.items():
+        write_json(store.instance_dir(iid) / "pool.json", {
+            "instance_id": iid,
+            "candidates": [c.model_dump() for c in pool.candidates],
+            "dropped": [{"patch": d.patch, "sources": list(d.sources), "reason": d.reason} for d in pool.dropped],
+        })
+
+
 def select_all(ds, pools: dict, *, model, ledger, store, use_voting: bool, max_calls: int,
                sandbox_factory_for: Callable | None = None, log=None) -> tuple[dict[str, str], dict[str, str]]:
     """Pick one candidate per instance with a pool (resumed from `<instance>/selection.json`);
