@@ -77,7 +77,7 @@ def read_rows(path: Path, problems: Problems) -> list[dict] | None:
 
 def _json_problem(exc: ValueError, text: str) -> str:
     pos = getattr(exc, "pos", None)
-    if pos is not None and pos >= len(text.rstrip()):
+    if (pos is not None and pos >= len(text.rstrip())) or str(getattr(exc, "msg", "")).startswith("Unterminated string"):
         return f"JSON cut short after {len(text)} characters (a write was interrupted?)"
     line, col = getattr(exc, "lineno", "?"), getattr(exc, "colno", "?")
     return f"not valid JSON ({getattr(exc, 'msg', exc)} at line {line}, column {col})"

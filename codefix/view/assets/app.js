@@ -46,6 +46,7 @@ CF.render = async function () {
     fresh.appendChild(CF.h("div", { class: "problems", role: "alert", text: "the page could not be drawn: " + err }));
   }
   root.replaceWith(fresh);
+  document.body.dataset.instance = route.id || "";
   document.body.dataset.ready = route.page;
   if (!CF.state.painted) {
     CF.state.painted = true;

@@ -98,7 +98,7 @@ CF.selectionView = function (inst) {
     ["calls", sel.calls === undefined ? "—" : `${sel.calls} · ${CF.cost(sel.cost)}`]];
   if (sel.votes && sel.votes.cells) items.push(["votes", JSON.stringify(sel.votes.cells) + ` over ${sel.votes.tests} test(s)`]);
   const traj = sel.trajectory ? CF.trajectory(sel.trajectory, inst.id, "selection")
-    : CF.h("div", { class: "note", text: "no selection trajectory: " + (sel.method === "only candidate" ? "one candidate, nothing to choose" : "not stored") });
+    : CF.h("div", { class: "note", text: "no selection trajectory: " + (/^only.candidate$/.test(sel.method || "") ? "one candidate, nothing to choose" : "not stored") });
   return [CF.kv(items), traj];
 };
 

@@ -61,7 +61,9 @@ CF.outcomesCard = function (run, s) {
   if (s.predictions !== null) facts.push(`${s.predictions} prediction(s) in preds.jsonl`);
   if (s.batch) facts.push(`batch finished: ${s.batch.done}/${s.batch.total} done, ${Object.keys(s.batch.failed || {}).length} failed, ` +
     `${CF.cost(s.batch.spent_usd)} spent in ${CF.secs(s.batch.seconds)}`);
-  if (s.evaluated) facts.push(`evaluation summary: ${JSON.stringify(s.evaluated).slice(0, 200)}`);
+  if (s.evaluated) facts.push(s.evaluated.total !== undefined
+    ? `evaluated (eval_summary.json): ${s.evaluated.resolved} of ${s.evaluated.total} resolved, ${(s.evaluated.errors || []).length} grading error(s)`
+    : `evaluation summary: ${JSON.stringify(s.evaluated).slice(0, 200)}`);
   return CF.section("outcomes-card", "Outcomes", CF.h("div", { class: "cols" },
     CF.h("div", {}, CF.h("h3", { text: "instances by status" }), CF.h("table", { class: "grid small", id: "statuses" }, CF.h("tbody", {}, statusRows))),
     CF.h("div", {}, CF.h("h3", { text: "trajectories and evaluations" }),
