@@ -34,13 +34,15 @@ def asset(name: str) -> str:
     return resources.files("codefix.view").joinpath("assets", name).read_text(encoding="utf-8")
 
 
-def page_html(title: str, blocks: list[str]) -> str:
-    """The whole page: the template with the CSS, the JS (inline) and the data blocks."""
+def page_html(title: str, blocks: list[str], later: list[str] = ()) -> str:
+    """The whole page: the template with the CSS, the JS (inline) and the data blocks; `later`
+    blocks (instance pages) come after the script, so the run page is drawn before they are parsed."""
     script = "\n".join(f"// ---- {name}\n{asset(name)}" for name in SCRIPTS)
     css = asset("view.css")
     for name, text in (("view.css", css), ("scripts", script)):
         if "</script" in text.lower() or "</style" in text.lower():
             raise ValueError(f"{name} must not contain a closing script or style tag")
-    parts = {"TITLE": html.escape(title), "CSS": css, "DATA": "\n".join(blocks), "JS": script}
+    parts = {"TITLE": html.escape(title), "CSS": css, "DATA": "\n".join(blocks), "JS": script,
+             "INSTANCES": "\n".join(later)}
     # one pass over the template only: a placeholder-like text inside the data is never replaced
-    return re.sub(r"\{\{(TITLE|CSS|DATA|JS)\}\}", lambda m: parts[m.group(1)], asset("view.html"))
+    return re.sub(r"\{\{(TITLE|CSS|DATA|JS|INSTANCES)\}\}", lambda m: parts[m.group(1)], asset("view.html"))

@@ -109,7 +109,7 @@ def build_view(run_dir: Path, keys: Keys, *, out: Path | None = None, max_bytes:
         row["export"] = f"view-{row['id']}.html" if (run_dir / f"view-{row['id']}.html").is_file() else None
     data["size_cap"] = {"max_bytes": max_bytes, "left_out": len(ids) - len(embedded), "only": only,
                         "text_limit": limit}
-    html_text = page_html(f"codefix view: {run_dir.name}", [data_block("codefix-run", data), *blocks])
+    html_text = page_html(f"codefix view: {run_dir.name}", [data_block("codefix-run", data)], blocks)
     target = Path(out) if out else run_dir / ("view.html" if only is None else f"view-{only}.html")
     from codefix.store import atomic_write_text
 

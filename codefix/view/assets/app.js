@@ -9,6 +9,8 @@ CF.readBlock = function (id) {
 };
 
 CF.state = { run: CF.readBlock("codefix-run"), version: null, instanceCache: {} };
+CF.parsed = new Promise((resolve) => (document.readyState === "loading"
+  ? document.addEventListener("DOMContentLoaded", resolve) : resolve()));
 
 CF.route = function () {
   const hash = decodeURIComponent(location.hash || "#/");
@@ -24,7 +26,8 @@ CF.loadInstance = async function (id) {
   }
   const index = run.instances.findIndex((r) => r.id === id);
   if (index < 0) return null;
-  if (!(id in CF.state.instanceCache)) CF.state.instanceCache[id] = CF.readBlock("codefix-instance-" + index);
+  await CF.parsed;  // instance blocks follow the script in the file
+  if (!CF.state.instanceCache[id]) CF.state.instanceCache[id] = CF.readBlock("codefix-instance-" + index);
   return CF.state.instanceCache[id];
 };
 
@@ -86,5 +89,7 @@ CF.poll = async function () {
 };
 
 window.addEventListener("hashchange", () => { CF.render().then(() => window.scrollTo(0, 0)); });
+// The script runs before the instance blocks that follow it are parsed: the run page is drawn at
+// once; an instance page waits for the document to be complete (CF.parsed).
 CF.render();
 if (CF.state.run.mode === "served") CF.poll();

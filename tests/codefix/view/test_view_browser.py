@@ -134,7 +134,9 @@ def test_solve_and_ensemble_runs_render_with_their_own_pieces(view_runs, browser
     build(gold)
     open_run(browser, (gold / "view.html").as_uri())
     assert js(browser, "return document.querySelector('header .sub').textContent;").startswith("solve run")
-    open_instance(browser, GOLD_ID)
+    browser.open("about:blank")
+    browser.open((gold / "view.html").as_uri() + "#/i/" + GOLD_ID)  # an instance page opened directly
+    browser.wait_for(f"document.body.dataset.ready === 'instance' && document.body.dataset.instance === '{GOLD_ID}'")
     assert page_problem(browser) is None
     evaluation = json.loads((gold / GOLD_ID / "eval.json").read_text())
     listed = js(browser, "return [...document.querySelectorAll('[data-group=FAIL_TO_PASS] li')].map(li => li.textContent.slice(2));")
