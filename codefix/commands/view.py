@@ -16,13 +16,13 @@ def selection_keys():
     from selection.normalize import normalize_patch
     from selection.voting import script_id
 
-    def candidate(patch: str) -> str:
+    def normalized(patch: str) -> str:
         try:
-            return candidate_id(normalize_patch(patch))
+            return normalize_patch(patch)
         except Exception:  # an unparsable patch: keyed by its text, as the report compares it
-            return candidate_id(patch.strip())
+            return patch.strip()
 
-    return Keys(candidate=candidate, script=script_id)
+    return Keys(candidate=lambda patch: candidate_id(normalized(patch)), script=script_id, normalize=normalized)
 
 
 def dataset_issues(dataset: str | None) -> dict[str, str]:

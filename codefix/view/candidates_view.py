@@ -27,11 +27,13 @@ def diff_stats(patch: str) -> dict:
 
 
 def candidates_view(proposals: list[tuple[str, str]], selection: dict, grades: dict[str, bool], candidate_of,
-                    *, limit: int, members: dict[str, list[str]] | None = None) -> list[dict]:
+                    *, limit: int, members: dict[str, list[str]] | None = None, normalize=None) -> list[dict]:
     """One entry per candidate id, in voting rank order (unranked after, first-seen order).
 
     `proposals` are (patch, source) in first-seen order (source: "pair 3", or a member name);
-    `grades` maps candidate id → resolved; `members` (ensembles) maps id → proposing members."""
+    `grades` maps candidate id → resolved; `members` (ensembles) maps id → proposing members;
+    `normalize` gives the normalized text shown as `patch` (the text as first seen when absent)."""
+    normalize = normalize or (lambda p: p)
     by_id: dict[str, dict] = {}
     for patch, source in proposals:
         if not isinstance(patch, str) or not patch.strip():
@@ -39,7 +41,7 @@ def candidates_view(proposals: list[tuple[str, str]], selection: dict, grades: d
         cid = candidate_of(patch)
         entry = by_id.get(cid)
         if entry is None:
-            entry = by_id[cid] = {"id": cid, "patch": cap(patch, limit), "sources": [], **diff_stats(patch)}
+            entry = by_id[cid] = {"id": cid, "patch": cap(normalize(patch), limit), "sources": [], **diff_stats(patch)}
         if source not in entry["sources"]:
             entry["sources"].append(source)
     selection = as_dict(selection)
@@ -47,7 +49,7 @@ def candidates_view(proposals: list[tuple[str, str]], selection: dict, grades: d
     finalists = [f for f in as_list(selection.get("finalists")) if isinstance(f, str)]
     winner = selection.get("winner")
     if winner and winner not in by_id and isinstance(selection.get("patch"), str):
-        by_id[winner] = {"id": winner, "patch": cap(selection["patch"], limit), "sources": [],
+        by_id[winner] = {"id": winner, "patch": cap(normalize(selection["patch"]), limit), "sources": [],
                          **diff_stats(selection["patch"])}
     for position, rank in enumerate(ranking, start=1):
         cid = rank.get("id")

@@ -28,6 +28,8 @@ class Keys:
     """Patch text → candidate id."""
     script: Callable[[str], str]
     """Test script text → test id (as in votes.jsonl)."""
+    normalize: Callable[[str], str] = lambda patch: patch  # noqa: E731
+    """Patch text → the normalized text candidates are compared by (shown on the page)."""
 
 
 def selection_dir(inst_dir: Path, chosen: dict | None) -> Path | None:
@@ -68,7 +70,8 @@ def instance_view(inst_dir: Path, keys: Keys, *, limit: int, issue: str | None =
     else:
         proposals = [(as_dict(r).get("patch"), f"pair {pid}") for pid, r in sorted(records.items())]
         members = None
-    candidates = candidates_view(proposals, as_dict(chosen), grades, keys.candidate, limit=limit, members=members)
+    candidates = candidates_view(proposals, as_dict(chosen), grades, keys.candidate, limit=limit, members=members,
+                                 normalize=keys.normalize)
     sel_dir = selection_dir(inst_dir, chosen)
     test_labels = {}
     for pid, rec in sorted(records.items()):

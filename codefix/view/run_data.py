@@ -34,14 +34,8 @@ def instance_row(inst_dir: Path) -> dict:
     context = read_dict(inst_dir / "context.json", problems)
     chosen = read_dict(inst_dir / "selection.json", problems)
     rows = read_rows(inst_dir / "candidates.jsonl", problems)
-    outcomes = Counter()
     files, _ = trajectory_files(inst_dir / "trajectories")
-    for machines in files.values():
-        for machine, path in machines.items():
-            record = read_dict(path, problems)
-            if record is not None:
-                outcomes[f"{record.get('stage') or machine}: {record.get('status')}"] += 1
-    coverage = _coverage(inst_dir, problems)
+    coverage, outcomes = _report_row(inst_dir, files, problems)
     totals = as_dict(as_dict(ledger).get("totals"))
     by_stage = {s: as_number(as_dict(u).get("cost")) or 0.0 for s, u in as_dict(as_dict(ledger).get("by_stage")).items()}
     status = as_dict(batch).get("status") or as_dict(solve).get("status") or ("selected" if chosen else "unknown")
@@ -72,17 +66,33 @@ def instance_row(inst_dir: Path) -> dict:
     }
 
 
-def _coverage(inst_dir: Path, problems: Problems):
-    """True / False / "unknown", as `codefix report` defines it; "unknown" when it cannot tell."""
-    if problems:
-        return "unknown"
+def _report_row(inst_dir: Path, files: dict, problems: Problems) -> tuple[object, Counter]:
+    """(coverage, trajectory outcomes): coverage as `codefix report` defines it (True / False /
+    "unknown"), read by the report's own reader; when that fails, every trajectory is read
+    tolerantly so the damaged ones are named, and coverage is "unknown"."""
     from codefix.stages.report_data import collect_instance
 
-    try:
-        return collect_instance(inst_dir)["coverage"]
-    except Exception as exc:  # a shape the report cannot read: say so, do not guess
-        problems.add(inst_dir, f"the report cannot read this instance ({type(exc).__name__}: {exc})")
-        return "unknown"
+    outcomes: Counter = Counter()
+    if not problems:
+        try:
+            row = collect_instance(inst_dir)
+        except Exception as exc:  # damaged or of a shape the report cannot read: named below or here
+            failure = f"{type(exc).__name__}: {exc}"
+        else:
+            for t in row["trajectories"]:
+                outcomes[f"{t['stage']}: {t['status']}"] += 1
+            return row["coverage"], outcomes
+    else:
+        failure = None
+    before = len(problems)
+    for machines in files.values():
+        for machine, path in machines.items():
+            record = read_dict(path, problems)
+            if record is not None:
+                outcomes[f"{record.get('stage') or machine}: {record.get('status')}"] += 1
+    if failure and len(problems) == before:
+        problems.add(inst_dir, f"the report cannot read this instance ({failure})")
+    return "unknown", outcomes
 
 
 def funnel(rows: list[dict]) -> list[dict]:

@@ -75,10 +75,11 @@ def test_candidates_group_pairs_by_id_in_voting_order_with_winner_and_grades():
                  "ranking": [{"id": "id-" + other[-6:], "score": 1, "passes": 1, "counted_tests": 2},
                              {"id": "id-" + PATCH[-6:], "score": 0, "passes": 0, "counted_tests": 2}]}
     keyed = lambda p: "id-" + p[-6:]  # noqa: E731
-    out = candidates_view(proposals, selection, {keyed(PATCH): False}, keyed, limit=1000)
+    out = candidates_view(proposals, selection, {keyed(PATCH): False}, keyed, limit=1000, normalize=str.upper)
     assert [c["sources"] for c in out] == [["pair 1"], ["pair 0", "pair 2"]]
     assert [(c["rank"], c["winner"], c["finalist"], c["resolved"]) for c in out] == [(1, True, True, None), (2, False, True, False)]
     assert out[0]["voting"] == {"score": 1, "passes": 1, "counted_tests": 2}
+    assert out[1]["patch"] == PATCH.upper()  # the normalized text, what candidates are compared by
     assert diff_stats(PATCH) == {"files": ["m.py"], "added": 2, "removed": 1}
 
 
