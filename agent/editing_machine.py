@@ -1,18 +1,25 @@
 """The editing state machine: a reproduction script + packed context → SEARCH/REPLACE edits,
-each turn checked by running the script before and after the edits."""
+each turn checked by running the script before and after the edits.
+
+Edits accumulate: each turn's edits apply on top of the files as earlier turns left them. An
+edit identical to one applied in an earlier turn whose result is still in the file is skipped
+(models often repeat earlier blocks) and the model is told; a SEARCH that matches only the
+original text of lines an earlier edit changed is rejected with why. See docs/model-replies.md.
+"""
 
 from __future__ import annotations
-
-import posixpath
 
 from codefix.protocols import Sandbox
 
 from agent.context.templates import render
-from agent.edits import EditError, apply_edits, parse_edits, unified_patch
-from agent.reply_parsing import accepts, find_script
+from agent.edit_parsing import parse_edits
+from agent.edit_paths import resolve_path
+from agent.edits import Edit, EditError, apply_edit_noted, unified_patch
+from agent.line_match import find_exact, find_tolerant, split_lines
+from agent.reply_parsing import UNTAGGED_HINT, ReplyProblem, read_script_reply
 from agent.syntax import python_syntax_errors
 from agent.task import Step
-from agent.testing_machine import ScriptRunConfig, outputs_of, run_script
+from agent.testing_machine import ScriptRunConfig, outputs_of, repository_line, run_script
 
 STAGE = "editing"
 
@@ -20,17 +27,27 @@ STAGE = "editing"
 class EditingTask:
     """Finishes with {"patch", "test"}; the patch holds source edits only."""
 
-    def __init__(self, issue: str, test: str, context: str, config: ScriptRunConfig | None = None):
+    def __init__(self, issue: str, test: str, context: str, config: ScriptRunConfig | None = None, *,
+                 test_run: dict | None = None, repo: str = "", version: str = ""):
         self.issue, self.test, self.context = issue, test, context
         self.config = config or ScriptRunConfig()
+        self.test_run = test_run
+        """{"exit_code", "output"} of the script on the unedited repository (shown in the first turn)."""
+        self.repository = repository_line(repo, version)
         self.originals: dict[str, str | None] = {}
         self.files: dict[str, str | None] = {}
+        self.applied: list[list[str]] = []
         self.last: dict | None = None
 
     def start(self) -> list[dict]:
+        if self.test_run and self.test_run.get("exit_code") is not None:
+            run = f"exit code {self.test_run['exit_code']}\n<output>\n{(self.test_run.get('output') or '').rstrip()}\n</output>"
+        else:
+            run = "(not available: the script's run on the original code was not recorded)"
         return [
             {"role": "system", "content": render(STAGE, "system")},
-            {"role": "user", "content": render(STAGE, "user", issue=self.issue, context=self.context, test=self.test)},
+            {"role": "user", "content": render(STAGE, "user", issue=self.issue, context=self.context, test=self.test,
+                                                repository=self.repository, test_run=run)},
         ]
 
     @property
@@ -40,20 +57,32 @@ class EditingTask:
     def observe(self, reply: str, sandbox: Sandbox) -> Step:
         try:
             edits = parse_edits(reply)
-        except EditError as exc:
-            return self._rejected(str(exc))
-        new_test = find_script(reply, tagged=True)
+            read = read_script_reply(reply)
+        except (EditError, ReplyProblem) as exc:
+            return self._reask(str(exc))
+        new_test = read.scripts[0] if read.scripts else None
+        if read.accept and edits:
+            return self._reask("your reply both says ACCEPT and carries SEARCH/REPLACE edits, so it is unclear which "
+                               "you mean: send either the edits alone or ACCEPT alone.")
         if not edits and new_test is None:
-            if accepts(reply) and self.patch:
+            if read.accept and self.patch:
                 return Step(finished=True, result=self.result_so_far())
-            problem = "ACCEPT before any edit was applied." if accepts(reply) else "no SEARCH/REPLACE block, no ```python test block, no ACCEPT line."
-            return Step(message=render(STAGE, "reask", problem=problem), format_error=True)
+            if read.accept:
+                return self._reask("ACCEPT, but no edit has been applied yet: send SEARCH/REPLACE edits first.")
+            if read.quoted_code:
+                return self._reask("your reply has no SEARCH/REPLACE block, and " + UNTAGGED_HINT)
+            return self._reask("your reply has no SEARCH/REPLACE block, no <test> … </test> block and no ACCEPT line.")
+        notes = []
+        if read.quoted_code and new_test is None:
+            notes.append(f"{read.quoted_code} fenced code block(s) outside <test> tags were read as quotations; "
+                         "the reproduction script is unchanged (send a new one between <test> and </test>).")
         files = self.files
         if edits:
             try:
-                files = self._edited(edits, sandbox)
+                files, applied_notes, edits = self._edited(edits, sandbox)
             except EditError as exc:
                 return self._rejected(str(exc))
+            notes += applied_notes
             problems = [
                 p.describe(path)
                 for path, text in files.items()
@@ -62,27 +91,52 @@ class EditingTask:
             ]
             if problems:
                 return self._rejected("Syntax errors in the edited files:\n" + "\n".join(problems))
+            self.applied += [[e.path, e.search, e.replace] for e in edits]
         self.files = files
         if new_test is not None:
             self.test = new_test
-        return self._run(sandbox)
+        return self._run(sandbox, notes)
 
-    def _edited(self, edits, sandbox: Sandbox) -> dict[str, str | None]:
+    def _edited(self, edits: list[Edit], sandbox: Sandbox) -> tuple[dict[str, str | None], list[str], list[Edit]]:
+        """(files after the edits, notes for the model, the edits with resolved paths)."""
+        lookup = _Lookup(self, sandbox)
+        resolved = []
         for edit in edits:
-            path = posixpath.normpath(edit.path)
-            if path.startswith(("/", "..")) or path == self.config.script_path:
-                raise EditError(f"{edit.path}: edits must stay inside the repository and not touch the test script")
-            if path != edit.path:
-                raise EditError(f"{edit.path}: write the path in normal form ({path})")
-        missing = [e.path for e in edits if e.path not in self.originals]
-        if missing:
-            sandbox.reset()
-            for path in missing:
-                self.originals[path] = _read_or_none(sandbox, path)
-        current = {path: self.files.get(path, self.originals[path]) for path in self.originals}
-        return apply_edits(current, edits)
+            path = resolve_path(edit.path, lookup)
+            if path == self.config.script_path:
+                raise EditError(f"{edit.path} is the reproduction script; replace it with a <test> block, not an edit")
+            resolved.append(Edit(path, edit.search, edit.replace, edit.splits))
+        current = {path: self.files.get(path, self.originals.get(path)) for path in self.originals}
+        notes = []
+        for raw, edit in zip(edits, resolved):
+            if [edit.path, edit.search, edit.replace] in self.applied and _in_effect(current.get(edit.path), edit):
+                notes.append(f"An edit of {edit.path} repeats one applied in an earlier turn; it was skipped (edits "
+                             "accumulate, so earlier edits need not be sent again).")
+                continue
+            try:
+                current[edit.path], note = apply_edit_noted(current.get(edit.path), edit)
+            except EditError as exc:
+                raise EditError(self._explained(exc, edit)) from None
+            if note:
+                notes.append(f"Your edit of {edit.path} was applied although {note}; check the diff below.")
+            if raw.path != edit.path:
+                notes.append(f"The path {raw.path} was read as {edit.path}.")
+        return current, notes, resolved
 
-    def _run(self, sandbox: Sandbox) -> Step:
+    def _explained(self, exc: EditError, edit: Edit) -> str:
+        """The error, plus why when SEARCH matches the original text an earlier edit changed."""
+        original, current = self.originals.get(edit.path), self.files.get(edit.path)
+        if "was not found" not in str(exc) or original is None or current is None or current == original:
+            return str(exc)
+        try:
+            apply_edit_noted(original, edit)
+        except EditError:
+            return str(exc)
+        return (f"{exc}\nYour SEARCH text matches the original {edit.path}, but your earlier edits changed those lines. "
+                "Edits accumulate: SEARCH must match the file as it is now, with your earlier edits (see the diff "
+                "in the last observation).")
+
+    def _run(self, sandbox: Sandbox, notes: list[str]) -> Step:
         limit = self.config.output_limit
         before = outputs_of(run_script(sandbox, self.test, self.config), limit)
         changed = {p: t for p, t in self.files.items() if t != self.originals.get(p)}
@@ -95,12 +149,19 @@ class EditingTask:
         message = render(
             STAGE,
             "observation",
+            notes="\n".join(f"Note: {n}" for n in notes) + ("\n\n" if notes else ""),
             before_exit=before["exit_code"], before_timed_out=killed(before), before_output=before["output"],
             after_exit=after["exit_code"], after_timed_out=killed(after), after_output=after["output"],
             patch=self.patch.rstrip("\n") or "(no changes)",
         )
         # the patch after this step, so a report can cap the trajectory at any call (coverage vs iterations)
-        return Step(message=message, outputs={"before": before, "after": after, "patch": self.patch})
+        outputs = {"before": before, "after": after, "patch": self.patch}
+        if notes:
+            outputs["notes"] = notes
+        return Step(message=message, outputs=outputs)
+
+    def _reask(self, problem: str) -> Step:
+        return Step(message=render(STAGE, "reask", problem=problem), format_error=True, outputs={"problem": problem})
 
     def _rejected(self, problem: str) -> Step:
         return Step(message=render(STAGE, "rejected", problem=problem), outputs={"rejected": problem})
@@ -112,17 +173,53 @@ class EditingTask:
         return {"patch": patch, "test": self.test, **(self.last or {})}
 
     def state(self) -> dict:
-        return {"test": self.test, "originals": self.originals, "files": self.files, "last": self.last}
+        return {"test": self.test, "originals": self.originals, "files": self.files, "last": self.last,
+                "applied": self.applied}
 
     def restore(self, state: dict) -> None:
         self.test = state.get("test", self.test)
         self.originals = dict(state.get("originals") or {})
         self.files = dict(state.get("files") or {})
         self.last = state.get("last")
+        self.applied = [list(e) for e in state.get("applied") or []]
 
 
-def _read_or_none(sandbox: Sandbox, path: str) -> str | None:
-    try:
-        return sandbox.read_file(path)
-    except (FileNotFoundError, IsADirectoryError):
-        return None
+def _in_effect(text: str | None, edit: Edit) -> bool:
+    """True when `text` already shows the edit's result: its REPLACE lines are there (for a
+    deletion: its SEARCH lines are gone)."""
+    if text is None:
+        return False
+    lines = split_lines(text)[0]
+
+    def found(block: str) -> bool:
+        want = split_lines(block)[0]
+        return bool(find_exact(lines, want) or find_tolerant(lines, want))
+
+    return found(edit.replace) if edit.replace.strip() else not found(edit.search)
+
+
+class _Lookup:
+    """What a path names in the repository as the task sees it: files it already holds
+    (edited or created), else the sandbox's unedited checkout (reset once, read lazily)."""
+
+    def __init__(self, task: EditingTask, sandbox: Sandbox):
+        self.task, self.sandbox, self.fresh, self.dirs = task, sandbox, False, set()
+
+    def __call__(self, path: str):
+        task = self.task
+        if path in task.files or path in task.originals:
+            return "file" if task.files.get(path, task.originals.get(path)) is not None else None
+        if path in self.dirs:
+            return "dir"
+        if not self.fresh:
+            self.sandbox.reset()
+            self.fresh = True
+        try:
+            task.originals[path] = self.sandbox.read_file(path)
+            return "file"
+        except IsADirectoryError:
+            self.dirs.add(path)
+            return "dir"
+        except FileNotFoundError:
+            task.originals[path] = None
+            return None

@@ -1,29 +1,18 @@
-"""SEARCH/REPLACE edits: parse them from a reply, apply them to file text, diff the result.
+"""SEARCH/REPLACE edits: applying them to file text and diffing the result.
 
-Pure functions over strings; the editing machine reads and writes files through the sandbox.
-A block is fenced in ``` and starts with the file's path:
-
-    ```python
-    pkg/mod.py
-    <<<<<<< SEARCH
-    old lines
-    =======
-    new lines
-    >>>>>>> REPLACE
-    ```
-
-(the path may also stand on the line just before the fence). An empty SEARCH creates a
-new file, or fails when the file exists and is not empty.
+Pure functions over strings; `agent.edit_parsing` reads edits from a reply and the editing
+machine reads and writes files through the sandbox. Matching is by whole lines: exact first,
+then tolerating trailing whitespace and a uniform indentation shift (`agent.line_match`), and
+a tolerated match is reported in the edit's note. Files keep their line endings (a CRLF file
+stays CRLF). An empty SEARCH creates a new file, or fails when the file exists and is not empty.
 """
 
 from __future__ import annotations
 
 import difflib
-import re
 from dataclasses import dataclass
 
-SEARCH, DIVIDER, REPLACE = "<<<<<<< SEARCH", "=======", ">>>>>>> REPLACE"
-_FENCE = re.compile(r"^\s*```")
+from agent.line_match import LineMatch, dominant_ending, find_exact, find_tolerant, shift_lines, split_lines
 
 
 @dataclass(frozen=True)
@@ -31,97 +20,93 @@ class Edit:
     path: str
     """Repository-relative path of the file to change."""
     search: str
-    """Exact text to find (whole lines, each ending in a newline); empty to create a file."""
+    """Whole lines to find, each ending in a newline; empty to create a file."""
     replace: str
-    """Text that takes its place."""
+    """Text that takes their place."""
+    splits: tuple[tuple[str, str], ...] = ()
+    """Other ways to split the block when it held several ======= lines (e.g. a docstring's
+    underline): (search, replace) pairs at the later ======= lines. The block is split at the
+    last ======= line whose SEARCH part is found in the file: an earlier split's SEARCH is a
+    prefix of the real one, a later one's holds the divider and REPLACE lines the file lacks."""
 
 
 class EditError(ValueError):
     """An edit that cannot be applied; the message is written for the model to read."""
 
 
-def parse_edits(text: str) -> list[Edit]:
-    """Every SEARCH/REPLACE block in `text`, in order. Malformed blocks raise EditError."""
-    lines = text.splitlines()
-    edits: list[Edit] = []
-    i = 0
-    while i < len(lines):
-        if lines[i].strip() != SEARCH:
-            i += 1
-            continue
-        path = _path_before(lines, i)
-        if not path:
-            raise EditError(f"the SEARCH block on line {i + 1} has no file path on the line before it")
-        try:
-            mid = next(j for j in range(i + 1, len(lines)) if lines[j].strip() == DIVIDER)
-            end = next(j for j in range(mid + 1, len(lines)) if lines[j].strip() == REPLACE)
-        except StopIteration:
-            raise EditError(f"the SEARCH block for {path} (line {i + 1}) lacks its ======= or >>>>>>> REPLACE line") from None
-        edits.append(Edit(path, _joined(lines[i + 1 : mid]), _joined(lines[mid + 1 : end])))
-        i = end + 1
-    return edits
-
-
-def _path_before(lines: list[str], i: int) -> str:
-    j = i - 1
-    if j >= 0 and _FENCE.match(lines[j]) and lines[j].strip() != "```":
-        info = lines[j].strip().lstrip("`").strip()
-        if "/" in info or info.endswith(".py"):
-            return info
-        j -= 1
-    elif j >= 0 and _FENCE.match(lines[j]):
-        j -= 1
-    if j < 0:
-        return ""
-    candidate = lines[j].strip().strip("`*").strip()
-    if candidate.startswith("#"):
-        candidate = candidate.lstrip("#").strip()
-    return candidate if candidate and " " not in candidate and not _FENCE.match(lines[j]) else ""
-
-
-def _joined(block: list[str]) -> str:
-    return "".join(line + "\n" for line in block)
-
-
 def apply_edit(content: str | None, edit: Edit) -> str:
     """The text of `edit.path` after the edit; `content` None means the file does not exist."""
+    return apply_edit_noted(content, edit)[0]
+
+
+def apply_edit_noted(content: str | None, edit: Edit) -> tuple[str, str]:
+    """(new text, note): the note says what a tolerant match had to ignore ("" when exact)."""
     if not edit.search.strip():
         if content:
             raise EditError(f"{edit.path} already exists; an empty SEARCH only creates new files")
-        return edit.replace
+        return edit.replace, ""
     if content is None:
         raise EditError(f"{edit.path} does not exist (use an empty SEARCH to create a new file)")
-    if not content.endswith("\n") and content and (content + "\n").count(edit.search) == 1:
-        content += "\n"
-    count = content.count(edit.search)
-    if count == 1:
-        return content.replace(edit.search, edit.replace, 1)
-    if count > 1:
-        lines = _match_lines(content, edit.search)
-        raise EditError(
-            f"the SEARCH text matches {count} places in {edit.path} (starting at lines "
-            f"{', '.join(map(str, lines))}); include more surrounding lines so it matches exactly once"
+    options = [(edit.search, edit.replace), *edit.splits]
+    results = [_try(content, edit.path, search, replace) for search, replace in options]
+    applied = [r for r in results if isinstance(r, tuple)]
+    if applied:  # several ======= lines: the split whose SEARCH is the longest found in the file
+        return applied[-1]
+    raise results[0]
+
+
+def _try(content: str, path: str, search: str, replace: str) -> tuple[str, str] | EditError:
+    lines, endings = split_lines(content)
+    want = split_lines(search)[0]
+    exact = find_exact(lines, want)
+    if len(exact) > 1:
+        return EditError(
+            f"the SEARCH text matches {len(exact)} places in {path} (starting at lines "
+            f"{', '.join(str(i + 1) for i in exact)}); include more surrounding lines so it matches exactly once"
         )
-    raise EditError(f"the SEARCH text was not found in {edit.path}.{_closest_hint(content, edit.search)}")
+    if exact:
+        match = LineMatch(exact[0], exact[0] + len(want))
+    else:
+        loose = find_tolerant(lines, want)
+        if len(loose) > 1:
+            return EditError(
+                f"the SEARCH text matches {len(loose)} places in {path} when indentation and trailing whitespace "
+                f"are ignored (starting at lines {', '.join(str(m.start + 1) for m in loose)}); copy the lines "
+                "exactly and include more surrounding lines so it matches exactly once"
+            )
+        if not loose:
+            return EditError(f"the SEARCH text was not found in {path}.{_closest_hint(lines, want)}")
+        match = loose[0]
+    new = shift_lines(split_lines(replace)[0], match)
+    if new is None:
+        return EditError(
+            f"the SEARCH lines for {path} match the file only with {match.describe()}, but some REPLACE lines "
+            "lack that indentation, so they cannot be shifted the same way; copy the SEARCH lines exactly"
+        )
+    return _spliced(lines, endings, match, new), match.describe()
 
 
-def _match_lines(content: str, search: str) -> list[int]:
-    found, start = [], 0
-    while (pos := content.find(search, start)) >= 0:
-        found.append(content.count("\n", 0, pos) + 1)
-        start = pos + 1
-    return found
+def _spliced(lines: list[str], endings: list[str], match: LineMatch, new: list[str]) -> str:
+    eol = dominant_ending(endings)
+    new_endings = [eol] * len(new)
+    if new_endings and match.end == len(lines):  # the file's last line: keep how it ended
+        new_endings[-1] = endings[-1] or ""
+    head = "".join(b + e for b, e in zip(lines[: match.start], endings[: match.start]))
+    body = "".join(b + e for b, e in zip(new, new_endings))
+    tail = "".join(b + e for b, e in zip(lines[match.end :], endings[match.end :]))
+    if not new and match.end == len(lines) and match.start and not endings[-1]:
+        head = head[: len(head) - len(endings[match.start - 1])]  # deleted the unterminated last line
+    return head + body + tail
 
 
-def _closest_hint(content: str, search: str) -> str:
-    want = search.splitlines()
-    have = content.splitlines()
+def _closest_hint(have: list[str], want: list[str]) -> str:
     if not want or not have:
         return ""
     size = len(want)
     best, best_at = 0.0, 0
+    target = "\n".join(want)
     for at in range(0, max(1, len(have) - size + 1)):
-        ratio = difflib.SequenceMatcher(None, "\n".join(want), "\n".join(have[at : at + size])).ratio()
+        ratio = difflib.SequenceMatcher(None, target, "\n".join(have[at : at + size])).ratio()
         if ratio > best:
             best, best_at = ratio, at
     if best < 0.5:
@@ -161,7 +146,8 @@ def unified_patch(original: dict[str, str | None], edited: dict[str, str | None]
 
 
 def _lines(text: str | None) -> list[str]:
-    lines = (text or "").splitlines(keepends=True)
-    if lines and not lines[-1].endswith("\n"):
+    bodies, endings = split_lines(text or "")
+    lines = [b + e for b, e in zip(bodies, endings)]
+    if lines and not endings[-1]:
         lines[-1] += "\n\\ No newline at end of file\n"
     return lines

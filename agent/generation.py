@@ -22,7 +22,7 @@ from agent.editing_machine import EditingTask
 from agent.loop import load_trajectory, run_trajectory
 from agent.sandbox_pool import SandboxPool
 from agent.task import EXIT_SANDBOX_ERROR, FINISHED
-from agent.testing_machine import ScriptRunConfig, TestingTask, run_script
+from agent.testing_machine import ScriptRunConfig, TestingTask, last_test_run, run_script
 
 SKIPPED = "skipped"
 """A pair's status when it was never launched because enough candidates already agreed."""
@@ -218,12 +218,15 @@ class _Generation:
         sandbox = self.pool.borrow(check=check)
         broken = False
         try:
+            inst = self.instance
+            where = {"repo": getattr(inst, "repo", ""), "version": getattr(inst, "version", "")}
             if not _done(testing):
-                testing = self._run(TestingTask(self.instance.problem_statement, self.config.scripts), "testing", pair, sandbox)
+                testing = self._run(TestingTask(inst.problem_statement, self.config.scripts, **where), "testing", pair, sandbox)
                 broken = testing["status"] == EXIT_SANDBOX_ERROR
             test = (testing.get("result") or {}).get("test")
             if testing["status"] in FINISHED and test:
-                task = EditingTask(self.instance.problem_statement, test, self._context(), self.config.scripts)
+                task = EditingTask(inst.problem_statement, test, self._context(), self.config.scripts,
+                                   test_run=last_test_run(testing), **where)
                 editing = self._run(task, "editing", pair, sandbox)
                 broken = editing["status"] == EXIT_SANDBOX_ERROR
         except Exception:

@@ -1,47 +1,168 @@
-"""Reading what a reply asks for: fenced code blocks and the ACCEPT line."""
+"""Reading what a reply asks for, without guessing: reasoning drafts dropped, line endings
+normalized, scripts only from `<test>` … `</test>` tags, ACCEPT only as a line of its own.
+
+Code in ``` fences outside the tags is a quotation (models quote the issue, the output, a
+snippet they discuss) and never runs. A reply that asks for two things at once (ACCEPT and a
+new script, two scripts) raises `ReplyProblem`, whose message tells the model what to fix;
+see docs/model-replies.md for the rules of every stage.
+"""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 
-_BLOCK = re.compile(r"^[ \t]*```([^\n`]*)\n(.*?)^[ \t]*```[ \t]*$", re.S | re.M)
-_ACCEPT = re.compile(r"^\s*(\*\*)?ACCEPT(\*\*)?\s*$", re.M)
+REASONING_TAGS = ("think", "thinking", "reasoning")
+"""Tags reasoning models wrap their drafts in (served without a reasoning parser)."""
+
+_REASONING_OPEN = re.compile(r"^[ \t]*<(%s)>" % "|".join(REASONING_TAGS), re.I | re.M)
+_REASONING_CLOSE = re.compile(r"</(%s)>" % "|".join(REASONING_TAGS), re.I)
+_FENCE_LINE = re.compile(r"^[ \t]*(```+|~~~+)(.*)$")
+_ACCEPT = re.compile(r"^[ \t>]*[*_`]*ACCEPT[*_`]*[.!]?[ \t]*$")
+_ANSWER_START = re.compile(r"^[ \t]*(<test>|```|~~~|<{5,9} ?SEARCH)", re.I | re.M)
+
+
+class ReplyProblem(ValueError):
+    """A reply that cannot be read unambiguously; the message is written for the model."""
 
 
 @dataclass(frozen=True)
-class CodeBlock:
+class Fenced:
+    """A ``` (or ~~~) fenced block."""
+
     info: str
-    """The fence's info string (`python`, `python test`, ...), lower-cased."""
+    """The fence's info string, lower-cased (`python`, `diff`, ...)."""
     body: str
-    """The block's text, ending in a newline."""
+    """The lines between the fences, each ending in a newline."""
 
 
-def code_blocks(text: str) -> list[CodeBlock]:
-    """Every fenced block in `text`, in order."""
-    return [CodeBlock(m.group(1).strip().lower(), m.group(2)) for m in _BLOCK.finditer(text)]
+def normalize_newlines(text: str | None) -> str:
+    """CRLF and lone CR line endings as LF."""
+    return (text or "").replace("\r\n", "\n").replace("\r", "\n")
 
 
-def find_script(text: str, *, tagged: bool = False) -> str | None:
-    """The last Python script in `text`: a ```python block (with `tagged`, only ```python test)
-    that holds no SEARCH/REPLACE edit."""
-    found = None
-    for block in code_blocks(text):
-        words = block.info.split()
-        if not words or words[0] not in ("python", "py", "python3"):
+def strip_reasoning(text: str) -> str:
+    """`text` without reasoning drafts: every `<think>…</think>` (also thinking/reasoning) that
+    opens at the start of a line; a closing tag with no opening before it ends a draft whose
+    opening the server consumed (everything before it goes); an opening that is never closed
+    starts an unfinished draft (everything from it goes)."""
+    close = _REASONING_CLOSE.search(text)
+    first_open = _REASONING_OPEN.search(text)
+    answer = _ANSWER_START.search(text)
+    if close and (first_open is None or first_open.start() > close.start()) and (answer is None or answer.start() > close.start()):
+        text = text[close.end():]
+    out, pos = [], 0
+    while (start := _REASONING_OPEN.search(text, pos)) is not None:
+        out.append(text[pos:start.start()])
+        end = re.compile(rf"</{start.group(1)}>", re.I).search(text, start.end())
+        if end is None:
+            return "".join(out)
+        pos = end.end()
+    out.append(text[pos:])
+    return "".join(out)
+
+
+def clean_reply(text: str | None) -> str:
+    """What every parser reads: line endings normalized, reasoning drafts removed."""
+    return strip_reasoning(normalize_newlines(text))
+
+
+def split_tagged(text: str, tag: str) -> tuple[list[str], str]:
+    """(bodies of every `<tag>` … `</tag>` block, the text outside them). An opening tag counts
+    only at the start of a line, a closing one only at the start or the end of a line (so a
+    script may hold the tag's text inside a line); the body may be wrapped in one ``` fence,
+    which is removed.
+    An opening tag without its closing tag raises ReplyProblem."""
+    opening = re.compile(rf"^[ \t]*<{tag}>[ \t]*\n?", re.I | re.M)
+    closing = re.compile(rf"^[ \t]*</{tag}>|</{tag}>[ \t]*$", re.I | re.M)
+    bodies, outside, pos = [], [], 0
+    while (start := opening.search(text, pos)) is not None:
+        end = closing.search(text, start.end())
+        nested = opening.search(text, start.end())
+        if end is None or (nested is not None and nested.start() < end.start()):
+            raise ReplyProblem(
+                f"your <{tag}> block is not closed: put the whole script between a <{tag}> line and a </{tag}> line."
+            )
+        outside.append(text[pos:start.start()])
+        bodies.append(_unfenced(text[start.end():end.start()]))
+        pos = end.end()
+    outside.append(text[pos:])
+    return bodies, "".join(outside)
+
+
+def _unfenced(body: str) -> str:
+    lines = body.strip("\n").split("\n")
+    if len(lines) >= 2 and _FENCE_LINE.match(lines[0]) and re.fullmatch(r"[ \t]*(```+|~~~+)[ \t]*", lines[-1]):
+        lines = lines[1:-1]
+    text = "\n".join(lines)
+    return text + "\n" if text.strip() else ""
+
+
+def fenced_blocks(text: str) -> tuple[list[Fenced], str]:
+    """(every closed fenced block, the text outside them). An unclosed fence runs to the end."""
+    lines = text.split("\n")
+    blocks, outside, i = [], [], 0
+    while i < len(lines):
+        m = _FENCE_LINE.match(lines[i])
+        if not m:
+            outside.append(lines[i])
+            i += 1
             continue
-        if tagged and "test" not in words[1:]:
-            continue
-        if "<<<<<<< SEARCH" in block.body:
-            continue
-        found = block.body
-    return found
+        fence = m.group(1)
+        j = next((k for k in range(i + 1, len(lines)) if lines[k].strip() == fence), None)
+        if j is None:
+            blocks.append(Fenced(m.group(2).strip().lower(), "".join(line + "\n" for line in lines[i + 1:])))
+            break
+        blocks.append(Fenced(m.group(2).strip().lower(), "".join(line + "\n" for line in lines[i + 1:j])))
+        i = j + 1
+    return blocks, "\n".join(outside)
 
 
 def accepts(text: str) -> bool:
-    """True when the reply has a line reading just ACCEPT."""
-    return bool(_ACCEPT.search(_outside_blocks(text)))
+    """True when `text` (already cleaned, tags and fences removed) has a line reading ACCEPT."""
+    return any(_ACCEPT.match(line) for line in text.split("\n"))
 
 
-def _outside_blocks(text: str) -> str:
-    return _BLOCK.sub("", text)
+PYTHON_INFOS = ("", "python", "py", "python3", "python test", "py3")
+
+
+@dataclass(frozen=True)
+class ScriptReply:
+    """A reply of the testing or selection kind, read."""
+
+    scripts: list[str]
+    """Bodies of the `<test>` blocks (the documented way to send a script)."""
+    accept: bool
+    """A line reading ACCEPT outside tags and fences."""
+    quoted_code: int
+    """Fenced blocks outside `<test>` tags that look like Python: quotations, never run."""
+    outside: str
+    """The cleaned reply without the `<test>` blocks and fenced blocks (for WINNER lines)."""
+
+
+def read_script_reply(reply: str | None) -> ScriptReply:
+    """Read `<test>` blocks, fences and ACCEPT from a reply; ReplyProblem for an unclosed tag,
+    several `<test>` blocks, an empty one, or ACCEPT together with a script."""
+    text = clean_reply(reply)
+    if not text.strip() and (reply or "").strip():
+        raise ReplyProblem("your reply holds only an unfinished reasoning draft (<think> without </think>) and no answer.")
+    scripts, rest = split_tagged(text, "test")
+    blocks, outside = fenced_blocks(rest)
+    accept = accepts(outside)
+    if len(scripts) > 1:
+        raise ReplyProblem(f"your reply has {len(scripts)} <test> blocks; send exactly one, holding the whole script.")
+    if scripts and not scripts[0].strip():
+        raise ReplyProblem("your <test> block is empty; put the whole script between <test> and </test>.")
+    if scripts and accept:
+        raise ReplyProblem(
+            "your reply both says ACCEPT and sends a new script in <test> tags, so it is unclear which you mean: "
+            "send either the new script alone or ACCEPT alone."
+        )
+    quoted = sum(1 for b in blocks if b.info in PYTHON_INFOS and b.body.strip() and "<<<<<<<" not in b.body)
+    return ScriptReply(scripts, accept, quoted, outside)
+
+
+UNTAGGED_HINT = (
+    "your code is in a ``` fence but not inside <test> … </test> tags; code outside those tags is read "
+    "as a quotation and never run. Put the whole script between a <test> line and a </test> line."
+)

@@ -7,7 +7,7 @@ from pydantic import BaseModel, ConfigDict
 from codefix.protocols import ExecResult, Sandbox
 
 from agent.context.templates import render
-from agent.reply_parsing import accepts, find_script
+from agent.reply_parsing import UNTAGGED_HINT, ReplyProblem, read_script_reply
 from agent.task import Step
 
 STAGE = "testing"
@@ -56,33 +56,66 @@ def outputs_of(result: ExecResult, limit: int) -> dict:
     }
 
 
+def repository_line(repo: str = "", version: str = "") -> str:
+    """The sentence naming the repository and its version ("" when the repository is unknown)."""
+    if not repo:
+        return ""
+    return f"The repository is {repo}" + (f", version {version}." if version else ".")
+
+
+def last_test_run(testing: dict) -> dict | None:
+    """{"exit_code", "output"} of the accepted script on the unedited repository: from the
+    testing result, or (trajectories from before it was stored there) its last run step."""
+    result = testing.get("result") or {}
+    if "output" in result:
+        return {"exit_code": result.get("exit_code"), "output": result["output"]}
+    runs = [s["run"] for s in testing.get("steps") or [] if isinstance(s.get("run"), dict)]
+    return {"exit_code": runs[-1].get("exit_code"), "output": runs[-1].get("output", "")} if runs else None
+
+
 class TestingTask:
-    """Writes and revises a reproduction script; finishes with {"test", "exit_code"}."""
+    """Writes and revises a reproduction script; finishes with {"test", "exit_code", "output"}
+    (the output of its last run on the unedited repository)."""
 
     __test__ = False  # not a pytest class
 
-    def __init__(self, issue: str, config: ScriptRunConfig | None = None):
+    def __init__(self, issue: str, config: ScriptRunConfig | None = None, *, repo: str = "", version: str = ""):
         self.issue = issue
         self.config = config or ScriptRunConfig()
+        self.repository = repository_line(repo, version)
         self.script: str | None = None
         self.exit_code: int | None = None
+        self.output: str = ""
 
     def start(self) -> list[dict]:
         return [
             {"role": "system", "content": render(STAGE, "system", timeout=f"{self.config.timeout:g}")},
-            {"role": "user", "content": render(STAGE, "user", issue=self.issue)},
+            {"role": "user", "content": render(STAGE, "user", issue=self.issue, repository=self.repository)},
         ]
 
+    def read(self, reply: str) -> str | None:
+        """The new script, or None when the reply accepts the last one; ReplyProblem otherwise."""
+        read = read_script_reply(reply)
+        if read.scripts:
+            return read.scripts[0]
+        if read.accept:
+            if self.script is None:
+                raise ReplyProblem("ACCEPT, but no script has run yet: first send a script between <test> and </test>.")
+            return None
+        if read.quoted_code:
+            raise ReplyProblem(UNTAGGED_HINT)
+        raise ReplyProblem("your reply has neither a <test> … </test> block with a script nor a line reading ACCEPT.")
+
     def observe(self, reply: str, sandbox: Sandbox) -> Step:
-        script = find_script(reply)
+        try:
+            script = self.read(reply)
+        except ReplyProblem as exc:
+            return Step(message=render(STAGE, "reask", problem=str(exc)), format_error=True, outputs={"problem": str(exc)})
         if script is None:
-            if accepts(reply) and self.script is not None:
-                return Step(finished=True, result=self.result_so_far())
-            problem = "ACCEPT before any script has run." if accepts(reply) else "no ```python block and no ACCEPT line."
-            return Step(message=render(STAGE, "reask", problem=problem), format_error=True)
+            return Step(finished=True, result=self.result_so_far())
         result = run_script(sandbox, script, self.config)
-        self.script, self.exit_code = script, result.exit_code
         out = outputs_of(result, self.config.output_limit)
+        self.script, self.exit_code, self.output = script, result.exit_code, out["output"]
         message = render(
             STAGE,
             "observation",
@@ -95,10 +128,11 @@ class TestingTask:
     def result_so_far(self) -> dict | None:
         if self.script is None:
             return None
-        return {"test": self.script, "exit_code": self.exit_code}
+        return {"test": self.script, "exit_code": self.exit_code, "output": self.output}
 
     def state(self) -> dict:
-        return {"script": self.script, "exit_code": self.exit_code}
+        return {"script": self.script, "exit_code": self.exit_code, "output": self.output}
 
     def restore(self, state: dict) -> None:
         self.script, self.exit_code = state.get("script"), state.get("exit_code")
+        self.output = state.get("output") or ""

@@ -1,7 +1,13 @@
 """The selection state machine: the issue, the touched files, the top-k diffs and an example
 test → the model writes tests that run on the unedited repo and on every candidate (outputs
 side by side), until it names the winner. Runs in `agent.loop.run_trajectory`, stage
-"selection"; reply formats are documented in agent/prompts/selection/system.md."""
+"selection"; reply formats are documented in agent/prompts/selection/system.md and
+docs/model-replies.md.
+
+Candidates are shown as numbers 1..k (in the order given, best voted first), so `WINNER: 1`
+is the whole answer; their vote counts are shown only when asked for (`show_votes`), so they
+cannot anchor the choice. A winner is accepted only after at least one test has run.
+"""
 
 from __future__ import annotations
 
@@ -11,47 +17,62 @@ from collections.abc import Callable, Sequence
 from codefix.protocols import Sandbox
 
 from agent.context.templates import render
-from agent.reply_parsing import find_script
+from agent.reply_parsing import UNTAGGED_HINT, ReplyProblem, read_script_reply
 from agent.task import Step
-from agent.testing_machine import ScriptRunConfig, truncate_middle
+from agent.testing_machine import ScriptRunConfig, repository_line, truncate_middle
 from selection.candidates import Candidate
 from selection.voting import Score
 from selection.voting_runner import VOTE_SCRIPT, run_script_cell
 
 STAGE = "selection"
-WINNER = re.compile(r"^\s*\**\s*WINNER\s*\**\s*:\s*\**\s*`?([0-9A-Za-z_-]+)`?", re.M)
-FILE_LIMIT = 20000
-"""Characters of one touched file shown in the prompt; the middle is cut past this."""
+WINNER = re.compile(r"^[ \t>#*_]*WINNER[ \t*_]*[:=][ \t*_`]*(.*?)[ \t]*$", re.I | re.M)
+_NUMBER = re.compile(r"^(?:candidate|option|patch)?[ \t]*(?:no\.?|number)?[ \t]*[#\[(]?[ \t]*(\d+)(?![\w.]\w)[ \t]*[\])]?(.*)$", re.I)
 
 
-def parse_winner(reply: str) -> str | None:
-    """The id after the last `WINNER:` line, or None."""
-    found = WINNER.findall(reply)
-    return found[-1] if found else None
+def parse_winner(reply: str, count: int) -> int | None:
+    """The candidate number (1..count) the reply's WINNER line names, None when it has no
+    WINNER line; ReplyProblem when the line names no candidate number or two lines disagree."""
+    found = WINNER.findall(read_script_reply(reply).outside)
+    if not found:
+        return None
+    numbers = []
+    for value in found:
+        m = _NUMBER.match(value.strip("*_` "))
+        number = int(m.group(1)) if m else 0
+        others = re.findall(r"\b\d+\b", m.group(2)) if m else []
+        if not 1 <= number <= count or any(1 <= int(o) <= count for o in others):
+            raise ReplyProblem(f"'WINNER: {value}' does not name exactly one candidate: write WINNER: followed by "
+                               f"one candidate number from 1 to {count}, e.g. WINNER: 1.")
+        numbers.append(number)
+    if len(set(numbers)) > 1:
+        raise ReplyProblem(f"your reply names {len(set(numbers))} different winners "
+                           f"({', '.join(map(str, dict.fromkeys(numbers)))}); name exactly one.")
+    return numbers[0]
 
 
 def render_files(files: dict[str, str | None]) -> str:
+    """Every touched file, whole, as it is before any edit."""
     parts = []
     for path, text in files.items():
         if text is None:
             parts.append(f'<file path="{path}" status="does not exist yet"/>')
         else:
-            body = truncate_middle(text, FILE_LIMIT)
-            parts.append(f'<file path="{path}">\n{body.rstrip()}\n</file>')
+            parts.append(f'<file path="{path}">\n{text.rstrip()}\n</file>')
     return "\n\n".join(parts) or "(none)"
 
 
-def render_candidates(candidates: Sequence[Candidate], scores: dict[str, Score]) -> str:
+def render_candidates(candidates: Sequence[Candidate], scores: dict[str, Score] | None = None) -> str:
+    """The diffs as candidates 1..k; with `scores`, each with its vote count."""
     parts = []
     for i, cand in enumerate(candidates, 1):
-        score = scores.get(cand.id)
+        score = (scores or {}).get(cand.id)
         votes = f' votes="{score.passes} of {score.counted_tests}"' if score else ""
-        parts.append(f'<candidate id="{cand.id}" rank="{i}"{votes}>\n{cand.patch.rstrip()}\n</candidate>')
+        parts.append(f'<candidate number="{i}"{votes}>\n{cand.patch.rstrip()}\n</candidate>')
     return "\n\n".join(parts)
 
 
 class SelectionTask:
-    """Finishes with {"winner": <candidate id>, "tests": [scripts written]}."""
+    """Finishes with {"winner": <candidate id>, "number": n, "tests": [scripts written]}."""
 
     def __init__(
         self,
@@ -64,39 +85,67 @@ class SelectionTask:
         scores: dict[str, Score] | None = None,
         config: ScriptRunConfig | None = None,
         max_calls: int = 8,
+        repo: str = "",
+        version: str = "",
     ):
         self.issue, self.candidates, self.files = issue, list(candidates), files
         self.example_test, self.apply_patch = example_test, apply_patch
-        self.scores = scores or {}
+        self.scores = scores
+        """Vote counts to show with the candidates (None: not shown)."""
         self.config = config or ScriptRunConfig(script_path=VOTE_SCRIPT)
         self.max_calls = max_calls
+        self.repository = repository_line(repo, version)
         self.tests: list[str] = []
 
     def start(self) -> list[dict]:
+        order = ("ranked by how many of the generated tests they pass, most first" if self.scores
+                 else "numbered 1 to " + str(len(self.candidates)))
         return [
-            {"role": "system", "content": render(STAGE, "system", timeout=f"{self.config.timeout:g}", max_calls=self.max_calls)},
+            {"role": "system", "content": render(STAGE, "system", timeout=f"{self.config.timeout:g}",
+                                                 max_calls=self.max_calls, count=len(self.candidates))},
             {"role": "user", "content": render(
-                STAGE, "user", issue=self.issue, files=render_files(self.files),
-                candidates=render_candidates(self.candidates, self.scores),
+                STAGE, "user", issue=self.issue, files=render_files(self.files), repository=self.repository,
+                candidates=render_candidates(self.candidates, self.scores), order=order,
                 example=(self.example_test or "# (no test came with the candidates)").rstrip(),
             )},
         ]
 
+    def read(self, reply: str) -> tuple[str | None, int | None]:
+        """(script, winner number): exactly one is set; ReplyProblem otherwise."""
+        count = len(self.candidates)
+        read = read_script_reply(reply)
+        winner = parse_winner(reply, count)
+        if read.accept and not read.scripts and winner is None:
+            raise ReplyProblem(f"ACCEPT is not an answer here: name the winner with a line WINNER: <number from 1 to {count}>.")
+        if read.scripts and winner is not None:
+            raise ReplyProblem("your reply both names a WINNER and sends a new test in <test> tags, so it is unclear "
+                               "which you mean: send either the test alone or the WINNER line alone.")
+        if read.scripts:
+            return read.scripts[0], None
+        if winner is not None:
+            if not self.tests:
+                raise ReplyProblem("name the winner only after at least one of your tests has run on the candidates: "
+                                   "first send a test script between <test> and </test>.")
+            return None, winner
+        if read.quoted_code:
+            raise ReplyProblem(UNTAGGED_HINT)
+        raise ReplyProblem(f"your reply has neither a <test> … </test> block nor a line WINNER: <number from 1 to {count}>.")
+
     def observe(self, reply: str, sandbox: Sandbox) -> Step:
-        ids = [c.id for c in self.candidates]
-        script = find_script(reply)
-        if script is None:
-            winner = parse_winner(reply)
-            if winner in ids:
-                return Step(finished=True, result={"winner": winner, "tests": list(self.tests)})
-            problem = (f"{winner!r} is not one of the candidates." if winner else
-                       "no ```python block and no WINNER line.")
-            return Step(message=render(STAGE, "reask", problem=problem, ids=", ".join(ids)), format_error=True)
+        try:
+            script, number = self.read(reply)
+        except ReplyProblem as exc:
+            return Step(message=render(STAGE, "reask", problem=str(exc), count=len(self.candidates)),
+                        format_error=True, outputs={"problem": str(exc)})
+        if number is not None:
+            winner = self.candidates[number - 1].id
+            return Step(finished=True, result={"winner": winner, "number": number, "tests": list(self.tests)})
         self.tests.append(script)
         runs = {"unedited": self._run(sandbox, None, script)}
-        for cand in self.candidates:
-            runs[cand.id] = self._run(sandbox, cand.patch, script)
-        return Step(message=render(STAGE, "observation", columns=self._columns(runs)), outputs={"runs": runs})
+        for i, cand in enumerate(self.candidates, 1):
+            runs[str(i)] = self._run(sandbox, cand.patch, script)
+        return Step(message=render(STAGE, "observation", columns=self._columns(runs), count=len(self.candidates)),
+                    outputs={"runs": runs})
 
     def _run(self, sandbox: Sandbox, patch: str | None, script: str) -> dict:
         run = run_script_cell(sandbox, patch, script, apply_patch=self.apply_patch, config=self.config)

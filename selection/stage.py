@@ -53,6 +53,9 @@ class SelectionConfig(BaseModel):
     """Sandboxes running voting cells at once."""
     script_timeout: float = Field(100.0, gt=0)
     """Seconds a test script may run before it is killed (a kill is a FAIL)."""
+    show_votes: bool = False
+    """Show the selection model each finalist's vote count (off, as the votes could anchor its
+    choice; the finalists are listed best voted first either way)."""
 
 
 class RankedCandidate(BaseModel):
@@ -192,8 +195,9 @@ def _run_machine(instance, finalists, scores, model, ledger, factory, apply_patc
             example = next((t for c in finalists for t in c.tests if t.strip()), "")
             task = SelectionTask(
                 instance.problem_statement, finalists, files=files, example_test=example, apply_patch=apply_patch,
-                scores=scores, config=ScriptRunConfig(script_path=VOTE_SCRIPT, timeout=config.script_timeout),
-                max_calls=config.max_calls,
+                scores=scores if config.show_votes and scores else None, max_calls=config.max_calls,
+                config=ScriptRunConfig(script_path=VOTE_SCRIPT, timeout=config.script_timeout),
+                repo=getattr(instance, "repo", ""), version=getattr(instance, "version", ""),
             )
             return run_trajectory(
                 task, model, sandbox, ledger=ledger, stage=STAGE, path=out_dir / "trajectories" / "selection.traj.json",

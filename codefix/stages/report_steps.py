@@ -41,7 +41,8 @@ def step_patches(record: dict) -> Steps:
 
 
 def _rebuilt(record: dict, applied: list[dict]) -> Steps:
-    from agent.edits import EditError, apply_edits, parse_edits, unified_patch
+    from agent.edit_parsing import parse_edits
+    from agent.edits import EditError, apply_edits, unified_patch
 
     originals = (record.get("task_state") or {}).get("originals")
     if originals is None:

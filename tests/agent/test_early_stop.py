@@ -33,7 +33,7 @@ def pairs_answer(tests: dict | None = None, fixes: dict | None = None, default_t
         if any(m["role"] == "assistant" for m in messages):
             return "ACCEPT"
         if stage == "testing":
-            return f"```python\n{(tests or {}).get(pair, default_test)}```"
+            return f"<test>\n{(tests or {}).get(pair, default_test)}</test>"
         return (fixes or {}).get(pair, default_fix)
     return answer
 

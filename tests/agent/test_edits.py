@@ -2,7 +2,8 @@ import subprocess
 
 import pytest
 
-from agent.edits import Edit, EditError, apply_edit, apply_edits, parse_edits, unified_patch
+from agent.edit_parsing import parse_edits
+from agent.edits import Edit, EditError, apply_edit, apply_edits, unified_patch
 from tests.agent.fakes import make_repo
 
 REPLY = """I will fix it.
@@ -86,7 +87,7 @@ def test_patch_applies_with_git_apply_to_a_clean_checkout(tmp_path):
     subprocess.run(["git", "apply", "-"], input=patch.encode(), cwd=repo, check=True)
     assert (repo / "pkg/mod.py").read_text() == "def f():\n    return 2\n"
     assert (repo / "pkg/new.py").read_text() == "X = 1\n"
-    assert (repo / "pkg/tail.py").read_text() == "x = 2\n"
+    assert (repo / "pkg/tail.py").read_text() == "x = 2"  # still without a final newline
 
 
 def test_no_change_means_empty_patch():

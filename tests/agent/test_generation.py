@@ -23,7 +23,7 @@ def answer(messages, stage, meta):
     if meta["trajectory"] == 1:
         return "I am not sure."
     if stage == "testing":
-        return f"```python\n{SCRIPT}```" if seen == 0 else "ACCEPT"
+        return f"<test>\n{SCRIPT}</test>" if seen == 0 else "ACCEPT"
     return FIX if seen == 0 else "ACCEPT"
 
 
@@ -68,7 +68,7 @@ def test_rerun_resumes_unfinished_and_skips_finished(tmp_path, factory):
         if meta["trajectory"] == 1 and stage == "editing":
             raise KeyboardInterrupt
         return answer(messages, stage, meta) if meta["trajectory"] != 1 else (
-            f"```python\n{SCRIPT}```" if stage == "testing" and len(messages) == 2 else "ACCEPT")
+            f"<test>\n{SCRIPT}</test>" if stage == "testing" and len(messages) == 2 else "ACCEPT")
 
     config = GenerationConfig(samples=2, workers=1)
     with pytest.raises(KeyboardInterrupt):

@@ -68,7 +68,7 @@ def test_gold_resolves_every_fixture_and_wrong_trajectories_do_not(docker_client
 def test_replayed_failures_end_in_their_documented_states(docker_client, dataset, tmp_path):
     inst = dataset.get("codefix-fixtures__invoicing-1")
     script = reproduction_script(inst)
-    py = lambda body: f"```python\n{body}```"  # noqa: E731
+    py = lambda body: f"<test>\n{body}</test>"  # noqa: E731
     absent = "```python\ninvoicing/money.py\n<<<<<<< SEARCH\ndef no_such_function():\n    pass\n=======\n\n>>>>>>> REPLACE\n```"
     ambiguous = ("```python\ninvoicing/money.py\n<<<<<<< SEARCH\n        if not isinstance(other, Money):\n=======\n"
                  "        if not isinstance(other, (Money, int)):\n>>>>>>> REPLACE\n```")

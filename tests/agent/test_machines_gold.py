@@ -5,7 +5,8 @@ import pytest
 from codefix.errors import ModelError
 from codefix.instance import Instance
 
-from agent.edits import apply_edits, parse_edits
+from agent.edit_parsing import parse_edits
+from agent.edits import apply_edits
 from agent.test_models.gold_answers import editing, testing
 
 PATCH = """diff --git a/pkg/m.py b/pkg/m.py
@@ -53,6 +54,6 @@ def test_editing_answer_proposes_then_accepts_and_wrong_uses_the_wrong_patch():
 
 def test_testing_answer_writes_a_script_with_the_exit_code_contract_then_accepts():
     reply = testing.answer(inst(), [{"role": "user", "content": "issue"}], {}, wrong=False)
-    assert "```python" in reply and "tests/test_m.py::test_f" in reply and "sys.exit(2)" in reply
-    compile(reply.split("```python\n")[1].split("```")[0], "repro.py", "exec")
+    assert "<test>" in reply and "tests/test_m.py::test_f" in reply and "sys.exit(2)" in reply
+    compile(reply.split("<test>\n")[1].split("</test>")[0], "repro.py", "exec")
     assert testing.answer(inst(), [{"role": "assistant", "content": reply}], {}, wrong=False).endswith("ACCEPT")

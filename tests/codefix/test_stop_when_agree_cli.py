@@ -61,7 +61,7 @@ def test_solve_generation_stops_on_normalized_agreement_and_skips_are_not_unfini
         if any(m["role"] == "assistant" for m in messages):
             return "ACCEPT"
         if stage == "testing":
-            return f"```python\n{script}```"
+            return f"<test>\n{script}</test>"
         trailing = " " * meta["trajectory"]  # every pair's patch text differs; normalized they agree
         return f"```python\ncalc.py\n<<<<<<< SEARCH\n    return a - b\n=======\n    return a + b{trailing}\n>>>>>>> REPLACE\n```\n"
 

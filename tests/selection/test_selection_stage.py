@@ -54,16 +54,20 @@ def test_a_model_error_returns_the_fallback_unstored_and_a_rerun_resumes(tmp_pat
     from codefix.errors import ModelError
     from tests.agent.fakes import LocalDirSandbox, make_repo
 
+    from tests.selection.test_selection_machine import git_apply
+
     repo = make_repo(tmp_path / "repo", {"a.py": "x = 1\n"})
     other = PATCH.replace("+x = 2", "+x = 3")
     pool = build_pool("x__y-1", [(PATCH, "a", []), (other, "b", [])])
-    kwargs = dict(ledger=Ledger(), sandbox_factory=lambda: LocalDirSandbox(repo), apply_patch=no_apply,
+    kwargs = dict(ledger=Ledger(), sandbox_factory=lambda: LocalDirSandbox(repo), apply_patch=git_apply,
                   out_dir=tmp_path / "out", config=SelectionConfig(use_voting=False))
-    first = run_selection(INSTANCE, pool.candidates, model=ScriptedModel([ModelError("server down")]), **kwargs)
+    test = "<test>\nimport sys, a\nsys.exit(0 if a.x == 3 else 2)\n</test>"
+    first = run_selection(INSTANCE, pool.candidates, model=ScriptedModel([test, ModelError("server down")]), **kwargs)
     assert (first.method, first.machine_status) == ("fallback_top_voted", "model_error")
     assert not (tmp_path / "out" / "selection.json").exists()
-    chosen = pool.candidates[1].id
-    model = ScriptedModel([f"WINNER: {chosen}"])
+    chosen = next(c for c in pool.candidates if "+x = 3" in c.patch)
+    number = pool.candidates.index(chosen) + 1  # shown as a number; the finalists keep their order
+    model = ScriptedModel([f"WINNER: {number}"])
     second = run_selection(INSTANCE, pool.candidates, model=model, **kwargs)
-    assert (second.method, second.winner, second.calls, len(model.calls)) == ("selection_machine", chosen, 1, 1)
+    assert (second.method, second.winner, second.calls, len(model.calls)) == ("selection_machine", chosen.id, 2, 1)
     assert (tmp_path / "out" / "selection.json").exists()

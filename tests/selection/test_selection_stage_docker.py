@@ -62,7 +62,8 @@ def test_gold_model_picks_the_gold_candidate_and_a_rerun_repeats_nothing(docker_
         assert (tmp_path / name).is_file()
     traj = json.loads((tmp_path / "trajectories/selection.traj.json").read_text())
     runs = traj["steps"][0]["runs"]
-    assert runs["unedited"]["exit_code"] == 2 and runs[gold.id]["exit_code"] == 0 and runs[wrong.id]["exit_code"] == 2
+    # the finalists are shown as numbers in ranking order: 1 is the gold candidate, 2 the wrong one
+    assert runs["unedited"]["exit_code"] == 2 and runs["1"]["exit_code"] == 0 and runs["2"]["exit_code"] == 2
     calls = ledger.totals()["calls"]
     assert calls == 2
 

@@ -11,7 +11,7 @@ from codefix.errors import ModelError
 
 from agent.test_models.gold_answers.testing import reproduction_script
 
-CANDIDATE = re.compile(r'<candidate id="([^"]+)"[^>]*>\n(.*?)\n</candidate>', re.S)
+CANDIDATE = re.compile(r'<candidate number="(\d+)"[^>]*>\n(.*?)\n</candidate>', re.S)
 COLUMN = re.compile(r"^### candidate (\S+): (?:exit code (-?\d+)|(.*))$", re.M)
 
 
@@ -32,8 +32,8 @@ def answer(instance, messages: list[dict], meta: dict, wrong: bool) -> str:
     if not diffs:
         raise ModelError("the selection prompt shows no <candidate> diffs")
     if len(users) == 1:
-        return "Let me test the candidates against the behaviour the issue asks for.\n\n```python\n" + \
-            reproduction_script(instance) + "```\n"
+        return "Let me test the candidates against the behaviour the issue asks for.\n\n<test>\n" + \
+            reproduction_script(instance) + "</test>\n"
     exits = {cid: code for cid, code, _note in COLUMN.findall(users[-1])}
     passing = [cid for cid in diffs if exits.get(cid) == "0"]
     failing = [cid for cid in diffs if cid not in passing]

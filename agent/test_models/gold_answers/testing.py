@@ -57,4 +57,4 @@ def reproduction_script(instance) -> str:
 def answer(instance, messages: list[dict], meta: dict, wrong: bool) -> str:
     if any(m.get("role") == "assistant" for m in messages):
         return "The script exits 2 on the unfixed repository, as it should.\n\nACCEPT"
-    return "Here is a reproduction script.\n\n```python\n" + reproduction_script(instance) + "```\n"
+    return "Here is a reproduction script.\n\n<test>\n" + reproduction_script(instance) + "</test>\n"
