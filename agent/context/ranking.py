@@ -4,16 +4,15 @@ mean relative rank (a file missing from a ranking counts 1.0); invented paths ar
 from __future__ import annotations
 
 import random
-import re
 from dataclasses import dataclass, field
 
 from codefix.errors import BudgetExceeded, ModelError
 
+from agent.context.ranking_reply import parse_ranking
 from agent.context.relevance import MalformedAnswer
 from agent.context.templates import render
 
-_FENCE = re.compile(r"```[^\n]*\n(.*?)```", re.S)
-_BULLET = re.compile(r"^(?:[-*+•]|\d+[.)]|#\d+)\s+")
+__all__ = ["Ranking", "listing", "merge_rankings", "parse_ranking", "rank_once", "ranking_messages"]
 
 
 @dataclass
@@ -28,28 +27,6 @@ class Ranking:
     """Model calls made for this ranking."""
     error: str = ""
     """Why the ranking failed (empty when it succeeded)."""
-
-
-def parse_ranking(text: str, known: set[str]) -> tuple[list[str], list[str]]:
-    """(known paths in order, invented paths) from a reply; MalformedAnswer if none is known."""
-    blocks = _FENCE.findall(text or "")
-    body = blocks[-1] if blocks else (text or "")
-    paths: list[str] = []
-    dropped: list[str] = []
-    for line in body.splitlines():
-        item = _BULLET.sub("", line.strip()).strip().strip("`'\"").strip()
-        item = item.split(" (", 1)[0].split(":", 1)[0].strip().strip("`").removeprefix("./")
-        if not item:
-            continue
-        if item in known:
-            if item not in paths:
-                paths.append(item)
-        elif item not in dropped:
-            dropped.append(item)
-    if not paths:
-        what = "no fenced block" if not blocks else "no path from the list in the last fenced block"
-        raise MalformedAnswer(what)
-    return paths, dropped
 
 
 def merge_rankings(rankings: list[list[str]], candidates: list[str]) -> list[str]:

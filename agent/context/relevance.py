@@ -16,9 +16,12 @@ from agent.context.files import SourceFile
 from agent.context.skeleton import python_skeleton
 from agent.context.templates import render
 from agent.context.tokens import count_tokens
+from agent.reply_parsing import clean_reply
 
-_VERDICT = re.compile(r"^[\s*#>_`]*verdict[\s*_`]*:[\s*_`]*(.*?)[\s*_`.]*$", re.I | re.M)
-_SUMMARY = re.compile(r"^[\s*#>_`]*summary[\s*_`]*:[\s*_`]*(.*?)\s*$", re.I | re.M)
+_VERDICT = re.compile(r"^[\s*#>_`]*verdict[\s*_`]*[:=\-–—][\s*_`]*(.*?)[\s*_`.]*$", re.I | re.M)
+_SUMMARY = re.compile(r"^[\s*#>_`]*summary[\s*_`]*[:=\-–—][\s*_`]*(.*?)\s*$", re.I | re.M)
+_INLINE_SUMMARY = re.compile(r"[\s*_`|;,.(\-–—]*summary[\s*_`]*[:=][\s*_`]*(.*?)[\s*_`)]*$", re.I)
+_BARE_VERDICT = re.compile(r"^[\s*#>_`]*((?:not[\s_-]*)?relevant|irrelevant)[\s*_`.!]*$", re.I)
 
 
 class MalformedAnswer(ValueError):
@@ -56,19 +59,43 @@ class RelevanceDecision:
 
 
 def parse_relevance(text: str) -> tuple[bool, str]:
-    """(relevant, summary) from a reply; raises MalformedAnswer when it cannot be read."""
-    verdicts = _VERDICT.findall(text or "")
-    if not verdicts:
-        raise MalformedAnswer("no 'VERDICT:' line")
-    verdict = " ".join(verdicts[-1].upper().replace("-", " ").split())
-    if verdict in ("NOT RELEVANT", "IRRELEVANT"):
+    """(relevant, summary) from a reply; raises MalformedAnswer when it cannot be read.
+
+    Reasoning drafts are dropped first. The verdict is the `VERDICT:` line (or, without one, a
+    last line reading just RELEVANT / NOT RELEVANT); verdict lines that disagree are an error,
+    never a guess. The summary may follow the verdict on its line."""
+    text = clean_reply(text)
+    lines = _VERDICT.findall(text)
+    if not lines:
+        last = next((line for line in reversed(text.split("\n")) if line.strip()), "")
+        bare = _BARE_VERDICT.match(last)
+        if bare is None:
+            raise MalformedAnswer("no 'VERDICT:' line")
+        lines = [bare.group(1)]
+    verdicts, inline = [], []
+    for line in lines:
+        summary = _INLINE_SUMMARY.search(line)
+        value = line[: summary.start()] if summary else line
+        if summary and summary.group(1).strip():
+            inline.append(summary.group(1).strip())
+        verdicts.append(_verdict(value))
+    if len(set(verdicts)) > 1:
+        raise MalformedAnswer("your reply gives both verdicts (RELEVANT and NOT RELEVANT); give exactly one")
+    if not verdicts[0]:
         return False, ""
-    if verdict != "RELEVANT":
-        raise MalformedAnswer(f"the verdict {verdicts[-1]!r} is neither RELEVANT nor NOT RELEVANT")
-    summaries = [s for s in _SUMMARY.findall(text) if s.strip()]
+    summaries = [s.strip() for s in _SUMMARY.findall(text) if s.strip()] or inline
     if not summaries:
         raise MalformedAnswer("a RELEVANT verdict needs a 'SUMMARY:' line")
-    return True, summaries[-1].strip()
+    return True, summaries[-1]
+
+
+def _verdict(value: str) -> bool:
+    words = " ".join(re.sub(r"[-_*`.,:;!()]", " ", value).upper().split())
+    if words.startswith(("NOT RELEVANT", "IRRELEVANT")):
+        return False
+    if words == "RELEVANT" or words.startswith("RELEVANT "):
+        return True
+    raise MalformedAnswer(f"the verdict {value.strip()!r} is neither RELEVANT nor NOT RELEVANT")
 
 
 def shown_content(file: SourceFile, tokens: int, window: int, token_model: str) -> tuple[str, str]:

@@ -15,7 +15,7 @@ from agent.context.relevance import MalformedAnswer, parse_relevance
         ("Thinking...\n**Verdict:** Not Relevant", (False, "")),
         ("verdict: not-relevant.", (False, "")),
         ("The file is relevant.\nVERDICT: relevant\nSummary: parses dates", (True, "parses dates")),
-        ("VERDICT: NOT RELEVANT\n...on second thought\nVERDICT: RELEVANT\nSUMMARY: x", (True, "x")),
+        ("<think>VERDICT: NOT RELEVANT</think>\nVERDICT: RELEVANT\nSUMMARY: x", (True, "x")),
     ],
 )
 def test_relevance_answers_are_read(reply: str, expected: tuple[bool, str]) -> None:
@@ -30,6 +30,7 @@ def test_relevance_answers_are_read(reply: str, expected: tuple[bool, str]) -> N
         ("VERDICT: RELEVANT", "needs a 'SUMMARY:' line"),
         ("VERDICT: RELEVANT\nSUMMARY:   ", "needs a 'SUMMARY:' line"),
         ("", "no 'VERDICT:' line"),
+        ("VERDICT: NOT RELEVANT\n...on second thought\nVERDICT: RELEVANT\nSUMMARY: x", "both verdicts"),
     ],
 )
 def test_malformed_relevance_answers_say_what_is_wrong(reply: str, problem: str) -> None:
@@ -37,19 +38,24 @@ def test_malformed_relevance_answers_say_what_is_wrong(reply: str, problem: str)
         parse_relevance(reply)
 
 
-def test_ranking_reads_the_last_fenced_block_and_drops_invented_paths() -> None:
+def test_ranking_reads_a_fenced_list_with_reasons_and_prefixes_and_drops_invented_paths() -> None:
     known = {"a/x.py", "a/y.py", "b/z.py"}
     reply = (
-        "Draft:\n```\nb/z.py\n```\nFinal:\n```text\n1. `a/y.py`\n- a/x.py (120 tokens): parser\n"
+        "Final:\n```text\n1. `a/y.py`\n- a/x.py (120 tokens): parser\n"
         "a/invented.py\na/y.py\n./b/z.py\n```\n"
     )
     assert parse_ranking(reply, known) == (["a/y.py", "a/x.py", "b/z.py"], ["a/invented.py"])
 
 
+def test_two_different_rankings_in_one_reply_are_malformed() -> None:
+    with pytest.raises(MalformedAnswer, match="2 different rankings"):
+        parse_ranking("Draft:\n```\nb/z.py\n```\nFinal:\n```\na/y.py\nb/z.py\n```\n", {"a/y.py", "b/z.py"})
+
+
 def test_a_ranking_without_any_known_path_is_malformed() -> None:
-    with pytest.raises(MalformedAnswer, match="no path from the list"):
+    with pytest.raises(MalformedAnswer, match="no entry of your ranking is a path from the list"):
         parse_ranking("```\nnope.py\n```", {"a.py"})
-    with pytest.raises(MalformedAnswer, match="no fenced block"):
+    with pytest.raises(MalformedAnswer, match="no ranking found"):
         parse_ranking("I cannot rank these.", {"a.py"})
 
 
