@@ -139,3 +139,16 @@ def test_funnel_counts_known_and_unknown():
             {"recall": None, "coverage": False, "selected": False, "resolved": None}]
     got = {f["key"]: (f["count"], f["known"]) for f in funnel(rows)}
     assert got == {"instances": (3, 3), "recall": (1, 2), "coverage": (1, 2), "selected": (2, 3), "resolved": (1, 2)}
+
+
+def test_the_command_names_bad_input_and_renders_an_empty_run(tmp_path, capsys):
+    from codefix.cli import main
+
+    assert main(["view", str(tmp_path / "nope")]) == 2
+    assert "run directory not found" in capsys.readouterr().err
+    (tmp_path / "empty").mkdir()
+    assert main(["view", str(tmp_path / "empty"), "--instance", "x"]) == 2
+    assert "has no instance 'x'" in capsys.readouterr().err
+    assert main(["view", str(tmp_path / "empty")]) == 0
+    page = (tmp_path / "empty" / "view.html").read_text()
+    assert "no instance folders found in this run directory" in page
