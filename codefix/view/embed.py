@@ -1,8 +1,9 @@
 """Embedding data and assets into the page without letting them break out of it.
 
 Data goes into `<script type="application/json">` blocks as JSON in which every `<`, `>` and `&`
-(and the two JavaScript line separators) is written as a `\\uXXXX` escape: a model reply holding
-`</script>` or `<!--` stays inert text, and the page's JS renders it with `textContent` only.
+(and the two JavaScript line separators) is written as a `\\uXXXX` escape, or as gzip+base64
+(instance pages): a model reply holding `</script>` or `<!--` stays inert text, and the page's JS
+renders it with `textContent` only.
 """
 
 from __future__ import annotations
@@ -28,6 +29,20 @@ def json_for_script(data) -> str:
 
 def data_block(element_id: str, data) -> str:
     return f'<script type="application/json" id="{html.escape(element_id, quote=True)}">{json_for_script(data)}</script>'
+
+
+def packed_block(element_id: str, data) -> str:
+    """`data` as gzip-compressed JSON in base64 (the page inflates it with the browser's
+    DecompressionStream when the instance page is opened): instance pages are 10-20x smaller this
+    way, so more of them fit under the size cap and the browser has less to parse before painting.
+    Base64 holds no `<`, `>` or `&`, so the block cannot break out of its tag."""
+    import base64
+    import gzip
+
+    raw = json.dumps(data, ensure_ascii=False, separators=(",", ":"), default=str).encode("utf-8")
+    text = base64.b64encode(gzip.compress(raw, compresslevel=6, mtime=0)).decode("ascii")
+    return (f'<script type="application/octet-stream" data-encoding="gzip+base64" '
+            f'id="{html.escape(element_id, quote=True)}">{text}</script>')
 
 
 def asset(name: str) -> str:

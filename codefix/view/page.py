@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from codefix.errors import InputError
-from codefix.view.embed import data_block, json_for_script, page_html
+from codefix.view.embed import data_block, json_for_script, packed_block, page_html
 from codefix.view.instance_data import Keys, instance_view
 from codefix.view.run_data import cost_by_stage, funnel, instance_dirs, instance_row, outcome_counts, run_summary
 
@@ -96,8 +96,10 @@ def build_view(run_dir: Path, keys: Keys, *, out: Path | None = None, max_bytes:
     order = [only] if only is not None else embed_order(data["instances"])
     blocks, embedded, used = [], set(), 0
     budget = max_bytes - len(json_for_script(data)) - 300_000  # the template, CSS and JS take the rest
+    # (the run page's data grows by the two keys set below, a few dozen bytes per instance)
+    budget -= 60 * len(ids)
     for iid in order:
-        text = data_block(f"codefix-instance-{ids.index(iid)}",
+        text = packed_block(f"codefix-instance-{ids.index(iid)}",
                           safe_instance(run_dir / iid, keys, limit=limit, issue=issues.get(iid)))
         if only is None and used + len(text.encode("utf-8")) > budget:
             continue

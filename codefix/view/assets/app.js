@@ -8,6 +8,22 @@ CF.readBlock = function (id) {
   return el ? JSON.parse(el.textContent) : null;
 };
 
+// An instance block: gzip-compressed JSON in base64, inflated by the browser when first opened.
+CF.readPacked = async function (id) {
+  const el = document.getElementById(id);
+  if (!el) return null;
+  if (el.dataset.encoding !== "gzip+base64") return JSON.parse(el.textContent);
+  if (typeof DecompressionStream === "undefined") {
+    throw new Error("this browser cannot inflate the embedded data (no DecompressionStream); " +
+      "open the file in a current browser, or use codefix view --serve");
+  }
+  const binary = atob(el.textContent.trim());
+  const bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i += 1) bytes[i] = binary.charCodeAt(i);
+  const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"));
+  return JSON.parse(await new Response(stream).text());
+};
+
 CF.state = { run: CF.readBlock("codefix-run"), version: null, instanceCache: {} };
 CF.parsed = new Promise((resolve) => (document.readyState === "loading"
   ? document.addEventListener("DOMContentLoaded", resolve) : resolve()));
@@ -27,7 +43,7 @@ CF.loadInstance = async function (id) {
   const index = run.instances.findIndex((r) => r.id === id);
   if (index < 0) return null;
   await CF.parsed;  // instance blocks follow the script in the file
-  if (!CF.state.instanceCache[id]) CF.state.instanceCache[id] = CF.readBlock("codefix-instance-" + index);
+  if (!CF.state.instanceCache[id]) CF.state.instanceCache[id] = await CF.readPacked("codefix-instance-" + index);
   return CF.state.instanceCache[id];
 };
 

@@ -9,7 +9,7 @@ from codefix.view.artefacts import Problems, read_dict, read_rows
 from codefix.view.candidates_view import candidates_view, diff_stats
 from codefix.view.capping import cap
 from codefix.view.context_view import context_view
-from codefix.view.embed import data_block, json_for_script, page_html
+from codefix.view.embed import data_block, json_for_script, packed_block, page_html
 from codefix.view.run_data import funnel
 from codefix.view.timeline import timeline
 from codefix.view.voting_matrix import voting_matrix
@@ -131,6 +131,19 @@ def test_embedded_data_cannot_close_its_script_tag_or_open_a_comment():
     assert page.count("</script>") == 2  # the data block's and the page script's own
     assert "<title>&lt;b&gt;t&lt;/b&gt;</title>" in page
     assert page.count("// ---- app.js") == 1  # a placeholder inside the data is never filled
+
+
+def test_a_packed_instance_block_round_trips_and_holds_no_markup():
+    import base64
+    import gzip
+    import re
+
+    data = {"reply": "</script><!-- é " + "x" * 5000}
+    block = packed_block("codefix-instance-3", data)
+    body = re.fullmatch(r'<script type="application/octet-stream" data-encoding="gzip\+base64" '
+                        r'id="codefix-instance-3">([A-Za-z0-9+/=]+)</script>', block).group(1)
+    assert json.loads(gzip.decompress(base64.b64decode(body))) == data
+    assert len(block) < 500  # compressed
 
 
 def test_funnel_counts_known_and_unknown():
