@@ -8,7 +8,7 @@ from __future__ import annotations
 from codefix.view.artefacts import as_dict, as_list, as_number
 from codefix.view.capping import cap, cap_output
 
-KNOWN_STEP_KEYS = {"call", "format_error", "run", "before", "after", "patch", "rejected", "runs"}
+KNOWN_STEP_KEYS = {"call", "format_error", "run", "before", "after", "patch", "rejected", "runs", "problem", "notes"}
 HEADER_KEYS = ("stage", "status", "error", "calls", "format_errors", "cost", "model_seconds", "sandbox_seconds")
 
 
@@ -64,6 +64,11 @@ def _step(call: int, reply, followup, step: dict | None, limit: int) -> dict:
         out["patch"] = cap(step.get("patch") or "", limit)
     if step.get("rejected"):
         out["rejected"] = cap(str(step["rejected"]), limit)
+    if step.get("problem"):  # why the reply was re-asked, as the machine put it
+        out["problem"] = cap(str(step["problem"]), limit)
+    if step.get("notes"):  # what the machine told the model about how it read the edits
+        notes = step["notes"] if isinstance(step["notes"], list) else [step["notes"]]
+        out["notes"] = [cap(str(n), limit) for n in notes]
     if isinstance(step.get("runs"), dict):
         out["runs"] = {str(col): cap_output(run, limit) for col, run in step["runs"].items()}
     extra = {k: v for k, v in step.items() if k not in KNOWN_STEP_KEYS}

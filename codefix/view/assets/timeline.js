@@ -43,6 +43,8 @@ CF.step = function (s, href) {
     : CF.lazy(["model reply · " + CF.chars(CF.size(s.reply))], () => CF.h("div", {}, CF.capNote(s.reply, href), CF.reply(s.reply)), { "data-part": "reply" }));
   if (s.reask) CF.put(li, CF.lazy("re-asked: " + CF.clip(CF.text(s.reask).split("\n")[0], 100), () => CF.pre(s.reask, "reask")));
   if (s.rejected) CF.put(li, CF.h("div", { class: "err", text: "rejected: " + CF.text(s.rejected) }));
+  if (s.problem) CF.put(li, CF.h("div", { class: "warn", "data-part": "problem", text: "format problem: " + CF.text(s.problem) }));
+  if (s.notes) CF.put(li, CF.h("ul", { class: "notes", "data-part": "notes" }, s.notes.map((n) => CF.h("li", { text: CF.text(n) }))));
   CF.put(li, CF.run("script run", s.run, href));
   CF.put(li, CF.run("before (unedited)", s.before, href));
   CF.put(li, CF.run("after (edited)", s.after, href));

@@ -24,14 +24,16 @@ def test_a_format_reask_is_marked_with_the_message_that_asked_again():
         {"role": "assistant", "content": "<<<<<<< SEARCH\na = 1\n=======\na = 2\n>>>>>>> REPLACE"},
         {"role": "user", "content": "Your edits were applied."},
         {"role": "assistant", "content": "ACCEPT"}],
-        "steps": [{"call": 1, "format_error": True},
+        "steps": [{"call": 1, "format_error": True, "problem": "no edit block"},
                   {"call": 2, "format_error": False, "before": {"exit_code": 2, "output": "x" * 50},
-                   "after": {"exit_code": 0, "output": "ok"}, "patch": PATCH, "new_key": [1, 2]},
+                   "after": {"exit_code": 0, "output": "ok"}, "patch": PATCH, "new_key": [1, 2],
+                   "notes": ["read ./m.py as m.py"]},
                   {"call": 3, "format_error": False}]}
     t = timeline(record, limit=20)
     assert [s["call"] for s in t["steps"]] == [1, 2, 3]
     first, second = t["steps"][0], t["steps"][1]
-    assert first["format_error"] and first["reask"] == "No edit. Again."
+    assert first["format_error"] and first["reask"] == "No edit. Again." and first["problem"] == "no edit block"
+    assert second["notes"] == ["read ./m.py as m.py"]
     assert not second["format_error"] and "reask" not in second
     assert second["before"]["exit_code"] == 2 and second["after"]["exit_code"] == 0
     assert second["before"]["output"]["omitted"] == 30 and second["before"]["output"]["size"] == 50
