@@ -19,7 +19,8 @@ _REASONING_OPEN = re.compile(r"^[ \t]*<(%s)>" % "|".join(REASONING_TAGS), re.I |
 _REASONING_CLOSE = re.compile(r"</(%s)>" % "|".join(REASONING_TAGS), re.I)
 _FENCE_LINE = re.compile(r"^[ \t]*(```+|~~~+)(.*)$")
 _ACCEPT = re.compile(r"^[ \t>]*[*_`]*ACCEPT[*_`]*[.!]?[ \t]*$")
-_ANSWER_START = re.compile(r"^[ \t]*(<test>|```|~~~|<{5,9} ?SEARCH)", re.I | re.M)
+_TEST_OPEN = re.compile(r"^[ \t]*<test>", re.I | re.M)
+_TEST_CLOSE = re.compile(r"</test>", re.I)
 
 
 class ReplyProblem(ValueError):
@@ -43,13 +44,13 @@ def normalize_newlines(text: str | None) -> str:
 
 def strip_reasoning(text: str) -> str:
     """`text` without reasoning drafts: every `<think>…</think>` (also thinking/reasoning) that
-    opens at the start of a line; a closing tag with no opening before it ends a draft whose
-    opening the server consumed (everything before it goes); an opening that is never closed
-    starts an unfinished draft (everything from it goes)."""
+    opens at the start of a line; a closing tag with no opening before it (and not inside a
+    <test> block) ends a draft whose opening the server consumed: everything before it goes,
+    code and tags included; an opening that is never closed starts an unfinished draft
+    (everything from it goes)."""
     close = _REASONING_CLOSE.search(text)
     first_open = _REASONING_OPEN.search(text)
-    answer = _ANSWER_START.search(text)
-    if close and (first_open is None or first_open.start() > close.start()) and (answer is None or answer.start() > close.start()):
+    if close and (first_open is None or first_open.start() > close.start()) and not _inside_test(text, close.start()):
         text = text[close.end():]
     out, pos = [], 0
     while (start := _REASONING_OPEN.search(text, pos)) is not None:
@@ -60,6 +61,12 @@ def strip_reasoning(text: str) -> str:
         pos = end.end()
     out.append(text[pos:])
     return "".join(out)
+
+
+def _inside_test(text: str, pos: int) -> bool:
+    """True when `pos` lies inside a <test> block (so a tag there is script text)."""
+    before = text[:pos]
+    return len(_TEST_OPEN.findall(before)) > len(_TEST_CLOSE.findall(before))
 
 
 def clean_reply(text: str | None) -> str:

@@ -18,9 +18,9 @@ from agent.context.templates import render
 from agent.context.tokens import count_tokens
 from agent.reply_parsing import clean_reply
 
-_VERDICT = re.compile(r"^[\s*#>_`]*verdict[\s*_`]*[:=\-–—][\s*_`]*(.*?)[\s*_`.]*$", re.I | re.M)
+_VERDICT = re.compile(r"^[\s*#>_`]*verdict[\s*_`]*[:=\-–—][\s*_`]*(.*?)\s*$", re.I | re.M)
 _SUMMARY = re.compile(r"^[\s*#>_`]*summary[\s*_`]*[:=\-–—][\s*_`]*(.*?)\s*$", re.I | re.M)
-_INLINE_SUMMARY = re.compile(r"[\s*_`|;,.(\-–—]*summary[\s*_`]*[:=][\s*_`]*(.*?)[\s*_`)]*$", re.I)
+_INLINE_SUMMARY = re.compile(r"[\s*_`|;,.(\-–—]*summary[\s*_`]*[:=][\s*_`]*(.*?)[\s*_`]*$", re.I)
 _BARE_VERDICT = re.compile(r"^[\s*#>_`]*((?:not[\s_-]*)?relevant|irrelevant)[\s*_`.!]*$", re.I)
 
 
@@ -62,16 +62,15 @@ def parse_relevance(text: str) -> tuple[bool, str]:
     """(relevant, summary) from a reply; raises MalformedAnswer when it cannot be read.
 
     Reasoning drafts are dropped first. The verdict is the `VERDICT:` line (or, without one, a
-    last line reading just RELEVANT / NOT RELEVANT); verdict lines that disagree are an error,
-    never a guess. The summary may follow the verdict on its line."""
-    text = clean_reply(text)
-    lines = _VERDICT.findall(text)
+    line reading just RELEVANT / NOT RELEVANT); verdicts that disagree are an error, never a
+    guess. The summary may follow the verdict on its line."""
+    raw, text = text, clean_reply(text)
+    if not text.strip() and (raw or "").strip():
+        raise MalformedAnswer("your reply holds only an unfinished reasoning draft (<think> without </think>) "
+                              "and no 'VERDICT:' line")
+    lines = _VERDICT.findall(text) or [m.group(1) for m in map(_BARE_VERDICT.match, text.split("\n")) if m]
     if not lines:
-        last = next((line for line in reversed(text.split("\n")) if line.strip()), "")
-        bare = _BARE_VERDICT.match(last)
-        if bare is None:
-            raise MalformedAnswer("no 'VERDICT:' line")
-        lines = [bare.group(1)]
+        raise MalformedAnswer("no 'VERDICT:' line")
     verdicts, inline = [], []
     for line in lines:
         summary = _INLINE_SUMMARY.search(line)

@@ -111,3 +111,29 @@ def local_sandbox_factory(root: Path, files: dict[str, str]):
 
     make.made = made
     return make
+
+
+class DictSandbox:
+    """TEST DOUBLE of the Sandbox protocol: files in a dict, every command exits `exit_code`
+    without running; for tests of what a machine reads from a reply, not of execution."""
+
+    def __init__(self, files: dict[str, str], exit_code: int = 0):
+        self.initial, self.files, self.exit_code = dict(files), dict(files), exit_code
+        self.commands: list[str] = []
+
+    def run(self, command: str, timeout: float | None = None) -> ExecResult:
+        self.commands.append(command)
+        return ExecResult(f"ran {command}\n", self.exit_code)
+
+    def read_file(self, path: str) -> str:
+        if path in self.files:
+            return self.files[path]
+        if any(p.startswith(path.rstrip("/") + "/") for p in self.files):
+            raise IsADirectoryError(path)
+        raise FileNotFoundError(path)
+
+    def write_file(self, path: str, content: str) -> None:
+        self.files[path] = content
+
+    def reset(self) -> None:
+        self.files = dict(self.initial)
