@@ -2,7 +2,9 @@
 
 Specs: any litellm provider string (`anthropic/claude-sonnet-4-5`, `openai/gpt-4.1`,
 `deepseek/deepseek-chat`; a bare name with `api_base` means an OpenAI-compatible server, e.g.
-vLLM, Ollama, llama.cpp), `gold` / `gold:wrong=0.6` (needs the dataset), `replay:PATH`.
+vLLM, Ollama, llama.cpp), `gold` / `gold:wrong=0.6` (needs the dataset), `noisy` /
+`noisy:wrong=0.5,seed=3,malformed=0.1` (the gold answers in realistic reply shapes; needs the
+dataset), `replay:PATH`.
 """
 
 from __future__ import annotations
@@ -24,6 +26,11 @@ def make_model(spec: str, *, api_base: str | None = None, dataset=None, temperat
         load_price_file(price_file)
     if not spec:
         raise InputError("--model is empty")
+    if spec == "noisy" or spec.startswith("noisy:"):
+        from agent.test_models.noisy import NoisyModel, parse_noisy_options
+
+        return NoisyModel(dataset, **parse_noisy_options(spec.removeprefix("noisy").removeprefix(":")),
+                          temperature=temperature, **kwargs)
     if spec == "gold" or spec.startswith("gold:"):
         from agent.test_models.gold import GoldModel
 

@@ -12,7 +12,8 @@ import click
 
 MODEL_HELP = (
     "a litellm provider string (anthropic/claude-sonnet-4-5, openai/gpt-4.1, ...), "
-    "gold or gold:wrong=0.6 (offline test double), or replay:PATH"
+    "gold or gold:wrong=0.6 (offline test double), noisy or noisy:wrong=0.5,seed=3 (the gold double in "
+    "realistic reply shapes), or replay:PATH"
 )
 
 

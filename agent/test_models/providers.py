@@ -9,14 +9,17 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from typing import NamedTuple
 
 from agent.litellm_setup import load_litellm
 from agent.pricing import register_price
 
 GOLD_PROVIDER = "codefix-gold"
 REPLAY_PROVIDER = "codefix-replay"
+NOISY_PROVIDER = "codefix-noisy"
 GOLD_MODEL = f"{GOLD_PROVIDER}/gold"
 REPLAY_MODEL = f"{REPLAY_PROVIDER}/script"
+NOISY_MODEL = f"{NOISY_PROVIDER}/noisy"
 TEST_PRICE = {
     "input_per_mtok": 1.0,
     "output_per_mtok": 2.0,
@@ -29,12 +32,23 @@ TEST_PRICE = {
 
 _lock = threading.Lock()
 
-Answer = Callable[[str, list, dict], str]
+
+class ProviderReply(NamedTuple):
+    """An answer function's reply when it is not a plain, complete text."""
+
+    text: str
+    finish_reason: str = "stop"
+    """`length` for a reply cut at the output limit, as a real API reports it."""
+
+
+Answer = Callable[[str, list, dict], "str | ProviderReply"]
 
 
 def register_test_providers() -> None:
-    """Make `codefix-gold/gold` and `codefix-replay/script` callable through litellm."""
+    """Make `codefix-gold/gold`, `codefix-noisy/noisy` and `codefix-replay/script` callable
+    through litellm."""
     from agent.test_models.gold import gold_answer
+    from agent.test_models.noisy import noisy_answer
     from agent.test_models.replay import replay_answer
 
     litellm = load_litellm()
@@ -42,13 +56,13 @@ def register_test_providers() -> None:
         present = {entry.get("provider") for entry in litellm.custom_provider_map}
         added = [
             {"provider": name, "custom_handler": answering_handler(fn)}
-            for name, fn in ((GOLD_PROVIDER, gold_answer), (REPLAY_PROVIDER, replay_answer))
+            for name, fn in ((GOLD_PROVIDER, gold_answer), (NOISY_PROVIDER, noisy_answer), (REPLAY_PROVIDER, replay_answer))
             if name not in present
         ]
         if added:
             litellm.custom_provider_map = [*litellm.custom_provider_map, *added]
             litellm.utils.custom_llm_setup()
-        for model in (GOLD_MODEL, REPLAY_MODEL):
+        for model in (GOLD_MODEL, NOISY_MODEL, REPLAY_MODEL):
             register_price(model, **TEST_PRICE)
 
 
@@ -57,21 +71,25 @@ def answering_handler(answer: Answer):
     litellm = load_litellm()
 
     class AnsweringHandler(litellm.CustomLLM):
-        def completion(self, model, messages, *args, litellm_params=None, model_response=None, **kwargs):
+        def completion(self, model, messages, *args, litellm_params=None, model_response=None, optional_params=None,
+                       **kwargs):
             metadata = (litellm_params or {}).get("metadata") or {}
-            text = answer(model, messages, metadata)
-            return fill_response(model_response, model, messages, text)
+            max_tokens = (optional_params or {}).get("max_tokens")
+            reply = answer(model, messages, {**metadata, "codefix_max_tokens": max_tokens})
+            if isinstance(reply, ProviderReply):
+                return fill_response(model_response, model, messages, reply.text, reply.finish_reason)
+            return fill_response(model_response, model, messages, reply)
 
     return AnsweringHandler()
 
 
-def fill_response(model_response, model: str, messages: list, text: str):
-    """Put `text` and token counts into litellm's response object."""
+def fill_response(model_response, model: str, messages: list, text: str, finish_reason: str = "stop"):
+    """Put `text`, the finish reason and token counts into litellm's response object."""
     litellm = load_litellm()
     prompt = litellm.token_counter(model="gpt-4o", messages=messages)
     output = litellm.token_counter(model="gpt-4o", text=text, count_response_tokens=True) if text else 0
     model_response.choices[0].message.content = text
-    model_response.choices[0].finish_reason = "stop"
+    model_response.choices[0].finish_reason = finish_reason
     model_response.model = model
     model_response.usage = litellm.Usage(prompt_tokens=prompt, completion_tokens=output, total_tokens=prompt + output)
     return model_response
