@@ -20,6 +20,7 @@ COMMANDS = {
     "report": ("codefix.commands.report", "Summarise a run: stage funnel, cost by stage, failures, pass@k."),
     "batch": ("codefix.commands.batch", "Solve many instances in parallel (threads or Ray), resumable, within one budget."),
     "view": ("codefix.commands.view", "Inspect a run in the browser: one self-contained view.html, or --serve it live."),
+    "images": ("codefix.commands.images", "SWE-bench instance images: status, prefetch, prune what codefix fetched."),
 }
 
 

@@ -22,6 +22,13 @@ dataset_option = click.option(
 )
 
 
+offline_eval_option = click.option(
+    "--offline-eval", is_flag=True,
+    help="Grade in sandboxes without a network. By default grading has the network, as the official SWE-bench "
+         "harness does (some tests need a network stack); generation and voting are always offline.",
+)
+
+
 def _agreement(ctx, param, value):
     if value is not None and value < 2:
         raise click.BadParameter(f"{value}: agreement needs at least 2 candidates (leave the option out to run every pair)")

@@ -46,6 +46,8 @@ class EvalReport(BaseModel):
     """Seconds spent grading (apply + tests)."""
     patch_applied_with: str = ""
     """Which method applied the patch (git apply, or the fuzzy fallback)."""
+    network: bool | None = None
+    """Whether the grading sandbox had a network (the official harness grades with one); None when unknown."""
 
 
 def evaluate_in_sandbox(

@@ -68,7 +68,7 @@ def build_local_image(
     dockerfile = DOCKERFILE.format(base=base)
     key = hashlib.sha256(f"{dockerfile}\0{commit}".encode()).hexdigest()[:12]
     tag = f"{LOCAL_REPO}/{instance.instance_id.lower()}:{key}"
-    client = client or _client()
+    client = client or docker_client()
     try:
         client.images.get(tag)
         return tag, commit
@@ -98,10 +98,11 @@ def default_cache_dir() -> Path:
     return Path(os.environ.get("CODEFIX_CACHE") or Path.home() / ".cache" / "codefix")
 
 
-def _client():
+def docker_client(timeout: int = 600):
+    """A docker-py client for the engine; SandboxError when it cannot be reached."""
     import docker
 
     try:
-        return docker.from_env(timeout=600)
+        return docker.from_env(timeout=timeout)
     except docker.errors.DockerException as exc:
         raise SandboxError(f"cannot reach the Docker engine: {exc}") from exc

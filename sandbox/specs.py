@@ -27,10 +27,17 @@ ENV_NAME = "testbed"
 REPO_DIR = "/testbed"
 
 
-def swebench_image_name(instance: Instance) -> str:
-    """The prebuilt evaluation image on Docker Hub, as SWE-bench names it."""
-    key = f"sweb.eval.{SWEBENCH_ARCH}.{instance.instance_id.lower()}"
-    return f"{SWEBENCH_NAMESPACE}/{key.replace('__', '_1776_')}:latest"
+def swebench_image_name(instance: Instance, namespace: str = SWEBENCH_NAMESPACE, arch: str = SWEBENCH_ARCH) -> str:
+    """The prebuilt evaluation image, as SWE-bench names it (Docker Hub: namespace "swebench")."""
+    key = f"sweb.eval.{arch}.{instance.instance_id.lower()}"
+    return f"{namespace}/{key.replace('__', '_1776_')}:latest"
+
+
+def host_arch() -> str:
+    """The SWE-bench image architecture of this host: arm64 on ARM machines, else x86_64."""
+    import platform
+
+    return "arm64" if platform.machine().lower() in ("aarch64", "arm64") else SWEBENCH_ARCH
 
 
 def eval_script(instance: Instance) -> str:

@@ -8,8 +8,10 @@ from pathlib import Path
 
 import click
 
+from codefix.image_options import image_options
 from codefix.model_options import model_options
-from codefix.options import check_stop_when_agree, run_id_option, runs_dir_option, stop_when_agree_option
+from codefix.options import (check_stop_when_agree, offline_eval_option, run_id_option, runs_dir_option,
+                             stop_when_agree_option)
 
 RUN_BUDGET_HELP = ("USD the whole run may spend on model calls: no new instance is scheduled once the spend "
                    "so far plus an estimate would pass it, and each instance is capped at what is left.")
@@ -32,21 +34,33 @@ RUN_BUDGET_HELP = ("USD the whole run may spend on model calls: no new instance 
               help="Threads in this process, or Ray tasks (see --address).")
 @click.option("--address", default=None, help="Ray cluster address (auto, HOST:PORT); none starts a local Ray.")
 @click.option("--retry-errors", is_flag=True, help="Also rerun instances that failed with a non-infrastructure error.")
+@click.option("--evaluate", "grade", is_flag=True,
+              help="Grade each instance's chosen patch right after it, before its image is released (eval.json).")
+@offline_eval_option
+@image_options(cache_level_default="env")
 @runs_dir_option
 @run_id_option
 def command(dataset, instances, pattern, slice_, model, relevance_model, api_base, budget, price, price_file,
             workers, pair_workers, samples, max_calls, budget_tokens, stop_when_agree, executor, address, retry_errors,
-            runs_dir, run_id):
+            grade, offline_eval, image_opts, runs_dir, run_id):
     """Solve many instances end to end, resumably, within one USD --budget for the whole run.
 
     Each instance runs the `solve` pipeline; its failure is recorded in
     runs/<run>/<instance>/batch_status.json and the others go on. Predictions go to
     runs/<run>/preds.jsonl. Rerun with the same --run-id to resume: finished instances are
-    skipped, cut-short and infrastructure failures retried, and no finished model call repeats."""
+    skipped, cut-short and infrastructure failures retried, and no finished model call repeats.
+
+    Missing SWE-bench images are listed up front and pulled as each instance starts (--no-pull to
+    refuse, --build-missing to build); an instance whose image cannot be had fails alone with the
+    reason. With the default --cache-level env each image codefix fetched is removed after its
+    instance; images present before the run are never removed (log: runs/<run>/images.log)."""
     from codefix.datasets import load_dataset
     from codefix.errors import InputError
-    from codefix.stages.batch import BatchJob, passed_env, run_batch, select_instances, summary
+    import functools
+
+    from codefix.stages.batch import BatchJob, passed_env, run_batch, run_instance, select_instances, summary
     from codefix.stages.executors import make_executor
+    from codefix.stages.images import make_acquirer
     from codefix.stages.solve import SolveConfig
     from codefix.store import write_json
     from sandbox.live_sandboxes import install_signal_handlers, remove_all
@@ -61,12 +75,15 @@ def command(dataset, instances, pattern, slice_, model, relevance_model, api_bas
     config = SolveConfig(samples=samples, max_calls=max_calls, workers=pair_workers, budget_tokens=budget_tokens,
                          stop_when_agree=stop_when_agree)
     env = passed_env()
+    images = make_acquirer(image_opts, log=_file_log(run_root / "images.log"))
+    _report_images(images, picked)
 
     def make_job(inst, cap):
         return BatchJob(instance=inst, dataset_name=ds.name, run_root=str(run_root), model=model,
                         relevance_model=relevance_model, api_base=api_base, price=price,
                         price_file=str(Path(price_file).resolve()) if price_file else None,
-                        solve_config=config.model_dump(), budget_usd=cap, env=env)
+                        solve_config=config.model_dump(), budget_usd=cap, env=env,
+                        image_config=images.config.model_dump(), evaluate=grade, eval_network=not offline_eval)
 
     install_signal_handlers()  # sandboxes start in worker threads; Ctrl-C/SIGTERM must remove them
     runner = make_executor(executor, workers, address)
@@ -75,10 +92,12 @@ def command(dataset, instances, pattern, slice_, model, relevance_model, api_bas
     try:
         with view:
             state = run_batch(picked, make_job, runner, run_root=run_root, budget=budget,
-                              retry_errors=retry_errors, on_update=view.update)
+                              retry_errors=retry_errors, on_update=view.update,
+                              run=run_instance if executor == "ray" else functools.partial(run_instance, images=images))
     except KeyboardInterrupt:
-        _interrupted(runner, run_root, remove_all)
+        _interrupted(runner, run_root, remove_all, images)
     runner.shutdown()
+    images.finish()
     info = summary(state)
     write_json(run_root / "batch.json", info)
     _report(info, run_root)
@@ -123,7 +142,42 @@ class ProgressView:
         self._live.update(table)
 
 
-def _interrupted(runner, run_root: Path, remove_all) -> None:
+def _file_log(path: Path):
+    """A log function appending timestamped lines to `path` (the live display owns stderr)."""
+    import threading
+
+    lock = threading.Lock()
+
+    def log(msg: str) -> None:
+        with lock, path.open("a", encoding="utf-8") as fh:
+            fh.write(f"{time.strftime('%H:%M:%S')} {msg}\n")
+
+    return log
+
+
+def _report_images(images, picked) -> None:
+    """Before anything runs: which SWE-bench images are missing and what will happen to them."""
+    swebench = [inst for inst in picked if inst.is_swebench]
+    if not swebench:
+        return
+    missing = [inst.instance_id for inst in swebench if not images.present(images.image_name(inst))]
+    cfg = images.config
+    line = f"images: {len(swebench) - len(missing)}/{len(swebench)} present locally"
+    if missing:
+        if cfg.pull:
+            how = f"pulled from {cfg.registry or 'Docker Hub'} ({cfg.max_pulls} at once) as each instance starts"
+            how += ", built with the swebench harness if that fails" if cfg.build_missing else ""
+        elif cfg.build_missing:
+            how = "built with the swebench harness as each instance starts"
+        else:
+            how = "NOT fetched (--no-pull): those instances fail; pass --pull or --build-missing"
+        shown = ", ".join(missing[:8]) + (f" and {len(missing) - 8} more" if len(missing) > 8 else "")
+        line += f"; {len(missing)} missing ({shown}): {how}"
+    line += f"; --cache-level {cfg.cache_level}"
+    click.echo(line, err=True)
+
+
+def _interrupted(runner, run_root: Path, remove_all, images) -> None:
     """Ctrl-C: remove our containers and leave at once; every artefact is written atomically and
     instances still running are retried by the next invocation with the same run id."""
     from codefix.stages.batch import write_predictions
@@ -132,6 +186,7 @@ def _interrupted(runner, run_root: Path, remove_all) -> None:
     runner.shutdown(cancel=True)
     remove_all()
     write_predictions(run_root)
+    images.finish()
     click.echo(f"interrupted: rerun with --run-id {run_root.name} to resume", err=True)
     os._exit(130)  # worker threads may be inside a model call; their work is resumable
 
@@ -145,6 +200,9 @@ def _report(info: dict, run_root: Path) -> None:
         echo(f"  failed {iid}: {err} (traceback in {run_root / iid / 'batch_status.json'})")
     for iid in info["incomplete"]:
         echo(f"  incomplete {iid}: rerun with the same --run-id to finish")
+    if info["disk_stop"]:
+        echo(f"disk stop: {info['disk_stop']}; not scheduled ({len(info['unscheduled'])}): "
+             f"{', '.join(info['unscheduled'])}")
     if info["budget_stop"]:
         echo(f"budget stop: spent ${info['spent_usd']:.4f}, ${info['remaining_usd']:.4f} remains of "
              f"${info['budget_usd']:.4f}; not scheduled ({len(info['unscheduled'])}): {', '.join(info['unscheduled'])}")

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from codefix.image_options import image_options
 from codefix.model_options import model_options
 from codefix.options import dataset_option, run_id_option, runs_dir_option
 
@@ -17,10 +18,11 @@ from codefix.options import dataset_option, run_id_option, runs_dir_option
 @model_options()
 @click.option("--budget-tokens", type=click.IntRange(1000), default=128_000, show_default=True, help="Tokens the packed context may hold.")
 @click.option("--concurrency", type=click.IntRange(1, 256), default=32, show_default=True, help="Relevance requests in flight.")
+@image_options()
 @runs_dir_option
 @run_id_option
 def command(dataset, instance_id, model, relevance_model, api_base, budget, price, price_file,
-            budget_tokens, concurrency, runs_dir, run_id):
+            budget_tokens, concurrency, image_opts, runs_dir, run_id):
     """Read every source file with the relevance model, rank the relevant ones with the primary
     model and pack them into the token budget. Writes runs/<run>/<instance>/context.json; rerun
     with the same --run-id to resume (finished work makes no model call)."""
@@ -42,7 +44,10 @@ def command(dataset, instance_id, model, relevance_model, api_base, budget, pric
     out = store.artefact(inst.instance_id, "context.json")
     primary = make_model(model, api_base=api_base, dataset=ds, price=price)
     reader = make_model(relevance_model, api_base=api_base, dataset=ds) if relevance_model else primary
-    repo_dir, commit = checkout(inst)
+    from codefix.stages.images import make_acquirer
+
+    with make_acquirer(image_opts) as images, images.lease(inst):
+        repo_dir, commit = checkout(inst, images)
     if commit and commit != inst.base_commit:
         inst = inst.model_copy(update={"base_commit": commit})
     earlier = spent_before(out, inst.instance_id)
@@ -67,8 +72,9 @@ def spent_before(out: Path, instance_id: str) -> float:
     return sum(float(u.get("totals", {}).get("cost", 0.0)) for u in usages)
 
 
-def checkout(inst) -> tuple[Path, str]:
-    """A host checkout of the instance's repository at its base commit: (path, commit)."""
+def checkout(inst, images=None) -> tuple[Path, str]:
+    """A host checkout of the instance's repository at its base commit: (path, commit); `images`
+    (an ImageAcquirer) fetches a missing SWE-bench image first."""
     from sandbox.images import default_cache_dir
 
     cache = default_cache_dir()
@@ -79,5 +85,6 @@ def checkout(inst) -> tuple[Path, str]:
     from sandbox.images import image_for
     from sandbox.workdir_export import export_workdir
 
-    dest = export_workdir(image_for(inst, cache_dir=cache), cache / "workdirs" / inst.instance_id)
+    image = images.ensure(inst) if images is not None else image_for(inst, cache_dir=cache)
+    dest = export_workdir(image, cache / "workdirs" / inst.instance_id)
     return dest, inst.base_commit

@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from codefix.errors import InputError
+from codefix.image_options import image_options
 from codefix.options import dataset_option, run_id_option, runs_dir_option
 
 
@@ -27,9 +28,11 @@ from codefix.options import dataset_option, run_id_option, runs_dir_option
 @click.option("--max-calls", "-k", type=click.IntRange(1, 100), default=8, show_default=True, help="Model calls of the selection machine.")
 @click.option("--json", "json_out", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Also write the report here (always written to runs/<run>/ensemble_report.json).")
+@image_options(cache_level_default="env")
 @runs_dir_option
 @run_id_option
 def command(submission_dirs, dataset, codefix_runs, do_select, model, api_base, use_voting, budget, max_calls, json_out,
+            image_opts,
             runs_dir, run_id):
     """Ingest SUBMISSION_DIR... (SWE-bench experiments layout: all_preds.jsonl or preds.json, and
     results/results.json when present) and codefix runs; report every malformed line; build
@@ -64,9 +67,13 @@ def command(submission_dirs, dataset, codefix_runs, do_select, model, api_base, 
         install_signal_handlers()
         selector = make_model(model, api_base=api_base, dataset=ds)
         ledger = Ledger(budget_usd=budget)
+        from codefix.stages.images import make_acquirer
+
         try:
-            selected, failed = select_all(ds, pools, model=selector, ledger=ledger, store=store, use_voting=use_voting,
-                                          max_calls=max_calls, log=lambda msg: click.echo(msg, err=True))
+            with make_acquirer(image_opts) as images:
+                selected, failed = select_all(ds, pools, model=selector, ledger=ledger, store=store,
+                                              use_voting=use_voting, max_calls=max_calls, images=images,
+                                              log=lambda msg: click.echo(msg, err=True))
         finally:
             write_json(store.root / "ledger.json", ledger.to_dict())
         print_ledger(ledger, "selection model calls", calls_this_run=len(ledger.calls))

@@ -8,7 +8,8 @@ from pathlib import Path
 import click
 
 from codefix.errors import InputError
-from codefix.options import dataset_option, run_id_option, runs_dir_option
+from codefix.image_options import image_options
+from codefix.options import dataset_option, offline_eval_option, run_id_option, runs_dir_option
 
 
 @click.command("evaluate")
@@ -19,16 +20,20 @@ from codefix.options import dataset_option, run_id_option, runs_dir_option
 @click.option("--predictions", "-p", type=click.Path(path_type=Path), help="A SWE-bench predictions .jsonl/.json.")
 @click.option("--workers", "-w", default=1, show_default=True, type=click.IntRange(1, 64), help="Instances graded at once.")
 @click.option("--timeout", type=float, default=None, help="Seconds the test run may take (default: the instance's, else 1800).")
+@offline_eval_option
+@image_options(cache_level_default=None, cache_level_note=" Default: env with --predictions, instance with --instance.")
 @runs_dir_option
 @run_id_option
-def command(dataset, instance_id, patch_file, gold, predictions, workers, timeout, runs_dir, run_id):
+def command(dataset, instance_id, patch_file, gold, predictions, workers, timeout, offline_eval, image_opts, runs_dir, run_id):
     """Grade patches against an instance's FAIL_TO_PASS and PASS_TO_PASS tests in Docker.
 
     Either --instance ID with --patch FILE (or --gold), or --predictions FILE.
     Writes runs/<run>/<instance>/eval.json and eval.log, and runs/<run>/eval_summary.json.
+    Grades with the network on, as the official harness does, unless --offline-eval.
     """
     from codefix.datasets import load_dataset
     from codefix.stages.evaluation import evaluate_predictions, print_eval_table
+    from codefix.stages.images import make_acquirer
     from codefix.predictions import Prediction, load_predictions, read_patch_file
     from codefix.store import RunStore
 
@@ -52,7 +57,9 @@ def command(dataset, instance_id, patch_file, gold, predictions, workers, timeou
         preds = [Prediction(inst.instance_id, name, patch)]
 
     store = RunStore(runs_dir, run_id or time.strftime("eval-%Y%m%d-%H%M%S"))
-    reports = evaluate_predictions(ds, preds, store, workers=workers, timeout=timeout)
+    with make_acquirer(image_opts, cache_level="env" if predictions else "instance") as images:
+        reports = evaluate_predictions(ds, preds, store, workers=workers, timeout=timeout, images=images,
+                                       network=not offline_eval)
     print_eval_table(reports)
     click.echo(f"reports in {store.root}")
     if any(r.status == "error" for r in reports):

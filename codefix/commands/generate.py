@@ -7,6 +7,7 @@ import time
 import click
 
 from codefix.errors import InputError
+from codefix.image_options import image_options
 from codefix.options import (check_stop_when_agree, dataset_option, run_id_option, runs_dir_option,
                              stop_when_agree_option)
 
@@ -26,10 +27,11 @@ from codefix.options import (check_stop_when_agree, dataset_option, run_id_optio
 @stop_when_agree_option
 @click.option("--budget", type=float, default=None, help="USD this instance may spend on model calls.")
 @click.option("--budget-tokens", type=click.IntRange(1000), default=128_000, show_default=True, help="Tokens of packed context.")
+@image_options()
 @runs_dir_option
 @run_id_option
 def command(dataset, instance_id, model, relevance_model, api_base, samples, max_calls, temperature, workers,
-            script_timeout, share_attempts, stop_when_agree, budget, budget_tokens, runs_dir, run_id):
+            script_timeout, share_attempts, stop_when_agree, budget, budget_tokens, image_opts, runs_dir, run_id):
     """Run N testing → editing pairs in Docker sandboxes and collect (patch, test) candidates.
 
     Writes runs/<run>/<instance>/trajectories/*.traj.json and candidates.jsonl; rerun with the
@@ -39,6 +41,7 @@ def command(dataset, instance_id, model, relevance_model, api_base, samples, max
     from agent.testing_machine import ScriptRunConfig
     from codefix.datasets import load_dataset
     from codefix.ledger import Ledger
+    from codefix.stages.images import make_acquirer
     from codefix.stages.wiring import checked_out, docker_factory, make_models, run_context
     from codefix.store import RunStore, write_json
     from sandbox.live_sandboxes import install_signal_handlers
@@ -50,22 +53,23 @@ def command(dataset, instance_id, model, relevance_model, api_base, samples, max
     ds = load_dataset(dataset)
     inst = ds.get(instance_id)
     store = RunStore(runs_dir, run_id or time.strftime("generate-%Y%m%d-%H%M%S"))
-    inst, repo_dir = checked_out(inst)
-    primary, reader = make_models(ds, model, relevance_model, api_base)
-    ledger = Ledger(budget_usd=budget)
-    context = run_context(inst, repo_dir, primary=primary, reader=reader, ledger=ledger,
-                          out_path=store.artefact(inst.instance_id, "context.json"), budget_tokens=budget_tokens)
-    config = GenerationConfig(samples=samples, max_calls=max_calls, temperature=temperature, workers=workers,
-                              share_attempts=share_attempts, scripts=ScriptRunConfig(timeout=script_timeout),
-                              stop_when_agree=stop_when_agree)
-    out_dir = store.instance_dir(inst.instance_id)
-    write_json(out_dir / "generation_config.json", config.model_dump())
-    started = time.monotonic()
-    results, figures = generate(
-        inst, model=primary, ledger=ledger, sandbox_factory=docker_factory(inst),
-        context=context.render(), out_dir=out_dir, config=config,
-        on_pair=lambda r: click.echo(f"pair {r.pair}: {r.status}", err=True), patch_key=normalize_patch,
-    )
+    with make_acquirer(image_opts) as images, images.lease(inst):
+        inst, repo_dir = checked_out(inst, images)
+        primary, reader = make_models(ds, model, relevance_model, api_base)
+        ledger = Ledger(budget_usd=budget)
+        context = run_context(inst, repo_dir, primary=primary, reader=reader, ledger=ledger,
+                              out_path=store.artefact(inst.instance_id, "context.json"), budget_tokens=budget_tokens)
+        config = GenerationConfig(samples=samples, max_calls=max_calls, temperature=temperature, workers=workers,
+                                  share_attempts=share_attempts, scripts=ScriptRunConfig(timeout=script_timeout),
+                                  stop_when_agree=stop_when_agree)
+        out_dir = store.instance_dir(inst.instance_id)
+        write_json(out_dir / "generation_config.json", config.model_dump())
+        started = time.monotonic()
+        results, figures = generate(
+            inst, model=primary, ledger=ledger, sandbox_factory=docker_factory(inst, images),
+            context=context.render(), out_dir=out_dir, config=config,
+            on_pair=lambda r: click.echo(f"pair {r.pair}: {r.status}", err=True), patch_key=normalize_patch,
+        )
     print_pairs(inst.instance_id, results)
     if figures["early_stop"]:
         click.echo(early_stop_line(figures["early_stop"]))

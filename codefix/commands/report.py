@@ -7,6 +7,9 @@ from pathlib import Path
 
 import click
 
+from codefix.image_options import image_options
+from codefix.options import offline_eval_option
+
 
 @click.command(name="report")
 @click.argument("run_dir", type=click.Path(path_type=Path))
@@ -20,8 +23,10 @@ import click
 @click.option("--dataset", "-d", default=None, help="The run's dataset (needed by --grade-candidates).")
 @click.option("--workers", "-w", default=1, show_default=True, type=click.IntRange(1, 64),
               help="Candidates graded at once.")
+@offline_eval_option
+@image_options(cache_level_default="env")
 def command(run_dir: Path, json_path: Path | None, plot_dir: Path | None, grade_candidates: bool,
-            dataset: str | None, workers: int) -> None:
+            dataset: str | None, workers: int, offline_eval: bool, image_opts: dict) -> None:
     """Summarise a solve/batch run directory (runs/<run>)."""
     from codefix.errors import InputError
     from codefix.stages.report import run_report
@@ -32,7 +37,11 @@ def command(run_dir: Path, json_path: Path | None, plot_dir: Path | None, grade_
         from codefix.datasets import load_dataset
         from codefix.stages.report_grading import grade_candidates as grade
 
-        n = grade(run_dir, load_dataset(dataset), workers=workers, log=lambda m: click.echo(m, err=True))
+        from codefix.stages.images import make_acquirer
+
+        with make_acquirer(image_opts) as images:
+            n = grade(run_dir, load_dataset(dataset), workers=workers, log=lambda m: click.echo(m, err=True),
+                      images=images, network=not offline_eval)
         click.echo(f"graded {n} candidate(s)", err=True)
     elif dataset:
         raise InputError("--dataset is only used with --grade-candidates")

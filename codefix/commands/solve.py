@@ -8,8 +8,10 @@ from pathlib import Path
 import click
 
 from codefix.errors import InputError
+from codefix.image_options import image_options
 from codefix.model_options import model_options
-from codefix.options import check_stop_when_agree, run_id_option, runs_dir_option, stop_when_agree_option
+from codefix.options import (check_stop_when_agree, offline_eval_option, run_id_option, runs_dir_option,
+                             stop_when_agree_option)
 
 
 @click.command("solve")
@@ -27,18 +29,22 @@ from codefix.options import check_stop_when_agree, run_id_option, runs_dir_optio
 @click.option("--budget-tokens", type=click.IntRange(1000), default=128_000, show_default=True, help="Tokens of packed context.")
 @stop_when_agree_option
 @click.option("--evaluate", "grade", is_flag=True, help="Grade the final patch against the instance's tests (needs a gold patch).")
+@offline_eval_option
+@image_options()
 @runs_dir_option
 @run_id_option
 def command(dataset, instance_id, repo, issue_file, test_cmd, model, relevance_model, api_base, budget, price,
-            price_file, samples, max_calls, workers, budget_tokens, stop_when_agree, grade, runs_dir, run_id):
+            price_file, samples, max_calls, workers, budget_tokens, stop_when_agree, grade, offline_eval, image_opts,
+            runs_dir, run_id):
     """Solve one issue end to end and print the chosen patch.
 
     Appends it to runs/<run>/preds.jsonl (SWE-bench predictions format) and prints calls, tokens
     and cost per stage. Rerun with the same --run-id to resume: finished stages and model calls
     are never repeated, and a finished instance is not predicted twice."""
     from codefix.datasets import Dataset, load_dataset
+    from codefix.stages.images import make_acquirer
     from codefix.stages.solve import SolveConfig, load_ledger, solve_instance
-    from codefix.stages.wiring import make_models, print_ledger
+    from codefix.stages.wiring import make_models
     from codefix.store import RunStore
     from sandbox.live_sandboxes import install_signal_handlers
 
@@ -71,8 +77,17 @@ def command(dataset, instance_id, repo, issue_file, test_cmd, model, relevance_m
     calls_before = len(ledger.calls)
     config = SolveConfig(samples=samples, max_calls=max_calls, workers=workers, budget_tokens=budget_tokens,
                          stop_when_agree=stop_when_agree)
-    outcome = solve_instance(inst, primary=primary, reader=reader, ledger=ledger, store=store, config=config,
-                             model_spec=model, log=lambda msg: click.echo(msg, err=True))
+    with make_acquirer(image_opts) as images, images.lease(inst):
+        outcome = solve_instance(inst, primary=primary, reader=reader, ledger=ledger, store=store, config=config,
+                                 model_spec=model, log=lambda msg: click.echo(msg, err=True), images=images)
+        _show(outcome, ledger, calls_before, inst, store)
+        if grade:
+            _evaluate(ds, inst, outcome, store, model, images=images, network=not offline_eval)
+
+
+def _show(outcome, ledger, calls_before: int, inst, store) -> None:
+    from codefix.stages.wiring import print_ledger
+
     print_ledger(ledger, f"{inst.instance_id}: model calls per stage", calls_this_run=len(ledger.calls) - calls_before)
     if outcome.resumed:
         click.echo("already solved in this run; nothing ran", err=True)
@@ -85,18 +100,17 @@ def command(dataset, instance_id, repo, issue_file, test_cmd, model, relevance_m
                    "(and a larger --budget if that stopped it) to finish", err=True)
     click.echo(outcome.patch, nl=False)
     click.echo(f"prediction in {store.root / 'preds.jsonl'}", err=True)
-    if grade:
-        _evaluate(ds, inst, outcome, store, model)
 
 
-def _evaluate(ds, inst, outcome, store, model: str) -> None:
+def _evaluate(ds, inst, outcome, store, model: str, *, images, network: bool) -> None:
     from codefix.predictions import Prediction
     from codefix.stages.evaluation import evaluate_predictions, print_eval_table
     from codefix.stages.solve import model_name
 
     if not inst.patch.strip():
         raise InputError(f"{inst.instance_id}: --evaluate needs the instance's gold tests; it has no gold patch")
-    reports = evaluate_predictions(ds, [Prediction(inst.instance_id, model_name(model), outcome.patch)], store)
+    reports = evaluate_predictions(ds, [Prediction(inst.instance_id, model_name(model), outcome.patch)], store,
+                                   images=images, network=network)
     print_eval_table(reports)
     if any(r.status == "error" for r in reports):
         raise SystemExit(1)

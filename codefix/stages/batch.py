@@ -7,8 +7,11 @@ the instance's own prediction goes to `<instance>/prediction/preds.jsonl` and th
 writes `runs/<run>/preds.jsonl` (one line per solved instance) and `runs/<run>/batch.json`.
 
 Statuses: "done" (skipped on resume), "incomplete" (a stage was cut short, e.g. by the
-budget), "infra_error" (Docker, model API, I/O) and "running" (the batch was killed) are
-retried on resume; "error" (anything else, e.g. a bad instance) is retried only when asked.
+budget), "infra_error" (Docker, model API, I/O, an image that cannot be had) and "running" (the
+batch was killed) are retried on resume; "error" (anything else, e.g. a bad instance) is retried
+only when asked. Each instance holds a lease on its image (`sandbox.image_acquire`) while it
+runs, so its image is fetched when missing and removed after it when the cache level says so;
+too little disk for a pull stops the scheduling of further instances.
 """
 
 from __future__ import annotations
@@ -47,6 +50,12 @@ class BatchJob:
     budget_usd: float | None
     """The instance's cap: its earlier spend plus what the batch budget had left when scheduled."""
     env: dict = field(default_factory=dict)
+    image_config: dict = field(default_factory=dict)
+    """`ImageConfig` fields, for a process that makes its own acquirer (a Ray task)."""
+    evaluate: bool = False
+    """Grade the chosen patch before the image is released (eval.json in the instance's folder)."""
+    eval_network: bool = True
+    """Whether grading sandboxes have the network (the official harness's way)."""
 
 
 class InstanceStore(RunStore):
@@ -84,12 +93,16 @@ def is_infrastructure(exc: BaseException) -> bool:
     return module.split(".")[0] in ("docker", "requests", "urllib3", "litellm", "httpx", "openai", "ray")
 
 
-def run_instance(job: BatchJob) -> dict:
+def run_instance(job: BatchJob, images=None) -> dict:
     """Run (or resume) `solve` for one instance; never raises for the instance's own failures:
-    returns (and stores) its status record."""
+    returns (and stores) its status record. `images` is the batch's shared ImageAcquirer; without
+    one (a Ray task) the job makes its own from `job.image_config`."""
+    from contextlib import ExitStack
+
     from codefix.datasets import Dataset
     from codefix.stages.solve import SolveConfig, load_ledger, solve_instance
     from codefix.stages.wiring import make_models
+    from sandbox.image_pull import DiskSpaceLow
 
     os.environ.update(job.env)
     inst = job.instance
@@ -104,6 +117,12 @@ def run_instance(job: BatchJob) -> dict:
     write_json(path, rec)
     ledger = None
     try:
+        stack = ExitStack()
+        if images is None:
+            from sandbox.image_acquire import ImageAcquirer
+            from sandbox.image_config import ImageConfig
+
+            images = stack.enter_context(ImageAcquirer(ImageConfig(**job.image_config)))
         if job.price_file:
             from agent.pricing import load_price_file
 
@@ -118,20 +137,40 @@ def run_instance(job: BatchJob) -> dict:
             rec.update(stage=msg, spent=ledger.spent)
             write_json(path, rec)
 
-        outcome = solve_instance(inst, primary=primary, reader=reader, ledger=ledger, store=store,
-                                 config=SolveConfig(**job.solve_config), model_spec=job.model, log=log)
+        with stack, images.lease(inst):
+            log("image")
+            outcome = solve_instance(inst, primary=primary, reader=reader, ledger=ledger, store=store,
+                                     config=SolveConfig(**job.solve_config), model_spec=job.model, log=log,
+                                     images=images)
+            if job.evaluate and outcome.patch.strip():
+                log("evaluation")
+                rec["eval"] = _grade(ds, inst, outcome.patch, store, job, images)
         rec.update(status="done" if outcome.complete else "incomplete", outcome=outcome.status,
                    unfinished=outcome.unfinished, skipped_pairs=outcome.skipped_pairs, calls_this_run=len(ledger.calls) - calls_before,
                    cost_this_run=ledger.spent - spent_before, error=None, traceback=None)
     except Exception as exc:  # isolate: this instance fails, the batch goes on
         rec.update(status="infra_error" if is_infrastructure(exc) else "error",
-                   error=f"{type(exc).__name__}: {exc}", traceback=traceback.format_exc())
+                   error=f"{type(exc).__name__}: {exc}", traceback=traceback.format_exc(),
+                   error_kind="disk" if isinstance(exc, DiskSpaceLow) else None)
     if ledger is not None:
         rec["spent"] = ledger.spent
     rec["finished"] = time.time()
     rec["seconds"] = rec["finished"] - rec["started"]
     write_json(path, rec)
     return rec
+
+
+def _grade(ds, inst, patch: str, store, job: BatchJob, images) -> dict:
+    """Grade the chosen patch (eval.json beside the instance's artefacts); its status in short."""
+    from codefix.predictions import Prediction
+    from codefix.stages.evaluation import evaluate_predictions
+    from codefix.stages.solve import model_name
+
+    report = evaluate_predictions(ds, [Prediction(inst.instance_id, model_name(job.model), patch)], store,
+                                  images=images, network=job.eval_network)[0]
+    if report.status == "error":
+        raise SandboxError(f"grading failed: {report.reason}")
+    return {"status": report.status, "resolved": report.resolved, "network": job.eval_network}
 
 
 def select_instances(ds, *, ids: str | None = None, pattern: str | None = None, slice_: str | None = None) -> list:
@@ -179,6 +218,8 @@ class BatchState:
     spent: float = 0.0
     durations: list[float] = field(default_factory=list)
     budget_stop: bool = False
+    disk_stop: str = ""
+    """Why scheduling stopped for lack of disk (the first such instance's error), or ""."""
     started: float = field(default_factory=time.time)
 
     @property
@@ -194,13 +235,14 @@ class BatchState:
 
 
 def run_batch(instances: list, make_job, executor, *, run_root: Path, budget: float | None = None,
-              retry_errors: bool = False, on_update=None, poll: float = 0.5) -> BatchState:
+              retry_errors: bool = False, on_update=None, poll: float = 0.5, run=run_instance) -> BatchState:
     """Run every instance's job on `executor`, at most `executor.workers` at once.
 
     `make_job(inst, cap_usd)` builds the job. Before each launch the batch's spend (every
     instance's ledger in this run, earlier invocations included) plus the mean cost of an
     instance so far must stay within `budget`, else scheduling stops and the rest is listed in
-    `state.unscheduled`."""
+    `state.unscheduled`; so is the rest once an instance failed for lack of disk. `run(job)` runs
+    one instance (default `run_instance`)."""
     state = BatchState(total=len(instances), workers=executor.workers, budget=budget)
     spent_of: dict[str, float] = {}
     costs: list[float] = []
@@ -226,7 +268,7 @@ def run_batch(instances: list, make_job, executor, *, run_root: Path, budget: fl
         return sum(spent_of.values())
 
     while pending or executor.in_flight:
-        while pending and not state.budget_stop and executor.in_flight < executor.workers:
+        while pending and not state.budget_stop and not state.disk_stop and executor.in_flight < executor.workers:
             inst = pending[-1]
             spent = total_spent()
             estimate = sum(costs) / len(costs) if costs else 0.0
@@ -235,9 +277,9 @@ def run_batch(instances: list, make_job, executor, *, run_root: Path, budget: fl
                 break
             pending.pop()
             cap = None if budget is None else spent_of[inst.instance_id] + (budget - spent)
-            executor.submit(inst.instance_id, run_instance, make_job(inst, cap))
+            executor.submit(inst.instance_id, run, make_job(inst, cap))
             state.running[inst.instance_id] = "starting"
-        if state.budget_stop and pending:
+        if (state.budget_stop or state.disk_stop) and pending:
             state.unscheduled = [i.instance_id for i in reversed(pending)]
             pending = []
         for iid, rec, exc in executor.wait(poll):
@@ -255,6 +297,8 @@ def run_batch(instances: list, make_job, executor, *, run_root: Path, budget: fl
                 state.incomplete.append(iid)
             else:
                 state.failed[iid] = str(rec.get("error"))
+                if rec.get("error_kind") == "disk" and not state.disk_stop:
+                    state.disk_stop = str(rec.get("error"))
             write_predictions(run_root)
         for iid in state.running:
             stage = (read_status(run_root, iid) or {}).get("stage")
@@ -293,7 +337,7 @@ def summary(state: BatchState) -> dict:
         "incomplete": state.incomplete, "failed": state.failed, "unscheduled": state.unscheduled,
         "spent_usd": state.spent, "budget_usd": state.budget,
         "remaining_usd": None if state.budget is None else max(0.0, state.budget - state.spent),
-        "budget_stop": state.budget_stop, "seconds": time.time() - state.started,
+        "budget_stop": state.budget_stop, "disk_stop": state.disk_stop, "seconds": time.time() - state.started,
     }
 
 

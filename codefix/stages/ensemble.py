@@ -52,10 +52,13 @@ def write_pools(store, pools: dict) -> None:
 
 
 def select_all(ds, pools: dict, *, model, ledger, store, use_voting: bool, max_calls: int,
-               sandbox_factory_for: Callable | None = None, log=None) -> tuple[dict[str, str], dict[str, str]]:
+               sandbox_factory_for: Callable | None = None, log=None, images=None) -> tuple[dict[str, str], dict[str, str]]:
     """Pick one candidate per instance with a pool (resumed from `<instance>/selection.json`);
     record each pick in `preds.jsonl` once. An instance whose selection fails is reported and
-    skipped. Returns ({instance_id: candidate id}, {instance_id: error})."""
+    skipped. Returns ({instance_id: candidate id}, {instance_id: error}). `images` (an
+    ImageAcquirer) fetches missing instance images, each released after its instance."""
+    from contextlib import nullcontext
+
     from codefix.errors import CodefixError
     from codefix.stages.solve import record_prediction
 
@@ -67,7 +70,9 @@ def select_all(ds, pools: dict, *, model, ledger, store, use_voting: bool, max_c
         if not pool.candidates:
             continue
         try:
-            result = _select_one(ds, iid, pool, model, ledger, store, use_voting, max_calls, sandbox_factory_for)
+            with images.lease(ds.get(iid)) if images is not None and len(pool.candidates) > 1 else nullcontext():
+                result = _select_one(ds, iid, pool, model, ledger, store, use_voting, max_calls, sandbox_factory_for,
+                                     images)
         except CodefixError as exc:
             failed[iid] = f"{type(exc).__name__}: {exc}"
             log(f"{iid}: selection failed, no prediction: {failed[iid]}")
@@ -78,7 +83,7 @@ def select_all(ds, pools: dict, *, model, ledger, store, use_voting: bool, max_c
     return chosen, failed
 
 
-def _select_one(ds, iid, pool, model, ledger, store, use_voting, max_calls, sandbox_factory_for) -> dict:
+def _select_one(ds, iid, pool, model, ledger, store, use_voting, max_calls, sandbox_factory_for, images=None) -> dict:
     from codefix.stages.solve import plain, select
     from codefix.stages.wiring import checked_out, docker_factory
 
@@ -90,8 +95,8 @@ def _select_one(ds, iid, pool, model, ledger, store, use_voting, max_calls, sand
         only = pool.candidates[0]
         result = {"winner": only.id, "patch": only.patch, "method": "only candidate"}
     else:
-        inst, _ = checked_out(ds.get(iid))
-        factory = (sandbox_factory_for or docker_factory)(inst)
+        inst, _ = checked_out(ds.get(iid), images)
+        factory = sandbox_factory_for(inst) if sandbox_factory_for else docker_factory(inst, images)
         result = plain(select(inst, pool.candidates, model=model, ledger=ledger, sandbox_factory=factory,
                               out_dir=out_dir / "selection", max_calls=max_calls, voting=use_voting))
     write_json(result_path, result)

@@ -1,8 +1,14 @@
-"""Grade predictions: one sandbox per instance, instances in parallel, artefacts per instance."""
+"""Grade predictions: one sandbox per instance, instances in parallel, artefacts per instance.
+
+Grading sandboxes have the network by default, as the official harness's containers do (some
+PASS_TO_PASS tests need a network stack, e.g. requests' connect-timeout tests); `network=False`
+(`--offline-eval`) grades with none. Generation and voting sandboxes are always offline.
+"""
 
 from __future__ import annotations
 
 import threading
+from contextlib import nullcontext
 
 from codefix.datasets import Dataset
 from codefix.parallel import map_isolated
@@ -20,8 +26,11 @@ def evaluate_predictions(
     *,
     workers: int = 1,
     timeout: float | None = None,
+    images=None,
+    network: bool = True,
 ):
-    """Grade every prediction; an infrastructure failure is recorded as status "error"."""
+    """Grade every prediction; an infrastructure failure is recorded as status "error".
+    `images` (an ImageAcquirer) fetches missing instance images, each released after its grading."""
     from rich.console import Console
 
     from sandbox.evaluate import EvalReport, evaluate_in_sandbox
@@ -34,12 +43,13 @@ def evaluate_predictions(
 
     def grade_one(pred: Prediction) -> EvalReport:
         instance = ds.get(pred.instance_id)
-        with instance_sandbox(instance, output_limit=EVAL_OUTPUT_LIMIT) as (sandbox, built):
-            report, log = evaluate_in_sandbox(
-                built, pred.model_patch, sandbox, model_name=pred.model_name_or_path, timeout=timeout
-            )
+        with images.lease(instance) if images is not None else nullcontext():
+            with instance_sandbox(instance, images=images, output_limit=EVAL_OUTPUT_LIMIT, network=network) as (sandbox, built):
+                report, log = evaluate_in_sandbox(
+                    built, pred.model_patch, sandbox, model_name=pred.model_name_or_path, timeout=timeout
+                )
         atomic_write_text(store.artefact(pred.instance_id, "eval.log"), redact(log))
-        return report
+        return report.model_copy(update={"network": network})
 
     def progress(outcome) -> None:
         with lock:
@@ -56,6 +66,7 @@ def evaluate_predictions(
                 model_name_or_path=out.item.model_name_or_path,
                 status="error",
                 reason=f"{type(out.error).__name__}: {out.error}",
+                network=network,
             )
         else:
             report = out.result
@@ -69,6 +80,7 @@ def evaluate_predictions(
             "resolved": resolved,
             "resolved_ids": [r.instance_id for r in reports if r.resolved],
             "errors": [r.instance_id for r in reports if r.status == "error"],
+            "network": network,
         },
     )
     return reports
@@ -96,6 +108,16 @@ def print_eval_table(reports) -> None:
     console = Console()
     console.print(table)
     console.print(f"resolved {sum(r.resolved for r in reports)}/{len(reports)}")
+    modes = {r.network for r in reports if r.network is not None}
+    if modes:
+        console.print(grading_mode_line(modes.pop()))
+
+
+def grading_mode_line(network: bool) -> str:
+    """Which network the grading sandboxes had, in one line."""
+    if network:
+        return "graded with the network on, as the official SWE-bench harness does (--offline-eval to refuse it)"
+    return "graded offline (--offline-eval): tests that need a network stack fail here but pass in the official harness"
 
 
 def _fraction(part: dict) -> str:

@@ -31,10 +31,13 @@ def ungraded_candidates(inst_dir: Path) -> list[str]:
     return list(todo.values())
 
 
-def grade_candidates(run_dir: Path, ds, *, workers: int = 1, timeout: float | None = None, log=None) -> int:
+def grade_candidates(run_dir: Path, ds, *, workers: int = 1, timeout: float | None = None, log=None,
+                     images=None, network: bool = True) -> int:
     """Grade and cache every ungraded candidate of the run; returns how many were graded.
 
-    An infrastructure error is reported through `log` and not cached, so the candidate stays unknown."""
+    An infrastructure error is reported through `log` and not cached, so the candidate stays unknown.
+    Grading sandboxes have the network unless `network` is False, as in `codefix evaluate`;
+    `images` (an ImageAcquirer) fetches missing instance images."""
     from codefix.stages.report_data import instance_dirs
     from sandbox.evaluate import evaluate_in_sandbox
     from sandbox.session import instance_sandbox
@@ -49,9 +52,9 @@ def grade_candidates(run_dir: Path, ds, *, workers: int = 1, timeout: float | No
 
     def grade(job):
         inst_dir, patch = job
-        with instance_sandbox(ds.get(inst_dir.name)) as (sandbox, built):
+        with instance_sandbox(ds.get(inst_dir.name), images=images, network=network) as (sandbox, built):
             report, _ = evaluate_in_sandbox(built, patch, sandbox, model_name="codefix/candidate", timeout=timeout)
-        return report
+        return report.model_copy(update={"network": network})
 
     graded = 0
     for out in map_isolated(grade, jobs, workers):

@@ -99,11 +99,12 @@ def predicted_ids(preds_path: Path) -> set[str]:
 
 
 def solve_instance(inst, *, primary, reader, ledger, store, config: SolveConfig, model_spec: str,
-                   sandbox_factory=None, log=None) -> SolveOutcome:
+                   sandbox_factory=None, log=None, images=None) -> SolveOutcome:
     """Run or resume every stage of `inst` and record its prediction (one line per instance).
 
     An outcome cut short (budget, model or sandbox errors) is recorded too, as `complete=False`:
-    a rerun resumes the unfinished stages and replaces the prediction if the choice changes."""
+    a rerun resumes the unfinished stages and replaces the prediction if the choice changes.
+    `images` (an ImageAcquirer) fetches the instance's image when it is missing."""
     from codefix.stages.wiring import checked_out, docker_factory, run_context
 
     out_dir = store.instance_dir(inst.instance_id)
@@ -117,8 +118,8 @@ def solve_instance(inst, *, primary, reader, ledger, store, config: SolveConfig,
             record_prediction(preds_path, Prediction(inst.instance_id, model_name(model_spec), outcome.patch))
             outcome.resumed = True
             return outcome
-    inst, repo_dir = checked_out(inst)
-    factory = sandbox_factory or docker_factory(inst)
+    inst, repo_dir = checked_out(inst, images)
+    factory = sandbox_factory or docker_factory(inst, images)
     try:
         log("context stage")
         context = run_context(inst, repo_dir, primary=primary, reader=reader, ledger=ledger,

@@ -16,11 +16,12 @@ def make_models(ds, model: str, relevance_model: str | None, api_base: str | Non
     return primary, reader
 
 
-def checked_out(inst):
-    """(instance, repo_dir): a host checkout at the base commit; a local instance gets its real commit."""
+def checked_out(inst, images=None):
+    """(instance, repo_dir): a host checkout at the base commit; a local instance gets its real commit.
+    `images` (an ImageAcquirer) fetches a missing SWE-bench image first."""
     from codefix.commands.context import checkout
 
-    repo_dir, commit = checkout(inst)
+    repo_dir, commit = checkout(inst, images)
     if commit and commit != inst.base_commit:
         inst = inst.model_copy(update={"base_commit": commit})
     return inst, repo_dir
@@ -37,12 +38,13 @@ def run_context(inst, repo_dir: Path, *, primary, reader, ledger, out_path: Path
     )
 
 
-def docker_factory(inst) -> Callable[[], object]:
-    """A factory of unopened Docker sandboxes for `inst` (its image is built once, here)."""
+def docker_factory(inst, images=None) -> Callable[[], object]:
+    """A factory of unopened (offline) Docker sandboxes for `inst`; its image is built, or
+    fetched by `images` (an ImageAcquirer), once, here."""
     from sandbox.docker_sandbox import DockerSandbox
     from sandbox.images import sandbox_config_for
 
-    config = sandbox_config_for(inst)
+    config = sandbox_config_for(inst, **({"image": images.ensure(inst)} if images is not None else {}))
     return lambda: DockerSandbox(config)
 
 

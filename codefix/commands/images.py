@@ -1,0 +1,145 @@
+"""`codefix images status|prefetch|prune`: the SWE-bench instance images of a dataset selection:
+what is present, missing and how big; fetch the missing ones ahead of a run; remove what
+codefix fetched (never an image it did not pull or build)."""
+
+from __future__ import annotations
+
+import click
+
+from codefix.image_options import image_options
+
+SELECTION = [
+    click.option("--dataset", "-d", required=True, help="verified, lite, a Hugging Face id, or a local .json/.jsonl file."),
+    click.option("--instances", default=None, help="Comma-separated instance ids."),
+    click.option("--filter", "pattern", default=None, help="Regex searched in instance ids."),
+    click.option("--slice", "slice_", default=None, metavar="A:B", help="Instances A..B-1 in dataset order."),
+]
+
+
+def selection_options(fn):
+    for option in reversed(SELECTION):
+        fn = option(fn)
+    return fn
+
+
+@click.group("images")
+def command() -> None:
+    """SWE-bench instance images: status, prefetch, prune."""
+
+
+def _selected(dataset, instances, pattern, slice_):
+    from codefix.datasets import load_dataset
+    from codefix.errors import InputError
+    from codefix.stages.batch import select_instances
+
+    picked = [i for i in select_instances(load_dataset(dataset), ids=instances, pattern=pattern, slice_=slice_)
+              if i.is_swebench]
+    if not picked:
+        raise InputError(f"{dataset}: no SWE-bench instance selected (local instances have no instance image)")
+    return picked
+
+
+@command.command("status")
+@selection_options
+@image_options()
+def status(dataset, instances, pattern, slice_, image_opts):
+    """What is present (and its size), what is missing, and which codefix fetched."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from codefix.stages.images import make_acquirer
+
+    images = make_acquirer(image_opts)
+    picked = _selected(dataset, instances, pattern, slice_)
+    records = images.records.all()
+    table = Table(title=f"instance images ({images.config.namespace})")
+    for col in ("instance", "image", "state", "size", "fetched by codefix"):
+        table.add_column(col, justify="right" if col == "size" else "left", overflow="fold")
+    present_bytes, missing = 0, 0
+    for inst in picked:
+        name = images.image_name(inst)
+        size = image_size(images.client, name)
+        rec = records.get(name)
+        if size is None:
+            missing += 1
+        else:
+            present_bytes += size
+        table.add_row(inst.instance_id, name, "missing" if size is None else "present",
+                      "-" if size is None else f"{size / 1e9:.2f} GB", f"{rec['how']}" if rec else "-")
+    Console().print(table)
+    click.echo(f"{len(picked) - missing}/{len(picked)} present ({present_bytes / 1e9:.2f} GB), {missing} missing")
+
+
+@command.command("prefetch")
+@selection_options
+@image_options()
+def prefetch(dataset, instances, pattern, slice_, image_opts):
+    """Fetch every missing image of the selection, --max-pulls at once (kept: no clean-up)."""
+    from codefix.parallel import map_isolated
+    from codefix.stages.images import make_acquirer
+
+    images = make_acquirer({**image_opts, "cache_level": "instance"})
+    picked = _selected(dataset, instances, pattern, slice_)
+    todo = [inst for inst in picked if not images.present(images.image_name(inst))]
+    click.echo(f"{len(picked) - len(todo)}/{len(picked)} present; fetching {len(todo)}", err=True)
+    failed = {}
+    for out in map_isolated(images.ensure, todo, images.config.max_pulls):
+        if out.error is not None:
+            failed[out.item.instance_id] = str(out.error)
+            click.echo(f"failed {out.item.instance_id}: {out.error}", err=True)
+    click.echo(f"fetched {len(todo) - len(failed)}, failed {len(failed)}")
+    if failed:
+        raise SystemExit(1)
+
+
+@command.command("prune")
+@selection_options
+@image_options()
+def prune(dataset, instances, pattern, slice_, image_opts):
+    """Remove the selection's images that codefix pulled or built (and nothing else)."""
+    from codefix.stages.images import make_acquirer
+
+    images = make_acquirer(image_opts)
+    names = {images.image_name(inst) for inst in _selected(dataset, instances, pattern, slice_)}
+    removed, kept = prune_recorded(images, names)
+    for name, why in kept.items():
+        click.echo(f"kept {name}: {why}", err=True)
+    click.echo(f"removed {len(removed)} image(s) codefix had fetched; {len(kept)} kept")
+
+
+def prune_recorded(images, names: set[str]) -> tuple[list[str], dict[str, str]]:
+    """Remove every recorded (codefix-fetched) image among `names` whose id is still the recorded
+    one; (removed, {kept name: why})."""
+    import docker
+
+    removed, kept = [], {}
+    for name, rec in sorted(images.records.all().items()):
+        if name not in names:
+            continue
+        try:
+            current = images.client.images.get(name).id
+        except docker.errors.ImageNotFound:
+            images.records.drop(name)
+            continue
+        if current != rec.get("id"):
+            kept[name] = "replaced since codefix fetched it (not codefix's any more)"
+            images.records.drop(name)
+            continue
+        try:
+            images.client.images.remove(name)
+        except docker.errors.APIError as exc:
+            kept[name] = str(exc.explanation or exc)
+            continue
+        images.records.drop(name)
+        removed.append(name)
+    return removed, kept
+
+
+def image_size(client, name: str) -> int | None:
+    """Bytes of the local image, None when absent."""
+    import docker
+
+    try:
+        return int(client.images.get(name).attrs.get("Size") or 0)
+    except docker.errors.ImageNotFound:
+        return None
