@@ -48,12 +48,14 @@ def test_editing_answer_proposes_then_accepts_and_wrong_uses_the_wrong_patch():
     wrong = editing.answer(inst(wrong_patch=PATCH.replace("return 2", "return 3")), [], {}, wrong=True)
     assert "return 3" in wrong and "return 2" not in wrong
     assert "ACCEPT" in editing.answer(inst(), [{"role": "assistant", "content": first}], {}, wrong=False)
-    with pytest.raises(ModelError, match="no wrong_patch"):
-        editing.answer(inst(), [], {}, wrong=True)
+    derived = editing.answer(inst(), [], {}, wrong=True)  # no wrong_patch: one derived from the gold patch
+    assert "pass  # handle the case the issue reports" in derived and "return 2" not in derived
+    with pytest.raises(ModelError, match="no gold patch"):
+        editing.answer(inst(patch=""), [], {}, wrong=True)
 
 
 def test_testing_answer_writes_a_script_with_the_exit_code_contract_then_accepts():
     reply = testing.answer(inst(), [{"role": "user", "content": "issue"}], {}, wrong=False)
-    assert "<test>" in reply and "tests/test_m.py::test_f" in reply and "sys.exit(2)" in reply
+    assert "<test>" in reply and "tests/test_m.py::test_f" in reply and "return 2, " in reply
     compile(reply.split("<test>\n")[1].split("</test>")[0], "repro.py", "exec")
     assert testing.answer(inst(), [{"role": "assistant", "content": reply}], {}, wrong=False).endswith("ACCEPT")

@@ -1,8 +1,10 @@
 """Gold answer for the editing stage: the gold patch (or, for a deliberately wrong trajectory,
-the instance's `wrong_patch`) as SEARCH/REPLACE blocks; accepts after seeing them run."""
+the instance's `wrong_patch`, else one derived from the gold patch by
+`agent.test_models.wrong_patch`) as SEARCH/REPLACE blocks; accepts after seeing them run."""
 
 from __future__ import annotations
 
+from agent.test_models.wrong_patch import wrong_patch_for
 from codefix.errors import ModelError
 
 
@@ -53,8 +55,7 @@ def _block(path: str, search: str, replace: str) -> str:
 def answer(instance, messages: list[dict], meta: dict, wrong: bool) -> str:
     if any(m.get("role") == "assistant" for m in messages):
         return "The edit is in place and the script's verdicts are as expected.\n\nACCEPT"
-    patch = getattr(instance, "wrong_patch", None) if wrong else instance.patch
+    patch = wrong_patch_for(instance) if wrong else instance.patch
     if not patch:
-        field = "wrong_patch" if wrong else "patch"
-        raise ModelError(f"the gold model cannot edit {instance.instance_id}: the instance has no {field}")
+        raise ModelError(f"the gold model cannot edit {instance.instance_id}: the instance has no gold patch")
     return "This fixes the issue.\n\n" + patch_to_blocks(patch)

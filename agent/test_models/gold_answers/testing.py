@@ -1,57 +1,19 @@
 """Gold answer for the testing stage: a reproduction script built from the instance's test patch.
 
-The script applies `test_patch`, runs the FAIL_TO_PASS tests with pytest, reverts the test
-patch and exits 2 when they fail (or hang), 0 when they pass, 1 when pytest cannot run. Like a
-model that iterates, it first writes the script and accepts after seeing it run.
+The script (agent/test_models/gold_script/reproduce.py) applies `test_patch`, runs the
+repository's own test command on the test patch's files (the SWE-bench spec's for the
+repository and version: sympy's bin/test, Django's runtests.py, pytest; a local instance's
+`test_cmd`) in the environment the sandbox activated, reads the FAIL_TO_PASS tests' results
+from its output, reverts the test patch and exits 2 when one fails (or hangs), 0 when all pass,
+1 when the command produced no test results. Like a model that iterates, it first writes the
+script and accepts after seeing it run.
 """
 
 from __future__ import annotations
 
-SCRIPT = '''"""Reproduction for {instance_id}: the tests that the fix makes pass."""
-import subprocess
-import sys
+from agent.test_models.gold_script.params import reproduction_script
 
-TEST_PATCH = {test_patch!r}
-TESTS = {tests!r}
-TIMEOUT = {timeout!r}
-
-
-def git_apply(*flags):
-    return subprocess.run(["git", "apply", *flags, "-"], input=TEST_PATCH.encode(), capture_output=True).returncode == 0
-
-
-applied = git_apply("--check") and git_apply()
-try:
-    try:
-        proc = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *TESTS],
-                              timeout=TIMEOUT)
-        code = proc.returncode
-    except subprocess.TimeoutExpired:
-        print("the tests hang: issue present")
-        sys.exit(2)
-finally:
-    if applied:
-        git_apply("-R")
-if code == 0:
-    print("issue fixed")
-    sys.exit(0)
-if code in (1, 2):
-    print("issue present")
-    sys.exit(2)
-print("pytest could not run, exit", code)
-sys.exit(1)
-'''
-
-
-def reproduction_script(instance) -> str:
-    """The standalone script for `instance`, honoring the exit-code contract."""
-    timeout = min(float(getattr(instance, "test_timeout", None) or 60), 60.0) / 2
-    return SCRIPT.format(
-        instance_id=instance.instance_id,
-        test_patch=instance.test_patch,
-        tests=list(instance.FAIL_TO_PASS),
-        timeout=timeout,
-    )
+__all__ = ["answer", "reproduction_script"]
 
 
 def answer(instance, messages: list[dict], meta: dict, wrong: bool) -> str:
