@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from codefix.instance import Instance
 from sandbox.image_config import ImageConfig
-from sandbox.image_pull import ImageUnavailable, check_free_disk, pull_with_retries, remote_ref
+from sandbox.image_pull import DiskSpaceLow, ImageUnavailable, check_free_disk, pull_with_retries, remote_ref
 from sandbox.image_records import ImageRecords
 from sandbox.pull_progress import PullProgress
 
@@ -102,11 +102,15 @@ class ImageAcquirer:
                 try:
                     self._pull(name)
                     return name
+                except DiskSpaceLow:
+                    raise
                 except ImageUnavailable as exc:
                     pulled = str(exc)
             if self.config.build_missing and instance.is_swebench:
                 try:
                     self._build(instance, name)
+                except DiskSpaceLow:
+                    raise
                 except ImageUnavailable as exc:
                     raise ImageUnavailable(f"{pulled}; {exc}" if pulled else str(exc)) from exc
                 return name

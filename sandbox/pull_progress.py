@@ -32,7 +32,7 @@ class PullProgress:
         if status.startswith("Digest: "):
             self.digest = status.split(" ", 1)[1]
         layer = event.get("id")
-        if not layer or ":" in str(layer):  # "latest: Pulling from ..." names the tag, not a layer
+        if not layer or status.startswith("Pulling from"):  # names the tag, not a layer
             return
         self.layers[layer] = status
         detail = event.get("progressDetail") or {}

@@ -50,3 +50,13 @@ def no_leftover_containers():
     for c in left:
         c.remove(force=True)
     assert not left, f"containers left behind: {[c.id[:12] for c in left]}"
+
+
+@pytest.fixture(scope="session")
+def local_registry(tmp_path_factory, docker_client):
+    """Debian's docker-registry on 127.0.0.1 at a free port, for the whole session."""
+    from tests.sandbox.local_registry import LocalRegistry
+
+    registry = LocalRegistry(tmp_path_factory.mktemp("registry")).start()
+    yield registry
+    registry.stop()
