@@ -40,6 +40,8 @@ class Fetched:
     kind: str = "instance"
     attempts: int = 0
     seconds: float = 0.0
+    layers: str = ""
+    """What the pull moved, e.g. `3/7 layers, 120.5/450.0 MB` (layers already present count as done)."""
 
 
 class ImageAcquirer:
@@ -141,7 +143,7 @@ class ImageAcquirer:
             if not self.present(name):
                 raise ImageUnavailable(f"pulled {ref} but no image {name} is there afterwards")
             seconds = time.monotonic() - start
-        fetched = Fetched(name, "pulled", attempts=attempts, seconds=round(seconds, 2))
+        fetched = Fetched(name, "pulled", attempts=attempts, seconds=round(seconds, 2), layers=progress.line())
         self._note(fetched, source=ref)
         self.log(f"pulled {name} ({progress.line()}, {seconds:.1f} s, {attempts} attempt(s))")
 

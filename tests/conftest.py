@@ -60,3 +60,11 @@ def local_registry(tmp_path_factory, docker_client):
     registry = LocalRegistry(tmp_path_factory.mktemp("registry")).start()
     yield registry
     registry.stop()
+
+
+@pytest.fixture(scope="session")
+def realbench_images(docker_client):
+    """{instance id: image id} of the realbench stand-ins of official SWE-bench images."""
+    from tests.realbench import require_images
+
+    return require_images(docker_client)

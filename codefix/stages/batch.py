@@ -17,7 +17,6 @@ too little disk for a pull stops the scheduling of further instances.
 from __future__ import annotations
 
 import os
-import re
 import socket
 import time
 import traceback
@@ -25,8 +24,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from codefix.errors import InputError, ModelError, SandboxError
+from codefix.errors import ModelError, SandboxError
+from codefix.stages.instance_selection import select_instances
 from codefix.store import RunStore, read_json, write_json
+
+__all__ = ["BatchJob", "BatchState", "run_batch", "run_instance", "select_instances", "summary", "write_predictions"]
 
 STATUS_FILE = "batch_status.json"
 RETRIED = ("incomplete", "infra_error", "running")
@@ -100,7 +102,8 @@ def run_instance(job: BatchJob, images=None) -> dict:
     from contextlib import ExitStack
 
     from codefix.datasets import Dataset
-    from codefix.stages.solve import SolveConfig, load_ledger, solve_instance
+    from codefix.stages.evaluation import grade_patch
+    from codefix.stages.solve import SolveConfig, load_ledger, model_name, solve_instance
     from codefix.stages.wiring import make_models
     from sandbox.image_pull import DiskSpaceLow
 
@@ -144,7 +147,8 @@ def run_instance(job: BatchJob, images=None) -> dict:
                                      images=images)
             if job.evaluate and outcome.patch.strip():
                 log("evaluation")
-                rec["eval"] = _grade(ds, inst, outcome.patch, store, job, images)
+                rec["eval"] = grade_patch(ds, inst, outcome.patch, store, model_name=model_name(job.model),
+                                          images=images, network=job.eval_network)
         rec.update(status="done" if outcome.complete else "incomplete", outcome=outcome.status,
                    unfinished=outcome.unfinished, skipped_pairs=outcome.skipped_pairs, calls_this_run=len(ledger.calls) - calls_before,
                    cost_this_run=ledger.spent - spent_before, error=None, traceback=None)
@@ -158,46 +162,6 @@ def run_instance(job: BatchJob, images=None) -> dict:
     rec["seconds"] = rec["finished"] - rec["started"]
     write_json(path, rec)
     return rec
-
-
-def _grade(ds, inst, patch: str, store, job: BatchJob, images) -> dict:
-    """Grade the chosen patch (eval.json beside the instance's artefacts); its status in short."""
-    from codefix.predictions import Prediction
-    from codefix.stages.evaluation import evaluate_predictions
-    from codefix.stages.solve import model_name
-
-    report = evaluate_predictions(ds, [Prediction(inst.instance_id, model_name(job.model), patch)], store,
-                                  images=images, network=job.eval_network)[0]
-    if report.status == "error":
-        raise SandboxError(f"grading failed: {report.reason}")
-    return {"status": report.status, "resolved": report.resolved, "network": job.eval_network}
-
-
-def select_instances(ds, *, ids: str | None = None, pattern: str | None = None, slice_: str | None = None) -> list:
-    """The dataset's instances picked by comma-separated ids, a regex on the id, or `A:B` (in order)."""
-    if sum(x is not None for x in (ids, pattern, slice_)) > 1:
-        raise InputError("give at most one of --instances, --filter, --slice")
-    items = list(ds)
-    if ids is not None:
-        wanted = [i.strip() for i in ids.split(",") if i.strip()]
-        if not wanted:
-            raise InputError("--instances is empty")
-        items = [ds.get(i) for i in dict.fromkeys(wanted)]
-    elif pattern is not None:
-        try:
-            rx = re.compile(pattern)
-        except re.error as exc:
-            raise InputError(f"--filter {pattern!r} is not a valid regex: {exc}") from None
-        items = [i for i in items if rx.search(i.instance_id)]
-    elif slice_ is not None:
-        m = re.fullmatch(r"\s*(-?\d*)\s*:\s*(-?\d*)\s*", slice_)
-        if not m:
-            raise InputError(f"--slice {slice_!r}: expected A:B, e.g. 0:50")
-        a, b = (int(x) if x else None for x in m.groups())
-        items = items[a:b]
-    if not items:
-        raise InputError(f"{ds.name}: no instance selected")
-    return items
 
 
 @dataclass

@@ -86,6 +86,19 @@ def evaluate_predictions(
     return reports
 
 
+def grade_patch(ds: Dataset, inst, patch: str, store: RunStore, *, model_name: str, images=None,
+                network: bool = True) -> dict:
+    """Grade one patch of `inst` (eval.json in the store); its verdict in short. An infrastructure
+    failure raises SandboxError: it is never a verdict."""
+    from codefix.errors import SandboxError
+
+    report = evaluate_predictions(ds, [Prediction(inst.instance_id, model_name, patch)], store, images=images,
+                                  network=network)[0]
+    if report.status == "error":
+        raise SandboxError(f"grading failed: {report.reason}")
+    return {"status": report.status, "resolved": report.resolved, "network": network}
+
+
 def print_eval_table(reports) -> None:
     from rich.console import Console
     from rich.table import Table

@@ -92,7 +92,7 @@ def test_replayed_failures_end_in_their_documented_states(docker_client, dataset
     path = tmp_path / "replay.json"
     path.write_text(json.dumps(steps))
     model = make_model(f"replay:{path}")
-    config = GenerationConfig(samples=6, workers=1, max_calls=2, scripts=ScriptRunConfig(timeout=3))
+    config = GenerationConfig(samples=6, workers=1, max_calls=2, scripts=ScriptRunConfig(timeout=20))
     results, figures = generate(inst, model=model, ledger=Ledger(), sandbox_factory=docker_factory(inst),
                                 context="", out_dir=tmp_path / "out", config=config)
     out = tmp_path / "out"
