@@ -99,8 +99,15 @@ def command(dataset, instances, pattern, slice_, model, relevance_model, api_bas
     runner.shutdown()
     images.finish()
     info = summary(state)
+    if grade:
+        info["evaluated"] = _graded(run_root, picked)
     write_json(run_root / "batch.json", info)
     _report(info, run_root)
+    if grade:
+        from codefix.stages.evaluation import grading_mode_line
+
+        ev = info["evaluated"]
+        click.echo(f"evaluated {ev['graded']}: resolved {ev['resolved']}; {grading_mode_line(not offline_eval)}", err=True)
     if state.failed or state.incomplete or state.unscheduled:
         raise SystemExit(1)
 
@@ -140,6 +147,15 @@ class ProgressView:
         for iid, stage in sorted(state.running.items()):
             table.add_row(f"  {iid}", stage[:100])
         self._live.update(table)
+
+
+def _graded(run_root: Path, picked) -> dict:
+    """How many instances `--evaluate` graded in this run directory and how many resolved."""
+    from codefix.stages.batch import read_status
+
+    evals = [(read_status(run_root, i.instance_id) or {}).get("eval") for i in picked]
+    evals = [e for e in evals if e]
+    return {"graded": len(evals), "resolved": sum(bool(e.get("resolved")) for e in evals)}
 
 
 def _file_log(path: Path):

@@ -78,11 +78,12 @@ def test_batch_pulls_solves_grades_and_removes_what_it_pulled(docker_client, loc
                                                                mirrored, tmp_path):
     namespace = mirrored
     ids = ",".join((*PULLED, PRESENT))
-    proc = codefix("batch", "-d", str(VERIFIED), "--instances", ids, "-m", "gold", "-n", "2", "-w", "2",
+    proc = codefix("batch", "-d", str(VERIFIED), "--instances", ids, "-m", "gold", "-n", "1", "-w", "2",
                    "--pair-workers", "2", "--registry", local_registry.address, "--namespace", namespace,
                    "--cache-level", "none", "--evaluate", "--runs-dir", str(tmp_path), "--run-id", "b", timeout=1500)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     assert f"images: 1/3 present locally; 2 missing ({', '.join(PULLED)}): pulled from {local_registry.address}" in proc.stderr
+    assert "evaluated 3: resolved 3; graded with the network on" in proc.stderr
     log = (tmp_path / "b" / "images.log").read_text()
     for iid in (*PULLED, PRESENT):
         status = json.loads((tmp_path / "b" / iid / "batch_status.json").read_text())
