@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import json
 
-from agent.edits import apply_edits, parse_edits
+from agent.edit_parsing import parse_edits
+from agent.edits import apply_edits
 from agent.test_models.gold_answers.editing import patch_to_blocks
 from agent.test_models.wrong_patch import derive_wrong_patch
 from tests.selection.shared_data import VERIFIED, need

@@ -17,17 +17,18 @@ FORMATS = {"parse_log_django": "django", "parse_log_sympy": "sympy", "django": "
 
 def test_files(instance) -> list[str]:
     """The test files (Django: test modules) the test patch names, as swebench derives them."""
-    if not (instance.test_patch or "").strip():
+    if not (getattr(instance, "test_patch", "") or "").strip():
         return []
     from swebench.harness.test_spec.python import get_test_directives
 
-    return get_test_directives({"repo": instance.repo, "test_patch": instance.test_patch})
+    return get_test_directives({"repo": getattr(instance, "repo", ""), "test_patch": instance.test_patch})
 
 
 def test_command(instance) -> tuple[str, str]:
     """(shell command running the instance's tests on the test patch's files, log format:
-    pytest / django / sympy)."""
-    if instance.is_swebench:
+    pytest / django / sympy). Any record-like object will do (missing fields: a local instance)."""
+    log_parser = getattr(instance, "log_parser", "pytest")
+    if getattr(instance, "is_swebench", False):
         from swebench.harness.constants import MAP_REPO_VERSION_TO_SPECS
         from swebench.harness.log_parsers import MAP_REPO_TO_PARSER
 
@@ -38,10 +39,9 @@ def test_command(instance) -> tuple[str, str]:
         parser = MAP_REPO_TO_PARSER.get(instance.repo)
         fmt = FORMATS.get(getattr(parser, "__name__", ""), "pytest")
         return " ".join([base, *test_files(instance)]), fmt
-    if instance.test_cmd:
-        return instance.test_cmd, FORMATS.get(instance.log_parser, "pytest")
-    return " ".join([DEFAULT_TEST_CMD, *(shlex.quote(f) for f in test_files(instance))]), \
-        FORMATS.get(instance.log_parser, "pytest")
+    if getattr(instance, "test_cmd", None):
+        return instance.test_cmd, FORMATS.get(log_parser, "pytest")
+    return " ".join([DEFAULT_TEST_CMD, *(shlex.quote(f) for f in test_files(instance))]), FORMATS.get(log_parser, "pytest")
 
 
 def reproduction_script(instance) -> str:
@@ -50,7 +50,7 @@ def reproduction_script(instance) -> str:
     timeout = min(float(getattr(instance, "test_timeout", None) or MAX_TIMEOUT), MAX_TIMEOUT)
     params = (
         f"INSTANCE_ID = {instance.instance_id!r}\n"
-        f"TEST_PATCH = {instance.test_patch!r}\n"
+        f"TEST_PATCH = {getattr(instance, 'test_patch', '') or ''!r}\n"
         f"TEST_COMMAND = {command!r}\n"
         f"LOG_FORMAT = {fmt!r}\n"
         f"TESTS = {list(instance.FAIL_TO_PASS)!r}\n"
