@@ -12,6 +12,8 @@ BEGIN = "# --- parameters (filled in when the script is written) ---\n"
 END = "# --- end of parameters ---\n"
 DEFAULT_TEST_CMD = "python3 -m pytest -rA"
 MAX_TIMEOUT = 90.0
+READERS = ("pytest", "django", "sympy")
+PARSERS_LINE = 'PARSERS = {"pytest": pytest_results, "django": django_results, "sympy": sympy_results}'
 FORMATS = {"parse_log_django": "django", "parse_log_sympy": "sympy", "django": "django", "sympy": "sympy"}
 
 
@@ -45,7 +47,8 @@ def test_command(instance) -> tuple[str, str]:
 
 
 def reproduction_script(instance) -> str:
-    """`reproduce.py` with the instance's parameters in place of the template's."""
+    """`reproduce.py` with the instance's parameters in place of the template's, keeping only the
+    result reader of the instance's log format (a script as long as a model would write)."""
     command, fmt = test_command(instance)
     timeout = min(float(getattr(instance, "test_timeout", None) or MAX_TIMEOUT), MAX_TIMEOUT)
     params = (
@@ -59,4 +62,11 @@ def reproduction_script(instance) -> str:
     text = TEMPLATE.read_text(encoding="utf-8")
     head, rest = text.split(BEGIN, 1)
     _, tail = rest.split(END, 1)
-    return head + BEGIN + params + END + tail
+    return head + BEGIN + params + END + _only_reader(tail, fmt)
+
+
+def _only_reader(code: str, fmt: str) -> str:
+    """`code` without the `<format>_results` functions of the other formats."""
+    blocks = code.split("\n\n\n")
+    kept = [b for b in blocks if not any(b.startswith(f"def {other}_results(") for other in READERS if other != fmt)]
+    return "\n\n\n".join(kept).replace(PARSERS_LINE, f'PARSERS = {{"{fmt}": {fmt}_results}}')

@@ -1,11 +1,6 @@
-"""Reproduction for an issue: the tests its fix makes pass, run with the repository's own test runner.
-
-Applies the test patch, runs TEST_COMMAND (the repository's test command on the test patch's
-files, in the environment the sandbox activated), reads each FAIL_TO_PASS test's result from
-the output, and reverts the test patch. Exit 0: every one passed (fixed); 2: one failed, errored,
-hung or did not run (issue present); 1: the command produced no test results at all (it could
-not run). Standard library only: it runs in the instance's container with its own Python.
-"""
+"""Reproduction: apply the test patch, run the repository's own test command, read the FAIL_TO_PASS
+tests' results, revert. Exit 0: all pass (fixed); 2: one fails, errors, hangs or did not run
+(issue present); 1: no test results at all (the command could not run). Standard library only."""
 import re
 import subprocess
 import sys
