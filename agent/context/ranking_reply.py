@@ -18,12 +18,14 @@ from agent.reply_parsing import clean_reply, fenced_blocks
 
 _BULLET = re.compile(r"^(?:[-*+•]|\d+[.):]|#\d+[.:]?|\(\d+\)|\[\d+\])\s*")
 _TOKEN = re.compile(r"^[`'\"*\[]*([^\s`'\"*,;()\[\]]+)")
-_PATHISH = re.compile(r"/|\.pyi?$")
+_PATHISH = re.compile(r"/|\.pyi?$|^[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+$")
+_MODULE = re.compile(r"^[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+$")
 
 
 def resolve_listed(token: str, known: set[str]) -> str | None:
     """The listed path `token` names: as written, without `./`, without a diff's `a/`/`b/`,
-    or (absolute) the longest listed path it ends with; None when it names none."""
+    (absolute) the longest listed path it ends with, or (a dotted module name) the one listed
+    file it is; None when it names none."""
     t = token.strip().replace("\\", "/").rstrip(".:,")
     while t.startswith("./"):
         t = t[2:]
@@ -34,6 +36,9 @@ def resolve_listed(token: str, known: set[str]) -> str | None:
     if t.startswith("/"):
         tails = [k for k in known if t.endswith("/" + k)]
         return max(tails, key=len) if tails else None
+    if _MODULE.match(t):  # a dotted module name: pkg.mod is pkg/mod.py or pkg/mod/__init__.py
+        found = [p for p in (t.replace(".", "/") + ".py", t.replace(".", "/") + "/__init__.py") if p in known]
+        return found[0] if len(found) == 1 else None
     return None
 
 

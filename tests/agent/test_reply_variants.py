@@ -59,6 +59,7 @@ RANKING = [
     ("crlf", "```\r\npkg/util.py\r\npkg/core.py\r\npkg/io/reader.py\r\n```\r\n", OK, RANKED),
     ("swallowed think opening with a draft block", "Draft:\n```\npkg/core.py\n```\n</think>\n```\npkg/util.py\npkg/core.py\n"
      "pkg/io/reader.py\n```", OK, RANKED),
+    ("dotted module names", "1. pkg.util\n2. pkg.core\n3. pkg.io.reader", OK, RANKED),
     ("one invented path is dropped", "```\npkg/util.py\npkg/ghost.py\npkg/core.py\npkg/io/reader.py\n```", OK, (ORDER, ["pkg/ghost.py"])),
     ("a repeated identical ranking", "```\npkg/util.py\n```\nSo:\n```\npkg/util.py\n```", OK, (["pkg/util.py"], [])),
     ("two different rankings", "Draft:\n```\npkg/core.py\npkg/util.py\n```\nFinal:\n```\npkg/util.py\npkg/core.py\n```", NO, "2 different rankings"),
@@ -66,6 +67,7 @@ RANKING = [
     ("unclosed json", '[\n  "pkg/util.py",\n  "pkg/core.py",', NO, "JSON list is not closed"),
     ("mostly invented", "```\nsrc/pkg/util.py\nsrc/pkg/core.py\npkg/io/reader.py\n```", NO, "2 of the 3 entries of your ranking name no file"),
     ("only invented", "```\nlib/nothing.py\n```", NO, "no entry of your ranking is a path from the list"),
+    ("mostly unknown module names", "```\npkg.util\npkg.helpers\npkg.models\n```", NO, "2 of the 3 entries"),
     ("no ranking", "These all look important to me.", NO, "no ranking found"),
 ]
 
