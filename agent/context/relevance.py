@@ -82,10 +82,18 @@ def parse_relevance(text: str) -> tuple[bool, str]:
         raise MalformedAnswer("your reply gives both verdicts (RELEVANT and NOT RELEVANT); give exactly one")
     if not verdicts[0]:
         return False, ""
-    summaries = [s.strip() for s in _SUMMARY.findall(text) if s.strip()] or inline
+    summaries = [s for s in map(_summary_at, _SUMMARY.finditer(text)) if s] or inline
     if not summaries:
         raise MalformedAnswer("a RELEVANT verdict needs a 'SUMMARY:' line")
     return True, summaries[-1]
+
+
+def _summary_at(match: re.Match) -> str:
+    """The summary a SUMMARY: line gives, or the next non-empty line when it is empty."""
+    if match.group(1).strip():
+        return match.group(1).strip()
+    rest = match.string[match.end():].split("\n")
+    return next((line.strip().strip("*_`") for line in rest if line.strip()), "")
 
 
 def _verdict(value: str) -> bool:

@@ -27,6 +27,7 @@ RELEVANCE = [
     ("prose and bold", f"The file defines clamp.\n\n**Verdict:** Relevant\n**Summary:** {SUMMARY}", OK, RELEVANT),
     ("summary on the verdict line", f"VERDICT: RELEVANT - SUMMARY: {SUMMARY}", OK, RELEVANT),
     ("lower case", f"verdict: relevant\nsummary: {SUMMARY}", OK, RELEVANT),
+    ("summary on the next line", f"VERDICT: RELEVANT\nSUMMARY:\n{SUMMARY}\n", OK, RELEVANT),
     ("not_relevant", "Verdict: NOT_RELEVANT", OK, NOT),
     ("irrelevant", "It only imports the module.\nverdict: irrelevant", OK, NOT),
     ("bare last line", "Nothing here touches clamping.\n\n**NOT RELEVANT**", OK, NOT),
