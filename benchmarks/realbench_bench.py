@@ -10,7 +10,9 @@
     Target: ≥ 40 files/s on 2 cores.
 (3) The image lifecycle per instance with a local registry (Debian's docker-registry on
     127.0.0.1): pull of a copy with one extra layer (pushed first, then removed locally), first
-    sandbox start, removal at --cache-level none.
+    sandbox start, removal at --cache-level none. The copy shares every other layer with the
+    official-name image, which stays (other users need it): the pull moves the manifest and the
+    one small layer, so it measures the registry round trip, not download bandwidth.
 Medians of --reps runs; figures printed side by side. Needs the realbench images and Docker.
 """
 
@@ -94,9 +96,12 @@ def context_rate(ds) -> None:
     from codefix.ledger import Ledger
     from codefix.store import read_json
 
+    import logging
+
     inst = ds.get("sympy__sympy-20590")
     repo_dir, _ = checkout(inst)  # exported once, not timed
     model = make_model("gold", dataset=ds)
+    logging.getLogger("LiteLLM").setLevel(logging.WARNING)  # swebench's import turns INFO logging on
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "context.json"
         start = time.perf_counter()
