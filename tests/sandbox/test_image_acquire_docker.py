@@ -98,3 +98,41 @@ def test_an_unreachable_registry_fails_with_a_one_line_reason(docker_client, tmp
         images.ensure(INSTANCE)
     message = str(info.value)
     assert "\n" not in message and "after 2 attempts" in message and "--build-missing" in message
+
+
+def test_images_command_reports_prefetches_and_prunes_only_what_it_fetched(docker_client, local_registry, published,
+                                                                           tmp_path):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from tests.realbench import VERIFIED
+
+    if not VERIFIED.is_file():
+        pytest.skip(f"shared data absent: {VERIFIED}")
+    namespace, image_id = published
+    env = {**os.environ, "CODEFIX_CACHE": str(tmp_path / "cache"), "COLUMNS": "250"}
+
+    def images(*args):
+        proc = subprocess.run([sys.executable, "-m", "codefix", "images", *args, "-d", str(VERIFIED), "--instances",
+                               "psf__requests-6028,psf__requests-1142", "--namespace", namespace,
+                               "--registry", local_registry.address, "--min-free-gb", "0.5"],
+                              cwd=Path(__file__).resolve().parents[2], env=env, capture_output=True, text=True,
+                              timeout=300)
+        return proc.returncode, proc.stdout + proc.stderr
+
+    code, out = images("status")
+    assert code == 0 and "0/2 present" in out and "2 missing" in out
+    code, out = images("prefetch")  # 1142 is not in the registry: it fails alone, 6028 is fetched
+    assert code == 1 and "fetched 1, failed 1" in out and "failed psf__requests-1142: cannot pull" in out
+    code, out = images("status")
+    assert code == 0 and "1/2 present" in out and "pulled" in out
+    assert docker_client.images.get(f"{namespace}/sweb.eval.x86_64.psf_1776_requests-6028:latest").id == image_id
+    other = f"{namespace}/sweb.eval.x86_64.psf_1776_requests-1142:latest"
+    docker_client.api.tag(image_id, *other.split(":"))  # the user's own image under a selected name
+    try:
+        code, out = images("prune")
+        assert code == 0 and "removed 1 image(s) codefix had fetched" in out
+        assert images("status")[1].count("missing") >= 1 and docker_client.images.get(other)
+    finally:
+        docker_client.images.remove(other, force=True)
