@@ -44,7 +44,7 @@ def normalize_newlines(text: str | None) -> str:
 
 def strip_reasoning(text: str) -> str:
     """`text` without reasoning drafts: every `<think>…</think>` (also thinking/reasoning) that
-    opens at the start of a line; a closing tag with no opening before it (and not inside a
+    opens at the start of a line outside a <test> block; a closing tag with no opening before it (and not inside a
     <test> block) ends a draft whose opening the server consumed: everything before it goes,
     code and tags included; an opening that is never closed starts an unfinished draft
     (everything from it goes)."""
@@ -52,13 +52,16 @@ def strip_reasoning(text: str) -> str:
     first_open = _REASONING_OPEN.search(text)
     if close and (first_open is None or first_open.start() > close.start()) and not _inside_test(text, close.start()):
         text = text[close.end():]
-    out, pos = [], 0
-    while (start := _REASONING_OPEN.search(text, pos)) is not None:
+    out, pos, search_from = [], 0, 0
+    while (start := _REASONING_OPEN.search(text, search_from)) is not None:
+        if _inside_test(text, start.start()):  # script text, not a draft
+            search_from = start.end()
+            continue
         out.append(text[pos:start.start()])
         end = re.compile(rf"</{start.group(1)}>", re.I).search(text, start.end())
         if end is None:
             return "".join(out)
-        pos = end.end()
+        pos = search_from = end.end()
     out.append(text[pos:])
     return "".join(out)
 

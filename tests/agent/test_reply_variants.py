@@ -84,6 +84,8 @@ TESTING = [
     ("think draft holding a test", f"<think>\n<test>\nprint('draft')\n</test>\n</think>\n<test>\n{SCRIPT}</test>", OK, SCRIPT),
     ("server-swallowed think opening", f"a draft: ```python\nx\n```\n</think>\n<test>\n{SCRIPT}</test>", OK, SCRIPT),
     ("crlf", f"<test>\r\n{SCRIPT.replace(chr(10), chr(13) + chr(10))}</test>\r\n", OK, SCRIPT),
+    ("a script whose text holds think tags", "<test>\nXML = '<x/>'\n<think>\n</think>\n</test>", OK,
+     "XML = '<x/>'\n<think>\n</think>\n"),
     ("accept", "The verdict is right.\n\nACCEPT", OK, "accept"),
     ("accept quoting a snippet", f"{QUOTE}\nThe script checks exactly this.\n\n**ACCEPT**", OK, "accept"),
     ("accept with a dot", "ACCEPT.", OK, "accept"),
