@@ -16,7 +16,7 @@ from agent.edit_parsing import parse_edits
 from agent.edit_paths import resolve_path
 from agent.edits import Edit, EditError, apply_edit_noted, unified_patch
 from agent.line_match import find_exact, find_tolerant, split_lines
-from agent.reply_parsing import UNTAGGED_HINT, ReplyProblem, read_script_reply
+from agent.reply_parsing import UNTAGGED_HINT, ReplyProblem, clean_reply, read_script_reply, split_tagged
 from agent.syntax import python_syntax_errors
 from agent.task import Step
 from agent.testing_machine import ScriptRunConfig, outputs_of, repository_line, run_script
@@ -56,8 +56,8 @@ class EditingTask:
 
     def observe(self, reply: str, sandbox: Sandbox) -> Step:
         try:
-            edits = parse_edits(reply)
             read = read_script_reply(reply)
+            edits = parse_edits(split_tagged(clean_reply(reply), "test")[1])  # a script's text is no edit
         except (EditError, ReplyProblem) as exc:
             return self._reask(str(exc))
         new_test = read.scripts[0] if read.scripts else None

@@ -116,6 +116,7 @@ def block(path="pkg/util.py", search=OLD, replace=NEW, n=7, head=None):
     return f"{head}{'<' * n} SEARCH\n{search}{'=' * n}\n{replace}{'>' * n} REPLACE\n```\n"
 
 
+MARKED = 'CONFLICT = """\n<<<<<<< SEARCH\nx\n=======\ny\n>>>>>>> REPLACE\n"""\n'
 EDITING = [
     ("canonical", block(), OK, (FIXED, None)),
     ("path in the info string", block(head="```python pkg/util.py\n"), OK, (FIXED, None)),
@@ -135,6 +136,7 @@ EDITING = [
     ("crlf file", block("pkg/win.py", "B = 2\n", "B = 3\n"), OK, ({"pkg/win.py": "A = 1\r\nB = 3\r\n"}, None)),
     ("edit and a new test", block() + f"\n<test>\n{SCRIPT}</test>", OK, (FIXED, SCRIPT)),
     ("new test only", f"The test was wrong.\n<test>\n{SCRIPT}</test>", OK, ({}, SCRIPT)),
+    ("a test whose text holds SEARCH markers", f"<test>\n{MARKED}</test>", OK, ({}, MARKED)),
     ("substring of a line", block("pkg/core.py", "retries = 1\n", "retries = 5\n"), NO, "SEARCH text was not found in pkg/core.py"),
     ("accept with edits", block() + "\nACCEPT", NO, "both says ACCEPT and carries SEARCH/REPLACE edits"),
     ("new file under a diff prefix", block("a/pkg/new.py", "", "X = 1\n"), NO, "looks like a diff prefix"),
