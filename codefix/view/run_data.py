@@ -131,6 +131,8 @@ def run_summary(run_dir: Path, rows: list[dict]) -> dict:
     statuses = Counter(r["status"] for r in rows)
     in_batch = batch is not None or any((run_dir / r["id"] / "batch_status.json").is_file() for r in rows)
     kind = "ensemble" if ensemble is not None else "batch" if in_batch else "solve" if rows else "empty"
+    if kind == "solve" and evals is not None and all(r["status"] == "unknown" and not r["pairs"] for r in rows):
+        kind = "evaluation"  # `codefix evaluate --run-id`: grades only
     summary = {"kind": kind, "statuses": dict(statuses), "predictions": None if preds is None else len(preds),
                "batch": batch, "evaluated": as_dict(evals) or None}
     if kind == "batch" and batch is None:

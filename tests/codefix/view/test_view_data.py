@@ -167,3 +167,14 @@ def test_the_command_names_bad_input_and_renders_an_empty_run(tmp_path, capsys):
     assert main(["view", str(tmp_path / "empty")]) == 0
     page = (tmp_path / "empty" / "view.html").read_text()
     assert "no instance folders found in this run directory" in page
+
+
+def test_run_kind_of_an_evaluation_only_run(tmp_path):
+    from codefix.view.page import run_data
+
+    (tmp_path / "i1").mkdir()
+    (tmp_path / "i1" / "eval.json").write_text(json.dumps({"resolved": True, "status": "resolved"}))
+    (tmp_path / "eval_summary.json").write_text(json.dumps({"total": 1, "resolved": 1}))
+    data = run_data(tmp_path, "file")
+    assert data["summary"]["kind"] == "evaluation"
+    assert [(f["key"], f["count"]) for f in data["funnel"]][-1] == ("resolved", 1)
