@@ -111,6 +111,7 @@ CF.evaluationView = function (ev) {
       CF.h("ul", {}, bad.map((t) => CF.h("li", { class: "fail", text: "✗ " + t })), ok.map((t) => CF.h("li", { class: "pass", text: "✓ " + t }))));
   };
   return [CF.kv([["resolved", CF.yesNo(ev.resolved)], ["status", ev.status], ["reason", ev.reason || ""],
-    ["duration", CF.secs(ev.duration)], ["applied with", ev.patch_applied_with || "—"]]),
+    ["duration", CF.secs(ev.duration)], ["applied with", ev.patch_applied_with || "—"],
+    ev.network !== undefined ? ["network", String(ev.network)] : null]),
   group("FAIL_TO_PASS", ev.fail_to_pass), group("PASS_TO_PASS", ev.pass_to_pass)];
 };
