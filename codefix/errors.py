@@ -17,6 +17,18 @@ class InputError(CodefixError, ValueError):
     exit_code = 2
 
 
+class DamagedArtefact(InputError):
+    """A stored artefact is unreadable (truncated by a crash, or not what codefix wrote)."""
+
+    def __init__(self, message: str, path=None):
+        super().__init__(message)
+        self.path = path
+
+
+class CodefixWarning(UserWarning):
+    """Something was worked around and the user should know (the CLI prints it as one line)."""
+
+
 class SandboxError(CodefixError, RuntimeError):
     """The execution infrastructure failed (engine down, container died, image missing).
 

@@ -8,6 +8,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from codefix.safe_names import name_problem
+
 REQUIRED_FIELDS = (
     "instance_id",
     "repo",
@@ -59,6 +61,14 @@ class Instance(BaseModel):
     """Name of the swebench log parser for `test_cmd` output (local instances)."""
     test_timeout: float | None = None
     """Seconds the evaluation's test run may take before it is killed (None: the default)."""
+
+    @field_validator("instance_id")
+    @classmethod
+    def _safe_id(cls, value: str) -> str:
+        problem = name_problem(value)
+        if problem:  # it names folders under runs/ and the cache
+            raise ValueError(f"instance_id {value[:80]!r} {problem}")
+        return value
 
     @field_validator("FAIL_TO_PASS", "PASS_TO_PASS", mode="before")
     @classmethod

@@ -4,16 +4,24 @@
 call; `record` runs after it with the call's real usage and cost. Calls made concurrently
 hold a `reserve(estimate)` while in flight, so that many threads checking at once cannot
 together pass the budget either.
+
+With a journal (`codefix.ledger_journal`), every reserve and every recorded call is written
+durably as it happens; `Ledger.open(dir)` rebuilds the ledger from it, so a killed process
+loses no record of spending and a budget holds across kill and resume. A call that was in
+flight when its process died counts at its estimate (`unconfirmed`).
 """
 
 from __future__ import annotations
 
 import threading
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
+from pathlib import Path
 
 from codefix.errors import BudgetExceeded
+from codefix.ledger_journal import JOURNAL_NAME, Journal, read_journal
 
 FIELDS = ("calls", "input_tokens", "output_tokens", "cache_read_tokens", "cache_write_tokens", "cost")
 
@@ -43,14 +51,36 @@ class StageTotals:
 class Ledger:
     """Thread-safe spending record of one instance, with an optional USD budget."""
 
-    def __init__(self, budget_usd: float | None = None):
+    def __init__(self, budget_usd: float | None = None, *, journal: Journal | None = None):
         if budget_usd is not None and budget_usd < 0:
             raise ValueError(f"budget must not be negative, got {budget_usd}")
         self._budget = budget_usd
         self._stages: dict[str, StageTotals] = {}
         self._calls: list[dict] = []
+        self._unconfirmed: list[dict] = []
         self._pending = 0.0
         self._lock = threading.Lock()
+        self._journal = journal
+        self._reservation = threading.local()
+        self.warnings: list[str] = []
+        """Problems met reading the journal that were worked around (one line each)."""
+
+    @classmethod
+    def open(cls, directory: Path, budget_usd: float | None = None) -> "Ledger":
+        """The instance's ledger from its journal in `directory` (every call of every earlier
+        run counted), appending to it from now on. A `ledger.json` of an older codefix without a
+        journal is carried into a new journal first."""
+        path = Path(directory) / JOURNAL_NAME
+        journal = Journal(path)
+        if not path.exists():
+            _import_summary(Path(directory) / "ledger.json", journal)
+        state = read_journal(path)
+        ledger = cls(budget_usd, journal=journal)
+        for call in state.calls:
+            ledger._add(call.get("stage", "?"), StageTotals(**{k: call.get(k, 0) for k in FIELDS}), call.get("meta") or {})
+        ledger._unconfirmed = state.unconfirmed
+        ledger.warnings = state.warnings
+        return ledger
 
     @property
     def budget(self) -> float | None:
@@ -64,7 +94,12 @@ class Ledger:
             return self._spent()
 
     def _spent(self) -> float:
-        return sum(t.cost for t in self._stages.values())
+        return sum(t.cost for t in self._stages.values()) + self.unconfirmed_usd
+
+    @property
+    def unconfirmed_usd(self) -> float:
+        """Worst-case USD of calls that were in flight when an earlier process died."""
+        return sum(float(u.get("estimate") or 0.0) for u in self._unconfirmed)
 
     @property
     def remaining(self) -> float | None:
@@ -105,19 +140,34 @@ class Ledger:
         with self._lock:
             self._check(estimate_usd)
             self._pending += estimate_usd
+        ident = uuid.uuid4().hex
+        if self._journal is not None:
+            self._journal.append({"kind": "reserve", "id": ident, "estimate": estimate_usd})
+        self._reservation.id = ident
         try:
             yield
         finally:
             with self._lock:
                 self._pending -= estimate_usd
+            if getattr(self._reservation, "id", None) == ident:  # no call recorded: nothing paid
+                self._reservation.id = None
+                if self._journal is not None:
+                    self._journal.append({"kind": "release", "id": ident})
 
     def record(self, stage: str, completion, meta: dict | None = None) -> None:
         """Add one call's usage and cost (a `codefix.protocols.Completion`) under `stage`."""
         u = completion.usage
         entry = StageTotals(1, u.input_tokens, u.output_tokens, u.cache_read_tokens, u.cache_write_tokens, completion.cost)
+        ident = getattr(self._reservation, "id", None) or uuid.uuid4().hex
+        self._reservation.id = None
+        if self._journal is not None:  # durable before anything else happens
+            self._journal.append({"kind": "call", "id": ident, "stage": stage, "meta": _plain(meta or {}), **asdict(entry)})
+        self._add(stage, entry, meta or {})
+
+    def _add(self, stage: str, entry: StageTotals, meta: dict) -> None:
         with self._lock:
             self._stages.setdefault(stage, StageTotals()).add(entry)
-            self._calls.append({"stage": stage, "meta": _plain(meta or {}), **asdict(entry)})
+            self._calls.append({"stage": stage, "meta": _plain(meta), **asdict(entry)})
 
     def by_stage(self) -> dict[str, dict]:
         """{stage: {calls, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, cost}}."""
@@ -133,8 +183,10 @@ class Ledger:
         return asdict(total)
 
     def to_dict(self) -> dict:
-        """A JSON-ready record for artefacts (budget, per-stage sums, totals, calls)."""
-        return {"budget_usd": self._budget, "by_stage": self.by_stage(), "totals": self.totals(), "calls": self.calls}
+        """A JSON-ready record for artefacts (budget, per-stage sums, totals, calls, and calls
+        unconfirmed because a process died while they were in flight)."""
+        return {"budget_usd": self._budget, "by_stage": self.by_stage(), "totals": self.totals(), "calls": self.calls,
+                "unconfirmed": [dict(u) for u in self._unconfirmed], "unconfirmed_usd": self.unconfirmed_usd}
 
     @classmethod
     def from_dict(cls, data: dict) -> "Ledger":
@@ -147,6 +199,25 @@ class Ledger:
 
     def __repr__(self) -> str:
         return f"Ledger(spent={self.spent:.6f}, budget={self._budget})"
+
+
+def _import_summary(summary: Path, journal: Journal) -> None:
+    """Carry the calls of an older codefix's `ledger.json` into a new journal."""
+    import json
+
+    try:
+        data = json.loads(summary.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return
+    for call in data.get("calls") or []:
+        if isinstance(call, dict):
+            journal.append({"kind": "call", "id": uuid.uuid4().hex, **call})
+
+
+def journal_spent(directory: Path) -> float:
+    """USD recorded in the journal in `directory`, calls in flight at a crash at their estimate."""
+    state = read_journal(Path(directory) / JOURNAL_NAME)
+    return sum(float(c.get("cost") or 0.0) for c in state.calls) + sum(float(u.get("estimate") or 0.0) for u in state.unconfirmed)
 
 
 def _plain(meta: dict) -> dict:

@@ -13,7 +13,17 @@ runs_dir_option = click.option(
     show_default=True,
     help="Where outputs go (relative to the current directory).",
 )
-run_id_option = click.option("--run-id", default=None, help="Name of the run (default: a timestamp).")
+def _safe_run_id(ctx, param, value):
+    from codefix.safe_names import name_problem
+
+    problem = None if value is None else name_problem(value)
+    if problem:
+        raise click.BadParameter(f"{value[:80]!r} {problem}")
+    return value
+
+
+run_id_option = click.option("--run-id", default=None, callback=_safe_run_id,
+                             help="Name of the run: letters, digits, '.', '_', '-' (default: a timestamp).")
 dataset_option = click.option(
     "--dataset",
     "-d",

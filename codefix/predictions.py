@@ -29,10 +29,11 @@ class Prediction:
 def load_predictions(path: Path) -> list[Prediction]:
     """Read a `.jsonl` (one prediction a line) or `.json` (a list, or a dict keyed by id).
 
-    Strict: the first problem raises an `InputError` naming the file, line and field.
+    Strict: the first problem raises an `InputError` naming the file, line and field; only a
+    last line cut short by a killed writer is skipped, with a warning.
     """
     records: list[tuple[str, object]] = []
-    for where, data in read_records(path, "predictions"):
+    for where, data in read_records(path, "predictions", skip_torn_last=True):
         if _keyed_by_id(data):  # preds.json as {instance_id: {model_patch, ...}}
             records += [(f"entry {key!r}", {"instance_id": key, **val}) for key, val in data.items()]
         else:
@@ -68,9 +69,11 @@ def _keyed_by_id(data: object) -> bool:
 
 def append_prediction(path: Path, pred: Prediction) -> None:
     """Append one prediction line (callers serialise access)."""
+    from codefix.redaction import redact
+
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("a", encoding="utf-8") as fh:
-        fh.write(json.dumps(pred.to_record()) + "\n")
+        fh.write(redact(json.dumps(pred.to_record())) + "\n")
 
 
 def read_patch_file(path: Path) -> str:

@@ -1,31 +1,6 @@
-"""Keep host secrets out of everything codefix returns or writes.
+"""Keep host secrets out of everything a sandbox returns (the logic lives in the kernel,
+`codefix.redaction`, so that every artefact written goes through the same redaction)."""
 
-Containers never receive the host environment (sandboxes pass an explicit minimal env);
-this module is the second guard: any value of a host variable whose name looks like a
-secret is replaced by `***` in outputs and logs.
-"""
+from codefix.redaction import MASK, MIN_SECRET_LENGTH, SECRET_NAME, redact, secret_values
 
-from __future__ import annotations
-
-import os
-import re
-from collections.abc import Mapping
-
-SECRET_NAME = re.compile(r"KEY|TOKEN|SECRET|PASSWORD|_AUTH", re.IGNORECASE)
-MIN_SECRET_LENGTH = 8
-MASK = "***"
-
-
-def secret_values(environ: Mapping[str, str] | None = None) -> list[str]:
-    """Values of secret-looking variables (at least 8 characters), longest first."""
-    env = os.environ if environ is None else environ
-    values = {v for k, v in env.items() if SECRET_NAME.search(k) and len(v) >= MIN_SECRET_LENGTH}
-    return sorted(values, key=len, reverse=True)
-
-
-def redact(text: str, environ: Mapping[str, str] | None = None) -> str:
-    """`text` with every secret value from the (host) environment replaced by `***`."""
-    for value in secret_values(environ):
-        if value in text:
-            text = text.replace(value, MASK)
-    return text
+__all__ = ["MASK", "MIN_SECRET_LENGTH", "SECRET_NAME", "redact", "secret_values"]
