@@ -1,7 +1,8 @@
 """The shell snippets a DockerSandbox runs inside its container (data, not logic).
 
-Each is formatted with the paths from `start_state` and the sandbox's workdir; they use
-only bash builtins and coreutils/git/tar, which every supported image has.
+They use only bash (>= 4.4), coreutils (>= 8.25), findutils and git, which every supported image
+has. Values they need (the keeper's pid, the last reset's time) come from the host as arguments:
+nothing a run can write is trusted.
 """
 
 from __future__ import annotations
@@ -10,10 +11,19 @@ import shlex
 
 from sandbox import start_state as S
 
+SNAPSHOT_MISSING = 20
+"""START's exit when the snapshot volume is empty (removed while in use): repopulate, retry."""
+TAINTED = 21
+"""RESET's exit when a run changed something reset cannot restore: use a fresh container."""
+TOO_MANY_CHANGES = 22
+"""RESET's exit when a run changed more files than restoring one by one is worth."""
+MAX_CHANGES = 4000
+"""Changed workdir entries beyond which a fresh container is cheaper than restoring."""
+
 # Kill every process but PID 1 (the init), the idle keeper and this shell. Builtins only, so
 # it still works when the pids limit is exhausted; repeated while anything was found.
 KILL_OTHERS = """\
-keep=$(cat {keeper} 2>/dev/null)
+keep={keeper}
 for round in 1 2 3 4 5 6 7 8 9 10; do
   n=0
   for d in /proc/[0-9]*; do
@@ -28,54 +38,103 @@ for round in 1 2 3 4 5 6 7 8 9 10; do
 done
 """
 
-# Record the start state: keeper pid, base commit, untracked+ignored files (tarred).
+# The kernel's current file time (ctime resolution) as seconds since the epoch; every change
+# made after it has a ctime >= it. The scratch file lives in /tmp, which reset always empties.
+STAMP = """\
+: > /tmp/.codefix-stamp && echo "STAMP $(find /tmp/.codefix-stamp -printf '%C@' -delete)"
+"""
+
+# Fill the (empty tmpfs) workdir and home from the read-only snapshot; report the idle keeper,
+# the base commit and the time after which every change is the runs' own.
 START = """\
 set -e
-mkdir -p {state}
+S={snapshot}
+[ -d "$S" ] || exit {missing}
+cp -a "$S/workdir/." {workdir}/
+cp -a "$S/home/." {home}/
+chown --reference="$S/workdir" {workdir}; chmod --reference="$S/workdir" {workdir}; touch -r "$S/workdir" {workdir}
+chown --reference="$S/home" {home}; chmod --reference="$S/home" {home}; touch -r "$S/home" {home}
 read -r keep _ < /proc/1/task/1/children || true
-echo "$keep" > {keeper}
-cd {workdir}
-git config --global --add safe.directory '*'
-git rev-parse HEAD > {base}
-git symbolic-ref -q HEAD > {head_ref} || true
-git ls-files -o -z | LC_ALL=C sort -z > {untracked}
-tar -C {workdir} --null -T {untracked} -cf {tar}
-cat {base}
-"""
+echo "KEEPER $keep"
+echo "BASE $(cat "$S/base_commit")"
+{stamp}"""
 
-# Back to the start state: no processes, tracked files at base, untracked files exactly
-# those of the start (with their bytes and mtimes), /tmp empty.
+# Back to the start state, given T (a time before anything a run did). Every path whose ctime
+# is at or after T changed (ctime cannot be forged: the kernel sets it on any change of content,
+# metadata, name or link count), so one `find` finds all a run did:
+#  - in /dev or the cgroup tmpfs, or any SysV IPC object: the container is tainted (replace it);
+#  - in the home: it is restored from the snapshot as a whole;
+#  - in the workdir: each changed entry is removed and copied back from the snapshot (if it is
+#    there), entries missing from changed directories are copied back, directory metadata reset.
+# The scratch areas are emptied and get their modes back. Processes are killed first.
 RESET = """\
 {kill}
-cd {workdir} || exit 3
-base=$(cat {base}); ref=$(cat {head_ref} 2>/dev/null)
-if [ -n "$ref" ]; then git symbolic-ref HEAD "$ref" && git update-ref "$ref" "$base"; else git update-ref --no-deref HEAD "$base"; fi || exit 4
-git reset -q --hard "$base" || exit 4
-git stash clear 2>/dev/null
-git clean -q -ffdx || exit 5
-tar -C {workdir} -xf {tar} || exit 6
-find /tmp /var/tmp -mindepth 1 -delete 2>/dev/null
-exit 0
-"""
+T={threshold}; W={workdir}; S={snapshot}; H={home}
+shopt -s nullglob dotglob
+taint=
+for f in /proc/sysvipc/shm /proc/sysvipc/sem /proc/sysvipc/msg; do
+  mapfile -t lines < "$f" || lines=(x x); [ "${{#lines[@]}}" -le 1 ] || taint="$taint ${{f##*/}}"
+done
+mapfile -d '' changed < <(find /dev /sys/fs/cgroup "$H" "$W" -xdev -newerct "@$T" -print0 2>/dev/null)
+home=; work=()
+for path in "${{changed[@]}}"; do
+  case "$path" in
+    "$W"|"$W"/*) work+=("${{path#"$W"}}");;
+    "$H"|"$H"/*) home=1;;
+    *) taint="$taint $path";;
+  esac
+done
+[ -z "$taint" ] || {{ echo "TAINTED${{taint:0:300}}"; exit {tainted}; }}
+left=(); for d in {scratch} /dev/shm /dev/mqueue; do left+=("$d"/*); done
+[ "${{#left[@]}}" = 0 ] || find {scratch} /dev/shm /dev/mqueue -mindepth 1 -delete || exit 5
+install -d -m 1777 -o 0 -g 0 {scratch} /dev/shm /dev/mqueue || exit 5
+if [ -n "$home" ]; then
+  rm -rf -- "$H"/* && cp -a "$S/home/." "$H"/ && chown --reference="$S/home" "$H" \\
+    && chmod --reference="$S/home" "$H" && touch -r "$S/home" "$H" || exit 6
+fi
+[ "${{#work[@]}}" -le {max_changes} ] || {{ echo "CHANGED ${{#work[@]}}"; exit {too_many}; }}
+declare -A replaced=()
+drop=(); put=(); dirs=()
+for rel in "${{work[@]}}"; do
+  rel=${{rel#/}}; a=$rel; skip=
+  while [[ $a == */* ]]; do a=${{a%/*}}; [ -n "${{replaced[$a]:-}}" ] && {{ skip=1; break; }}; done
+  [ -z "$skip" ] || continue
+  w="$W${{rel:+/$rel}}"; p="$S/workdir${{rel:+/$rel}}"
+  if [ -d "$w" ] && [ ! -L "$w" ] && [ -d "$p" ] && [ ! -L "$p" ]; then
+    for e in "$p"/*; do n=${{e##*/}}; [ -e "$w/$n" ] || [ -L "$w/$n" ] || put+=("${{rel:+$rel/}}$n"); done
+    dirs+=("$rel")
+  else
+    drop+=("$w"); replaced[$rel]=1
+    if [ -e "$p" ] || [ -L "$p" ]; then put+=("$rel"); fi
+  fi
+done
+[ "${{#drop[@]}}" = 0 ] || rm -rf -- "${{drop[@]}}" || exit 7
+[ "${{#put[@]}}" = 0 ] || (cd "$S/workdir" && cp -a --parents -t "$W" -- "${{put[@]}}") || exit 7
+for (( i=${{#dirs[@]}}-1; i>=0; i-- )); do
+  rel=${{dirs[i]}}; w="$W${{rel:+/$rel}}"; p="$S/workdir${{rel:+/$rel}}"
+  chown --reference="$p" "$w" && chmod --reference="$p" "$w" && touch -r "$p" "$w" || exit 7
+done
+echo "RESTORED ${{#work[@]}}"
+{stamp}"""
 
 
-def kill_others() -> str:
+def kill_others(keeper: int | str) -> str:
     """Script: kill every process but the init and the keeper."""
-    return KILL_OTHERS.format(keeper=S.KEEPER_FILE)
+    return KILL_OTHERS.format(keeper=shlex.quote(str(keeper)))
 
 
 def start(workdir: str) -> str:
-    """Script: record the start state; prints the base commit."""
-    return START.format(
-        state=S.STATE_DIR, keeper=S.KEEPER_FILE, workdir=shlex.quote(workdir),
-        base=S.BASE_FILE, head_ref=S.HEAD_REF_FILE, untracked=S.UNTRACKED_LIST, tar=S.UNTRACKED_TAR,
-    )
+    """Script: fill the workdir and home from the snapshot; prints KEEPER, BASE and STAMP lines."""
+    return START.format(snapshot=S.SNAPSHOT_DIR, missing=SNAPSHOT_MISSING, workdir=shlex.quote(workdir),
+                        home=S.HOME, stamp=STAMP)
 
 
-def reset(workdir: str) -> str:
-    """Script: return to the recorded start state."""
-    return RESET.format(kill=kill_others(), workdir=shlex.quote(workdir), base=S.BASE_FILE,
-                        head_ref=S.HEAD_REF_FILE, tar=S.UNTRACKED_TAR)
+def reset(workdir: str, keeper: int | str, threshold: str) -> str:
+    """Script: return to the start state, given `threshold` (a time before every change a run
+    made); prints RESTORED and STAMP lines, or exits TAINTED / TOO_MANY_CHANGES."""
+    return RESET.format(kill=kill_others(keeper), threshold=shlex.quote(threshold), workdir=shlex.quote(workdir),
+                        snapshot=S.SNAPSHOT_DIR, home=S.HOME, scratch=" ".join(S.SCRATCH_DIRS),
+                        tainted=TAINTED, too_many=TOO_MANY_CHANGES, max_changes=MAX_CHANGES, stamp=STAMP)
 
 
 # Installed first in every command's shell: when the shell exits (also by `exit N`), it kills

@@ -3,17 +3,18 @@ write files, and reset to the exact start state so one container serves many run
 
 from __future__ import annotations
 
-import io
 import posixpath
-import tarfile
 import threading
 import time
 import uuid
+from decimal import Decimal, InvalidOperation
 
 from codefix.errors import SandboxError
 from codefix.protocols import ExecResult
-from sandbox import container_scripts, live_sandboxes
-from sandbox.live_sandboxes import SANDBOX_LABEL
+from sandbox import container_files, container_scripts, live_sandboxes
+from sandbox.container_spec import check_layout, run_kwargs
+from sandbox.ownership import SANDBOX_LABEL
+from sandbox.pristine import ensure_pristine, populate
 from sandbox.sandbox_config import BASE_ENV, SWEBENCH_ENV_SETUP, SandboxConfig
 from sandbox.secrets import redact
 from sandbox.truncate import HeadTail
@@ -36,7 +37,13 @@ class DockerSandbox:
         self._client = client
         self.container = None
         self.base_commit = ""
+        self.recycled: list[str] = []
+        """Why the container was replaced by a fresh one at a reset (one entry per replacement)."""
         self._exec_env: dict[str, str] = dict(BASE_ENV) | config.env
+        self._pristine = None
+        self._keeper = ""
+        self._threshold = ""
+        self._started_at = ""
 
     # lifecycle -------------------------------------------------------------------------
     def __enter__(self) -> DockerSandbox:
@@ -58,50 +65,66 @@ class DockerSandbox:
         return self._client
 
     def start(self) -> None:
-        """Create and start the container and record its start state."""
+        """Create and start the container from the image's read-only snapshot."""
         import docker
 
         cfg = self.config
+        problem = check_layout(cfg)
+        if problem:
+            raise SandboxError(problem)
         try:
-            self.client.images.get(cfg.image)
+            image_id = self.client.images.get(cfg.image).id
         except docker.errors.ImageNotFound as exc:
             raise SandboxError(f"image {cfg.image} is not available locally; pull it: docker pull {cfg.image}") from exc
-        try:
-            self.container = self.client.containers.run(
-                cfg.image,
-                command=["sleep", "infinity"],
-                name=f"codefix-{uuid.uuid4().hex[:12]}",
-                detach=True,
-                init=True,
-                labels={SANDBOX_LABEL: live_sandboxes.label_value()},
-                network_mode=None if cfg.network else "none",
-                mem_limit=cfg.memory,
-                memswap_limit=cfg.memory,
-                pids_limit=cfg.pids_limit,
-                nano_cpus=int(cfg.cpus * 1e9) if cfg.cpus else None,
-                working_dir=cfg.workdir,
-                environment=self._exec_env,
-            )
         except docker.errors.APIError as exc:
-            raise SandboxError(f"cannot start a container from {cfg.image}: {exc.explanation or exc}") from exc
+            raise SandboxError(f"cannot inspect image {cfg.image}: {exc.explanation or exc}") from exc
+        self._pristine = ensure_pristine(self.client, cfg.image, image_id, cfg.workdir, live_sandboxes.container_labels())
+        self._launch()
+        if cfg.env_setup:
+            try:
+                self._setup_env()
+            except BaseException:
+                self.close()
+                raise
+
+    def _launch(self, *, repopulated: bool = False) -> None:
+        """A new container filled from the snapshot; the start state's time recorded."""
+        import docker
+
+        kwargs = run_kwargs(self.config, self._pristine, name=f"codefix-{uuid.uuid4().hex[:12]}",
+                            labels=live_sandboxes.container_labels(), environment=self._exec_env)
+        try:
+            with live_sandboxes.starting():
+                self.container = self.client.containers.run(**kwargs)
+        except docker.errors.APIError as exc:
+            raise SandboxError(f"cannot start a container from {self.config.image}: {exc.explanation or exc}") from exc
         live_sandboxes.register(self.container)
         try:
-            self._record_start_state()
+            out, code = self._exec(container_scripts.start(self.config.workdir), env=BASE_ENV)
+            if code == container_scripts.SNAPSHOT_MISSING and not repopulated:  # removed while we started
+                self.close()
+                populate(self.client, self.config.image, self._pristine.volume, self.config.workdir,
+                         live_sandboxes.container_labels())
+                return self._launch(repopulated=True)
+            if code != 0:
+                raise SandboxError(f"{self.config.image}: cannot fill the sandbox from its snapshot (step {code}): {out.strip()[-300:]}")
+            fields = _fields(out)
+            self._keeper, self.base_commit = fields.get("KEEPER", ""), fields.get("BASE", "")
+            self._threshold = _before(fields["STAMP"])
+            self.container.reload()
+            self._started_at = self.container.attrs.get("State", {}).get("StartedAt", "")
         except BaseException:
             self.close()
             raise
 
-    def _record_start_state(self) -> None:
-        out, code = self._exec(container_scripts.start(self.config.workdir), env=BASE_ENV)
+    def _setup_env(self) -> None:
+        """Run `env_setup` once; every command gets the environment it leaves."""
+        out, code = self._exec(f"{self.config.env_setup} >/dev/null 2>&1 && env -0", env=BASE_ENV, user="")
         if code != 0:
-            raise SandboxError(f"{self.config.image}: {self.config.workdir} is not a usable git checkout: {out.strip()[-300:]}")
-        self.base_commit = out.strip().splitlines()[-1]
-        if self.config.env_setup:
-            out, code = self._exec(f"{self.config.env_setup} >/dev/null 2>&1 && env -0", env=BASE_ENV)
-            if code != 0:
-                raise SandboxError(f"environment setup failed in {self.config.image}: {self.config.env_setup}")
-            pairs = (item.split("=", 1) for item in out.split("\0") if "=" in item)
-            self._exec_env = {k: v for k, v in pairs} | dict(BASE_ENV) | self.config.env
+            raise SandboxError(f"environment setup failed in {self.config.image}: {self.config.env_setup}")
+        pairs = (item.split("=", 1) for item in out.split("\0") if "=" in item)
+        self._exec_env = {k: v for k, v in pairs} | dict(BASE_ENV) | self.config.env
+        self.reset()  # whatever the setup wrote (caches in the home) is not part of the start state
 
     def close(self) -> None:
         """Remove the container (idempotent)."""
@@ -116,7 +139,10 @@ class DockerSandbox:
 
     # Sandbox protocol -----------------------------------------------------------------
     def run(self, command: str, timeout: float | None = None) -> ExecResult:
-        """Run `command` with bash in the workdir; kill all it started after `timeout` s."""
+        """Run `command` with bash in the workdir; kill all it started after `timeout` s.
+
+        A container that died under the command raises SandboxError: its exit code (137 for a
+        `docker kill`) is never passed off as the command's."""
         limit = float(timeout or self.config.timeout)
         start = time.monotonic()
         collector = HeadTail(self.config.output_limit * 4)
@@ -125,8 +151,8 @@ class DockerSandbox:
         timed_out = wedged or (code == 137 and duration >= limit - 0.05)
         if timed_out:
             self._kill_others()  # what left the process group (setsid, daemons) goes too
-        if code == 137 and not timed_out:
-            self._check_alive()  # a SIGKILL: the OOM killer, or the container removed under us
+        elif code >= 128:
+            self._check_alive()  # a signal: the OOM killer, or the container killed under us
         output = redact(collector.text(self.config.output_limit))
         if timed_out:
             output += f"\n[codefix: command killed after {limit:g} s]"
@@ -136,49 +162,37 @@ class DockerSandbox:
 
     def read_file(self, path: str) -> str:
         """Text of the file at `path` (relative to the workdir or absolute; symlinks followed)."""
-        import docker
-
-        full = self._abs(path)
-        for _ in range(8):
-            try:
-                chunks, _stat = self._running().get_archive(full)
-            except docker.errors.NotFound as exc:
-                raise FileNotFoundError(full) from exc
-            with tarfile.open(fileobj=io.BytesIO(b"".join(chunks))) as tar:
-                member = tar.next()
-                if member is not None and member.issym():
-                    full = posixpath.normpath(posixpath.join(posixpath.dirname(full), member.linkname))
-                    continue
-                if member is None or not member.isfile():
-                    raise IsADirectoryError(full)
-                data = tar.extractfile(member)
-                return redact(data.read().decode("utf-8", "replace") if data else "")
-        raise FileNotFoundError(f"{path}: too many levels of symbolic links")
+        try:
+            data = container_files.read_bytes(self.client.api, self._running().id, self._abs(path))
+        except (FileNotFoundError, SandboxError):
+            self._check_alive()  # a missing file, or a missing container?
+            raise
+        return redact(data.decode("utf-8", "replace"))
 
     def write_file(self, path: str, content: str) -> None:
         """Write `content` to `path` (relative to the workdir or absolute), making parents."""
-        full = self._abs(path)
-        data = content.encode("utf-8")
-        buf = io.BytesIO()
-        with tarfile.open(fileobj=buf, mode="w") as tar:
-            info = tarfile.TarInfo(full.lstrip("/"))
-            info.size, info.mode, info.mtime = len(data), 0o644, time.time()
-            tar.addfile(info, io.BytesIO(data))
-        import docker
-
         try:
-            written = self._running().put_archive("/", buf.getvalue())
-        except docker.errors.APIError as exc:
-            raise SandboxError(f"could not write {full} in the sandbox: {exc.explanation or exc}") from exc
-        if not written:
-            raise SandboxError(f"could not write {full} in the sandbox")
+            container_files.write_bytes(self.client.api, self._running().id, self._abs(path), content.encode("utf-8"))
+        except SandboxError:
+            self._check_alive()
+            raise
 
     def reset(self) -> None:
-        """Back to the start state: base commit, start untracked files only, no processes, empty /tmp."""
-        out, code = self._exec(container_scripts.reset(self.config.workdir), env=BASE_ENV, retries=3)
-        if code != 0:
-            self._check_alive()
-            raise SandboxError(f"sandbox reset failed (step {code}): {out.strip()[-300:]}")
+        """Back to the start state: no processes, the workdir and home as in the snapshot, the
+        scratch areas empty. When a run changed what cannot be restored in place (/dev, SysV IPC)
+        or too much to restore file by file, the container is replaced by a fresh one."""
+        script = container_scripts.reset(self.config.workdir, self._keeper, self._threshold)
+        out, code = self._exec(script, env=BASE_ENV, retries=3)
+        if code == 0:
+            self._threshold = _before(_fields(out)["STAMP"])
+            return
+        if code in (container_scripts.TAINTED, container_scripts.TOO_MANY_CHANGES):
+            self.recycled.append(out.strip().splitlines()[-1] if out.strip() else f"exit {code}")
+            self.close()
+            self._launch()
+            return
+        self._check_alive()
+        raise SandboxError(f"sandbox reset failed (step {code}): {out.strip()[-300:]}")
 
     # internals ------------------------------------------------------------------------
     def _abs(self, path: str) -> str:
@@ -190,28 +204,42 @@ class DockerSandbox:
         return self.container
 
     def _check_alive(self) -> None:
-        """Raise a clear SandboxError when the container was removed or stopped under us."""
+        """Raise SandboxError when the container was removed, stopped, restarted or is dying.
+
+        The engine may report a killed container as running for a moment, so the idle keeper
+        process is asked too."""
         import docker
 
-        try:
-            self._running().reload()
-        except docker.errors.NotFound as exc:
-            raise SandboxError("the sandbox container is gone (removed by `codefix clean` or another process)") from exc
-        if self.container.status != "running":
-            raise SandboxError(f"the sandbox container is {self.container.status}, not running")
+        for attempt in range(3):
+            try:
+                self._running().reload()
+            except docker.errors.NotFound as exc:
+                raise SandboxError("the sandbox container is gone (removed by `codefix clean` or another process)") from exc
+            except docker.errors.APIError as exc:
+                raise SandboxError(f"cannot inspect the sandbox container: {exc.explanation or exc}") from exc
+            state = self.container.attrs.get("State", {})
+            if self.container.status != "running":
+                raise SandboxError(f"the sandbox container is {self.container.status}, not running (killed from outside?)")
+            if self._started_at and state.get("StartedAt") != self._started_at:
+                raise SandboxError("the sandbox container was restarted: its workdir is gone")
+            _out, code = self._exec(f"kill -0 {self._keeper}", env=BASE_ENV)
+            if code == 0:
+                return
+            time.sleep(0.2 * (attempt + 1))
+        raise SandboxError("the sandbox container is dying (its idle process was killed)")
 
     def _kill_others(self) -> None:
-        self._exec(container_scripts.kill_others(), env=BASE_ENV, retries=5)
+        self._exec(container_scripts.kill_others(self._keeper), env=BASE_ENV, retries=5)
 
-    def _exec(self, script: str, *, env: dict[str, str], retries: int = 0) -> tuple[str, int]:
-        """Run a short internal script to completion; (output, exit code)."""
+    def _exec(self, script: str, *, env: dict[str, str], retries: int = 0, user: str = "0") -> tuple[str, int]:
+        """Run a short internal script to completion (as root unless `user` is ""); (output, exit code)."""
         import docker
 
         api = self.client.api
         for attempt in range(retries + 1):
             try:
                 exec_id = api.exec_create(self._running().id, ["bash", "-c", script], environment=env,
-                                          workdir=self.config.workdir)["Id"]
+                                          workdir=self.config.workdir, user=user)["Id"]
                 out = api.exec_start(exec_id)
                 code = api.exec_inspect(exec_id)["ExitCode"]
             except docker.errors.APIError as exc:
@@ -265,3 +293,24 @@ class DockerSandbox:
             self._check_alive()
             raise SandboxError("docker exec ended without an exit code (container gone?)")
         return code, False
+
+
+def _fields(out: str) -> dict[str, str]:
+    """`KEY value` lines a container script printed."""
+    fields = {}
+    for line in out.splitlines():
+        key, _, value = line.partition(" ")
+        if key.isupper():
+            fields[key] = value.strip()
+    if "STAMP" not in fields:
+        raise SandboxError(f"the sandbox script printed no time stamp: {out.strip()[-300:]}")
+    return fields
+
+
+def _before(stamp: str) -> str:
+    """A time just before `stamp` (seconds since the epoch), so that a change in the same clock
+    tick still counts as after it."""
+    try:
+        return str(Decimal(stamp) - Decimal("0.000000001"))
+    except InvalidOperation as exc:
+        raise SandboxError(f"the sandbox reported a bad time stamp: {stamp!r}") from exc

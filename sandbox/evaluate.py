@@ -16,6 +16,7 @@ from pydantic import BaseModel, Field
 from codefix.errors import PatchApplyError, UnsafePatchError
 from codefix.instance import Instance
 from codefix.protocols import Sandbox
+from codefix.test_infra import instance_infrastructure_paths
 
 EVAL_SCRIPT_PATH = "/root/codefix_eval.sh"
 DEFAULT_TEST_TIMEOUT = 1800.0
@@ -48,6 +49,9 @@ class EvalReport(BaseModel):
     """Which method applied the patch (git apply, or the fuzzy fallback)."""
     network: bool | None = None
     """Whether the grading sandbox had a network (the official harness grades with one); None when unknown."""
+    test_infrastructure: list[str] = Field(default_factory=list)
+    """Files of the patch that can change what tests report (conftest.py, pytest plugins,
+    sitecustomize, .pth, the evaluation's test files); with `strict`, such a patch is unresolved."""
 
 
 def evaluate_in_sandbox(
@@ -57,14 +61,18 @@ def evaluate_in_sandbox(
     *,
     model_name: str = "",
     timeout: float | None = None,
+    strict: bool = False,
 ) -> tuple[EvalReport, str]:
-    """Grade `patch` in `sandbox` (reset first). Returns the report and the test log."""
+    """Grade `patch` in `sandbox` (reset first). Returns the report and the test log. A patch that
+    touches test infrastructure is reported as such; with `strict` it is unresolved whatever
+    the tests say."""
     from sandbox.grading import grade
     from sandbox.patching import apply_patch
     from sandbox.specs import eval_script
 
     start = time.monotonic()
-    report = EvalReport(instance_id=instance.instance_id, model_name_or_path=model_name)
+    flagged = instance_infrastructure_paths(instance, patch)
+    report = EvalReport(instance_id=instance.instance_id, model_name_or_path=model_name, test_infrastructure=flagged)
     sandbox.reset()
     if patch.strip():
         try:
@@ -84,12 +92,15 @@ def evaluate_in_sandbox(
     elif not graded.resolved and not reason:
         failing = graded.fail_to_pass.get("failure", []) + graded.pass_to_pass.get("failure", [])
         reason = f"{len(failing)} required test(s) failing: {', '.join(failing[:3])}"
+    resolved = graded.resolved and not (strict and flagged)
+    if graded.resolved and not resolved:
+        reason = f"--strict: the patch touches test infrastructure ({', '.join(flagged)})"
     report = _done(
         report,
         start,
-        status="resolved" if graded.resolved else "unresolved",
-        resolved=graded.resolved,
-        reason="" if graded.resolved else reason,
+        status="resolved" if resolved else "unresolved",
+        resolved=resolved,
+        reason="" if resolved else reason,
         fail_to_pass=graded.fail_to_pass,
         pass_to_pass=graded.pass_to_pass,
         timed_out=result.timed_out,

@@ -1,5 +1,10 @@
-"""Containers this process started and has not removed yet, removed at interpreter exit
-and on SIGINT/SIGTERM (then the signal takes its usual course)."""
+"""Containers this process started and has not removed yet, removed at interpreter exit and on
+SIGINT/SIGTERM (then the signal takes its usual course).
+
+On a signal no new container may start: `starting()` refuses, and a container whose creation
+was in flight when the signal came is removed as soon as it registers. The handler waits for
+such creations, then also removes, by the owner label, anything of this process on the engine.
+"""
 
 from __future__ import annotations
 
@@ -7,32 +12,71 @@ import atexit
 import os
 import signal
 import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
-SANDBOX_LABEL = "codefix.sandbox"
-"""The label on every container codefix starts; `codefix clean` removes by it."""
+from sandbox.ownership import OWNER_LABEL, SANDBOX_LABEL, label_value, owner_id, owner_labels
 
+__all__ = ["SANDBOX_LABEL", "container_labels", "install_signal_handlers", "label_value", "register",
+           "remove_all", "starting", "unregister"]
 
-
-def label_value() -> str:
-    """The value set on `SANDBOX_LABEL`: $CODEFIX_SANDBOX_SESSION, else "1". A test session
-    can set its own, then check and remove only `codefix.sandbox=<its value>`."""
-    return os.environ.get("CODEFIX_SANDBOX_SESSION") or "1"
-
+START_WAIT = 20.0
+"""Seconds the signal handler waits for container creations in flight."""
 
 _lock = threading.Lock()
 _live: dict[str, object] = {}
 _installed = False
+_closing = False
+_starting = 0
 _previous: dict[int, object] = {}
 
 
-def register(container) -> None:
-    """Track `container` (a docker-py Container) until `unregister`."""
-    global _installed
+def container_labels() -> dict[str, str]:
+    """Labels for a container this process starts: session, run and owner."""
+    return owner_labels()
+
+
+def closing() -> bool:
+    """True once this process has been told to stop (no new container may start)."""
+    return _closing
+
+
+@contextmanager
+def starting() -> Iterator[None]:
+    """Wrap the creation of a container: refused once the process is stopping."""
+    global _starting
+    from codefix.errors import SandboxError
+
     with _lock:
-        _live[container.id] = container
-        if not _installed:
-            _installed = True
-            atexit.register(remove_all)
+        if _closing:
+            raise SandboxError("codefix is stopping: no new sandbox is started")
+        _starting += 1
+    try:
+        yield
+    finally:
+        with _lock:
+            _starting -= 1
+
+
+def register(container) -> None:
+    """Track `container` (a docker-py Container) until `unregister`; when the process is
+    stopping it is removed at once and SandboxError raised."""
+    global _installed
+    from codefix.errors import SandboxError
+
+    with _lock:
+        if not _closing:
+            _live[container.id] = container
+            if not _installed:
+                _installed = True
+                atexit.register(remove_all)
+            stopping = False
+        else:
+            stopping = True
+    if stopping:
+        _remove(container)
+        raise SandboxError("codefix is stopping: the new sandbox was removed")
     install_signal_handlers()
 
 
@@ -47,14 +91,41 @@ def remove_all() -> int:
     with _lock:
         containers = list(_live.values())
         _live.clear()
-    removed = 0
-    for container in containers:
-        try:
-            container.remove(force=True)
-            removed += 1
-        except Exception:  # already gone, or the engine is down: nothing more to do
-            pass
-    return removed
+    return sum(_remove(c) for c in containers)
+
+
+def stop_and_remove_all(wait: float = START_WAIT, client=None) -> int:
+    """Refuse new containers, remove tracked ones, wait for creations in flight, then remove
+    whatever of this process is still on the engine (by owner label). How many were removed."""
+    global _closing
+    with _lock:
+        _closing = True
+    removed = remove_all()
+    deadline = time.monotonic() + wait
+    while _starting and time.monotonic() < deadline:
+        time.sleep(0.05)
+    removed += remove_all()
+    return removed + _remove_mine(client)
+
+
+def _remove(container) -> int:
+    try:
+        container.remove(force=True)
+        return 1
+    except Exception:  # already gone, or the engine is down: nothing more to do
+        return 0
+
+
+def _remove_mine(client=None) -> int:
+    try:
+        import docker
+
+        client = client or docker.from_env(timeout=30)
+        mine = client.containers.list(all=True, sparse=True, filters={
+            "label": [f"{SANDBOX_LABEL}={label_value()}", f"{OWNER_LABEL}={owner_id()}"]})
+    except Exception:  # no engine: nothing of ours can be on it
+        return 0
+    return sum(_remove(c) for c in mine)
 
 
 def install_signal_handlers() -> bool:
@@ -74,7 +145,7 @@ def install_signal_handlers() -> bool:
 
 
 def _on_signal(signum, frame) -> None:
-    remove_all()
+    stop_and_remove_all()
     previous = _previous.get(signum)
     if callable(previous):
         previous(signum, frame)
@@ -83,24 +154,3 @@ def _on_signal(signum, frame) -> None:
         return
     signal.signal(signum, signal.SIG_DFL)
     os.kill(os.getpid(), signum)
-
-
-def remove_labelled(client=None) -> int:
-    """Force-remove every container on the engine carrying `SANDBOX_LABEL`; how many."""
-    import docker
-
-    from codefix.errors import SandboxError
-
-    try:
-        client = client or docker.from_env(timeout=120)
-        containers = client.containers.list(all=True, sparse=True, filters={"label": SANDBOX_LABEL})
-    except docker.errors.DockerException as exc:
-        raise SandboxError(f"cannot reach the Docker engine: {exc}") from exc
-    removed = 0
-    for container in containers:
-        try:
-            container.remove(force=True)
-            removed += 1
-        except docker.errors.NotFound:  # removed meanwhile by its owner
-            pass
-    return removed

@@ -74,6 +74,9 @@ def check_patch_text(patch: str) -> list[str]:
         if ".." in path.split("/"):
             raise UnsafePatchError(f"the patch touches a path outside the repository: {path}")
     stripped = [strip_prefix(p) if p.startswith(("a/", "b/")) else p for p in raw]
+    for path in stripped:
+        if path.split("/")[0] == ".git":
+            raise UnsafePatchError(f"the patch touches git's own files: {path}")
     return list(dict.fromkeys(stripped))
 
 

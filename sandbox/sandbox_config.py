@@ -29,7 +29,14 @@ class SandboxConfig(BaseModel):
     network: bool = False
     """Whether the container has a network; off by default."""
     cpus: float | None = None
-    """CPU cores the container may use (None: no limit)."""
+    """CPU cores the container may use; None: an even share of the host's cores among `parallel`
+    sandboxes, at least one core and never all of them on a multi-core host (`default_cpus`)."""
+    parallel: int = Field(1, ge=1)
+    """How many sandboxes the caller runs at once (sets the default CPU share)."""
+    disk: str = "2g"
+    """Most bytes a run may add to each writable area (workdir, home, /tmp, /var/tmp). The root
+    filesystem is read-only and these areas are memory-backed (tmpfs), so everything a run writes
+    also counts against `memory`; the memory limit is raised by the workdir's and home's start size."""
     env: dict[str, str] = Field(default_factory=dict)
     """Extra environment variables for the container (the host environment never passes)."""
     host_grace: float = 30.0
@@ -45,3 +52,12 @@ BASE_ENV = {
     "TERM": "dumb",
     "PIP_DISABLE_PIP_VERSION_CHECK": "1",
 }
+
+
+def default_cpus(parallel: int, cores: int | None = None) -> float:
+    """CPU cores per sandbox when `parallel` run at once: an even share of the host's cores, at
+    least 1, at most all but one (so one runaway sandbox cannot hold the whole host)."""
+    import os
+
+    cores = cores or os.cpu_count() or 1
+    return max(1.0, min(float(max(cores - 1, 1)), cores / max(parallel, 1)))

@@ -6,10 +6,12 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+import tempfile
 from pathlib import Path
 
 from codefix.errors import InputError
 from codefix.instance import Instance
+from codefix.safe_names import remove_marked
 
 IDENTITY = {
     "GIT_AUTHOR_NAME": "codefix",
@@ -20,6 +22,8 @@ IDENTITY = {
     "GIT_COMMITTER_DATE": "2000-01-01T00:00:00+0000",
 }
 SKIPPED = {".git", "__pycache__", ".pytest_cache"}
+MARKER = ".git/codefix-made"
+"""Inside `.git` (never part of the tree): this checkout was made by codefix and may be replaced."""
 
 
 def source_digest(source: Path) -> str:
@@ -51,9 +55,9 @@ def prepare_source_repo(instance: Instance, cache_dir: Path) -> tuple[Path, str]
         try:
             return dest, git.Repo(dest).head.commit.hexsha
         except (ValueError, git.GitError):
-            shutil.rmtree(dest)
-    tmp = dest.with_name(dest.name + f".tmp{os.getpid()}")
-    shutil.rmtree(tmp, ignore_errors=True)
+            remove_marked(dest, MARKER)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{dest.name}.", dir=dest.parent)) / "repo"
     shutil.copytree(source, tmp, symlinks=True, ignore=shutil.ignore_patterns(*SKIPPED))
     repo = git.Repo.init(tmp, initial_branch="main")
     env = IDENTITY | {"GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1"}
@@ -62,10 +66,12 @@ def prepare_source_repo(instance: Instance, cache_dir: Path) -> tuple[Path, str]
         repo.git.commit("-q", "--no-verify", "-m", f"base of {instance.instance_id}")
     sha = repo.head.commit.hexsha
     repo.close()
+    (tmp / MARKER).touch()
     try:
         tmp.rename(dest)
     except OSError:  # another process made it first: use theirs (same contents, same sha)
-        shutil.rmtree(tmp, ignore_errors=True)
+        pass
+    shutil.rmtree(tmp.parent, ignore_errors=True)  # our own temporary folder
     return dest, sha
 
 

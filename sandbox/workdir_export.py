@@ -2,21 +2,23 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 import tarfile
+import tempfile
 from pathlib import Path
 
 from codefix.errors import SandboxError
+from codefix.safe_names import remove_marked
 
 MARKER = ".codefix-image-id"
 
 
 def export_workdir(image: str, dest_dir: Path, *, workdir: str = "/testbed", client=None) -> Path:
-    """`dest_dir` holding the image's `workdir`, reused while the image id is unchanged."""
+    """`dest_dir` holding the image's `workdir`, reused while the image id is unchanged. An
+    existing `dest_dir` is replaced only when codefix made it (it holds the marker file)."""
     import docker
 
-    from sandbox.live_sandboxes import SANDBOX_LABEL, label_value
+    from sandbox import live_sandboxes
 
     dest = Path(dest_dir)
     if client is None:
@@ -31,10 +33,13 @@ def export_workdir(image: str, dest_dir: Path, *, workdir: str = "/testbed", cli
     marker = dest / MARKER
     if marker.is_file() and marker.read_text() == image_id:
         return dest
-    container = client.containers.create(image, command=["true"], labels={SANDBOX_LABEL: label_value()}, network_mode="none")
-    tmp = dest.with_name(dest.name + f".export{os.getpid()}")
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir(parents=True)
+    remove_marked(dest, MARKER)  # refuses a folder codefix did not make, before any work
+    with live_sandboxes.starting():
+        container = client.containers.create(image, command=["true"], labels=live_sandboxes.container_labels(),
+                                             network_mode="none")
+    live_sandboxes.register(container)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{dest.name}.export-", dir=dest.parent))
     try:
         stream, _ = container.get_archive(workdir)
         with tarfile.open(fileobj=_Reader(stream), mode="r|") as tar:
@@ -44,14 +49,20 @@ def export_workdir(image: str, dest_dir: Path, *, workdir: str = "/testbed", cli
                     continue
                 member.name = parts[1]
                 tar.extract(member, tmp, **_filter())
-    except docker.errors.NotFound as exc:
-        raise SandboxError(f"image {image} has no {workdir}") from exc
+    except BaseException as exc:
+        shutil.rmtree(tmp, ignore_errors=True)  # our own temporary folder
+        if isinstance(exc, docker.errors.NotFound):
+            raise SandboxError(f"image {image} has no {workdir}") from exc
+        raise
     finally:
+        live_sandboxes.unregister(container)
         container.remove(force=True)
     (tmp / MARKER).write_text(image_id)
-    shutil.rmtree(dest, ignore_errors=True)
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    tmp.rename(dest)
+    remove_marked(dest, MARKER)
+    try:
+        tmp.rename(dest)
+    except OSError:  # made meanwhile by another process from the same image
+        shutil.rmtree(tmp, ignore_errors=True)
     return dest
 
 

@@ -5,13 +5,15 @@ from __future__ import annotations
 import io
 import shutil
 import tarfile
+import uuid
+from pathlib import Path
 
 import pytest
 
 from codefix.errors import PatchApplyError, UnsafePatchError
 from sandbox.patch_paths import touched_paths
 from sandbox.patching import FUZZY, GIT_APPLY, apply_patch, check_patch_text, diff
-from tests.sandbox.tiny_instance import tiny_image
+from tests.sandbox.tiny_instance import remove_image_and_snapshot, tiny_image
 
 FIX = """\
 diff --git a/pkg/mod.py b/pkg/mod.py
@@ -57,7 +59,9 @@ def test_paths_come_from_headers_not_from_hunk_lines():
 
 @pytest.mark.parametrize("patch", [outside("../etc/passwd"), outside("pkg/../../x"),
                                    "--- /etc/passwd\n+++ /etc/passwd\n@@ -1 +1 @@\n-a\n+b\n",
-                                   "diff --git a/x b/x\nrename from x\nrename to ../y\n"])
+                                   "diff --git a/x b/x\nrename from x\nrename to ../y\n",
+                                   outside(".git/config"), outside(".git/info/attributes"),
+                                   "diff --git a/x b/.git/hooks/post-checkout\nrename from x\nrename to .git/hooks/post-checkout\n"])
 def test_paths_outside_the_repository_are_refused(patch):
     with pytest.raises(UnsafePatchError):
         check_patch_text(patch)
@@ -122,34 +126,50 @@ def test_symlink_out_of_the_repository_is_refused_in_the_container(clean):
 
 
 @pytest.mark.docker
-def test_fuzzy_fallback_and_its_absence_are_reported(clean):
-    if clean.run("command -v patch").exit_code != 0:
-        with pytest.raises(PatchApplyError, match="no 'patch' program"):
-            apply_patch(clean, FUZZY_FIX)
-        host_patch = shutil.which("patch")
-        if host_patch is None:
-            pytest.skip("neither the image nor the host has GNU patch")
-        _install(clean, host_patch)
-    result = apply_patch(clean, FUZZY_FIX)
-    assert result.method == FUZZY and "return 140" in clean.read_file("pkg/long.py")
-    assert clean.run("git status --porcelain").output.strip() == "M pkg/long.py"  # no .orig/.rej
+def test_fuzzy_fallback_and_its_absence_are_reported(clean, docker_client):
+    from sandbox.docker_sandbox import DockerSandbox
+
+    if clean.run("command -v patch").exit_code == 0:
+        result = apply_patch(clean, FUZZY_FIX)
+        assert result.method == FUZZY and "return 140" in clean.read_file("pkg/long.py")
+        return
+    with pytest.raises(PatchApplyError, match="no 'patch' program"):
+        apply_patch(clean, FUZZY_FIX)
+    host_patch = shutil.which("patch")
+    if host_patch is None:
+        pytest.skip("neither the image nor the host has GNU patch")
+    image = _with_program(docker_client, clean.config.image, host_patch)  # the root filesystem is read-only
+    try:
+        with DockerSandbox(image, client=docker_client) as box:
+            result = apply_patch(box, FUZZY_FIX)
+            assert result.method == FUZZY and "return 140" in box.read_file("pkg/long.py")
+            assert box.run("git status --porcelain").output.strip() == "M pkg/long.py"  # no .orig/.rej
+    finally:
+        remove_image_and_snapshot(docker_client, image)
 
 
-def _install(sandbox, binary: str) -> None:
-    """Copy the host's `patch` (needs only libc) into the container, as the test's own setup."""
+def _with_program(client, image: str, binary: str) -> str:
+    """An image like `image` with the host's `binary` (needs only libc) in /usr/local/bin."""
     buf = io.BytesIO()
     with tarfile.open(fileobj=buf, mode="w") as tar:
-        tar.add(binary, arcname="patch")
-    sandbox.container.put_archive("/usr/local/bin", buf.getvalue())
+        tar.add(binary, arcname=Path(binary).name)
+    container = client.containers.create(image, command=["true"])
+    try:
+        container.put_archive("/usr/local/bin", buf.getvalue())
+        return container.commit(repository="codefix-local/tests-with-patch", tag=uuid.uuid4().hex[:8]).id
+    finally:
+        container.remove(force=True)
 
 
 @pytest.mark.docker
 def test_files_untracked_at_start_stay_out_of_the_diff_and_survive_reset(sb, docker_client):
     from sandbox.docker_sandbox import DockerSandbox
 
-    sb.reset()
-    sb.write_file("generated_version.py", "VERSION = '1.0'\n")  # like a SWE-bench image's leftovers
-    image = sb.container.commit(repository="codefix-local/tests-untracked-start", tag="tmp")
+    maker = docker_client.containers.run(sb.config.image, ["bash", "-c", "echo \"VERSION = '1.0'\" > /testbed/generated_version.py"],
+                                         detach=True)  # like a SWE-bench image's leftovers
+    maker.wait()
+    image = maker.commit(repository="codefix-local/tests-untracked-start", tag=uuid.uuid4().hex[:8])
+    maker.remove(force=True)
     try:
         with DockerSandbox(image.id, client=docker_client) as box:
             assert diff(box) == ""
@@ -161,5 +181,4 @@ def test_files_untracked_at_start_stay_out_of_the_diff_and_survive_reset(sb, doc
             assert box.read_file("generated_version.py") == "VERSION = '1.0'\n"
             assert box.run("ls brand_new.py").exit_code != 0
     finally:
-        sb.reset()
-        docker_client.images.remove(image.id, force=True)
+        remove_image_and_snapshot(docker_client, image.id)

@@ -38,3 +38,16 @@ def tiny_image(root: Path, docker_client) -> tuple[str, str]:
     from sandbox.images import build_local_image
 
     return build_local_image(tiny_instance(root), cache_dir=root / "cache", client=docker_client)
+
+
+def remove_image_and_snapshot(client, image_id: str) -> None:
+    """Remove a test's throwaway image and the workdir snapshot volumes made for it."""
+    from sandbox.pristine import READY_SUFFIX, volume_name
+
+    client.images.remove(image_id, force=True)
+    name = volume_name(image_id, "/testbed")
+    for volume in (name + READY_SUFFIX, name):
+        try:
+            client.volumes.get(volume).remove(force=True)
+        except Exception:  # never made, or already gone
+            pass

@@ -1,0 +1,141 @@
+"""The read-only snapshot every sandbox of an image restores from.
+
+One Docker volume per image (and workdir) holds a copy of the image's workdir and home, its base
+commit and the files untracked at start (`sandbox.start_state`). A helper container fills it once;
+every sandbox mounts it read-only, so nothing a run does (as root) can change the state that the
+next run is reset to. A second, empty volume named `<volume>.ready`, created only after the copy
+is complete, marks it usable and carries its sizes in labels (creating a volume is atomic, so
+concurrent processes agree). `codefix clean --pristine` removes the snapshots no sandbox uses.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shlex
+from dataclasses import dataclass
+
+from codefix.errors import SandboxError
+from sandbox.start_state import PRISTINE_MOUNT, SNAPSHOT_DIR
+
+PRISTINE_LABEL = "codefix.pristine"
+"""Label on snapshot volumes (value: the image id)."""
+READY_SUFFIX = ".ready"
+POPULATE_TIMEOUT = 1800
+
+# Run in a helper container with the volume mounted read-write; prints "<workdir KiB> <home KiB>".
+POPULATE = """\
+set -eu
+M={mount}
+if [ ! -d {snapshot} ]; then
+  tmp="$M/.tmp-$(cat /proc/sys/kernel/random/uuid)"
+  mkdir -p "$tmp"
+  cp -a {workdir} "$tmp/workdir"
+  if [ -d /root ]; then cp -a /root "$tmp/home"; else mkdir -m 700 "$tmp/home"; fi
+  cd {workdir}
+  git -c safe.directory='*' rev-parse HEAD > "$tmp/base_commit"
+  git -c safe.directory='*' ls-files -o -z | LC_ALL=C sort -z > "$tmp/untracked.list"
+  echo "$(du -sk "$tmp/workdir" | cut -f1) $(du -sk "$tmp/home" | cut -f1)" > "$tmp/sizes"
+  mv -T "$tmp" {snapshot} 2>/dev/null || rm -rf "$tmp"
+fi
+cat {snapshot}/sizes
+"""
+
+
+@dataclass(frozen=True)
+class Pristine:
+    """A complete snapshot volume and the sizes of what it holds."""
+
+    volume: str
+    """The Docker volume to mount read-only at `PRISTINE_MOUNT`."""
+    workdir_bytes: int
+    """Bytes the workdir copy takes (a sandbox's workdir tmpfs starts this full)."""
+    home_bytes: int
+    """Bytes the home copy takes."""
+
+
+def volume_name(image_id: str, workdir: str) -> str:
+    """`codefix-pristine-<image id>` (plus a hash of the workdir when it is not /testbed)."""
+    digest = image_id.split(":")[-1][:16]
+    suffix = "" if workdir == "/testbed" else "-" + hashlib.sha256(workdir.encode()).hexdigest()[:8]
+    return f"codefix-pristine-{digest}{suffix}"
+
+
+def ensure_pristine(client, image: str, image_id: str, workdir: str, labels: dict[str, str]) -> Pristine:
+    """The image's complete snapshot, made now if there is none (`labels` go on the helper)."""
+    import docker
+
+    name = volume_name(image_id, workdir)
+    try:
+        return _from_ready(client.volumes.get(name + READY_SUFFIX), name)
+    except docker.errors.NotFound:
+        pass
+    except docker.errors.APIError as exc:
+        raise SandboxError(f"cannot inspect the snapshot volume {name}: {exc.explanation or exc}") from exc
+    workdir_kib, home_kib = populate(client, image, name, workdir, labels)
+    ready_labels = {PRISTINE_LABEL: image_id, "codefix.pristine.volume": name,
+                    "codefix.pristine.workdir_bytes": str(workdir_kib * 1024),
+                    "codefix.pristine.home_bytes": str(home_kib * 1024)}
+    try:
+        ready = client.volumes.create(name + READY_SUFFIX, labels=ready_labels)
+    except docker.errors.APIError as exc:
+        raise SandboxError(f"cannot mark the snapshot {name} ready: {exc.explanation or exc}") from exc
+    return _from_ready(ready, name)
+
+
+def populate(client, image: str, name: str, workdir: str, labels: dict[str, str]) -> tuple[int, int]:
+    """Fill volume `name` from `image` (idempotent); (workdir KiB, home KiB)."""
+    import docker
+    from docker.types import Mount
+
+    from sandbox import live_sandboxes
+
+    script = POPULATE.format(mount=PRISTINE_MOUNT, snapshot=SNAPSHOT_DIR, workdir=shlex.quote(workdir))
+    try:
+        client.volumes.create(name, labels={PRISTINE_LABEL: "1"})
+        with live_sandboxes.starting():
+            helper = client.containers.create(image, command=["bash", "-c", script], user="0", working_dir="/",
+                                              network_disabled=True, labels=live_sandboxes.container_labels(),
+                                              mounts=[Mount(PRISTINE_MOUNT, name, type="volume")])
+        live_sandboxes.register(helper)
+    except docker.errors.APIError as exc:
+        raise SandboxError(f"cannot snapshot {workdir} of {image}: {exc.explanation or exc}") from exc
+    try:
+        helper.start()
+        status = helper.wait(timeout=POPULATE_TIMEOUT).get("StatusCode")
+        out = helper.logs(stdout=True, stderr=True).decode("utf-8", "replace")
+    except Exception as exc:  # engine trouble or the wait timed out
+        raise SandboxError(f"snapshotting {workdir} of {image} failed: {exc}") from exc
+    finally:
+        live_sandboxes.unregister(helper)
+        try:
+            helper.remove(force=True)
+        except docker.errors.APIError:
+            pass
+    fields = out.strip().splitlines()[-1].split() if out.strip() else []
+    if status != 0 or len(fields) != 2 or not all(f.isdigit() for f in fields):
+        raise SandboxError(f"{image}: {workdir} is not a usable git checkout: {out.strip()[-300:]}")
+    return int(fields[0]), int(fields[1])
+
+
+def remove_unused(client) -> tuple[int, int]:
+    """Remove every snapshot volume no container uses; (removed, kept because in use)."""
+    import docker
+
+    removed = kept = 0
+    for volume in client.volumes.list(filters={"label": PRISTINE_LABEL}):
+        try:
+            volume.remove()
+            removed += 1
+        except docker.errors.NotFound:
+            continue
+        except docker.errors.APIError:  # in use by a sandbox
+            kept += 1
+    return removed, kept
+
+
+def _from_ready(ready, name: str) -> Pristine:
+    labels = ready.attrs.get("Labels") or {}
+    try:
+        return Pristine(name, int(labels["codefix.pristine.workdir_bytes"]), int(labels["codefix.pristine.home_bytes"]))
+    except (KeyError, ValueError) as exc:
+        raise SandboxError(f"the snapshot marker {ready.name} carries no sizes; remove it: docker volume rm {ready.name}") from exc
