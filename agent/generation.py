@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from codefix.errors import InputError, SandboxError
 from codefix.parallel import map_isolated
-from codefix.store import atomic_write_text
+from codefix.store import atomic_write_text, read_jsonl
 
 from agent.agreement import AgreementStop
 from agent.editing_machine import EditingTask
@@ -303,4 +303,4 @@ def read_candidates(out_dir: Path) -> list[dict]:
     path = Path(out_dir) / "candidates.jsonl"
     if not path.exists():
         return []
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return read_jsonl(path)

@@ -9,12 +9,13 @@ finished one is returned as it is.
 from __future__ import annotations
 
 import time
+import warnings
 from pathlib import Path
 from typing import Any
 
-from codefix.errors import BudgetExceeded, CodefixError, ContextWindowExceeded, SandboxError
+from codefix.errors import BudgetExceeded, CodefixError, CodefixWarning, ContextWindowExceeded, SandboxError
 from codefix.protocols import Model, Sandbox
-from codefix.store import read_json, write_json
+from codefix.store import read_or_set_aside, set_aside, write_json
 
 from agent.task import (
     EXIT_BUDGET,
@@ -50,8 +51,15 @@ def new_record(stage: str, meta: dict | None) -> dict[str, Any]:
 
 
 def load_trajectory(path: Path) -> dict[str, Any] | None:
-    """The saved trajectory at `path`, or None when there is none."""
-    return read_json(path) if Path(path).exists() else None
+    """The saved trajectory at `path`, or None when there is none. A damaged one (truncated by a
+    crash) is set aside with a one-line warning and its machine runs again from the start."""
+    record = read_or_set_aside(path, "its trajectory is redone")
+    if record is not None and not (isinstance(record, dict) and isinstance(record.get("messages"), list)):
+        moved = set_aside(path)
+        warnings.warn(f"{path}: not a trajectory; set aside as {moved.name}, its trajectory is redone",
+                      CodefixWarning, stacklevel=2)
+        return None
+    return record
 
 
 def is_finished(record: dict | None) -> bool:

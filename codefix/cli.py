@@ -5,14 +5,15 @@ from __future__ import annotations
 
 import importlib
 import sys
+import warnings
 
 import click
 
-from codefix.errors import CodefixError
+from codefix.errors import CodefixError, CodefixWarning
 
 COMMANDS = {
     "evaluate": ("codefix.commands.evaluate", "Grade patches against an instance's tests in Docker."),
-    "clean": ("codefix.commands.clean", "Remove every container codefix started (by label)."),
+    "clean": ("codefix.commands.clean", "Remove containers of dead codefix processes (--all: every codefix container)."),
     "context": ("codefix.commands.context", "Rank and pack an instance's relevant files into a token budget."),
     "generate": ("codefix.commands.generate", "Run parallel testing → editing pairs for an instance and collect candidates."),
     "solve": ("codefix.commands.solve", "Solve one issue end to end: context → generation → selection → a patch."),
@@ -48,8 +49,20 @@ def cli() -> None:
     """codefix: repair GitHub issues with parallel, execution-checked attempts."""
 
 
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    """Warnings codefix raises on purpose print as one line; others as Python prints them."""
+    if issubclass(category, CodefixWarning):
+        click.echo(f"warning: {message}", err=True)
+    else:
+        _python_show_warning(message, category, filename, lineno, file, line)
+
+
+_python_show_warning = warnings.showwarning
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point: one clear line and a non-zero exit for every deliberate error."""
+    warnings.showwarning = _show_warning
     try:
         cli.main(args=argv, standalone_mode=False)
     except CodefixError as exc:

@@ -12,6 +12,7 @@ import re
 import shutil
 import subprocess
 import tarfile
+import tempfile
 from pathlib import Path
 
 from codefix.errors import InputError
@@ -65,12 +66,14 @@ def _export_head(repo: Path, dest: Path) -> None:
     proc = subprocess.run(["git", "-C", str(repo), "archive", "--format=tar", "HEAD"], capture_output=True)
     if proc.returncode != 0:
         raise InputError(f"{repo}: git archive HEAD failed: {proc.stderr.decode('utf-8', 'replace').strip()}")
-    tmp = dest.with_name(dest.name + ".tmp")
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir(parents=True)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    scratch = Path(tempfile.mkdtemp(prefix=f".{dest.name}.", dir=dest.parent))  # ours alone
+    tmp = scratch / "tree"
+    tmp.mkdir()
     with tarfile.open(fileobj=io.BytesIO(proc.stdout)) as tar:
         tar.extractall(tmp, filter="data")
     try:
         tmp.rename(dest)
     except OSError:  # made meanwhile by another process from the same commit
-        shutil.rmtree(tmp, ignore_errors=True)
+        pass
+    shutil.rmtree(scratch, ignore_errors=True)

@@ -11,7 +11,8 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field
 
 from codefix.errors import SandboxError
-from codefix.store import read_json, write_json
+from codefix.test_infra import instance_infrastructure_paths
+from codefix.store import read_or_set_aside, write_json
 
 from agent.generation import SandboxPool
 from agent.loop import run_trajectory
@@ -98,6 +99,10 @@ class SelectionResult(BaseModel):
     calls: int = 0
     """Model calls the state machine made."""
     cost: float = 0.0
+    test_infrastructure: dict[str, list[str]] = Field(default_factory=dict)
+    """Candidates whose patch touches test infrastructure (conftest.py, pytest plugins,
+    sitecustomize, .pth, the evaluation's test files), by id: ranked after every other candidate
+    and never sent to the state machine while an unflagged one is left."""
 
 
 def candidates_from_records(instance_id: str, records: Iterable[dict], *, run: str = "",
@@ -136,8 +141,9 @@ def run_selection(
     config = config or SelectionConfig()
     out_dir = Path(out_dir)
     done = out_dir / "selection.json"
-    if done.exists():
-        return SelectionResult.model_validate(read_json(done))
+    stored = read_or_set_aside(done, "selection is redone (its votes and trajectory are reused)")
+    if stored is not None:
+        return SelectionResult.model_validate(stored)
     result = _select(instance, list(candidates), model, ledger, sandbox_factory, apply_patch, out_dir, config,
                      stats if stats is not None else RunStats())
     if result.machine_status not in RESUMABLE:
@@ -146,10 +152,18 @@ def run_selection(
 
 
 def _select(instance, candidates, model, ledger, factory, apply_patch, out_dir, config, stats) -> SelectionResult:
+    flagged = {c.id: paths for c in candidates if (paths := instance_infrastructure_paths(instance, c.patch))}
+    result = _select_among(instance, candidates, model, ledger, factory, apply_patch, out_dir, config, stats, flagged)
+    result.test_infrastructure = flagged
+    return result
+
+
+def _select_among(instance, candidates, model, ledger, factory, apply_patch, out_dir, config, stats,
+                  flagged) -> SelectionResult:
     iid = instance.instance_id
     if not candidates:
         return SelectionResult(instance_id=iid, method=NO_CANDIDATES)
-    by_size = sorted(candidates, key=lambda c: (c.size, c.id))
+    by_size = sorted(candidates, key=lambda c: (c.id in flagged, c.size, c.id))
     if len(candidates) == 1:
         return _chosen(iid, candidates[0], ONLY_CANDIDATE, _unvoted(by_size))
     summary: dict = {}
@@ -164,7 +178,7 @@ def _select(instance, candidates, model, ledger, factory, apply_patch, out_dir, 
             counted_tests(generated, only_failing_before=True))
         voting = VotingConfig(top_k=config.top_k, only_tests_failing_before=only_failing,
                               repo_test_penalty=1.0 if config.repo_tests else 0.0)
-        ranked = rank(candidates, generated, voting, repo)
+        ranked = sorted(rank(candidates, generated, voting, repo), key=lambda s: s.candidate in flagged)  # stable
         scores = {s.candidate: s for s in ranked}
         ranking = [RankedCandidate(id=s.candidate, score=s.score, passes=s.passes, counted_tests=s.counted_tests,
                                    errors=s.errors, broken_repo_tests=s.broken_repo_tests, size=s.size) for s in ranked]
@@ -174,6 +188,8 @@ def _select(instance, candidates, model, ledger, factory, apply_patch, out_dir, 
     else:
         ranking = _unvoted(by_size)
         finalists = by_size
+    if any(c.id not in flagged for c in finalists):  # a test-infrastructure patch never wins for it
+        finalists = [c for c in finalists if c.id not in flagged]
     if len(finalists) == 1:
         return _chosen(iid, finalists[0], ONLY_CANDIDATE, ranking, summary, [finalists[0].id])
     record = _run_machine(instance, finalists, scores, model, ledger, factory, apply_patch, out_dir, config)

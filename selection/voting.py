@@ -22,6 +22,8 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
 
+from codefix.redaction import redact
+
 from selection.candidates import Candidate
 
 UNEDITED = "unedited"
@@ -187,7 +189,7 @@ def append_vote(path: Path, vote: Vote) -> None:
     """Append one vote to a `votes.jsonl` cache (callers serialise access)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("a", encoding="utf-8") as fh:
-        fh.write(json.dumps({**asdict(vote), "outcome": Outcome(vote.outcome).value}) + "\n")
+        fh.write(redact(json.dumps({**asdict(vote), "outcome": Outcome(vote.outcome).value})) + "\n")
         fh.flush()
 
 

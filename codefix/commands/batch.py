@@ -61,6 +61,7 @@ def command(dataset, instances, pattern, slice_, model, relevance_model, api_bas
     from codefix.stages.batch import BatchJob, passed_env, run_batch, run_instance, select_instances, summary
     from codefix.stages.executors import make_executor
     from codefix.stages.images import make_acquirer
+    from codefix.stages.run_session import hold_run
     from codefix.stages.solve import SolveConfig
     from codefix.store import write_json
     from sandbox.live_sandboxes import install_signal_handlers, remove_all
@@ -70,10 +71,9 @@ def command(dataset, instances, pattern, slice_, model, relevance_model, api_bas
         raise InputError("--address goes with --executor ray")
     ds = load_dataset(dataset)
     picked = select_instances(ds, ids=instances, pattern=pattern, slice_=slice_)
-    run_root = Path(runs_dir).resolve() / (run_id or time.strftime("batch-%Y%m%d-%H%M%S"))
-    run_root.mkdir(parents=True, exist_ok=True)
+    run_root = hold_run(Path(runs_dir).resolve(), run_id, "batch", lambda msg: click.echo(msg, err=True)).root
     config = SolveConfig(samples=samples, max_calls=max_calls, workers=pair_workers, budget_tokens=budget_tokens,
-                         stop_when_agree=stop_when_agree)
+                         stop_when_agree=stop_when_agree, parallel_sandboxes=workers * pair_workers)
     env = passed_env()
     images = make_acquirer(image_opts, log=_file_log(run_root / "images.log"))
     _report_images(images, picked)

@@ -1,4 +1,4 @@
-"""`codefix clean`: remove every container codefix started, found by its label."""
+"""`codefix clean`: remove containers codefix left behind (by label and owner)."""
 
 from __future__ import annotations
 
@@ -6,9 +6,25 @@ import click
 
 
 @click.command("clean")
-def command() -> None:
-    """Remove every container carrying codefix's label (running or not) and say how many."""
-    from sandbox.live_sandboxes import remove_labelled
+@click.option("--all", "everything", is_flag=True,
+              help="Remove every codefix container, also those of processes still running.")
+@click.option("--pristine", is_flag=True,
+              help="Also remove the per-image workdir snapshots (volumes) no sandbox is using.")
+def command(everything: bool, pristine: bool) -> None:
+    """Remove orphaned codefix containers: those whose owning process is dead (killed, crashed).
+    Containers of live runs are kept unless --all is given."""
+    from sandbox.orphans import sweep
 
-    removed = remove_labelled()
-    click.echo(f"removed {removed} container{'s' if removed != 1 else ''}")
+    result = sweep(everything=everything)
+    line = f"removed {result.removed} container{'s' if result.removed != 1 else ''}"
+    if result.kept_live:
+        line += f"; kept {result.kept_live} of running processes (--all removes them too)"
+    click.echo(line)
+    if pristine:
+        import docker
+
+        from sandbox.pristine import remove_unused
+
+        removed, in_use = remove_unused(docker.from_env(timeout=120))
+        click.echo(f"removed {removed} snapshot volume{'s' if removed != 1 else ''}"
+                   + (f"; kept {in_use} in use" if in_use else ""))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import click
@@ -31,8 +30,9 @@ def command(dataset, instance_id, model, relevance_model, api_base, budget, pric
     from agent.context.stage import run_context_stage
     from agent.models import make_model
     from codefix.datasets import load_dataset
-    from codefix.ledger import Ledger
-    from codefix.store import RunStore
+    from codefix.ledger import Ledger, journal_spent
+    from codefix.ledger_journal import JOURNAL_NAME, Journal
+    from codefix.stages.run_session import hold_run
 
     if price_file:
         from agent.pricing import load_price_file
@@ -40,7 +40,7 @@ def command(dataset, instance_id, model, relevance_model, api_base, budget, pric
         load_price_file(price_file)
     ds = load_dataset(dataset)
     inst = ds.get(instance_id)
-    store = RunStore(runs_dir, run_id or time.strftime("context-%Y%m%d-%H%M%S"))
+    store = hold_run(runs_dir, run_id, "context", lambda msg: click.echo(msg, err=True))
     out = store.artefact(inst.instance_id, "context.json")
     primary = make_model(model, api_base=api_base, dataset=ds, price=price)
     reader = make_model(relevance_model, api_base=api_base, dataset=ds) if relevance_model else primary
@@ -50,8 +50,11 @@ def command(dataset, instance_id, model, relevance_model, api_base, budget, pric
         repo_dir, commit = checkout(inst, images)
     if commit and commit != inst.base_commit:
         inst = inst.model_copy(update={"base_commit": commit})
-    earlier = spent_before(out, inst.instance_id)
-    ledger = Ledger(budget_usd=None if budget is None else max(0.0, budget - earlier))
+    instance_dir = store.instance_dir(inst.instance_id)
+    earlier = max(spent_before(out, inst.instance_id), journal_spent(instance_dir))
+    # this run's calls, written to the instance's journal as they happen; the budget counts earlier ones
+    ledger = Ledger(budget_usd=None if budget is None else max(0.0, budget - earlier),
+                    journal=Journal(instance_dir / JOURNAL_NAME))
     config = ContextConfig(budget_tokens=budget_tokens, concurrency=concurrency)
     result = run_context_stage(
         inst, repo_dir, relevance_model=reader, ranking_model=primary, ledger=ledger, out_path=out, config=config

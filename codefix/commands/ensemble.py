@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 
 import click
@@ -41,7 +40,8 @@ def command(submission_dirs, dataset, codefix_runs, do_select, model, api_base, 
     from codefix.datasets import load_dataset
     from codefix.stages.ensemble import read_members, report_for, select_all, write_pools
     from codefix.stages.wiring import print_ledger
-    from codefix.store import RunStore, write_json
+    from codefix.stages.run_session import hold_run
+    from codefix.store import write_json
     from selection.submissions import build_pools
 
     if budget is not None and budget <= 0:
@@ -56,7 +56,7 @@ def command(submission_dirs, dataset, codefix_runs, do_select, model, api_base, 
     for problem in members.problems:
         click.echo(f"skipped: {problem}", err=True)
     pools = build_pools(members.submissions)
-    store = RunStore(runs_dir, run_id or time.strftime("ensemble-%Y%m%d-%H%M%S"))
+    store = hold_run(runs_dir, run_id, "ensemble", lambda msg: click.echo(msg, err=True))
     write_pools(store, pools)
     selected, failed = None, {}
     if do_select:
@@ -66,7 +66,8 @@ def command(submission_dirs, dataset, codefix_runs, do_select, model, api_base, 
 
         install_signal_handlers()
         selector = make_model(model, api_base=api_base, dataset=ds)
-        ledger = Ledger(budget_usd=budget)
+        ledger = Ledger.open(store.root, budget)  # journaled: a kill loses no record of spending
+        calls_before = len(ledger.calls)
         from codefix.stages.images import make_acquirer
 
         try:
@@ -76,7 +77,7 @@ def command(submission_dirs, dataset, codefix_runs, do_select, model, api_base, 
                                               log=lambda msg: click.echo(msg, err=True))
         finally:
             write_json(store.root / "ledger.json", ledger.to_dict())
-        print_ledger(ledger, "selection model calls", calls_this_run=len(ledger.calls))
+        print_ledger(ledger, "selection model calls", calls_this_run=len(ledger.calls) - calls_before)
     report = report_for(ids, members.submissions, pools, selected)
     data = {**report.to_dict(), "problems": [str(p) for p in members.problems], "selection_failures": failed}
     write_json(store.root / "ensemble_report.json", data)

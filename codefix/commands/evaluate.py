@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import click
@@ -20,11 +19,15 @@ from codefix.options import dataset_option, offline_eval_option, run_id_option, 
 @click.option("--predictions", "-p", type=click.Path(path_type=Path), help="A SWE-bench predictions .jsonl/.json.")
 @click.option("--workers", "-w", default=1, show_default=True, type=click.IntRange(1, 64), help="Instances graded at once.")
 @click.option("--timeout", type=float, default=None, help="Seconds the test run may take (default: the instance's, else 1800).")
+@click.option("--strict", is_flag=True,
+              help="Grade patches that touch test infrastructure (conftest.py, pytest plugins, sitecustomize, .pth, "
+                   "the evaluation's test files) as unresolved; without it they are only reported.")
 @offline_eval_option
 @image_options(cache_level_default=None, cache_level_note=" Default: env with --predictions, instance with --instance.")
 @runs_dir_option
 @run_id_option
-def command(dataset, instance_id, patch_file, gold, predictions, workers, timeout, offline_eval, image_opts, runs_dir, run_id):
+def command(dataset, instance_id, patch_file, gold, predictions, workers, timeout, strict, offline_eval, image_opts,
+            runs_dir, run_id):
     """Grade patches against an instance's FAIL_TO_PASS and PASS_TO_PASS tests in Docker.
 
     Either --instance ID with --patch FILE (or --gold), or --predictions FILE.
@@ -35,7 +38,7 @@ def command(dataset, instance_id, patch_file, gold, predictions, workers, timeou
     from codefix.stages.evaluation import evaluate_predictions, print_eval_table
     from codefix.stages.images import make_acquirer
     from codefix.predictions import Prediction, load_predictions, read_patch_file
-    from codefix.store import RunStore
+    from codefix.stages.run_session import hold_run
 
     if bool(predictions) == bool(instance_id):
         raise InputError("give either --instance (with --patch or --gold) or --predictions")
@@ -56,10 +59,10 @@ def command(dataset, instance_id, patch_file, gold, predictions, workers, timeou
         name = "gold" if gold else str(patch_file)
         preds = [Prediction(inst.instance_id, name, patch)]
 
-    store = RunStore(runs_dir, run_id or time.strftime("eval-%Y%m%d-%H%M%S"))
+    store = hold_run(runs_dir, run_id, "eval", lambda msg: click.echo(msg, err=True))
     with make_acquirer(image_opts, cache_level="env" if predictions else "instance") as images:
         reports = evaluate_predictions(ds, preds, store, workers=workers, timeout=timeout, images=images,
-                                       network=not offline_eval)
+                                       network=not offline_eval, strict=strict)
     print_eval_table(reports)
     click.echo(f"reports in {store.root}")
     if any(r.status == "error" for r in reports):

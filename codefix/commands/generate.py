@@ -40,10 +40,11 @@ def command(dataset, instance_id, model, relevance_model, api_base, samples, max
     from selection.normalize import normalize_patch
     from agent.testing_machine import ScriptRunConfig
     from codefix.datasets import load_dataset
-    from codefix.ledger import Ledger
     from codefix.stages.images import make_acquirer
+    from codefix.stages.run_session import hold_run
+    from codefix.stages.solve import load_ledger
     from codefix.stages.wiring import checked_out, docker_factory, make_models, run_context
-    from codefix.store import RunStore, write_json
+    from codefix.store import write_json
     from sandbox.live_sandboxes import install_signal_handlers
 
     check_stop_when_agree(stop_when_agree, samples)
@@ -52,11 +53,12 @@ def command(dataset, instance_id, model, relevance_model, api_base, samples, max
         raise InputError("--budget must be a positive number of USD")
     ds = load_dataset(dataset)
     inst = ds.get(instance_id)
-    store = RunStore(runs_dir, run_id or time.strftime("generate-%Y%m%d-%H%M%S"))
+    say = lambda msg: click.echo(msg, err=True)  # noqa: E731
+    store = hold_run(runs_dir, run_id, "generate", say)
     with make_acquirer(image_opts) as images, images.lease(inst):
         inst, repo_dir = checked_out(inst, images)
         primary, reader = make_models(ds, model, relevance_model, api_base)
-        ledger = Ledger(budget_usd=budget)
+        ledger = load_ledger(store.instance_dir(inst.instance_id), budget, log=say)
         context = run_context(inst, repo_dir, primary=primary, reader=reader, ledger=ledger,
                               out_path=store.artefact(inst.instance_id, "context.json"), budget_tokens=budget_tokens)
         config = GenerationConfig(samples=samples, max_calls=max_calls, temperature=temperature, workers=workers,
@@ -66,10 +68,11 @@ def command(dataset, instance_id, model, relevance_model, api_base, samples, max
         write_json(out_dir / "generation_config.json", config.model_dump())
         started = time.monotonic()
         results, figures = generate(
-            inst, model=primary, ledger=ledger, sandbox_factory=docker_factory(inst, images),
+            inst, model=primary, ledger=ledger, sandbox_factory=docker_factory(inst, images, parallel=workers),
             context=context.render(), out_dir=out_dir, config=config,
             on_pair=lambda r: click.echo(f"pair {r.pair}: {r.status}", err=True), patch_key=normalize_patch,
         )
+        write_json(out_dir / "ledger.json", ledger.to_dict())
     print_pairs(inst.instance_id, results)
     if figures["early_stop"]:
         click.echo(early_stop_line(figures["early_stop"]))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import click
@@ -44,8 +43,8 @@ def command(dataset, instance_id, repo, issue_file, test_cmd, model, relevance_m
     from codefix.datasets import Dataset, load_dataset
     from codefix.stages.images import make_acquirer
     from codefix.stages.solve import SolveConfig, load_ledger, solve_instance
+    from codefix.stages.run_session import hold_run
     from codefix.stages.wiring import make_models
-    from codefix.store import RunStore
     from sandbox.live_sandboxes import install_signal_handlers
 
     check_stop_when_agree(stop_when_agree, samples)
@@ -71,9 +70,10 @@ def command(dataset, instance_id, repo, issue_file, test_cmd, model, relevance_m
 
         load_price_file(price_file)
     install_signal_handlers()  # sandboxes start in worker threads; Ctrl-C/SIGTERM must remove them
-    store = RunStore(runs_dir, run_id or time.strftime("solve-%Y%m%d-%H%M%S"))
+    say = lambda msg: click.echo(msg, err=True)  # noqa: E731
+    store = hold_run(runs_dir, run_id, "solve", say)
     primary, reader = make_models(ds, model, relevance_model, api_base, price=price)
-    ledger = load_ledger(store.instance_dir(inst.instance_id) / "ledger.json", budget)
+    ledger = load_ledger(store.instance_dir(inst.instance_id), budget, log=say)
     calls_before = len(ledger.calls)
     config = SolveConfig(samples=samples, max_calls=max_calls, workers=workers, budget_tokens=budget_tokens,
                          stop_when_agree=stop_when_agree)
@@ -95,6 +95,9 @@ def _show(outcome, ledger, calls_before: int, inst, store) -> None:
     if outcome.skipped_pairs:
         click.echo(f"generation stopped early: pairs {outcome.skipped_pairs} skipped "
                    f"(why: {store.instance_dir(inst.instance_id) / 'early_stop.json'})", err=True)
+    if outcome.test_infrastructure:
+        click.echo(f"warning: the patch touches test infrastructure ({', '.join(outcome.test_infrastructure)}); "
+                   "its verdicts may not be the code's", err=True)
     if not outcome.complete:
         click.echo(f"cut short ({'; '.join(outcome.unfinished)}): rerun with the same --run-id "
                    "(and a larger --budget if that stopped it) to finish", err=True)

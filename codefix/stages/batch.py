@@ -17,151 +17,21 @@ too little disk for a pull stops the scheduling of further instances.
 from __future__ import annotations
 
 import os
-import socket
 import time
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
-from codefix.errors import ModelError, SandboxError
+from codefix.stages.batch_job import (STATUS_FILE, BatchJob, InstanceStore, instance_spent, is_infrastructure,
+                                      read_status, run_instance, status_path)
 from codefix.stages.instance_selection import select_instances
-from codefix.store import RunStore, read_json, write_json
+from codefix.store import write_json
 
-__all__ = ["BatchJob", "BatchState", "run_batch", "run_instance", "select_instances", "summary", "write_predictions"]
-
-STATUS_FILE = "batch_status.json"
+__all__ = ["STATUS_FILE", "BatchJob", "BatchState", "InstanceStore", "instance_spent", "is_infrastructure", "read_status",
+           "run_batch", "run_instance", "select_instances", "status_path", "summary", "write_predictions"]
 RETRIED = ("incomplete", "infra_error", "running")
 ENV_PASSED = ("CODEFIX_", "LITELLM_LOCAL_MODEL_COST_MAP", "DOCKER_")
 """Environment variables (by prefix) a job carries to the process that runs it (Ray workers)."""
-
-
-@dataclass
-class BatchJob:
-    """Everything one instance's run needs; picklable, so a Ray task can take it."""
-
-    instance: Any
-    dataset_name: str
-    run_root: str
-    model: str
-    relevance_model: str | None
-    api_base: str | None
-    price: str | None
-    price_file: str | None
-    solve_config: dict
-    budget_usd: float | None
-    """The instance's cap: its earlier spend plus what the batch budget had left when scheduled."""
-    env: dict = field(default_factory=dict)
-    image_config: dict = field(default_factory=dict)
-    """`ImageConfig` fields, for a process that makes its own acquirer (a Ray task)."""
-    evaluate: bool = False
-    """Grade the chosen patch before the image is released (eval.json in the instance's folder)."""
-    eval_network: bool = True
-    """Whether grading sandboxes have the network (the official harness's way)."""
-
-
-class InstanceStore(RunStore):
-    """The run store as one instance's job sees it: artefacts in `<run>/<instance>/`, but its
-    prediction in `<run>/<instance>/prediction/preds.jsonl`, so parallel jobs never share a file."""
-
-    def __init__(self, run_root: Path, instance_id: str):
-        self.run_id = run_root.name
-        self._run_root = run_root
-        self.root = run_root / instance_id / "prediction"
-
-    def instance_dir(self, instance_id: str) -> Path:
-        path = self._run_root / instance_id
-        path.mkdir(parents=True, exist_ok=True)
-        return path
-
-
-def status_path(run_root: Path, instance_id: str) -> Path:
-    return run_root / instance_id / STATUS_FILE
-
-
-def read_status(run_root: Path, instance_id: str) -> dict | None:
-    path = status_path(run_root, instance_id)
-    try:
-        return read_json(path)
-    except (OSError, ValueError):
-        return None
-
-
-def is_infrastructure(exc: BaseException) -> bool:
-    """Failures of the machinery (Docker, model API, network, disk), worth retrying as they are."""
-    if isinstance(exc, (SandboxError, ModelError, OSError, TimeoutError)):
-        return True
-    module = type(exc).__module__ or ""
-    return module.split(".")[0] in ("docker", "requests", "urllib3", "litellm", "httpx", "openai", "ray")
-
-
-def run_instance(job: BatchJob, images=None) -> dict:
-    """Run (or resume) `solve` for one instance; never raises for the instance's own failures:
-    returns (and stores) its status record. `images` is the batch's shared ImageAcquirer; without
-    one (a Ray task) the job makes its own from `job.image_config`."""
-    from contextlib import ExitStack
-
-    from codefix.datasets import Dataset
-    from codefix.stages.evaluation import grade_patch
-    from codefix.stages.solve import SolveConfig, load_ledger, model_name, solve_instance
-    from codefix.stages.wiring import make_models
-    from sandbox.image_pull import DiskSpaceLow
-
-    os.environ.update(job.env)
-    inst = job.instance
-    root = Path(job.run_root)
-    previous = read_status(root, inst.instance_id) or {}
-    rec: dict[str, Any] = {
-        "instance_id": inst.instance_id, "status": "running", "stage": "starting",
-        "attempt": int(previous.get("attempt", 0)) + 1, "host": socket.gethostname(),
-        "started": time.time(), "spent": float(previous.get("spent", 0.0)),
-    }
-    path = status_path(root, inst.instance_id)
-    write_json(path, rec)
-    ledger = None
-    try:
-        stack = ExitStack()
-        if images is None:
-            from sandbox.image_acquire import ImageAcquirer
-            from sandbox.image_config import ImageConfig
-
-            images = stack.enter_context(ImageAcquirer(ImageConfig(**job.image_config)))
-        if job.price_file:
-            from agent.pricing import load_price_file
-
-            load_price_file(Path(job.price_file))
-        ds = Dataset(job.dataset_name, [inst])
-        primary, reader = make_models(ds, job.model, job.relevance_model, job.api_base, price=job.price)
-        store = InstanceStore(root, inst.instance_id)
-        ledger = load_ledger(store.instance_dir(inst.instance_id) / "ledger.json", job.budget_usd)
-        calls_before, spent_before = len(ledger.calls), ledger.spent
-
-        def log(msg: str) -> None:
-            rec.update(stage=msg, spent=ledger.spent)
-            write_json(path, rec)
-
-        with stack, images.lease(inst):
-            log("image")
-            outcome = solve_instance(inst, primary=primary, reader=reader, ledger=ledger, store=store,
-                                     config=SolveConfig(**job.solve_config), model_spec=job.model, log=log,
-                                     images=images)
-            if job.evaluate and outcome.patch.strip():
-                log("evaluation")
-                rec["eval"] = grade_patch(ds, inst, outcome.patch, store, model_name=model_name(job.model),
-                                          images=images, network=job.eval_network)
-        rec.update(status="done" if outcome.complete else "incomplete", outcome=outcome.status,
-                   unfinished=outcome.unfinished, skipped_pairs=outcome.skipped_pairs, calls_this_run=len(ledger.calls) - calls_before,
-                   cost_this_run=ledger.spent - spent_before, error=None, traceback=None)
-    except Exception as exc:  # isolate: this instance fails, the batch goes on
-        rec.update(status="infra_error" if is_infrastructure(exc) else "error",
-                   error=f"{type(exc).__name__}: {exc}", traceback=traceback.format_exc(),
-                   error_kind="disk" if isinstance(exc, DiskSpaceLow) else None)
-    if ledger is not None:
-        rec["spent"] = ledger.spent
-    rec["finished"] = time.time()
-    rec["seconds"] = rec["finished"] - rec["started"]
-    write_json(path, rec)
-    return rec
 
 
 @dataclass
@@ -208,12 +78,12 @@ def run_batch(instances: list, make_job, executor, *, run_root: Path, budget: fl
     `state.unscheduled`; so is the rest once an instance failed for lack of disk. `run(job)` runs
     one instance (default `run_instance`)."""
     state = BatchState(total=len(instances), workers=executor.workers, budget=budget)
-    spent_of: dict[str, float] = {}
+    spent_of = {d.name: instance_spent(run_root, d.name) for d in sorted(run_root.glob("*/")) if d.is_dir()}
     costs: list[float] = []
     pending = []
     for inst in instances:
         st = read_status(run_root, inst.instance_id) or {}
-        spent_of[inst.instance_id] = float(st.get("spent", 0.0))
+        spent_of[inst.instance_id] = instance_spent(run_root, inst.instance_id)
         status = st.get("status")
         if status == "done":
             state.skipped.append(inst.instance_id)
@@ -225,10 +95,9 @@ def run_batch(instances: list, make_job, executor, *, run_root: Path, budget: fl
     pending.reverse()
     update = on_update or (lambda s: None)
 
-    def total_spent() -> float:
+    def total_spent() -> float:  # every instance's journal: what was really paid, also by killed runs
         for iid in state.running:
-            st = read_status(run_root, iid) or {}
-            spent_of[iid] = max(spent_of[iid], float(st.get("spent", 0.0)))
+            spent_of[iid] = instance_spent(run_root, iid)
         return sum(spent_of.values())
 
     while pending or executor.in_flight:
@@ -252,7 +121,7 @@ def run_batch(instances: list, make_job, executor, *, run_root: Path, budget: fl
                 rec = {"instance_id": iid, "status": "infra_error", "error": f"{type(exc).__name__}: {exc}",
                        "traceback": "".join(traceback.format_exception(exc)), "spent": spent_of[iid]}
                 write_json(status_path(run_root, iid), {**(read_status(run_root, iid) or {}), **rec})
-            spent_of[iid] = float(rec.get("spent", spent_of[iid]))
+            spent_of[iid] = instance_spent(run_root, iid)
             if rec["status"] == "done":
                 state.done.append(iid)
                 costs.append(spent_of[iid])

@@ -28,9 +28,11 @@ def evaluate_predictions(
     timeout: float | None = None,
     images=None,
     network: bool = True,
+    strict: bool = False,
 ):
     """Grade every prediction; an infrastructure failure is recorded as status "error".
-    `images` (an ImageAcquirer) fetches missing instance images, each released after its grading."""
+    `images` (an ImageAcquirer) fetches missing instance images, each released after its grading.
+    Patches touching test infrastructure are listed; with `strict` they are unresolved."""
     from rich.console import Console
 
     from sandbox.evaluate import EvalReport, evaluate_in_sandbox
@@ -44,9 +46,11 @@ def evaluate_predictions(
     def grade_one(pred: Prediction) -> EvalReport:
         instance = ds.get(pred.instance_id)
         with images.lease(instance) if images is not None else nullcontext():
-            with instance_sandbox(instance, images=images, output_limit=EVAL_OUTPUT_LIMIT, network=network) as (sandbox, built):
+            # grading scripts reinstall the package (site-packages): a writable root, one container per grade
+            with instance_sandbox(instance, images=images, output_limit=EVAL_OUTPUT_LIMIT, network=network,
+                                  writable_root=True) as (sandbox, built):
                 report, log = evaluate_in_sandbox(
-                    built, pred.model_patch, sandbox, model_name=pred.model_name_or_path, timeout=timeout
+                    built, pred.model_patch, sandbox, model_name=pred.model_name_or_path, timeout=timeout, strict=strict
                 )
         atomic_write_text(store.artefact(pred.instance_id, "eval.log"), redact(log))
         return report.model_copy(update={"network": network})
@@ -81,6 +85,8 @@ def evaluate_predictions(
             "resolved_ids": [r.instance_id for r in reports if r.resolved],
             "errors": [r.instance_id for r in reports if r.status == "error"],
             "network": network,
+            "test_infrastructure": {r.instance_id: r.test_infrastructure for r in reports if r.test_infrastructure},
+            "strict": strict,
         },
     )
     return reports
@@ -124,6 +130,10 @@ def print_eval_table(reports) -> None:
     modes = {r.network for r in reports if r.network is not None}
     if modes:
         console.print(grading_mode_line(modes.pop()))
+    for r in reports:
+        if r.test_infrastructure:
+            console.print(f"[yellow]warning[/yellow]: {r.instance_id}: the patch touches test infrastructure "
+                          f"({', '.join(r.test_infrastructure)}); --strict grades it unresolved")
 
 
 def grading_mode_line(network: bool) -> str:

@@ -16,7 +16,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field
 
 from codefix.predictions import Prediction, append_prediction
-from codefix.store import atomic_write_text, read_json, write_json
+from codefix.store import atomic_write_text, read_json, read_or_set_aside, write_json
 
 
 class SolveConfig(BaseModel):
@@ -41,6 +41,9 @@ class SolveConfig(BaseModel):
     stop_when_agree: int | None = Field(None, ge=2)
     """Adaptive compute (off when None): launch no further generation pair once this many finished
     candidates share one normalized patch and pass each other's reproduction tests."""
+    parallel_sandboxes: int | None = Field(None, ge=1)
+    """Sandboxes the whole process runs at once (a batch: instances x pairs); sets each sandbox's
+    CPU share. None: `workers`."""
 
 
 @dataclass
@@ -67,6 +70,9 @@ class SolveOutcome:
     """True when the instance was already finished and nothing ran."""
     skipped_pairs: list[int] = field(default_factory=list)
     """Generation pairs never launched because enough candidates agreed (why: early_stop.json)."""
+    test_infrastructure: list[str] = field(default_factory=list)
+    """Files of the chosen patch that can change what tests report (conftest.py, pytest plugins,
+    sitecustomize, .pth, the evaluation's test files): worth a look before trusting a verdict."""
 
 
 def model_name(model_spec: str) -> str:
@@ -74,16 +80,22 @@ def model_name(model_spec: str) -> str:
     return f"codefix/{model_spec}"
 
 
-def load_ledger(path: Path, budget: float | None):
-    """The instance's ledger, carried over from earlier runs (a given budget replaces the stored one)."""
+def load_ledger(directory: Path, budget: float | None, log=None):
+    """The instance's ledger from its journal in `directory` (every paid call of every earlier run
+    counted, calls cut off by a kill at their worst case). Without a given budget, the one stored
+    by the previous run holds."""
     from codefix.ledger import Ledger
 
-    if path.is_file():
-        data = read_json(path)
-        if budget is not None:
-            data["budget_usd"] = budget
-        return Ledger.from_dict(data)
-    return Ledger(budget_usd=budget)
+    directory = Path(directory)
+    if budget is None and (directory / "ledger.json").is_file():
+        try:
+            budget = read_json(directory / "ledger.json").get("budget_usd")
+        except (OSError, ValueError, AttributeError):
+            (log or (lambda m: None))(f"{directory / 'ledger.json'} is damaged; the journal ledger.jsonl is used")
+    ledger = Ledger.open(directory, budget)
+    for warning in ledger.warnings:
+        (log or (lambda m: None))(warning)
+    return ledger
 
 
 def predicted_ids(preds_path: Path) -> set[str]:
@@ -106,20 +118,22 @@ def solve_instance(inst, *, primary, reader, ledger, store, config: SolveConfig,
     a rerun resumes the unfinished stages and replaces the prediction if the choice changes.
     `images` (an ImageAcquirer) fetches the instance's image when it is missing."""
     from codefix.stages.wiring import checked_out, docker_factory, run_context
+    from codefix.test_infra import instance_infrastructure_paths
 
     out_dir = store.instance_dir(inst.instance_id)
     ledger_path = out_dir / "ledger.json"
     preds_path = store.root / "preds.jsonl"
     done_path = out_dir / "solve.json"
     log = log or (lambda msg: None)
-    if done_path.is_file():
-        outcome = SolveOutcome(**read_json(done_path))
+    done = read_or_set_aside(done_path, "the instance's stages are resumed from their artefacts")
+    if done is not None:
+        outcome = SolveOutcome(**done)
         if outcome.complete:
             record_prediction(preds_path, Prediction(inst.instance_id, model_name(model_spec), outcome.patch))
             outcome.resumed = True
             return outcome
     inst, repo_dir = checked_out(inst, images)
-    factory = sandbox_factory or docker_factory(inst, images)
+    factory = sandbox_factory or docker_factory(inst, images, parallel=config.parallel_sandboxes or config.workers)
     try:
         log("context stage")
         context = run_context(inst, repo_dir, primary=primary, reader=reader, ledger=ledger,
@@ -140,6 +154,9 @@ def solve_instance(inst, *, primary, reader, ledger, store, config: SolveConfig,
     if outcome.machine_status in RESUMABLE:
         short.append(f"selection {outcome.machine_status}")
     outcome.complete, outcome.unfinished, outcome.skipped_pairs = not short, short, skipped
+    outcome.test_infrastructure = instance_infrastructure_paths(inst, outcome.patch)
+    if outcome.test_infrastructure:
+        log(f"the chosen patch touches test infrastructure: {', '.join(outcome.test_infrastructure)}")
     write_json(done_path, asdict(outcome))
     record_prediction(preds_path, Prediction(inst.instance_id, model_name(model_spec), outcome.patch))
     return outcome
@@ -196,7 +213,7 @@ def _selection(inst, candidates, model, ledger, factory, out_dir: Path, config: 
 
     key = hashlib.sha256(" ".join(sorted(c.id for c in candidates)).encode()).hexdigest()[:12]
     stored = out_dir / "selection" / key / "selection.json"
-    if stored.is_file() and read_json(stored).get("machine_status") in RESUMABLE:
+    if (read_or_set_aside(stored, "selection is resumed") or {}).get("machine_status") in RESUMABLE:
         stored.unlink()  # cut short (budget, errors): resume its trajectory instead of keeping the fallback
     result = plain(select(inst, candidates, model=model, ledger=ledger, sandbox_factory=factory,
                           out_dir=out_dir / "selection" / key, max_calls=config.selection_max_calls))

@@ -38,13 +38,15 @@ def run_context(inst, repo_dir: Path, *, primary, reader, ledger, out_path: Path
     )
 
 
-def docker_factory(inst, images=None) -> Callable[[], object]:
+def docker_factory(inst, images=None, *, parallel: int = 1) -> Callable[[], object]:
     """A factory of unopened (offline) Docker sandboxes for `inst`; its image is built, or
-    fetched by `images` (an ImageAcquirer), once, here."""
+    fetched by `images` (an ImageAcquirer), once, here. `parallel` sandboxes run at once and
+    share the host's cores."""
     from sandbox.docker_sandbox import DockerSandbox
     from sandbox.images import sandbox_config_for
 
-    config = sandbox_config_for(inst, **({"image": images.ensure(inst)} if images is not None else {}))
+    image = {"image": images.ensure(inst)} if images is not None else {}
+    config = sandbox_config_for(inst, parallel=parallel, **image)
     return lambda: DockerSandbox(config)
 
 
@@ -67,5 +69,8 @@ def print_ledger(ledger, title: str, *, calls_this_run: int | None = None) -> No
     row("total", ledger.totals())
     console = Console()
     console.print(table)
+    if ledger.unconfirmed_usd:
+        console.print(f"calls in flight when an earlier process was killed: up to ${ledger.unconfirmed_usd:.4f} "
+                      "more (counted against the budget)")
     if calls_this_run is not None:
         console.print(f"model calls this run: {calls_this_run}")

@@ -1,0 +1,171 @@
+"""One instance's job in a batch: everything it needs (picklable, for Ray), where its artefacts
+and status go, and running it with its failure isolated and recorded."""
+
+from __future__ import annotations
+
+import os
+import socket
+import time
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from codefix.errors import ModelError, SandboxError
+from codefix.store import RunStore, read_json, write_json
+
+STATUS_FILE = "batch_status.json"
+
+
+@dataclass
+class BatchJob:
+    """Everything one instance's run needs; picklable, so a Ray task can take it."""
+
+    instance: Any
+    dataset_name: str
+    run_root: str
+    model: str
+    relevance_model: str | None
+    api_base: str | None
+    price: str | None
+    price_file: str | None
+    solve_config: dict
+    budget_usd: float | None
+    """The instance's cap: its earlier spend plus what the batch budget had left when scheduled."""
+    env: dict = field(default_factory=dict)
+    image_config: dict = field(default_factory=dict)
+    """`ImageConfig` fields, for a process that makes its own acquirer (a Ray task)."""
+    evaluate: bool = False
+    """Grade the chosen patch before the image is released (eval.json in the instance's folder)."""
+    eval_network: bool = True
+    """Whether grading sandboxes have the network (the official harness's way)."""
+
+
+class InstanceStore(RunStore):
+    """The run store as one instance's job sees it: artefacts in `<run>/<instance>/`, but its
+    prediction in `<run>/<instance>/prediction/preds.jsonl`, so parallel jobs never share a file."""
+
+    def __init__(self, run_root: Path, instance_id: str):
+        self.run_id = run_root.name
+        self._run_root = run_root
+        self.root = run_root / instance_id / "prediction"
+
+    def instance_dir(self, instance_id: str) -> Path:
+        path = self._run_root / instance_id
+        path.mkdir(parents=True, exist_ok=True)
+        return path
+
+
+def status_path(run_root: Path, instance_id: str) -> Path:
+    return run_root / instance_id / STATUS_FILE
+
+
+def read_status(run_root: Path, instance_id: str) -> dict | None:
+    path = status_path(run_root, instance_id)
+    try:
+        return read_json(path)
+    except (OSError, ValueError):
+        return None
+
+
+def is_infrastructure(exc: BaseException) -> bool:
+    """Failures of the machinery (Docker, model API, network, disk), worth retrying as they are."""
+    if isinstance(exc, (SandboxError, ModelError, OSError, TimeoutError)):
+        return True
+    module = type(exc).__module__ or ""
+    return module.split(".")[0] in ("docker", "requests", "urllib3", "litellm", "httpx", "openai", "ray")
+
+
+def run_instance(job: BatchJob, images=None) -> dict:
+    """Run (or resume) `solve` for one instance; never raises for the instance's own failures:
+    returns (and stores) its status record. `images` is the batch's shared ImageAcquirer; without
+    one (a Ray task) the job makes its own from `job.image_config`. One process at a time works
+    on an instance: a second one (a duplicated task) is refused without touching the first one's
+    records."""
+    from codefix.run_lock import RunInUse, RunLock
+
+    os.environ.update(job.env)
+    iid = job.instance.instance_id
+    try:
+        with RunLock(Path(job.run_root) / iid, f"instance {iid} of run {Path(job.run_root).name}"):
+            return _run_instance(job, images)
+    except RunInUse as exc:
+        return {"instance_id": iid, "status": "infra_error", "error": str(exc), "traceback": None,
+                "spent": instance_spent(Path(job.run_root), iid)}
+
+
+def _run_instance(job: BatchJob, images=None) -> dict:
+    from contextlib import ExitStack
+
+    from codefix.datasets import Dataset
+    from codefix.stages.evaluation import grade_patch
+    from codefix.stages.solve import SolveConfig, load_ledger, model_name, solve_instance
+    from codefix.stages.wiring import make_models
+    from sandbox.image_pull import DiskSpaceLow
+
+    inst = job.instance
+    root = Path(job.run_root)
+    previous = read_status(root, inst.instance_id) or {}
+    rec: dict[str, Any] = {
+        "instance_id": inst.instance_id, "status": "running", "stage": "starting",
+        "attempt": int(previous.get("attempt", 0)) + 1, "host": socket.gethostname(),
+        "started": time.time(), "spent": float(previous.get("spent", 0.0)),
+    }
+    path = status_path(root, inst.instance_id)
+    write_json(path, rec)
+    ledger = None
+    try:
+        stack = ExitStack()
+        if images is None:
+            from sandbox.image_acquire import ImageAcquirer
+            from sandbox.image_config import ImageConfig
+
+            images = stack.enter_context(ImageAcquirer(ImageConfig(**job.image_config)))
+        if job.price_file:
+            from agent.pricing import load_price_file
+
+            load_price_file(Path(job.price_file))
+        ds = Dataset(job.dataset_name, [inst])
+        primary, reader = make_models(ds, job.model, job.relevance_model, job.api_base, price=job.price)
+        store = InstanceStore(root, inst.instance_id)
+        ledger = load_ledger(store.instance_dir(inst.instance_id), job.budget_usd)
+        calls_before, spent_before = len(ledger.calls), ledger.spent
+
+        def log(msg: str) -> None:
+            rec.update(stage=msg, spent=ledger.spent)
+            write_json(path, rec)
+
+        with stack, images.lease(inst):
+            log("image")
+            outcome = solve_instance(inst, primary=primary, reader=reader, ledger=ledger, store=store,
+                                     config=SolveConfig(**job.solve_config), model_spec=job.model, log=log,
+                                     images=images)
+            if job.evaluate and outcome.patch.strip():
+                log("evaluation")
+                rec["eval"] = grade_patch(ds, inst, outcome.patch, store, model_name=model_name(job.model),
+                                          images=images, network=job.eval_network)
+        rec.update(status="done" if outcome.complete else "incomplete", outcome=outcome.status,
+                   unfinished=outcome.unfinished, skipped_pairs=outcome.skipped_pairs, calls_this_run=len(ledger.calls) - calls_before,
+                   cost_this_run=ledger.spent - spent_before, error=None, traceback=None)
+    except Exception as exc:  # isolate: this instance fails, the batch goes on
+        rec.update(status="infra_error" if is_infrastructure(exc) else "error",
+                   error=f"{type(exc).__name__}: {exc}", traceback=traceback.format_exc(),
+                   error_kind="disk" if isinstance(exc, DiskSpaceLow) else None)
+    if ledger is not None:
+        rec["spent"] = ledger.spent
+    rec["finished"] = time.time()
+    rec["seconds"] = rec["finished"] - rec["started"]
+    write_json(path, rec)
+    return rec
+
+
+def instance_spent(run_root: Path, instance_id: str) -> float:
+    """USD the instance's journal records (0 without one); a damaged journal falls back to the
+    spend its status last recorded."""
+    from codefix.errors import InputError
+    from codefix.ledger import journal_spent
+
+    try:
+        return journal_spent(run_root / instance_id)
+    except InputError:
+        return float((read_status(run_root, instance_id) or {}).get("spent", 0.0))
