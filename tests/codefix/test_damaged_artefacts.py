@@ -27,7 +27,7 @@ class Inst:
 def answer(messages, stage, meta):
     if any(m["role"] == "assistant" for m in messages):
         return "ACCEPT"
-    return f"```python\n{SCRIPT}```" if stage == "testing" else FIX
+    return f"<test>\n{SCRIPT}</test>\n" if stage == "testing" else FIX
 
 
 @pytest.mark.parametrize("damage", ["truncated", "empty", "not a trajectory"])

@@ -23,8 +23,8 @@ INSTANCE = "codefix-fixtures__dotenv-219"
 EDITED = "envfile/parser.py"
 
 
-def fence(body: str) -> str:
-    return f"```python\n{body}```\n"
+def tagged(body: str) -> str:
+    return f"<test>\n{body}</test>\n"
 
 
 def test_no_hostile_script_changes_what_the_next_pair_on_the_pooled_sandbox_sees(docker_client, tmp_path, capsys):
@@ -33,13 +33,13 @@ def test_no_hostile_script_changes_what_the_next_pair_on_the_pooled_sandbox_sees
 
     inst = load_dataset(FIXTURES).get(INSTANCE)
     probe = PROBE + reproduction_script(inst)
-    edit = patch_to_blocks(inst.patch) + f"```python test\n{PROBE + QUICK_TEST}```\n"
+    edit = patch_to_blocks(inst.patch) + tagged(PROBE + QUICK_TEST)
     names = list(HOSTILE)
     entries = [{"stage": "relevance", "reply": "VERDICT: NOT RELEVANT", "repeat": True},
                {"stage": "ranking", "reply": "```\n```", "repeat": True}]
 
     def pair(testing: str, editing: str) -> None:
-        entries.extend([{"stage": "testing", "reply": fence(testing)}, {"stage": "testing", "reply": "ACCEPT"},
+        entries.extend([{"stage": "testing", "reply": tagged(testing)}, {"stage": "testing", "reply": "ACCEPT"},
                         {"stage": "editing", "reply": editing}, {"stage": "editing", "reply": "ACCEPT"}])
 
     pair(probe, edit)  # pair 0: the baseline, on a brand-new sandbox

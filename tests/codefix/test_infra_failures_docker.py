@@ -31,7 +31,7 @@ def test_docker_kill_mid_command_is_a_sandbox_error_and_the_pair_finishes_on_a_n
     inst = load_dataset(FIXTURES).get(INSTANCE)
     script = SLOW_START + reproduction_script(inst)
     replies = [("relevance", "VERDICT: NOT RELEVANT", True), ("ranking", "```\n```", True),
-               ("testing", f"```python\n{script}```", False), ("testing", "ACCEPT", False),
+               ("testing", f"<test>\n{script}</test>\n", False), ("testing", "ACCEPT", False),
                ("editing", patch_to_blocks(inst.patch), False), ("editing", "ACCEPT", False)]
     path = tmp_path / "replay.json"
     path.write_text(json.dumps([{"stage": s, "reply": r, "repeat": rep} for s, r, rep in replies]))

@@ -31,7 +31,7 @@ def test_a_secret_in_replies_and_outputs_is_in_no_artefact(tmp_path, monkeypatch
     def answer(messages, stage, meta):
         if any(m["role"] == "assistant" for m in messages):
             return f"Echoing {SECRET}.\nACCEPT"
-        return f"```python\n{script}```" if stage == "testing" else fix
+        return f"<test>\n{script}</test>\n" if stage == "testing" else fix
 
     out = tmp_path / "out"
     ledger = Ledger.open(out, budget_usd=None)
