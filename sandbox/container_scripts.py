@@ -87,7 +87,6 @@ done
 [ -z "$taint" ] || {{ echo "TAINTED${{taint:0:300}}"; exit {tainted}; }}
 left=(); for d in {scratch} /dev/shm /dev/mqueue; do left+=("$d"/*); done
 [ "${{#left[@]}}" = 0 ] || find {scratch} /dev/shm /dev/mqueue -mindepth 1 -delete || exit 5
-install -d -m 1777 -o 0 -g 0 {scratch} /dev/shm /dev/mqueue || exit 5
 if [ -n "$home" ]; then
   rm -rf -- "$H"/* && cp -a "$S/home/." "$H"/ && chown --reference="$S/home" "$H" \\
     && chmod --reference="$S/home" "$H" && touch -r "$S/home" "$H" || exit 6
@@ -110,9 +109,23 @@ for rel in "${{work[@]}}"; do
 done
 [ "${{#drop[@]}}" = 0 ] || rm -rf -- "${{drop[@]}}" || exit 7
 [ "${{#put[@]}}" = 0 ] || (cd "$S/workdir" && cp -a --parents -t "$W" -- "${{put[@]}}") || exit 7
-for (( i=${{#dirs[@]}}-1; i>=0; i-- )); do
-  rel=${{dirs[i]}}; w="$W${{rel:+/$rel}}"; p="$S/workdir${{rel:+/$rel}}"
-  chown --reference="$p" "$w" && chmod --reference="$p" "$w" && touch -r "$p" "$w" || exit 7
+# Directory metadata, deepest first: one `find` reads it for both trees (and the scratch roots);
+# only what differs is set.
+targets=({scratch} /dev/shm /dev/mqueue); refs=("" "" "" "")
+for (( i=${{#dirs[@]}}-1; i>=0; i-- )); do rel=${{dirs[i]}}; targets+=("$W${{rel:+/$rel}}"); refs+=("$S/workdir${{rel:+/$rel}}"); done
+mapfile -d '' meta < <(find "${{targets[@]}}" "${{refs[@]:4}}" -maxdepth 0 -printf '%m %U %G %T@\\0')
+n=${{#targets[@]}}
+[ "${{#meta[@]}}" = $(( 2 * n - 4 )) ] || {{ echo "cannot read directory metadata"; exit 7; }}
+for (( i=0; i<n; i++ )); do
+  read -r mode uid gid mtime <<< "${{meta[i]}}"; w=${{targets[i]}}; p=${{refs[i]}}
+  if [ -z "$p" ]; then
+    [ "$mode $uid $gid" = "1777 0 0" ] || {{ chown 0:0 "$w" && chmod 1777 "$w"; }} || exit 5
+    continue
+  fi
+  read -r pmode puid pgid pmtime <<< "${{meta[n + i - 4]}}"
+  [ "$uid $gid" = "$puid $pgid" ] || chown --reference="$p" "$w" || exit 7
+  [ "$mode" = "$pmode" ] || chmod --reference="$p" "$w" || exit 7
+  [ "$mtime" = "$pmtime" ] || touch -r "$p" "$w" || exit 7
 done
 echo "RESTORED ${{#work[@]}}"
 {stamp}"""

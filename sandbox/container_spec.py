@@ -34,7 +34,7 @@ def run_kwargs(cfg: SandboxConfig, pristine: Pristine, *, name: str, labels: dic
         detach=True,
         init=True,
         labels=labels,
-        read_only=True,
+        read_only=not cfg.writable_root,
         tmpfs=tmpfs,
         mounts=[Mount(PRISTINE_MOUNT, pristine.volume, type="volume", read_only=True)],
         network_mode=None if cfg.network else "none",

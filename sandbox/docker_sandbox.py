@@ -4,14 +4,13 @@ write files, and reset to the exact start state so one container serves many run
 from __future__ import annotations
 
 import posixpath
-import threading
 import time
 import uuid
 from decimal import Decimal, InvalidOperation
 
 from codefix.errors import SandboxError
 from codefix.protocols import ExecResult
-from sandbox import container_files, container_scripts, live_sandboxes
+from sandbox import container_files, container_scripts, docker_exec, live_sandboxes
 from sandbox.container_spec import check_layout, run_kwargs
 from sandbox.ownership import SANDBOX_LABEL
 from sandbox.pristine import ensure_pristine, populate
@@ -44,6 +43,7 @@ class DockerSandbox:
         self._keeper = ""
         self._threshold = ""
         self._started_at = ""
+        self._used = False
 
     # lifecycle -------------------------------------------------------------------------
     def __enter__(self) -> DockerSandbox:
@@ -113,6 +113,7 @@ class DockerSandbox:
             self._threshold = _before(fields["STAMP"])
             self.container.reload()
             self._started_at = self.container.attrs.get("State", {}).get("StartedAt", "")
+            self._used = False
         except BaseException:
             self.close()
             raise
@@ -143,6 +144,7 @@ class DockerSandbox:
 
         A container that died under the command raises SandboxError: its exit code (137 for a
         `docker kill`) is never passed off as the command's."""
+        self._used = True
         limit = float(timeout or self.config.timeout)
         start = time.monotonic()
         collector = HeadTail(self.config.output_limit * 4)
@@ -171,6 +173,7 @@ class DockerSandbox:
 
     def write_file(self, path: str, content: str) -> None:
         """Write `content` to `path` (relative to the workdir or absolute), making parents."""
+        self._used = True
         try:
             container_files.write_bytes(self.client.api, self._running().id, self._abs(path), content.encode("utf-8"))
         except SandboxError:
@@ -181,6 +184,11 @@ class DockerSandbox:
         """Back to the start state: no processes, the workdir and home as in the snapshot, the
         scratch areas empty. When a run changed what cannot be restored in place (/dev, SysV IPC)
         or too much to restore file by file, the container is replaced by a fresh one."""
+        if self.config.writable_root and self._used:  # the root filesystem may have changed: start afresh
+            self.recycled.append("writable root filesystem")
+            self.close()
+            self._launch()
+            return
         script = container_scripts.reset(self.config.workdir, self._keeper, self._threshold)
         out, code = self._exec(script, env=BASE_ENV, retries=3)
         if code == 0:
@@ -233,67 +241,19 @@ class DockerSandbox:
 
     def _exec(self, script: str, *, env: dict[str, str], retries: int = 0, user: str = "0") -> tuple[str, int]:
         """Run a short internal script to completion (as root unless `user` is ""); (output, exit code)."""
-        import docker
-
-        api = self.client.api
-        for attempt in range(retries + 1):
-            try:
-                exec_id = api.exec_create(self._running().id, ["bash", "-c", script], environment=env,
-                                          workdir=self.config.workdir, user=user)["Id"]
-                out = api.exec_start(exec_id)
-                code = api.exec_inspect(exec_id)["ExitCode"]
-            except docker.errors.APIError as exc:
-                if attempt == retries:
-                    raise SandboxError(f"docker exec failed: {exc.explanation or exc}") from exc
-                time.sleep(0.2)
-                continue
-            if code is not None and code != 126 or attempt == retries:  # 126: exec could not start (pids)
-                return out.decode("utf-8", "replace"), code if code is not None else -1
-            time.sleep(0.2)
-        return "", -1
+        return docker_exec.run_script(self.client.api, self._running().id, script, env=env, workdir=self.config.workdir,
+                                      retries=retries, user=user)
 
     def _exec_streaming(self, argv: list[str] | str, collector: HeadTail, limit: float) -> tuple[int, bool]:
         """Run `argv` (a bash script when a string), streaming its output into `collector`;
-        (exit code, wedged)."""
-        import docker
-
-        api = self.client.api
-        try:
-            argv = ["bash", "-c", argv] if isinstance(argv, str) else argv
-            exec_id = api.exec_create(self._running().id, argv, environment=self._exec_env,
-                                      workdir=self.config.workdir)["Id"]
-            stream = api.exec_start(exec_id, stream=True)
-        except docker.errors.APIError as exc:
-            raise SandboxError(f"docker exec failed: {exc.explanation or exc}") from exc
-        failure: list[BaseException] = []
-
-        def pump() -> None:
-            try:
-                for chunk in stream:
-                    collector.add(chunk)
-            except BaseException as exc:  # socket closed by the guard, or engine trouble
-                failure.append(exc)
-
-        reader = threading.Thread(target=pump, daemon=True)
-        reader.start()
-        reader.join(limit + self.config.host_grace)
-        if reader.is_alive():
-            self._kill_others()
-            reader.join(5.0)
-            if reader.is_alive():
-                stream.close()
-                return -1, True
-        if failure and not isinstance(failure[0], Exception):
-            raise failure[0]
-        try:
-            code = api.exec_inspect(exec_id)["ExitCode"]
-        except docker.errors.NotFound:
-            code = None
+        (exit code, wedged). The processes are killed when the engine does not return in time."""
+        code, wedged = docker_exec.run_streaming(
+            self.client.api, self._running().id, argv, env=self._exec_env, workdir=self.config.workdir,
+            collector=collector, wait=limit + self.config.host_grace, on_overdue=self._kill_others)
         if code is None:
             self._check_alive()
             raise SandboxError("docker exec ended without an exit code (container gone?)")
-        return code, False
-
+        return code, wedged
 
 def _fields(out: str) -> dict[str, str]:
     """`KEY value` lines a container script printed."""

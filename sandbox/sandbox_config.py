@@ -33,6 +33,10 @@ class SandboxConfig(BaseModel):
     sandboxes, at least one core and never all of them on a multi-core host (`default_cpus`)."""
     parallel: int = Field(1, ge=1)
     """How many sandboxes the caller runs at once (sets the default CPU share)."""
+    writable_root: bool = False
+    """Let commands write the root filesystem too (site-packages, /etc), as grading scripts that
+    reinstall the package expect. Reset cannot restore the root filesystem, so after anything ran,
+    every reset of such a sandbox replaces its container with a fresh one."""
     disk: str = "2g"
     """Most bytes a run may add to each writable area (workdir, home, /tmp, /var/tmp). The root
     filesystem is read-only and these areas are memory-backed (tmpfs), so everything a run writes

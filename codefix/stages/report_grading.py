@@ -52,7 +52,8 @@ def grade_candidates(run_dir: Path, ds, *, workers: int = 1, timeout: float | No
 
     def grade(job):
         inst_dir, patch = job
-        with instance_sandbox(ds.get(inst_dir.name), images=images, network=network) as (sandbox, built):
+        with instance_sandbox(ds.get(inst_dir.name), images=images, network=network,
+                              writable_root=True) as (sandbox, built):  # like evaluate
             report, _ = evaluate_in_sandbox(built, patch, sandbox, model_name="codefix/candidate", timeout=timeout)
         return report.model_copy(update={"network": network})
 

@@ -176,6 +176,18 @@ def test_a_container_killed_under_a_command_is_a_sandbox_error_not_an_exit_code(
         killer.join()
 
 
+def test_a_writable_root_is_only_ever_reset_by_a_fresh_container(image, docker_client):
+    from sandbox.docker_sandbox import DockerSandbox
+
+    with DockerSandbox(image, client=docker_client, writable_root=True) as box:
+        box.reset()  # nothing ran yet: the container is kept
+        assert box.recycled == []
+        assert box.run("echo planted > /usr/local/lib/codefix-planted && echo ok").output == "ok\n"
+        box.reset()
+        assert box.recycled == ["writable root filesystem"]
+        assert box.run("ls /usr/local/lib/codefix-planted").exit_code != 0
+
+
 def test_missing_image_is_a_sandbox_error(docker_client):
     from codefix.errors import SandboxError
     from sandbox.docker_sandbox import DockerSandbox
