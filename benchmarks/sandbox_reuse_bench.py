@@ -15,8 +15,10 @@ write a reproduction script and run it. Measured side by side, interleaved rep b
       + untar of the start's untracked files + /tmp wiped (which left .git, site-packages, /root
       and /dev/shm as runs made them).
 
-Prints medians and the ratios; target: (h) <= 0.7 x (f). Needs the images (fixtures build from
-$CODEFIX_BASE_IMAGE; the SWE-bench image must exist locally).
+Each image is measured with its reproduction script ("repro": pytest on the fixture's failing
+tests; importing sympy and checking the issue) and with a trivial one ("trivial": the sandbox's
+own cost, without the script's compute). Prints medians and the ratios; target: (h) <= 0.7 x (f).
+Needs the images (fixtures build from $CODEFIX_BASE_IMAGE; the SWE-bench image must exist locally).
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ SWEBENCH = Path("/work/shared/data/swebench/swe_bench_verified.jsonl")
 if not SWEBENCH.exists():
     SWEBENCH = ROOT.parent / "shared" / "data" / "swebench" / "swe_bench_verified.jsonl"
 
+TRIVIAL = "import sys\nsys.exit(0)\n"
 SCRIPTS = {
     "codefix-fixtures__invoicing-1": None,  # the gold reproduction script (pytest on FAIL_TO_PASS)
     "sympy__sympy-20590": "import sys\nimport sympy\nsys.exit(2 if hasattr(sympy.Symbol('s'), '__dict__') else 0)\n",
@@ -190,17 +193,20 @@ def main() -> None:
     client = docker.from_env(timeout=300)
     print(f"{args.reps} reps per mode, interleaved; medians in seconds; {os.cpu_count()} cores, "
           f"load {os.getloadavg()[0]:.1f} at start")
-    header = f"{'image':<18}{'(h) reuse':>11}{'(f) fresh':>11}{'(p) plain':>11}{'(t) old':>10}{'h reset':>9}{'t reset':>9}"
+    header = (f"{'image, script':<26}{'(h) reuse':>11}{'(f) fresh':>11}{'(p) plain':>11}{'(t) old':>10}"
+              f"{'h reset':>9}{'t reset':>9}")
     rows, ratios = [], []
     for instance_id in [args.fixture, args.swebench]:
         if not instance_id:
             continue
         label, inst, config, patch, script = target(instance_id)
-        med = {k: statistics.median(v) for k, v in measure(client, config, patch, script, args.reps).items()}
-        rows.append(f"{label:<18}{med['h']:>11.3f}{med['f']:>11.3f}{med['p']:>11.3f}{med['t']:>10.3f}"
-                    f"{med['h_reset']:>9.3f}{med['t_reset']:>9.3f}   {instance_id}")
-        ratios.append(f"{label:<18}(h)/(f) = {med['h'] / med['f']:.2f} (target <= 0.7)   (h)/(p) = {med['h'] / med['p']:.2f}"
-                      f"   (h)/(t) = {med['h'] / med['t']:.2f}")
+        for kind, text in (("repro", script), ("trivial", TRIVIAL)):
+            med = {k: statistics.median(v) for k, v in measure(client, config, patch, text, args.reps).items()}
+            name = f"{label}, {kind}"
+            rows.append(f"{name:<26}{med['h']:>11.3f}{med['f']:>11.3f}{med['p']:>11.3f}{med['t']:>10.3f}"
+                        f"{med['h_reset']:>9.3f}{med['t_reset']:>9.3f}   {instance_id}")
+            ratios.append(f"{name:<26}(h)/(f) = {med['h'] / med['f']:.2f} (target <= 0.7)   "
+                          f"(h)/(p) = {med['h'] / med['p']:.2f}   (h)/(t) = {med['h'] / med['t']:.2f}")
     print(header)
     print("\n".join(rows))
     print("\n".join(ratios))
