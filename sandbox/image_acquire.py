@@ -228,15 +228,20 @@ class ImageAcquirer:
     def _remove(self, name: str) -> bool:
         import docker
 
+        from sandbox.pristine import remove_for_image
+
         try:
+            image_id = self.client.images.get(name).id
             self.client.images.remove(name)
         except docker.errors.ImageNotFound:
-            pass
+            image_id = None
         except docker.errors.APIError as exc:  # in use by a container (another run's): keep it
             self.log(f"kept {name}: {exc.explanation or exc}")
             with self._lock:
                 self.removed.remove(name)
             return False
+        if image_id:
+            remove_for_image(self.client, image_id)  # its sandboxes' workdir snapshot goes with it
         self.records.drop(name)
         self.log(f"removed {name} (--cache-level {self.config.cache_level})")
         return True

@@ -133,6 +133,23 @@ def remove_unused(client) -> tuple[int, int]:
     return removed, kept
 
 
+def remove_for_image(client, image_id: str) -> None:
+    """Remove the snapshots made from `image_id` (an image codefix is removing), unless in use."""
+    import docker
+
+    prefix = volume_name(image_id, "/testbed")
+    try:
+        volumes = client.volumes.list(filters={"label": PRISTINE_LABEL})
+    except Exception:  # best effort: an engine without volumes (or gone) leaves nothing to remove
+        return
+    for volume in sorted(volumes, key=lambda v: not v.name.endswith(READY_SUFFIX)):  # the marker first
+        if volume.name.startswith(prefix):
+            try:
+                volume.remove()
+            except docker.errors.APIError:  # in use by a sandbox, or gone
+                pass
+
+
 def _from_ready(ready, name: str) -> Pristine:
     labels = ready.attrs.get("Labels") or {}
     try:
