@@ -220,6 +220,22 @@ def journal_spent(directory: Path) -> float:
     return sum(float(c.get("cost") or 0.0) for c in state.calls) + sum(float(u.get("estimate") or 0.0) for u in state.unconfirmed)
 
 
+def journal_by_stage(directory: Path) -> dict | None:
+    """Per-stage sums of the journal in `directory` (None without one), read only: calls in flight
+    at a kill appear as the stage "unconfirmed" at their estimate."""
+    path = Path(directory) / JOURNAL_NAME
+    if not path.is_file():
+        return None
+    state = read_journal(path)
+    stages: dict[str, StageTotals] = {}
+    for call in state.calls:
+        stages.setdefault(str(call.get("stage", "?")), StageTotals()).add(StageTotals(**{k: call.get(k, 0) for k in FIELDS}))
+    if state.unconfirmed:
+        stages["unconfirmed"] = StageTotals(calls=len(state.unconfirmed),
+                                            cost=sum(float(u.get("estimate") or 0.0) for u in state.unconfirmed))
+    return {stage: asdict(t) for stage, t in stages.items()}
+
+
 def _plain(meta: dict) -> dict:
     """Meta values that JSON can hold; anything else is stored as its repr."""
     out = {}

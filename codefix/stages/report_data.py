@@ -15,6 +15,7 @@ from collections import Counter
 from pathlib import Path
 
 from codefix.errors import InputError
+from codefix.ledger import journal_by_stage
 from codefix.passk import mean_pass_at_k
 from codefix.stages.report_iterations import coverage_by_iterations, instance_iterations
 from codefix.store import read_json
@@ -27,7 +28,7 @@ def instance_dirs(run_dir: Path) -> list[Path]:
     """Every instance directory of a run (one holding any codefix artefact)."""
     if not run_dir.is_dir():
         raise InputError(f"run directory not found: {run_dir}")
-    marks = ("context.json", "solve.json", "candidates.jsonl", "ledger.json", "eval.json")
+    marks = ("context.json", "solve.json", "candidates.jsonl", "ledger.json", "ledger.jsonl", "eval.json")
     return sorted(d for d in run_dir.iterdir() if d.is_dir() and any((d / m).exists() for m in marks))
 
 
@@ -112,8 +113,10 @@ def collect_instance(inst_dir: Path) -> dict:
     row["solve_status"] = solve.get("status")
     row["complete"] = solve.get("complete")
     row["skipped_pairs"] = list(solve.get("skipped_pairs") or [])
-    ledger = read_json(inst_dir / "ledger.json") if (inst_dir / "ledger.json").is_file() else {}
-    row["by_stage"] = ledger.get("by_stage", {})
+    by_stage = journal_by_stage(inst_dir)  # the journal: what was paid, also by killed runs
+    if by_stage is None:
+        by_stage = (read_json(inst_dir / "ledger.json") if (inst_dir / "ledger.json").is_file() else {}).get("by_stage", {})
+    row["by_stage"] = by_stage
     row["trajectories"] = _trajectories(inst_dir / "trajectories")
     row["iterations"] = instance_iterations(inst_dir, candidates, ids, grades)
     return row

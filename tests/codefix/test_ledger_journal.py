@@ -115,3 +115,19 @@ def test_sigkill_mid_call_loses_no_record(tmp_path):
     ledger = Ledger.open(tmp_path, budget_usd=1.0)
     assert ledger.totals()["cost"] == pytest.approx(0.1) and ledger.unconfirmed_usd == pytest.approx(0.3)
     assert ledger.remaining == pytest.approx(0.6)
+
+
+def test_reports_read_the_journal_without_writing(tmp_path):
+    from codefix.ledger import journal_by_stage
+
+    assert journal_by_stage(tmp_path) is None
+    ledger = Ledger.open(tmp_path)
+    paid_call(ledger, "testing", 0.25)
+    paid_call(ledger, "testing", 0.25)
+    with (tmp_path / JOURNAL_NAME).open("a") as fh:
+        fh.write(json.dumps({"kind": "reserve", "id": "cut", "estimate": 0.4}) + "\n")
+    before = (tmp_path / JOURNAL_NAME).read_bytes()
+    stages = journal_by_stage(tmp_path)
+    assert stages["testing"]["calls"] == 2 and stages["testing"]["cost"] == pytest.approx(0.5)
+    assert stages["unconfirmed"] == {**stages["unconfirmed"], "calls": 1, "cost": pytest.approx(0.4)}
+    assert (tmp_path / JOURNAL_NAME).read_bytes() == before
