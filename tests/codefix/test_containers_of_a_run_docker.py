@@ -23,7 +23,18 @@ ENV = {**os.environ, "PYTHONPATH": str(ROOT), "LITELLM_LOCAL_MODEL_COST_MAP": "T
 
 
 def of_run(client, run_id: str) -> list:
-    return client.containers.list(all=True, filters={"label": [f"{SANDBOX_LABEL}={label_value()}", f"{RUN_LABEL}={run_id}"]})
+    """The run's containers (sparse: one may be removed while they are listed)."""
+    return client.containers.list(all=True, sparse=True,
+                                  filters={"label": [f"{SANDBOX_LABEL}={label_value()}", f"{RUN_LABEL}={run_id}"]})
+
+
+def remove_all_of(client, run_id: str) -> None:
+    """A failed test's leftovers (the session checks that none of its containers remain)."""
+    for container in of_run(client, run_id):
+        try:
+            container.remove(force=True)
+        except Exception:  # removed meanwhile
+            pass
 
 
 def batch(tmp_path: Path, run_id: str, instances: str, *extra: str) -> list[str]:
@@ -48,10 +59,12 @@ def test_a_signalled_batch_leaves_no_container_of_its_run(docker_client, tmp_pat
         wait_for_containers(docker_client, run_id, proc)
         proc.send_signal(signum)
         out, _ = proc.communicate(timeout=120)
+        assert proc.returncode != 0, out[-2000:]
+        assert of_run(docker_client, run_id) == [], out[-2000:]
     finally:
         proc.kill()
-    assert proc.returncode != 0, out[-2000:]
-    assert of_run(docker_client, run_id) == [], out[-2000:]
+        proc.wait()
+        remove_all_of(docker_client, run_id)
 
 
 def test_a_rerun_after_sigkill_reaps_the_orphans_and_finishes(docker_client, tmp_path):
@@ -63,12 +76,15 @@ def test_a_rerun_after_sigkill_reaps_the_orphans_and_finishes(docker_client, tmp
         proc.send_signal(signal.SIGKILL)
         proc.wait()
     orphans = of_run(docker_client, "killed")
-    assert orphans and all(c.labels[OWNER_LABEL].split(":")[1] == str(proc.pid) for c in orphans)
+    assert orphans and all(c.attrs["Labels"][OWNER_LABEL].split(":")[1] == str(proc.pid) for c in orphans)
     rerun = subprocess.run(batch(tmp_path, "killed", "codefix-fixtures__dotenv-219"), cwd=ROOT, env=ENV,
                            capture_output=True, text=True, timeout=900)
     assert rerun.returncode == 0, rerun.stderr[-3000:]
-    assert "left behind by a killed earlier process" in rerun.stderr
-    assert "done 1/1" in rerun.stderr and of_run(docker_client, "killed") == []
+    try:
+        assert "left behind by a killed earlier process" in rerun.stderr
+        assert "done 1/1" in rerun.stderr and of_run(docker_client, "killed") == []
+    finally:
+        remove_all_of(docker_client, "killed")
 
 
 LIVE = """

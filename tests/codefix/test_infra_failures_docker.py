@@ -40,8 +40,8 @@ def test_docker_kill_mid_command_is_a_sandbox_error_and_the_pair_finishes_on_a_n
 
     def killer():  # kill the first sandbox of the run once the script is running in it
         while not done.is_set() and not killed:
-            for c in docker_client.containers.list(filters={"label": [f"{SANDBOX_LABEL}={label_value()}",
-                                                                       f"{RUN_LABEL}=killed"]}):
+            for c in docker_client.containers.list(sparse=True, filters={"label": [f"{SANDBOX_LABEL}={label_value()}",
+                                                                                    f"{RUN_LABEL}=killed"]}):
                 try:
                     if c.exec_run(["test", "-f", "/tmp/codefix-kill-me-now"]).exit_code == 0:
                         c.kill()
