@@ -1,9 +1,12 @@
-"""Anthropic prompt caching: turn a message's `"cache": True` flag into `cache_control`.
+"""Prompt caching: which messages to flag, and a message's `"cache": True` flag turned into
+`cache_control`.
 
-Callers mark the last message of the prefix every trajectory shares (system prompt + packed
-context). Anthropic-family providers get `cache_control: {"type": "ephemeral"}` on that
-message's last content block; every other provider gets the flag stripped (OpenAI and
-DeepSeek cache prefixes on their own).
+`flag_for_caching` is the policy of the trajectory loop, as the paper's: the system message
+(which carries the prefix every trajectory of an instance shares, e.g. the editing machine's
+instructions, issue and packed context) and the last two user messages (the previous turn's mark
+is read, the new turn's written). Anthropic-family providers get `cache_control: {"type":
+"ephemeral"}` on a flagged message's last content block; every other provider gets the flag
+stripped (OpenAI and DeepSeek cache prefixes on their own).
 """
 
 from __future__ import annotations
@@ -27,6 +30,23 @@ def uses_cache_control(model: str) -> bool:
         except Exception:
             return False
     return False
+
+
+CACHED_USER_MESSAGES = 2
+"""The last this many user messages are flagged (with the system message, 3 of Anthropic's 4 marks)."""
+
+
+def flag_for_caching(messages: list[dict]) -> list[dict]:
+    """Copies of `messages` holding role and content only, the system message and the last
+    `CACHED_USER_MESSAGES` user messages flagged `"cache": True`."""
+    users = [i for i, m in enumerate(messages) if m.get("role") == "user"][-CACHED_USER_MESSAGES:]
+    out = []
+    for i, message in enumerate(messages):
+        copy = {"role": message["role"], "content": message["content"]}
+        if i in users or (i == 0 and message["role"] == "system"):
+            copy[CACHE_FLAG] = True
+        out.append(copy)
+    return out
 
 
 def apply_cache_marks(messages: list[dict], cache_control: bool) -> list[dict]:

@@ -40,14 +40,19 @@ class EditingTask:
         self.last: dict | None = None
 
     def start(self) -> list[dict]:
+        """The system message holds the instructions, the repository, the issue and the packed
+        context: the prefix every pair of the instance shares, which the loop flags for the
+        provider's cache; the pair's own reproduction script and its run come in the first user
+        message."""
         if self.test_run and self.test_run.get("exit_code") is not None:
             run = f"exit code {self.test_run['exit_code']}\n<output>\n{(self.test_run.get('output') or '').rstrip()}\n</output>"
         else:
             run = "(not available: the script's run on the original code was not recorded)"
+        shared = render(STAGE, "system") + "\n\n" + render(STAGE, "context", issue=self.issue, context=self.context,
+                                                            repository=self.repository)
         return [
-            {"role": "system", "content": render(STAGE, "system")},
-            {"role": "user", "content": render(STAGE, "user", issue=self.issue, context=self.context, test=self.test,
-                                                repository=self.repository, test_run=run)},
+            {"role": "system", "content": shared},
+            {"role": "user", "content": render(STAGE, "user", test=self.test, test_run=run)},
         ]
 
     @property

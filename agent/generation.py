@@ -18,7 +18,9 @@ from codefix.parallel import map_isolated
 from codefix.store import atomic_write_text, read_jsonl
 
 from agent.agreement import AgreementStop
+from agent.cache_warmup import WarmedModel
 from agent.editing_machine import EditingTask
+from agent.issue_text import prompt_issue
 from agent.loop import load_trajectory, run_trajectory
 from agent.sandbox_pool import SandboxPool
 from agent.task import EXIT_SANDBOX_ERROR, FINISHED
@@ -140,6 +142,9 @@ class _Generation:
     def __init__(self, instance, model, ledger, pool, context, out_dir, config):
         self.instance, self.model, self.ledger, self.pool = instance, model, ledger, pool
         self.context, self.out_dir, self.config = context, out_dir, config
+        self.issue = prompt_issue(instance.problem_statement)
+        self.editing_model = WarmedModel(model)
+        """The first editing call goes alone so the others read the cached prefix (agent.cache_warmup)."""
         self.tried: list[str] = []
         self.lock = threading.Lock()
         self.stop: AgreementStop | None = None
@@ -180,7 +185,7 @@ class _Generation:
     def _run(self, task, stage: str, pair: int, sandbox) -> dict:
         meta = {"instance_id": self.instance.instance_id, "trajectory": pair, "machine": stage}
         return run_trajectory(
-            task, self.model, sandbox, ledger=self.ledger, stage=stage, meta=meta,
+            task, self.editing_model if stage == "editing" else self.model, sandbox, ledger=self.ledger, stage=stage, meta=meta,
             path=trajectory_path(self.out_dir, pair, stage), max_calls=self.config.max_calls,
             temperature=self.config.temperature,
         )
@@ -221,11 +226,11 @@ class _Generation:
             inst = self.instance
             where = {"repo": getattr(inst, "repo", ""), "version": getattr(inst, "version", "")}
             if not _done(testing):
-                testing = self._run(TestingTask(inst.problem_statement, self.config.scripts, **where), "testing", pair, sandbox)
+                testing = self._run(TestingTask(self.issue, self.config.scripts, **where), "testing", pair, sandbox)
                 broken = testing["status"] == EXIT_SANDBOX_ERROR
             test = (testing.get("result") or {}).get("test")
             if testing["status"] in FINISHED and test:
-                task = EditingTask(inst.problem_statement, test, self._context(), self.config.scripts,
+                task = EditingTask(self.issue, test, self._context(), self.config.scripts,
                                    test_run=last_test_run(testing), **where)
                 editing = self._run(task, "editing", pair, sandbox)
                 broken = editing["status"] == EXIT_SANDBOX_ERROR

@@ -4,6 +4,11 @@ query → observe → save, until the task finishes or a limit stops it. The tra
 written atomically after the reply arrives and after it is observed, so a crash loses at
 most the call in flight; a saved unfinished trajectory resumes where it stopped and a
 finished one is returned as it is.
+
+Every call goes out with the system message and the last two user messages flagged for the
+provider's prompt cache (`agent.caching.flag_for_caching`). A reply cut at the output limit
+(`finish_reason == "length"`) is never observed: the model is told where it was cut and how to
+continue (`agent/prompts/<stage>/truncated.md`), which costs the call like a format error.
 """
 
 from __future__ import annotations
@@ -17,6 +22,8 @@ from codefix.errors import BudgetExceeded, CodefixError, CodefixWarning, Context
 from codefix.protocols import Model, Sandbox
 from codefix.store import read_or_set_aside, set_aside, write_json
 
+from agent.caching import flag_for_caching
+from agent.context.templates import PROMPTS_DIR, render
 from agent.task import (
     EXIT_BUDGET,
     EXIT_CONTEXT_WINDOW,
@@ -25,6 +32,7 @@ from agent.task import (
     EXIT_SANDBOX_ERROR,
     EXIT_SUBMITTED,
     FINISHED,
+    Step,
     Task,
 )
 
@@ -39,6 +47,7 @@ def new_record(stage: str, meta: dict | None) -> dict[str, Any]:
         "error": "",
         "calls": 0,
         "format_errors": 0,
+        "truncated": 0,
         "messages": [],
         "steps": [],
         "task_state": {},
@@ -115,15 +124,21 @@ def _drive(task, model, sandbox, record, ledger, stage, path, max_calls, meta, q
             if status:
                 return _finish(record, task, status)
             write_json(path, record)
-        started = time.monotonic()
-        try:
-            step = task.observe(messages[-1]["content"], sandbox)
-        except SandboxError as exc:
-            record["error"] = str(exc)
-            return _finish(record, task, EXIT_SANDBOX_ERROR)
-        finally:
-            record["sandbox_seconds"] = round(record["sandbox_seconds"] + time.monotonic() - started, 4)
-        record["task_state"] = task.state()
+        reply = messages[-1]
+        if reply.get("finish_reason") == "length":
+            step = Step(message=truncation_message(stage, reply.get("output_tokens") or _limit(model, query_kwargs)),
+                        format_error=True, outputs={"truncated": reply.get("output_tokens") or None})
+            record["truncated"] = record.get("truncated", 0) + 1
+        else:
+            started = time.monotonic()
+            try:
+                step = task.observe(reply["content"], sandbox)
+            except SandboxError as exc:
+                record["error"] = str(exc)
+                return _finish(record, task, EXIT_SANDBOX_ERROR)
+            finally:
+                record["sandbox_seconds"] = round(record["sandbox_seconds"] + time.monotonic() - started, 4)
+            record["task_state"] = task.state()
         record["steps"].append({"call": record["calls"], "format_error": step.format_error, **step.outputs})
         if step.format_error:
             record["format_errors"] += 1
@@ -135,12 +150,23 @@ def _drive(task, model, sandbox, record, ledger, stage, path, max_calls, meta, q
         write_json(path, record)
 
 
+def truncation_message(stage: str, tokens: int | None) -> str:
+    """What the model is told when its reply was cut at the output limit: the stage's
+    `truncated.md` (the common one for a stage without its own)."""
+    name = stage if (PROMPTS_DIR / stage / "truncated.md").is_file() else "common"
+    return render(name, "truncated", tokens=tokens or "the maximum number of")
+
+
+def _limit(model, query_kwargs: dict) -> int | None:
+    return query_kwargs.get("max_tokens") or getattr(model, "max_tokens", None)
+
+
 def _query(model, record, ledger, stage, meta, query_kwargs) -> str | None:
     """One model call appended to the messages; an exit status when it cannot be made."""
     started = time.monotonic()
     try:
         completion = model.query(
-            record["messages"], ledger=ledger, stage=stage, meta=dict(meta or {}), **query_kwargs
+            flag_for_caching(record["messages"]), ledger=ledger, stage=stage, meta=dict(meta or {}), **query_kwargs
         )
     except ContextWindowExceeded as exc:
         record["error"] = str(exc)
@@ -158,7 +184,10 @@ def _query(model, record, ledger, stage, meta, query_kwargs) -> str | None:
     for key in usage:
         usage[key] += int(getattr(completion.usage, key, 0) or 0)
     record["cost"] = round(record["cost"] + float(completion.cost or 0.0), 8)
-    record["messages"].append({"role": "assistant", "content": completion.text})
+    reply = {"role": "assistant", "content": completion.text}
+    if getattr(completion, "finish_reason", "") == "length":
+        reply.update(finish_reason="length", output_tokens=int(completion.usage.output_tokens or 0))
+    record["messages"].append(reply)
     return None
 
 

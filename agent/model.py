@@ -4,10 +4,13 @@ llama.cpp, ...). Test doubles are litellm custom providers behind the same class
 
 from __future__ import annotations
 
+import sys
+import threading
 import time
 from collections.abc import Callable
 
 from agent.caching import apply_cache_marks, uses_cache_control
+from agent.context_window import check_fits, context_window, count_prompt
 from agent.litellm_setup import load_litellm
 from agent.pricing import call_cost, estimate_cost, price_of
 from agent.retry import RetryPolicy, call_with_retries
@@ -30,6 +33,8 @@ class LitellmModel:
         max_tokens: int = DEFAULT_MAX_TOKENS,
         retry: RetryPolicy | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        cache_prompts: bool = True,
+        notice: Callable[[str], None] | None = None,
         **litellm_kwargs,
     ):
         if not name or not name.strip():
@@ -44,10 +49,26 @@ class LitellmModel:
         self.max_tokens = max_tokens
         self.retry = retry or RetryPolicy()
         self.sleep = sleep
+        self.cache_prompts = cache_prompts
+        """Send the callers' cache flags as `cache_control` marks (providers with explicit marks)."""
+        self.notice = notice or _to_stderr
+        """Where the one-time notices go (parameters dropped)."""
         self.litellm_kwargs = litellm_kwargs
+        self.drop_params = False
+        """Set once the provider refused a parameter: from then on litellm drops unsupported ones."""
+        self._lock = threading.Lock()
+        self._window: int | None | bool = False  # False: not looked up yet
+
+    @property
+    def window(self) -> int | None:
+        """Prompt tokens the model accepts (litellm's map or a price file), None when unknown."""
+        if self._window is False:
+            self._window = context_window(self.litellm_model)
+        return self._window
 
     def query(self, messages: list[dict], *, ledger, stage: str, meta: dict | None = None, **kwargs) -> Completion:
-        """One completion: budget check, call with retries, usage and cost recorded in `ledger`."""
+        """One completion: window and budget checks, call with retries, usage and cost recorded in
+        `ledger`. A prompt that cannot fit the window raises ContextWindowExceeded unsent."""
         litellm = load_litellm()
         params = {"timeout": self.timeout, "max_tokens": self.max_tokens, **self.litellm_kwargs, **kwargs}
         if self.temperature is not None:
@@ -56,30 +77,54 @@ class LitellmModel:
             params["api_base"] = self.api_base
         if params.get("max_tokens") is None:  # the caller asked for the provider's default
             params.pop("max_tokens")
-        sent = apply_cache_marks(messages, uses_cache_control(self.litellm_model))
-        estimate = self.estimate(sent, params.get("max_tokens")) if ledger.budget is not None else 0.0
+        sent = apply_cache_marks(messages, self.cache_prompts and uses_cache_control(self.litellm_model))
+        budgeted = ledger.budget is not None
+        prompt_tokens = count_prompt(self.litellm_model, sent) if budgeted or self.window else 0
+        check_fits(self.name, prompt_tokens, self.window)
+        estimate = self.estimate_tokens(prompt_tokens, params.get("max_tokens")) if budgeted else 0.0
         metadata = self.call_metadata(stage, meta or {})
 
         def call():
-            return litellm.completion(model=self.litellm_model, messages=sent, metadata=metadata, num_retries=0, **params)
+            return self._completion(litellm, model=self.litellm_model, messages=sent, metadata=metadata,
+                                    num_retries=0, **params)
 
         with ledger.reserve(estimate):  # raises BudgetExceeded before anything is sent
             response = call_with_retries(call, policy=self.retry, sleep=self.sleep, describe=f"{self.name} ({stage})")
             usage = usage_of(response)
-            completion = Completion(text=_text(response), usage=usage, cost=call_cost(self.litellm_model, usage))
+            completion = Completion(text=_text(response), usage=usage, cost=call_cost(self.litellm_model, usage),
+                                    finish_reason=_finish_reason(response))
             ledger.record(stage, completion, meta)
         return completion
+
+    def _completion(self, litellm, **request):
+        """litellm.completion; a parameter the model refuses (o-series and gpt-5 take no temperature)
+        makes this and every later call drop unsupported parameters, with one notice."""
+        if self.drop_params:
+            return litellm.completion(drop_params=True, **request)
+        try:
+            return litellm.completion(**request)
+        except litellm.UnsupportedParamsError as exc:
+            with self._lock:
+                first, self.drop_params = not self.drop_params, True
+            if first:
+                reason = " ".join(str(exc).split())[:200]
+                self.notice(f"{self.name} does not accept every parameter codefix sends; unsupported ones are "
+                            f"dropped from its calls from now on ({reason})")
+            return litellm.completion(drop_params=True, **request)
 
     def estimate(self, messages: list[dict], max_tokens: int | None) -> float:
         """Pessimistic USD of one call: counted prompt tokens and the whole output allowance
         (`max_tokens`, else the model's output limit)."""
+        return self.estimate_tokens(count_prompt(self.litellm_model, messages), max_tokens)
+
+    def estimate_tokens(self, prompt_tokens: int, max_tokens: int | None) -> float:
+        """`estimate` for a prompt already counted."""
         price = price_of(self.litellm_model)
         if price is None:
             raise InputError(
                 f"no price known for {self.name}, so a budget cannot be enforced: give --price IN,OUT "
                 "(USD per million tokens) or a price file"
             )
-        prompt_tokens = load_litellm().token_counter(model=self.litellm_model, messages=messages)
         return estimate_cost(price, prompt_tokens, max_tokens or price.max_output_tokens or DEFAULT_MAX_TOKENS)
 
     def call_metadata(self, stage: str, meta: dict) -> dict:
@@ -103,6 +148,17 @@ def usage_of(response) -> Usage:
     write = int(getattr(u, "cache_creation_input_tokens", 0) or 0)
     return Usage(input_tokens=max(0, prompt - read - write), output_tokens=output,
                  cache_read_tokens=read, cache_write_tokens=write)
+
+
+def _finish_reason(response) -> str:
+    try:
+        return str(response.choices[0].finish_reason or "")
+    except (AttributeError, IndexError):
+        return ""
+
+
+def _to_stderr(message: str) -> None:
+    print(f"notice: {message}", file=sys.stderr)
 
 
 def _text(response) -> str:

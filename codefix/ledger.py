@@ -242,3 +242,13 @@ def _plain(meta: dict) -> dict:
     for key, value in meta.items():
         out[str(key)] = value if isinstance(value, (str, int, float, bool, type(None))) else repr(value)
     return out
+
+
+def cache_summary(totals: dict) -> str | None:
+    """One line on the provider's prompt cache from ledger sums (`Ledger.totals()` or a stage's):
+    the share of prompt tokens read from it and the tokens read and written; None when unused."""
+    read, write = int(totals.get("cache_read_tokens", 0)), int(totals.get("cache_write_tokens", 0))
+    if not read and not write:
+        return None
+    prompt = int(totals.get("input_tokens", 0)) + read + write
+    return f"prompt cache: {read / prompt:.0%} of {prompt} prompt tokens read from it ({read} read, {write} written)"

@@ -33,7 +33,17 @@ relevance_model_option = click.option(
     "--relevance-model", default=None, help="Cheaper model that reads every file in the context stage (default: --model)."
 )
 api_base_option = click.option(
-    "--api-base", default=None, help="URL of an OpenAI-compatible server (vLLM, Ollama, llama.cpp) for the models."
+    "--api-base", default=None,
+    help="URL of --model's server: an OpenAI-compatible one (vLLM, Ollama, llama.cpp; Hugging Face ids such as "
+         "Qwen/Qwen2.5-Coder-32B-Instruct work) or a provider's proxy.",
+)
+relevance_api_base_option = click.option(
+    "--relevance-api-base", default=None, help="URL of --relevance-model's server (as --api-base is --model's)."
+)
+budget_tokens_option = click.option(
+    "--budget-tokens", type=click.IntRange(1000), default=None,
+    help="Tokens of packed context [default: from --model's context window, leaving room for the "
+         "conversation; at most 128000].",
 )
 BUDGET_HELP = "USD each instance may spend on model calls (checked before every call)."
 
@@ -54,11 +64,12 @@ price_file_option = click.option(
 
 def model_options(default_model: str | None = None, budget_help: str = BUDGET_HELP):
     """All of the above at once, for a command's signature: model, relevance_model, api_base,
-    budget, price, price_file."""
+    relevance_api_base, budget, price, price_file."""
 
     def decorate(fn):
         for option in reversed([model_option(default_model), relevance_model_option, api_base_option,
-                                budget_option(budget_help), price_option, price_file_option]):
+                                relevance_api_base_option, budget_option(budget_help), price_option,
+                                price_file_option]):
             fn = option(fn)
         return fn
 

@@ -61,6 +61,9 @@ class Completion:
     """Token counts of the call."""
     cost: float
     """USD, priced through litellm's price map."""
+    finish_reason: str = ""
+    """Why the reply ended, as litellm normalises it: "stop", "length" (cut at the output limit;
+    Anthropic's stop_reason max_tokens), ... ("" when the provider did not say)."""
 
 
 class Model(Protocol):

@@ -15,6 +15,7 @@ from codefix.test_infra import instance_infrastructure_paths
 from codefix.store import read_or_set_aside, write_json
 
 from agent.generation import SandboxPool
+from agent.issue_text import prompt_issue
 from agent.loop import run_trajectory
 from agent.task import EXIT_SUBMITTED, RESUMABLE
 from agent.testing_machine import ScriptRunConfig
@@ -210,8 +211,8 @@ def _run_machine(instance, finalists, scores, model, ledger, factory, apply_patc
             files = _touched_files(sandbox, finalists)
             example = next((t for c in finalists for t in c.tests if t.strip()), "")
             task = SelectionTask(
-                instance.problem_statement, finalists, files=files, example_test=example, apply_patch=apply_patch,
-                scores=scores if config.show_votes and scores else None, max_calls=config.max_calls,
+                prompt_issue(instance.problem_statement), finalists, files=files, example_test=example,
+                apply_patch=apply_patch, scores=scores if config.show_votes and scores else None, max_calls=config.max_calls,
                 config=ScriptRunConfig(script_path=VOTE_SCRIPT, timeout=config.script_timeout),
                 repo=getattr(instance, "repo", ""), version=getattr(instance, "version", ""),
             )

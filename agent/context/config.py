@@ -22,8 +22,9 @@ class ContextConfig(BaseModel):
     """Files longer than this (in tokens) are shown to the relevance model as a skeleton."""
     relevance_attempts: int = Field(3, ge=1)
     """Times a file is asked about before a malformed answer is recorded as a failure."""
-    relevance_max_tokens: int = 512
-    """Output token limit of one relevance answer."""
+    relevance_max_tokens: int = 4096
+    """Output token limit of one relevance answer (the paper's; a model that thinks before its
+    verdict needs room, and a cut answer costs a re-ask)."""
     rankings: int = Field(3, ge=1)
     """Independent rankings merged by mean relative rank."""
     ranking_attempts: int = Field(2, ge=1)
@@ -33,10 +34,14 @@ class ContextConfig(BaseModel):
     temperature: float = 0.0
     """Sampling temperature of relevance and ranking calls."""
     budget_tokens: int = 128_000
-    """Tokens the packed context may hold."""
+    """Tokens the packed context may hold (commands derive it from the model's window,
+    `agent.context.budget`)."""
+    target_tokens: int = 60_000
+    """Tokens the ranking prompt asks the model to aim for (the paper's ~60k; at most budget_tokens)."""
     skeleton_oversized: bool = True
     """Let a ranked file that alone exceeds the budget enter as a skeleton."""
     token_model: str = "gpt-4o"
-    """Model name whose tokenizer `litellm.token_counter` uses for counting."""
+    """Model name whose tokenizer `litellm.token_counter` uses for counting (commands set the
+    primary model's, `agent.context_window.counting_model`)."""
     checkpoint_every: int = Field(64, ge=1)
     """Write context.json after this many new relevance decisions (and at least every 2 s)."""

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from codefix.errors import BudgetExceeded, ModelError
 
 from agent.context.ranking_reply import parse_ranking
-from agent.context.relevance import MalformedAnswer
+from agent.context.relevance import MalformedAnswer, cut_short
 from agent.context.templates import render
 
 __all__ = ["Ranking", "listing", "merge_rankings", "parse_ranking", "rank_once", "ranking_messages"]
@@ -50,9 +50,11 @@ def listing(files: list[dict], order_seed: int) -> str:
     return "\n".join(f"- `{f['path']}` ({f['tokens']} tokens): {f['summary']}" for f in rows)
 
 
-def ranking_messages(issue: str, files: list[dict], order_seed: int, budget_tokens: int) -> list[dict]:
+def ranking_messages(issue: str, files: list[dict], order_seed: int, budget_tokens: int,
+                     target_tokens: int = 60_000) -> list[dict]:
+    target = min(target_tokens, budget_tokens)
     return [
-        {"role": "system", "content": render("ranking", "system", budget_tokens=budget_tokens)},
+        {"role": "system", "content": render("ranking", "system", budget_tokens=budget_tokens, target_tokens=target)},
         {"role": "user", "content": render("ranking", "user", issue=issue, count=len(files), files=listing(files, order_seed))},
     ]
 
@@ -60,20 +62,25 @@ def ranking_messages(issue: str, files: list[dict], order_seed: int, budget_toke
 def rank_once(model, issue: str, files: list[dict], index: int, *, ledger, meta: dict, config) -> Ranking:
     """One ranking of `files` (dicts with path, tokens, summary). BudgetExceeded propagates."""
     known = {f["path"] for f in files}
-    messages = ranking_messages(issue, files, index, config.budget_tokens)
+    messages = ranking_messages(issue, files, index, config.budget_tokens, config.target_tokens)
     result = Ranking()
     while result.attempts < config.ranking_attempts:
         result.attempts += 1
         try:
-            reply = model.query(
+            completion = model.query(
                 messages, ledger=ledger, stage="ranking", meta=meta,
                 temperature=config.temperature, max_tokens=config.ranking_max_tokens,
-            ).text
+            )
         except BudgetExceeded:
             raise
         except ModelError as exc:
             result.error = f"{type(exc).__name__}: {exc}"
             return result
+        reply = completion.text
+        if completion.finish_reason == "length":
+            result.error = "malformed answer: cut at the output limit"
+            messages = messages + cut_short("ranking", reply, completion.usage.output_tokens or config.ranking_max_tokens)
+            continue
         try:
             result.paths, dropped = parse_ranking(reply, known)
         except MalformedAnswer as exc:

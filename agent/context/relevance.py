@@ -127,20 +127,22 @@ def relevance_messages(issue: str, path: str, form: str, content: str) -> list[d
     ]
 
 
+def cut_short(stage: str, reply: str, tokens: int) -> list[dict]:
+    """The exchange to append when a reply was cut at the output limit: the cut reply and the
+    stage's `truncated.md` (where it was cut, how to answer within the limit)."""
+    return [{"role": "assistant", "content": reply or ""},
+            {"role": "user", "content": render(stage, "truncated", tokens=tokens)}]
+
+
 PROMPT_RESERVE = 1000
 """Tokens kept free in the relevance model's window for the instructions and tags."""
 
 
 def model_window(model) -> int | None:
     """The model's input window from litellm's map, or None when litellm does not know it."""
-    from agent.litellm_setup import load_litellm
+    from agent.context_window import context_window
 
-    litellm = load_litellm()
-    name = getattr(model, "litellm_model", None) or getattr(model, "name", "")
-    try:
-        return int(litellm.get_model_info(name).get("max_input_tokens") or 0) or None
-    except Exception:  # litellm raises several types for unknown models
-        return None
+    return context_window(getattr(model, "litellm_model", None) or getattr(model, "name", ""))
 
 
 def file_window(model, issue: str, config) -> int:
@@ -165,10 +167,10 @@ def judge_file(model, issue: str, file: SourceFile, *, ledger, meta: dict, confi
     while decision.attempts < config.relevance_attempts:
         decision.attempts += 1
         try:
-            reply = model.query(
+            completion = model.query(
                 messages, ledger=ledger, stage="relevance", meta=meta,
                 temperature=config.temperature, max_tokens=config.relevance_max_tokens,
-            ).text
+            )
         except BudgetExceeded:
             raise
         except ContextWindowExceeded as exc:
@@ -182,6 +184,11 @@ def judge_file(model, issue: str, file: SourceFile, *, ledger, meta: dict, confi
         except ModelError as exc:
             decision.status, decision.error = "error", f"{type(exc).__name__}: {exc}"
             return decision
+        reply = completion.text
+        if completion.finish_reason == "length":
+            decision.error = "answer cut at the output limit"
+            messages = messages + cut_short("relevance", reply, completion.usage.output_tokens or config.relevance_max_tokens)
+            continue
         try:
             relevant, summary = parse_relevance(reply)
         except MalformedAnswer as exc:

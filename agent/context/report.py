@@ -34,7 +34,9 @@ def print_context_report(result: ContextResult, ledger=None, console=None, earli
         f"files read: {files.get('read', 0)}, skipped: {len(files.get('skipped', []))}; "
         + ", ".join(f"{k}: {v}" for k, v in sorted(counts.items()))
     )
-    console.print(f"packed: {len(result.packed)} files, {result.packed_tokens} tokens")
+    budget = (record.get("config") or {}).get("budget_tokens")
+    console.print(f"packed: {len(result.packed)} files, {result.packed_tokens} tokens"
+                  + (f" (budget {budget})" if budget else ""))
     recall = record.get("recall")
     if isinstance(recall, dict):
         console.print(

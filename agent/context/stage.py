@@ -23,6 +23,7 @@ from agent.context.recall import gold_recall
 from agent.context.relevance import RelevanceDecision, file_window, judge_file
 from agent.context.result import FINAL_STATUSES, ContextResult
 from agent.context.tokens import count_tokens
+from agent.issue_text import prompt_issue
 
 MAX_CONSECUTIVE_ERRORS = 16
 """Model errors in a row after which the relevance scan stops (auth, server down)."""
@@ -66,7 +67,7 @@ class _Stage:
     def __init__(self, instance, repo_dir, relevance_model, ranking_model, ledger, ckpt, config):
         self.instance, self.repo_dir, self.ledger, self.ckpt, self.config = instance, repo_dir, ledger, ckpt, config
         self.relevance_model, self.ranking_model = relevance_model, ranking_model
-        self.issue = (instance.problem_statement or "").strip()
+        self.issue = prompt_issue(instance.problem_statement or "").strip()
 
     def finish(self, status: str, message: str = "", **fields) -> ContextResult:
         self.ckpt.record["usage"] = self.ledger.to_dict()
@@ -106,9 +107,11 @@ class _Stage:
             return self.finish("ranking_failed", "every ranking answer was unreadable or failed",
                                ranking=[], packed=[], packed_tokens=0, recall=self.recall(relevant, []))
         order = merge_rankings(rankings, relevant)
+        named = {p for r in rankings for p in r}  # the rankings say how much is needed: no other file is packed
         count = lambda text: count_tokens(text, self.config.token_model)  # noqa: E731
-        packed, left_out = pack(order, texts, self.config.budget_tokens, count,
+        packed, left_out = pack([p for p in order if p in named], texts, self.config.budget_tokens, count,
                                 skeleton_oversized=self.config.skeleton_oversized)
+        left_out += [{"path": p, "reason": "no ranking listed it"} for p in order if p not in named]
         return self.finish(
             "done", ranking=order,
             packed=[{"path": f.path, "form": f.form, "tokens": f.tokens, "text": f.text} for f in packed],

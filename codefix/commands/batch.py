@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from codefix.image_options import image_options
-from codefix.model_options import model_options
+from codefix.model_options import budget_tokens_option, model_options
 from codefix.options import (check_stop_when_agree, offline_eval_option, run_id_option, runs_dir_option,
                              stop_when_agree_option)
 
@@ -28,7 +28,7 @@ RUN_BUDGET_HELP = ("USD the whole run may spend on model calls: no new instance 
               help="Sandboxes per instance (generation pairs at once).")
 @click.option("--samples", "-n", type=click.IntRange(1, 1000), default=10, show_default=True, help="Testing → editing pairs.")
 @click.option("--max-calls", "-k", type=click.IntRange(1, 100), default=8, show_default=True, help="Model calls per machine.")
-@click.option("--budget-tokens", type=click.IntRange(1000), default=128_000, show_default=True, help="Tokens of packed context.")
+@budget_tokens_option
 @stop_when_agree_option
 @click.option("--executor", type=click.Choice(["local", "ray"]), default="local", show_default=True,
               help="Threads in this process, or Ray tasks (see --address).")
@@ -40,7 +40,7 @@ RUN_BUDGET_HELP = ("USD the whole run may spend on model calls: no new instance 
 @image_options(cache_level_default="env")
 @runs_dir_option
 @run_id_option
-def command(dataset, instances, pattern, slice_, model, relevance_model, api_base, budget, price, price_file,
+def command(dataset, instances, pattern, slice_, model, relevance_model, api_base, relevance_api_base, budget, price, price_file,
             workers, pair_workers, samples, max_calls, budget_tokens, stop_when_agree, executor, address, retry_errors,
             grade, offline_eval, image_opts, runs_dir, run_id):
     """Solve many instances end to end, resumably, within one USD --budget for the whole run.
@@ -77,10 +77,11 @@ def command(dataset, instances, pattern, slice_, model, relevance_model, api_bas
     env = passed_env()
     images = make_acquirer(image_opts, log=_file_log(run_root / "images.log"))
     _report_images(images, picked)
+    warn_unpriced(ds, model, relevance_model, api_base, relevance_api_base, price, price_file)
 
     def make_job(inst, cap):
         return BatchJob(instance=inst, dataset_name=ds.name, run_root=str(run_root), model=model,
-                        relevance_model=relevance_model, api_base=api_base, price=price,
+                        relevance_model=relevance_model, api_base=api_base, relevance_api_base=relevance_api_base, price=price,
                         price_file=str(Path(price_file).resolve()) if price_file else None,
                         solve_config=config.model_dump(), budget_usd=cap, env=env,
                         image_config=images.config.model_dump(), evaluate=grade, eval_network=not offline_eval)
@@ -110,6 +111,21 @@ def command(dataset, instances, pattern, slice_, model, relevance_model, api_bas
         click.echo(f"evaluated {ev['graded']}: resolved {ev['resolved']}; {grading_mode_line(not offline_eval)}", err=True)
     if state.failed or state.incomplete or state.unscheduled:
         raise SystemExit(1)
+
+
+def warn_unpriced(ds, model, relevance_model, api_base, relevance_api_base, price, price_file) -> None:
+    """Print one warning when litellm has no price for a model of the run (checked once, here,
+    not per instance)."""
+    from codefix.stages.wiring import make_models, unpriced_warning
+
+    if price_file:
+        from agent.pricing import load_price_file
+
+        load_price_file(price_file)
+    warning = unpriced_warning(*make_models(ds, model, relevance_model, api_base, price=price,
+                                            relevance_api_base=relevance_api_base))
+    if warning:
+        click.echo(warning, err=True)
 
 
 class ProgressView:

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from codefix.image_options import image_options
-from codefix.model_options import model_options
+from codefix.model_options import budget_tokens_option, model_options
 from codefix.options import dataset_option, run_id_option, runs_dir_option
 
 
@@ -15,24 +15,22 @@ from codefix.options import dataset_option, run_id_option, runs_dir_option
 @dataset_option
 @click.option("--instance", "-i", "instance_id", required=True, help="Instance id.")
 @model_options()
-@click.option("--budget-tokens", type=click.IntRange(1000), default=128_000, show_default=True, help="Tokens the packed context may hold.")
+@budget_tokens_option
 @click.option("--concurrency", type=click.IntRange(1, 256), default=32, show_default=True, help="Relevance requests in flight.")
 @image_options()
 @runs_dir_option
 @run_id_option
-def command(dataset, instance_id, model, relevance_model, api_base, budget, price, price_file,
+def command(dataset, instance_id, model, relevance_model, api_base, relevance_api_base, budget, price, price_file,
             budget_tokens, concurrency, image_opts, runs_dir, run_id):
     """Read every source file with the relevance model, rank the relevant ones with the primary
     model and pack them into the token budget. Writes runs/<run>/<instance>/context.json; rerun
     with the same --run-id to resume (finished work makes no model call)."""
-    from agent.context.config import ContextConfig
     from agent.context.report import print_context_report
-    from agent.context.stage import run_context_stage
-    from agent.models import make_model
     from codefix.datasets import load_dataset
     from codefix.ledger import Ledger, journal_spent
     from codefix.ledger_journal import JOURNAL_NAME, Journal
     from codefix.stages.run_session import hold_run
+    from codefix.stages.wiring import make_models, run_context
 
     if price_file:
         from agent.pricing import load_price_file
@@ -42,8 +40,7 @@ def command(dataset, instance_id, model, relevance_model, api_base, budget, pric
     inst = ds.get(instance_id)
     store = hold_run(runs_dir, run_id, "context", lambda msg: click.echo(msg, err=True))
     out = store.artefact(inst.instance_id, "context.json")
-    primary = make_model(model, api_base=api_base, dataset=ds, price=price)
-    reader = make_model(relevance_model, api_base=api_base, dataset=ds) if relevance_model else primary
+    primary, reader = make_models(ds, model, relevance_model, api_base, price=price, relevance_api_base=relevance_api_base)
     from codefix.stages.images import make_acquirer
 
     with make_acquirer(image_opts) as images, images.lease(inst):
@@ -55,10 +52,8 @@ def command(dataset, instance_id, model, relevance_model, api_base, budget, pric
     # this run's calls, written to the instance's journal as they happen; the budget counts earlier ones
     ledger = Ledger(budget_usd=None if budget is None else max(0.0, budget - earlier),
                     journal=Journal(instance_dir / JOURNAL_NAME))
-    config = ContextConfig(budget_tokens=budget_tokens, concurrency=concurrency)
-    result = run_context_stage(
-        inst, repo_dir, relevance_model=reader, ranking_model=primary, ledger=ledger, out_path=out, config=config
-    )
+    result = run_context(inst, repo_dir, primary=primary, reader=reader, ledger=ledger, out_path=out,
+                         budget_tokens=budget_tokens, log=lambda msg: click.echo(msg, err=True), concurrency=concurrency)
     print_context_report(result, ledger, earlier_cost=earlier)
     click.echo(f"context in {out}")
 

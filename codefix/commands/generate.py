@@ -8,6 +8,7 @@ import click
 
 from codefix.errors import InputError
 from codefix.image_options import image_options
+from codefix.model_options import api_base_option, budget_tokens_option, relevance_api_base_option
 from codefix.options import (check_stop_when_agree, dataset_option, run_id_option, runs_dir_option,
                              stop_when_agree_option)
 
@@ -17,7 +18,8 @@ from codefix.options import (check_stop_when_agree, dataset_option, run_id_optio
 @click.option("--instance", "-i", "instance_id", required=True, help="Instance id.")
 @click.option("--model", "-m", required=True, help="Model: a litellm provider string, or the offline test doubles gold, gold:wrong=F, replay:PATH.")
 @click.option("--relevance-model", default=None, help="Model reading every file if the context stage runs (default: --model).")
-@click.option("--api-base", default=None, help="OpenAI-compatible server (vLLM, Ollama, llama.cpp) for the models.")
+@api_base_option
+@relevance_api_base_option
 @click.option("--samples", "-n", type=click.IntRange(1, 1000), default=10, show_default=True, help="Testing → editing pairs.")
 @click.option("--max-calls", "-k", type=click.IntRange(1, 100), default=8, show_default=True, help="Model calls per machine.")
 @click.option("--temperature", type=float, default=0.5, show_default=True, help="Sampling temperature.")
@@ -26,12 +28,12 @@ from codefix.options import (check_stop_when_agree, dataset_option, run_id_optio
 @click.option("--share-attempts", is_flag=True, help="Tell later pairs the patches earlier pairs produced.")
 @stop_when_agree_option
 @click.option("--budget", type=float, default=None, help="USD this instance may spend on model calls.")
-@click.option("--budget-tokens", type=click.IntRange(1000), default=128_000, show_default=True, help="Tokens of packed context.")
+@budget_tokens_option
 @image_options()
 @runs_dir_option
 @run_id_option
-def command(dataset, instance_id, model, relevance_model, api_base, samples, max_calls, temperature, workers,
-            script_timeout, share_attempts, stop_when_agree, budget, budget_tokens, image_opts, runs_dir, run_id):
+def command(dataset, instance_id, model, relevance_model, api_base, relevance_api_base, samples, max_calls, temperature,
+            workers, script_timeout, share_attempts, stop_when_agree, budget, budget_tokens, image_opts, runs_dir, run_id):
     """Run N testing → editing pairs in Docker sandboxes and collect (patch, test) candidates.
 
     Writes runs/<run>/<instance>/trajectories/*.traj.json and candidates.jsonl; rerun with the
@@ -57,10 +59,11 @@ def command(dataset, instance_id, model, relevance_model, api_base, samples, max
     store = hold_run(runs_dir, run_id, "generate", say)
     with make_acquirer(image_opts) as images, images.lease(inst):
         inst, repo_dir = checked_out(inst, images)
-        primary, reader = make_models(ds, model, relevance_model, api_base)
+        primary, reader = make_models(ds, model, relevance_model, api_base, relevance_api_base=relevance_api_base)
         ledger = load_ledger(store.instance_dir(inst.instance_id), budget, log=say)
         context = run_context(inst, repo_dir, primary=primary, reader=reader, ledger=ledger,
-                              out_path=store.artefact(inst.instance_id, "context.json"), budget_tokens=budget_tokens)
+                              out_path=store.artefact(inst.instance_id, "context.json"), budget_tokens=budget_tokens,
+                              log=lambda msg: click.echo(msg, err=True))
         config = GenerationConfig(samples=samples, max_calls=max_calls, temperature=temperature, workers=workers,
                                   share_attempts=share_attempts, scripts=ScriptRunConfig(timeout=script_timeout),
                                   stop_when_agree=stop_when_agree)

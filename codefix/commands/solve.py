@@ -8,7 +8,7 @@ import click
 
 from codefix.errors import InputError
 from codefix.image_options import image_options
-from codefix.model_options import model_options
+from codefix.model_options import budget_tokens_option, model_options
 from codefix.options import (check_stop_when_agree, offline_eval_option, run_id_option, runs_dir_option,
                              stop_when_agree_option)
 
@@ -25,16 +25,16 @@ from codefix.options import (check_stop_when_agree, offline_eval_option, run_id_
 @click.option("--samples", "-n", type=click.IntRange(1, 1000), default=10, show_default=True, help="Testing → editing pairs.")
 @click.option("--max-calls", "-k", type=click.IntRange(1, 100), default=8, show_default=True, help="Model calls per machine.")
 @click.option("--workers", "-w", type=click.IntRange(1, 64), default=4, show_default=True, help="Pairs at once = sandboxes in the pool.")
-@click.option("--budget-tokens", type=click.IntRange(1000), default=128_000, show_default=True, help="Tokens of packed context.")
+@budget_tokens_option
 @stop_when_agree_option
 @click.option("--evaluate", "grade", is_flag=True, help="Grade the final patch against the instance's tests (needs a gold patch).")
 @offline_eval_option
 @image_options()
 @runs_dir_option
 @run_id_option
-def command(dataset, instance_id, repo, issue_file, test_cmd, model, relevance_model, api_base, budget, price,
-            price_file, samples, max_calls, workers, budget_tokens, stop_when_agree, grade, offline_eval, image_opts,
-            runs_dir, run_id):
+def command(dataset, instance_id, repo, issue_file, test_cmd, model, relevance_model, api_base, relevance_api_base,
+            budget, price, price_file, samples, max_calls, workers, budget_tokens, stop_when_agree, grade, offline_eval,
+            image_opts, runs_dir, run_id):
     """Solve one issue end to end and print the chosen patch.
 
     Appends it to runs/<run>/preds.jsonl (SWE-bench predictions format) and prints calls, tokens
@@ -44,7 +44,7 @@ def command(dataset, instance_id, repo, issue_file, test_cmd, model, relevance_m
     from codefix.stages.images import make_acquirer
     from codefix.stages.solve import SolveConfig, load_ledger, solve_instance
     from codefix.stages.run_session import hold_run
-    from codefix.stages.wiring import make_models
+    from codefix.stages.wiring import make_models, unpriced_warning
     from sandbox.live_sandboxes import install_signal_handlers
 
     check_stop_when_agree(stop_when_agree, samples)
@@ -72,7 +72,10 @@ def command(dataset, instance_id, repo, issue_file, test_cmd, model, relevance_m
     install_signal_handlers()  # sandboxes start in worker threads; Ctrl-C/SIGTERM must remove them
     say = lambda msg: click.echo(msg, err=True)  # noqa: E731
     store = hold_run(runs_dir, run_id, "solve", say)
-    primary, reader = make_models(ds, model, relevance_model, api_base, price=price)
+    primary, reader = make_models(ds, model, relevance_model, api_base, price=price, relevance_api_base=relevance_api_base)
+    warning = unpriced_warning(primary, reader)
+    if warning:
+        say(warning)
     ledger = load_ledger(store.instance_dir(inst.instance_id), budget, log=say)
     calls_before = len(ledger.calls)
     config = SolveConfig(samples=samples, max_calls=max_calls, workers=workers, budget_tokens=budget_tokens,

@@ -39,6 +39,8 @@ class BatchJob:
     """Grade the chosen patch before the image is released (eval.json in the instance's folder)."""
     eval_network: bool = True
     """Whether grading sandboxes have the network (the official harness's way)."""
+    relevance_api_base: str | None = None
+    """The relevance model's server (`api_base` is the primary model's)."""
 
 
 class InstanceStore(RunStore):
@@ -126,7 +128,8 @@ def _run_instance(job: BatchJob, images=None) -> dict:
 
             load_price_file(Path(job.price_file))
         ds = Dataset(job.dataset_name, [inst])
-        primary, reader = make_models(ds, job.model, job.relevance_model, job.api_base, price=job.price)
+        primary, reader = make_models(ds, job.model, job.relevance_model, job.api_base, price=job.price,
+                                      relevance_api_base=job.relevance_api_base)
         store = InstanceStore(root, inst.instance_id)
         ledger = load_ledger(store.instance_dir(inst.instance_id), job.budget_usd)
         calls_before, spent_before = len(ledger.calls), ledger.spent

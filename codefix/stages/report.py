@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from codefix.ledger import cache_summary
 from codefix.store import write_json
 
 
@@ -37,6 +38,9 @@ def render(report: dict, console) -> None:
         cost.add_row(stage, str(u["calls"]), str(u["input_tokens"]), str(u["output_tokens"]),
                      str(u["cache_read_tokens"]), str(u["cache_write_tokens"]), f"{u['cost']:.4f}")
     console.print(cost)
+    cache = cache_summary(report["cost_total"])
+    if cache:
+        console.print(cache)
     outcomes = Table(title="Trajectory and evaluation outcomes")
     outcomes.add_column("kind")
     outcomes.add_column("count", justify="right")

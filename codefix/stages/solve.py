@@ -32,8 +32,8 @@ class SolveConfig(BaseModel):
     """Sampling temperature of generation calls."""
     workers: int = Field(4, ge=1)
     """Pairs at once (sandboxes in the pool)."""
-    budget_tokens: int = Field(128_000, ge=1000)
-    """Tokens of packed context."""
+    budget_tokens: int | None = Field(None, ge=1000)
+    """Tokens of packed context (None: from the primary model's context window)."""
     script_timeout: float = 100.0
     """Seconds a reproduction script may run."""
     selection_max_calls: int = Field(8, ge=1)
@@ -135,9 +135,14 @@ def solve_instance(inst, *, primary, reader, ledger, store, config: SolveConfig,
     inst, repo_dir = checked_out(inst, images)
     factory = sandbox_factory or docker_factory(inst, images, parallel=config.parallel_sandboxes or config.workers)
     try:
+        from agent.issue_text import cap_notice
+
+        notice = cap_notice(inst.instance_id, inst.problem_statement)
+        if notice:
+            log(notice)
         log("context stage")
         context = run_context(inst, repo_dir, primary=primary, reader=reader, ledger=ledger,
-                              out_path=out_dir / "context.json", budget_tokens=config.budget_tokens)
+                              out_path=out_dir / "context.json", budget_tokens=config.budget_tokens, log=log)
         log(f"context {context.status}; generation stage ({config.samples} pair(s))")
         candidates, unfinished, skipped = _generation(inst, primary, ledger, factory, context.render(), out_dir, config)
         write_json(ledger_path, ledger.to_dict())

@@ -7,13 +7,29 @@ from collections.abc import Callable
 from pathlib import Path
 
 
-def make_models(ds, model: str, relevance_model: str | None, api_base: str | None, *, price: str | None = None):
-    """(primary, reader): the primary model and the one reading every file (default: primary)."""
+def make_models(ds, model: str, relevance_model: str | None, api_base: str | None, *, price: str | None = None,
+                relevance_api_base: str | None = None):
+    """(primary, reader): the primary model and the one reading every file (default: primary).
+    `api_base` is the primary model's server, `relevance_api_base` the relevance model's."""
     from agent.models import make_model
+    from codefix.errors import InputError
 
+    if relevance_api_base and not relevance_model:
+        raise InputError("--relevance-api-base goes with --relevance-model (--api-base is --model's server)")
     primary = make_model(model, api_base=api_base, dataset=ds, price=price)
-    reader = make_model(relevance_model, api_base=api_base, dataset=ds) if relevance_model else primary
+    reader = make_model(relevance_model, api_base=relevance_api_base, dataset=ds) if relevance_model else primary
     return primary, reader
+
+
+def unpriced_warning(*models) -> str | None:
+    """One line naming the models litellm has no price for (their calls are counted as $0), or None."""
+    from agent.pricing import price_of
+
+    names = list(dict.fromkeys(m.name for m in models if price_of(getattr(m, "litellm_model", m.name)) is None))
+    if not names:
+        return None
+    return (f"warning: no price known for {', '.join(names)}: its calls will be recorded as $0 and cost "
+            "figures will be too low; give --price IN,OUT (USD per million tokens) or --price-file")
 
 
 def checked_out(inst, images=None):
@@ -27,14 +43,26 @@ def checked_out(inst, images=None):
     return inst, repo_dir
 
 
-def run_context(inst, repo_dir: Path, *, primary, reader, ledger, out_path: Path, budget_tokens: int):
-    """Run (or resume) the context stage into `out_path`."""
+def run_context(inst, repo_dir: Path, *, primary, reader, ledger, out_path: Path, budget_tokens: int | None,
+                log: Callable[[str], None] | None = None, **settings):
+    """Run (or resume) the context stage into `out_path`. Without `budget_tokens`, the packing
+    budget derives from the primary model's context window (`agent.context.budget`); tokens
+    are counted with the primary model's own tokenizer. `settings` are further ContextConfig fields."""
+    from agent.context.budget import context_budget
     from agent.context.config import ContextConfig
     from agent.context.stage import run_context_stage
+    from agent.context_window import counting_model
+    from agent.issue_text import prompt_issue
 
+    name = getattr(primary, "litellm_model", None) or primary.name
+    if budget_tokens is None:
+        budget_tokens, window = context_budget(primary, prompt_issue(inst.problem_statement))
+        if log:
+            log(f"context budget {budget_tokens} tokens" + (f" (window of {primary.name}: {window})" if window
+                                                             else f" ({primary.name}'s window is unknown)"))
     return run_context_stage(
         inst, repo_dir, relevance_model=reader, ranking_model=primary, ledger=ledger,
-        out_path=out_path, config=ContextConfig(budget_tokens=budget_tokens),
+        out_path=out_path, config=ContextConfig(budget_tokens=budget_tokens, token_model=counting_model(name), **settings),
     )
 
 
@@ -72,5 +100,10 @@ def print_ledger(ledger, title: str, *, calls_this_run: int | None = None) -> No
     if ledger.unconfirmed_usd:
         console.print(f"calls in flight when an earlier process was killed: up to ${ledger.unconfirmed_usd:.4f} "
                       "more (counted against the budget)")
+    from codefix.ledger import cache_summary
+
+    cache = cache_summary(ledger.totals())
+    if cache:
+        console.print(cache)
     if calls_this_run is not None:
         console.print(f"model calls this run: {calls_this_run}")

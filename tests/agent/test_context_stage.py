@@ -142,8 +142,8 @@ def test_budget_stops_cleanly_keeps_what_was_done_and_a_rerun_resumes(tmp_path) 
     ]
     model = replay(tmp_path, script)
     out = tmp_path / "context.json"
-    ledger = Ledger(budget_usd=0.002)  # a few relevance calls' worth at the test-double price
-    result = run(small_instance(commit), repo, model, out, ledger=ledger, concurrency=1)
+    ledger = Ledger(budget_usd=0.002)  # a few relevance calls' worth at the test-double price, 512-token answers
+    result = run(small_instance(commit), repo, model, out, ledger=ledger, concurrency=1, relevance_max_tokens=512)
     record = read_json(out)
     assert result.status == "budget_exceeded" and "rerun to resume" in result.message
     judged = len(record["relevance"])

@@ -90,7 +90,7 @@ def test_share_attempts_shows_earlier_patches_to_later_pairs(tmp_path, factory):
 
     def spy(messages, stage, meta):
         if stage == "editing" and len(messages) == 2:
-            prompts.append(messages[1]["content"])
+            prompts.append(messages[0]["content"])  # the system message carries issue and context
         return answer(messages, stage, meta)
 
     config = GenerationConfig(samples=2, workers=1, share_attempts=True)
