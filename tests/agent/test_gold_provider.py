@@ -90,7 +90,14 @@ def test_concurrent_calls_cannot_together_pass_the_budget() -> None:
     from codefix.errors import BudgetExceeded
 
     def slow(instance, messages, meta, wrong):
-        time.sleep(0.05)
+        # hold every admitted call in flight until the other 13 were refused (10 s at most), so
+        # the outcome does not depend on how fast the threads reach the budget check
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            with lock:
+                if outcomes.count("refused") >= 13:
+                    break
+            time.sleep(0.01)
         return "ok"
 
     model = GoldModel(DATASET, answers={"testing": slow}, max_tokens=50)

@@ -45,7 +45,7 @@ def respond(request) -> str:
         return "The run shows what I expected.\n\nACCEPT"
     if is_editing(request):
         return FIX
-    return f"A reproduction:\n```python\n# attempt {next(ATTEMPTS)}\n{SCRIPT}```\n"
+    return f"A reproduction:\n<test>\n# attempt {next(ATTEMPTS)}\n{SCRIPT}</test>\n"
 
 
 ATTEMPTS = itertools.count()
@@ -116,9 +116,9 @@ def test_an_openai_compatible_model_gets_no_marks_but_its_automatic_cache_is_cou
 
 
 def test_a_reply_cut_at_max_tokens_is_never_run_and_the_model_is_told_where_it_was_cut(tmp_path) -> None:
-    rambling = f"```python\n{SCRIPT}```\nOn second thought, " + "let me reconsider the exit codes. " * 200
+    rambling = f"<test>\n{SCRIPT}</test>\nOn second thought, " + "let me reconsider the exit codes. " * 200
     with FakeProvider() as fake:
-        fake.queue(FakeReply(rambling), f"```python\n{SCRIPT.replace('== 5', '== 5 ')}```", "ACCEPT")
+        fake.queue(FakeReply(rambling), f"<test>\n{SCRIPT.replace('== 5', '== 5 ')}</test>", "ACCEPT")
         box = LocalDirSandbox(make_repo(tmp_path / "repo", SRC))
         record = run_trajectory(TestingTask(Inst.problem_statement), sonnet(fake), box, ledger=Ledger(), stage="testing",
                                 path=tmp_path / "t.traj.json", max_calls=4, max_tokens=60)

@@ -109,7 +109,9 @@ def test_first_editing_turn_shows_the_scripts_output_on_the_original_code_and_th
                        repo="acme/calc", version="1.4")
     system, user = task.start()
     assert "may itself be wrong" in system["content"] and "think it through" in system["content"]
-    assert user["content"].startswith("The repository is acme/calc, version 1.4.")
+    # the repository, issue and context sit in the system message: the prefix every pair shares (cached)
+    assert "The repository is acme/calc, version 1.4. Here is the issue:\n\n<issue>\nadd subtracts" in system["content"]
+    assert user["content"].startswith("<reproduction_script>")
     assert "The reproduction script on the original code: exit code 2\n<output>\nadd(2, 3) = -1\n</output>" in user["content"]
 
 
