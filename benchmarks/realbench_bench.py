@@ -92,7 +92,7 @@ def context_rate(ds) -> None:
     from agent.context.config import ContextConfig
     from agent.context.stage import run_context_stage
     from agent.models import make_model
-    from codefix.commands.context import checkout
+    from sandbox.host_checkout import checkout
     from codefix.ledger import Ledger
     from codefix.store import read_json
 

@@ -76,7 +76,7 @@ def paint_times(page: Path, loads: int = 3) -> tuple[float, float]:
 
 
 def bench(run: Path, label: str) -> dict:
-    from codefix.commands.view import selection_keys
+    from codefix.cli.commands.view import selection_keys
     from codefix.view.page import build_view
 
     stats = build_view(run, selection_keys())
@@ -89,7 +89,7 @@ def bench(run: Path, label: str) -> dict:
 
 
 def served(run: Path) -> None:
-    from codefix.commands.view import selection_keys
+    from codefix.cli.commands.view import selection_keys
     from codefix.view.server import LiveRun
 
     live = LiveRun(run, selection_keys())

@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 
 def make_acquirer(image_opts: dict | None, *, cache_level: str = "instance", log: Callable[[str], None] | None = None):
-    """An `ImageAcquirer` for `image_opts` (from `codefix.image_options`); `cache_level` fills in
+    """An `ImageAcquirer` for `image_opts` (from `codefix.cli.image_options`); `cache_level` fills in
     when the command left it to the run."""
     from sandbox.image_acquire import ImageAcquirer
     from sandbox.image_config import ImageConfig

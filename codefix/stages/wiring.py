@@ -35,7 +35,7 @@ def unpriced_warning(*models) -> str | None:
 def checked_out(inst, images=None):
     """(instance, repo_dir): a host checkout at the base commit; a local instance gets its real commit.
     `images` (an ImageAcquirer) fetches a missing SWE-bench image first."""
-    from codefix.commands.context import checkout
+    from sandbox.host_checkout import checkout
 
     repo_dir, commit = checkout(inst, images)
     if commit and commit != inst.base_commit:

@@ -156,7 +156,7 @@ def test_cli_help_and_the_model_modules_do_not_import_heavy_libraries() -> None:
     code = (
         "import sys\n"
         "from codefix.cli import main\n"
-        "import agent.models, agent.model, agent.retry, agent.pricing, codefix.model_options, codefix.ledger\n"
+        "import agent.models, agent.model, agent.retry, agent.pricing, codefix.cli.model_options, codefix.ledger\n"
         "rc = main(['--help'])\n"
         "heavy = [m for m in ('litellm', 'docker', 'datasets', 'swebench') if m in sys.modules]\n"
         "print('HEAVY', heavy, rc)\n"
@@ -267,7 +267,7 @@ def test_shared_click_model_options_parse_and_reject_a_non_positive_budget() -> 
     import click
     from click.testing import CliRunner
 
-    from codefix.model_options import model_options
+    from codefix.cli.model_options import model_options
 
     @click.command()
     @model_options("gold")

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from codefix.commands.view import selection_keys
+from codefix.cli.commands.view import selection_keys
 from codefix.view.embed import json_for_script
 from codefix.view.page import build_view, run_data
 from tests.codefix.view.page_helpers import build, js, open_details, open_instance, open_run, page_problem

@@ -11,7 +11,7 @@ import urllib.request
 
 import pytest
 
-from codefix.commands.view import selection_keys
+from codefix.cli.commands.view import selection_keys
 from codefix.view.server import LiveRun, make_server
 from tests.codefix.view.page_helpers import js, open_instance, open_run, page_problem
 from tests.codefix.view.real_runs import WRONG_IDS

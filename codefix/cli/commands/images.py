@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import click
 
-from codefix.image_options import image_options
+from codefix.cli.image_options import image_options
 
 SELECTION = [
     click.option("--dataset", "-d", required=True, help="verified, lite, a Hugging Face id, or a local .json/.jsonl file."),

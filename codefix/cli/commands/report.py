@@ -7,8 +7,8 @@ from pathlib import Path
 
 import click
 
-from codefix.image_options import image_options
-from codefix.options import offline_eval_option
+from codefix.cli.image_options import image_options
+from codefix.cli.options import offline_eval_option
 
 
 @click.command(name="report")

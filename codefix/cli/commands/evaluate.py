@@ -7,8 +7,8 @@ from pathlib import Path
 import click
 
 from codefix.errors import InputError
-from codefix.image_options import image_options
-from codefix.options import dataset_option, offline_eval_option, run_id_option, runs_dir_option
+from codefix.cli.image_options import image_options
+from codefix.cli.options import dataset_option, offline_eval_option, run_id_option, runs_dir_option
 
 
 @click.command("evaluate")

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import click
 
-from codefix.image_options import image_options
-from codefix.model_options import budget_tokens_option, model_options
-from codefix.options import dataset_option, run_id_option, runs_dir_option
+from codefix.cli.image_options import image_options
+from codefix.cli.model_options import budget_tokens_option, model_options
+from codefix.cli.options import dataset_option, run_id_option, runs_dir_option
 
 
 @click.command("context")
@@ -30,7 +30,7 @@ def command(dataset, instance_id, model, relevance_model, api_base, relevance_ap
     from codefix.ledger import Ledger, journal_spent
     from codefix.ledger_journal import JOURNAL_NAME, Journal
     from codefix.stages.run_session import hold_run
-    from codefix.stages.wiring import make_models, run_context
+    from codefix.stages.wiring import checked_out, make_models, run_context
 
     if price_file:
         from agent.pricing import load_price_file
@@ -44,9 +44,7 @@ def command(dataset, instance_id, model, relevance_model, api_base, relevance_ap
     from codefix.stages.images import make_acquirer
 
     with make_acquirer(image_opts) as images, images.lease(inst):
-        repo_dir, commit = checkout(inst, images)
-    if commit and commit != inst.base_commit:
-        inst = inst.model_copy(update={"base_commit": commit})
+        inst, repo_dir = checked_out(inst, images)
     instance_dir = store.instance_dir(inst.instance_id)
     earlier = max(spent_before(out, inst.instance_id), journal_spent(instance_dir))
     # this run's calls, written to the instance's journal as they happen; the budget counts earlier ones
@@ -69,20 +67,3 @@ def spent_before(out: Path, instance_id: str) -> float:
     usages = [*record.get("earlier_usage", []), *([record["usage"]] if record.get("usage") else [])]
     return sum(float(u.get("totals", {}).get("cost", 0.0)) for u in usages)
 
-
-def checkout(inst, images=None) -> tuple[Path, str]:
-    """A host checkout of the instance's repository at its base commit: (path, commit); `images`
-    (an ImageAcquirer) fetches a missing SWE-bench image first."""
-    from sandbox.images import default_cache_dir
-
-    cache = default_cache_dir()
-    if inst.source is not None:
-        from sandbox.source_repo import prepare_source_repo
-
-        return prepare_source_repo(inst, cache / "source-repos")
-    from sandbox.images import image_for
-    from sandbox.workdir_export import export_workdir
-
-    image = images.ensure(inst) if images is not None else image_for(inst, cache_dir=cache)
-    dest = export_workdir(image, cache / "workdirs" / inst.instance_id)
-    return dest, inst.base_commit

@@ -1,4 +1,4 @@
-"""The `codefix` command line. Each command lives in `codefix/commands/<name>.py` and is
+"""The `codefix` command line. Each command lives in `codefix/cli/commands/<name>.py` and is
 imported only when it runs, so `codefix --help` never loads docker, litellm or datasets."""
 
 from __future__ import annotations
@@ -12,16 +12,16 @@ import click
 from codefix.errors import CodefixError, CodefixWarning
 
 COMMANDS = {
-    "evaluate": ("codefix.commands.evaluate", "Grade patches against an instance's tests in Docker."),
-    "clean": ("codefix.commands.clean", "Remove containers of dead codefix processes (--all: every codefix container)."),
-    "context": ("codefix.commands.context", "Rank and pack an instance's relevant files into a token budget."),
-    "generate": ("codefix.commands.generate", "Run parallel testing → editing pairs for an instance and collect candidates."),
-    "solve": ("codefix.commands.solve", "Solve one issue end to end: context → generation → selection → a patch."),
-    "ensemble": ("codefix.commands.ensemble", "Pool submissions and codefix runs, select per instance, report scores."),
-    "report": ("codefix.commands.report", "Summarise a run: stage funnel, cost by stage, failures, pass@k."),
-    "batch": ("codefix.commands.batch", "Solve many instances in parallel (threads or Ray), resumable, within one budget."),
-    "view": ("codefix.commands.view", "Inspect a run in the browser: one self-contained view.html, or --serve it live."),
-    "images": ("codefix.commands.images", "SWE-bench instance images: status, prefetch, prune what codefix fetched."),
+    "evaluate": ("codefix.cli.commands.evaluate", "Grade patches against an instance's tests in Docker."),
+    "clean": ("codefix.cli.commands.clean", "Remove containers of dead codefix processes (--all: every codefix container)."),
+    "context": ("codefix.cli.commands.context", "Rank and pack an instance's relevant files into a token budget."),
+    "generate": ("codefix.cli.commands.generate", "Run parallel testing → editing pairs for an instance and collect candidates."),
+    "solve": ("codefix.cli.commands.solve", "Solve one issue end to end: context → generation → selection → a patch."),
+    "ensemble": ("codefix.cli.commands.ensemble", "Pool submissions and codefix runs, select per instance, report scores."),
+    "report": ("codefix.cli.commands.report", "Summarise a run: stage funnel, cost by stage, failures, pass@k."),
+    "batch": ("codefix.cli.commands.batch", "Solve many instances in parallel (threads or Ray), resumable, within one budget."),
+    "view": ("codefix.cli.commands.view", "Inspect a run in the browser: one self-contained view.html, or --serve it live."),
+    "images": ("codefix.cli.commands.images", "SWE-bench instance images: status, prefetch, prune what codefix fetched."),
 }
 
 

@@ -7,9 +7,9 @@ from pathlib import Path
 import click
 
 from codefix.errors import InputError
-from codefix.image_options import image_options
-from codefix.model_options import budget_tokens_option, model_options
-from codefix.options import (check_stop_when_agree, offline_eval_option, run_id_option, runs_dir_option,
+from codefix.cli.image_options import image_options
+from codefix.cli.model_options import budget_tokens_option, model_options
+from codefix.cli.options import (check_stop_when_agree, offline_eval_option, run_id_option, runs_dir_option,
                              stop_when_agree_option)
 
 
