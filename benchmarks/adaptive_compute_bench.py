@@ -48,12 +48,13 @@ class CoverageGrader:
 
     def resolved(self, inst, patch: str) -> bool:
         from sandbox.evaluate import evaluate_in_sandbox
-        from sandbox.session import instance_sandbox
+        from sandbox.backend_config import sandbox_factory
         from selection.normalize import normalize_patch
 
         key = (inst.instance_id, normalize_patch(patch))
         if key not in self.cache:
-            with instance_sandbox(inst) as (sandbox, built):
+            sandboxes, built = sandbox_factory(inst)
+            with sandboxes() as sandbox:
                 report, _ = evaluate_in_sandbox(built, patch, sandbox, model_name="bench/candidate")
             if report.status == "error":
                 raise RuntimeError(f"{inst.instance_id}: grading failed: {report.reason}")
@@ -69,13 +70,13 @@ def run_arm(inst, ds, model_spec: str, out_dir: Path, config, grader: CoverageGr
     from agent.generation import SKIPPED, generate
     from agent.models import make_model
     from codefix.ledger import Ledger
-    from codefix.stages.wiring import docker_factory
+    from sandbox.backend_config import sandbox_factory
     from selection.normalize import normalize_patch
 
     ledger = Ledger()
     started = time.monotonic()
     results, figures = generate(inst, model=make_model(model_spec, dataset=ds), ledger=ledger,
-                                sandbox_factory=docker_factory(inst), context="", out_dir=out_dir,
+                                sandbox_factory=sandbox_factory(inst)[0], context="", out_dir=out_dir,
                                 config=config, patch_key=normalize_patch)
     wall = time.monotonic() - started
     errors = [f"pair {r.pair}: {r.error}" for r in results if r.status == "error"]

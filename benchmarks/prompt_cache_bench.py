@@ -101,9 +101,9 @@ def editing_cost(inst, context: str, *, caching: bool, samples: int, workers: in
     from agent.models import make_model
     from agent.test_models.http_provider import FakeProvider
     from codefix.ledger import Ledger
-    from codefix.stages.wiring import docker_factory
+    from sandbox.backend_config import sandbox_factory
 
-    factory = docker_factory(inst)
+    factory, _ = sandbox_factory(inst)
     with FakeProvider(gold_over_http(inst, extra_turns)) as fake, tempfile.TemporaryDirectory() as tmp:
         model = make_model(SONNET, api_base=fake.base_url, api_key="sk-fake", cache_prompts=caching)
         ledger = Ledger()

@@ -85,7 +85,8 @@ def select_all(ds, pools: dict, *, model, ledger, store, use_voting: bool, max_c
 
 def _select_one(ds, iid, pool, model, ledger, store, use_voting, max_calls, sandbox_factory_for, images=None) -> dict:
     from codefix.stages.solve import plain, select
-    from codefix.stages.wiring import checked_out, docker_factory
+    from codefix.stages.wiring import checked_out
+    from sandbox.backend_config import sandbox_factory
 
     out_dir = store.instance_dir(iid)
     result_path = out_dir / "selection.json"
@@ -96,7 +97,7 @@ def _select_one(ds, iid, pool, model, ledger, store, use_voting, max_calls, sand
         result = {"winner": only.id, "patch": only.patch, "method": "only candidate"}
     else:
         inst, _ = checked_out(ds.get(iid), images)
-        factory = sandbox_factory_for(inst) if sandbox_factory_for else docker_factory(inst, images)
+        factory = sandbox_factory_for(inst) if sandbox_factory_for else sandbox_factory(inst, images=images)[0]
         result = plain(select(inst, pool.candidates, model=model, ledger=ledger, sandbox_factory=factory,
                               out_dir=out_dir / "selection", max_calls=max_calls, voting=use_voting))
     write_json(result_path, result)

@@ -29,15 +29,17 @@ def evaluate_predictions(
     images=None,
     network: bool = True,
     strict: bool = False,
+    backend=None,
 ):
     """Grade every prediction; an infrastructure failure is recorded as status "error".
     `images` (an ImageAcquirer) fetches missing instance images, each released after its grading.
-    Patches touching test infrastructure are listed; with `strict` they are unresolved."""
+    Patches touching test infrastructure are listed; with `strict` they are unresolved. `backend`
+    (a `sandbox.backend_config` config) says where sandboxes run (default: the local Docker engine)."""
     from rich.console import Console
 
     from sandbox.evaluate import EvalReport, evaluate_in_sandbox
     from sandbox.secrets import redact
-    from sandbox.session import instance_sandbox
+    from sandbox.backend_config import sandbox_factory
 
     console = Console(stderr=True)
     lock = threading.Lock()
@@ -47,8 +49,9 @@ def evaluate_predictions(
         instance = ds.get(pred.instance_id)
         with images.lease(instance) if images is not None else nullcontext():
             # grading scripts reinstall the package (site-packages): a writable root, one container per grade
-            with instance_sandbox(instance, images=images, output_limit=EVAL_OUTPUT_LIMIT, network=network,
-                                  writable_root=True) as (sandbox, built):
+            sandboxes, built = sandbox_factory(instance, backend, images=images, output_limit=EVAL_OUTPUT_LIMIT,
+                                               network=network, writable_root=True)
+            with sandboxes() as sandbox:
                 report, log = evaluate_in_sandbox(
                     built, pred.model_patch, sandbox, model_name=pred.model_name_or_path, timeout=timeout, strict=strict
                 )
@@ -93,13 +96,13 @@ def evaluate_predictions(
 
 
 def grade_patch(ds: Dataset, inst, patch: str, store: RunStore, *, model_name: str, images=None,
-                network: bool = True) -> dict:
+                network: bool = True, backend=None) -> dict:
     """Grade one patch of `inst` (eval.json in the store); its verdict in short. An infrastructure
     failure raises SandboxError: it is never a verdict."""
     from codefix.errors import SandboxError
 
     report = evaluate_predictions(ds, [Prediction(inst.instance_id, model_name, patch)], store, images=images,
-                                  network=network)[0]
+                                  network=network, backend=backend)[0]
     if report.status == "error":
         raise SandboxError(f"grading failed: {report.reason}")
     return {"status": report.status, "resolved": report.resolved, "network": network}

@@ -32,7 +32,7 @@ def ungraded_candidates(inst_dir: Path) -> list[str]:
 
 
 def grade_candidates(run_dir: Path, ds, *, workers: int = 1, timeout: float | None = None, log=None,
-                     images=None, network: bool = True) -> int:
+                     images=None, network: bool = True, backend=None) -> int:
     """Grade and cache every ungraded candidate of the run; returns how many were graded.
 
     An infrastructure error is reported through `log` and not cached, so the candidate stays unknown.
@@ -40,7 +40,7 @@ def grade_candidates(run_dir: Path, ds, *, workers: int = 1, timeout: float | No
     `images` (an ImageAcquirer) fetches missing instance images."""
     from codefix.stages.report_data import instance_dirs
     from sandbox.evaluate import evaluate_in_sandbox
-    from sandbox.session import instance_sandbox
+    from sandbox.backend_config import sandbox_factory
 
     log = log or (lambda msg: None)
     jobs = []
@@ -52,8 +52,9 @@ def grade_candidates(run_dir: Path, ds, *, workers: int = 1, timeout: float | No
 
     def grade(job):
         inst_dir, patch = job
-        with instance_sandbox(ds.get(inst_dir.name), images=images, network=network,
-                              writable_root=True) as (sandbox, built):  # like evaluate
+        sandboxes, built = sandbox_factory(ds.get(inst_dir.name), backend, images=images, network=network,
+                                           writable_root=True)  # like evaluate
+        with sandboxes() as sandbox:
             report, _ = evaluate_in_sandbox(built, patch, sandbox, model_name="codefix/candidate", timeout=timeout)
         return report.model_copy(update={"network": network})
 

@@ -117,7 +117,8 @@ def solve_instance(inst, *, primary, reader, ledger, store, config: SolveConfig,
     An outcome cut short (budget, model or sandbox errors) is recorded too, as `complete=False`:
     a rerun resumes the unfinished stages and replaces the prediction if the choice changes.
     `images` (an ImageAcquirer) fetches the instance's image when it is missing."""
-    from codefix.stages.wiring import checked_out, docker_factory, run_context
+    from codefix.stages.wiring import checked_out, run_context
+    from sandbox.backend_config import sandbox_factory as sandboxes_for
     from codefix.test_infra import instance_infrastructure_paths
 
     out_dir = store.instance_dir(inst.instance_id)
@@ -133,7 +134,7 @@ def solve_instance(inst, *, primary, reader, ledger, store, config: SolveConfig,
             outcome.resumed = True
             return outcome
     inst, repo_dir = checked_out(inst, images)
-    factory = sandbox_factory or docker_factory(inst, images, parallel=config.parallel_sandboxes or config.workers)
+    factory = sandbox_factory or sandboxes_for(inst, images=images, parallel=config.parallel_sandboxes or config.workers)[0]
     try:
         from agent.issue_text import cap_notice
 

@@ -1,5 +1,5 @@
 """Wiring shared by the commands that run stages on one instance: models, the host checkout,
-the context stage and Docker sandboxes. Concrete classes are imported inside the functions."""
+the host checkout and the context stage (sandboxes: `sandbox.backend_config.sandbox_factory`). Concrete classes are imported inside the functions."""
 
 from __future__ import annotations
 
@@ -64,18 +64,6 @@ def run_context(inst, repo_dir: Path, *, primary, reader, ledger, out_path: Path
         inst, repo_dir, relevance_model=reader, ranking_model=primary, ledger=ledger,
         out_path=out_path, config=ContextConfig(budget_tokens=budget_tokens, token_model=counting_model(name), **settings),
     )
-
-
-def docker_factory(inst, images=None, *, parallel: int = 1) -> Callable[[], object]:
-    """A factory of unopened (offline) Docker sandboxes for `inst`; its image is built, or
-    fetched by `images` (an ImageAcquirer), once, here. `parallel` sandboxes run at once and
-    share the host's cores."""
-    from sandbox.docker_sandbox import DockerSandbox
-    from sandbox.images import sandbox_config_for
-
-    image = {"image": images.ensure(inst)} if images is not None else {}
-    config = sandbox_config_for(inst, parallel=parallel, **image)
-    return lambda: DockerSandbox(config)
 
 
 def print_ledger(ledger, title: str, *, calls_this_run: int | None = None) -> None:

@@ -78,7 +78,7 @@ def test_local_repo_is_solved_end_to_end(docker_client, repo, tmp_path):
     from codefix.stages.solve import SolveConfig, solve_instance
     from codefix.store import RunStore
     from sandbox.evaluate import evaluate_in_sandbox
-    from sandbox.session import instance_sandbox
+    from sandbox.backend_config import sandbox_factory
 
     (tmp_path / "issue.md").write_text("calc.add(2, 3) returns -1 instead of 5.\n")
     inst = local_instance(repo, tmp_path / "issue.md", cache_dir=tmp_path / "cache")
@@ -94,6 +94,7 @@ def test_local_repo_is_solved_end_to_end(docker_client, repo, tmp_path):
     outcome = solve_instance(inst, primary=model, reader=model, ledger=Ledger(), store=store,
                              config=SolveConfig(samples=2, workers=1), model_spec="gold")
     assert outcome.status == "solved" and "+    return a + b" in outcome.patch
-    with instance_sandbox(labelled) as (sandbox, built):
+    sandboxes, built = sandbox_factory(labelled)
+    with sandboxes() as sandbox:
         report, log = evaluate_in_sandbox(built, outcome.patch, sandbox)
     assert report.resolved, (report.reason, log[-2000:])

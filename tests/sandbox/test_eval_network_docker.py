@@ -47,13 +47,14 @@ def test_grading_has_the_network_by_default_and_none_offline(docker_client, tmp_
 
 
 def test_generation_sandboxes_stay_offline(docker_client, tmp_path):
-    from codefix.stages.wiring import docker_factory
+    from sandbox.backend_config import sandbox_factory
 
     inst = network_instance(tmp_path)
     from sandbox.images import build_local_image
 
     tag, commit = build_local_image(inst, cache_dir=tmp_path / "cache", client=docker_client)
-    with docker_factory(inst.model_copy(update={"image": tag, "base_commit": commit}))() as sandbox:
+    sandboxes, _ = sandbox_factory(inst.model_copy(update={"image": tag, "base_commit": commit}))
+    with sandboxes() as sandbox:
         assert sandbox.run("ls /sys/class/net").output.split() == ["lo"]
 
 

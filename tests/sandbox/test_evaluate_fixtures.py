@@ -35,9 +35,10 @@ pytestmark = pytest.mark.docker
 @pytest.mark.parametrize("instance", list(DATASET), ids=lambda i: i.instance_id)
 def test_fixture_grades(docker_client, instance) -> None:
     from sandbox.evaluate import evaluate_in_sandbox
-    from sandbox.session import instance_sandbox
+    from sandbox.backend_config import sandbox_factory
 
-    with instance_sandbox(instance, output_limit=2_000_000) as (sandbox, built):
+    sandboxes, built = sandbox_factory(instance, output_limit=2_000_000)
+    with sandboxes() as sandbox:
         gold, _ = evaluate_in_sandbox(built, built.patch, sandbox)
         assert gold.resolved and gold.status == "resolved", gold
         assert sorted(gold.fail_to_pass["success"]) == sorted(built.FAIL_TO_PASS)
@@ -59,10 +60,11 @@ def test_fixture_grades(docker_client, instance) -> None:
 
 def test_hanging_tests_are_killed_and_the_sandbox_stays_usable(docker_client) -> None:
     from sandbox.evaluate import evaluate_in_sandbox
-    from sandbox.session import instance_sandbox
+    from sandbox.backend_config import sandbox_factory
 
     instance = DATASET.get("codefix-fixtures__jobqueue-31")
-    with instance_sandbox(instance) as (sandbox, built):
+    sandboxes, built = sandbox_factory(instance)
+    with sandboxes() as sandbox:
         hung, _ = evaluate_in_sandbox(built, "", sandbox, timeout=8)
         assert hung.timed_out and not hung.resolved and "killed after 8 s" in hung.reason
         alive = sandbox.run("grep -l '[p]ytest' /proc/[0-9]*/cmdline 2>/dev/null | grep -c . || true")

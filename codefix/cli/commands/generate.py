@@ -45,7 +45,8 @@ def command(dataset, instance_id, model, relevance_model, api_base, relevance_ap
     from codefix.stages.images import make_acquirer
     from codefix.stages.run_session import hold_run
     from codefix.stages.solve import load_ledger
-    from codefix.stages.wiring import checked_out, docker_factory, make_models, run_context
+    from codefix.stages.wiring import checked_out, make_models, run_context
+    from sandbox.backend_config import sandbox_factory
     from codefix.store import write_json
     from sandbox.live_sandboxes import install_signal_handlers
 
@@ -71,7 +72,7 @@ def command(dataset, instance_id, model, relevance_model, api_base, relevance_ap
         write_json(out_dir / "generation_config.json", config.model_dump())
         started = time.monotonic()
         results, figures = generate(
-            inst, model=primary, ledger=ledger, sandbox_factory=docker_factory(inst, images, parallel=workers),
+            inst, model=primary, ledger=ledger, sandbox_factory=sandbox_factory(inst, images=images, parallel=workers)[0],
             context=context.render(), out_dir=out_dir, config=config,
             on_pair=lambda r: click.echo(f"pair {r.pair}: {r.status}", err=True), patch_key=normalize_patch,
         )
