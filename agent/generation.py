@@ -18,7 +18,7 @@ from codefix.parallel import map_isolated
 from codefix.store import atomic_write_text, read_jsonl
 
 from agent.agreement import AgreementStop
-from agent.cache_warmup import WarmedModel
+from agent.models.cache_warmup import WarmedModel
 from agent.editing_machine import EditingTask
 from agent.issue_text import prompt_issue
 from agent.loop import load_trajectory, run_trajectory
@@ -144,7 +144,7 @@ class _Generation:
         self.context, self.out_dir, self.config = context, out_dir, config
         self.issue = prompt_issue(instance.problem_statement)
         self.editing_model = WarmedModel(model)
-        """The first editing call goes alone so the others read the cached prefix (agent.cache_warmup)."""
+        """The first editing call goes alone so the others read the cached prefix (agent.models.cache_warmup)."""
         self.tried: list[str] = []
         self.lock = threading.Lock()
         self.stop: AgreementStop | None = None

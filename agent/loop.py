@@ -6,7 +6,7 @@ most the call in flight; a saved unfinished trajectory resumes where it stopped 
 finished one is returned as it is.
 
 Every call goes out with the system message and the last two user messages flagged for the
-provider's prompt cache (`agent.caching.flag_for_caching`). A reply cut at the output limit
+provider's prompt cache (`agent.models.caching.flag_for_caching`). A reply cut at the output limit
 (`finish_reason == "length"`) is never observed: the model is told where it was cut and how to
 continue (`agent/prompts/<stage>/truncated.md`), which costs the call like a format error.
 """
@@ -22,7 +22,7 @@ from codefix.errors import BudgetExceeded, CodefixError, CodefixWarning, Context
 from codefix.protocols import Model, Sandbox
 from codefix.store import read_or_set_aside, set_aside, write_json
 
-from agent.caching import flag_for_caching
+from agent.models.caching import flag_for_caching
 from agent.context.templates import PROMPTS_DIR, render
 from agent.task import (
     EXIT_BUDGET,

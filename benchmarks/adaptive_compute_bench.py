@@ -68,7 +68,7 @@ class CoverageGrader:
 
 def run_arm(inst, ds, model_spec: str, out_dir: Path, config, grader: CoverageGrader) -> Arm:
     from agent.generation import SKIPPED, generate
-    from agent.models import make_model
+    from agent.models.factory import make_model
     from codefix.ledger import Ledger
     from sandbox.backend_config import sandbox_factory
     from selection.normalize import normalize_patch
@@ -99,7 +99,7 @@ def main() -> None:
     args = parser.parse_args()
 
     from agent.generation import GenerationConfig
-    from agent.litellm_setup import load_litellm
+    from agent.models.litellm_setup import load_litellm
     from codefix.datasets import load_dataset
     from sandbox.images import sandbox_config_for
 

@@ -33,7 +33,7 @@ def main() -> None:
     args = parser.parse_args()
 
     from agent.generation import GenerationConfig, generate
-    from agent.models import make_model
+    from agent.models.factory import make_model
     from codefix.datasets import load_dataset
     from codefix.ledger import Ledger
     from sandbox.docker_sandbox import DockerSandbox

@@ -24,7 +24,7 @@ def main() -> None:
     parser.add_argument("--prompt-tokens", type=int, default=2000, help="rough size of each prompt")
     args = parser.parse_args()
 
-    from agent.models import make_model
+    from agent.models.factory import make_model
     from codefix.ledger import Ledger
 
     with tempfile.TemporaryDirectory() as tmp:

@@ -3,7 +3,7 @@ Sonnet prices, measured through the fake Anthropic provider's usage accounting.
 
 Per fixture: the context stage runs with the gold double (the packed context the editing
 machine would get), then generation runs twice in Docker with a real LitellmModel on
-`anthropic/claude-sonnet-4-5` pointed at the fake HTTP provider (agent/test_models/http_provider.py),
+`anthropic/claude-sonnet-4-5` pointed at the fake HTTP provider (agent/models/test_doubles/http_provider.py),
 which answers with the gold answers and bills prompts through its simulated prefix cache
 (1024-token minimum, writes at 1.25x, reads at 0.1x): once with cache marks and the warm-up
 (the default), once with `cache_prompts=False`. The editing stage's cost comes from the ledger,
@@ -42,8 +42,8 @@ TARGET = 0.35
 def gold_over_http(inst, extra_turns: int):
     """The fake provider's answer function: the gold answer of the stage the request is for."""
     from agent.context.templates import render
-    from agent.test_models.gold import answer_for
-    from agent.test_models.gold_answers.testing import reproduction_script
+    from agent.models.test_doubles.gold import answer_for
+    from agent.models.test_doubles.gold_answers.testing import reproduction_script
 
     editing_system = render("editing", "system")
 
@@ -63,7 +63,7 @@ def packed_context(inst, ds) -> tuple[str, int]:
     """The context stage's packed context with the gold double, and its tokens."""
     from agent.context.config import ContextConfig
     from agent.context.stage import run_context_stage
-    from agent.models import make_model
+    from agent.models.factory import make_model
     from codefix.ledger import Ledger
     from codefix.stages.wiring import checked_out
 
@@ -80,7 +80,7 @@ def padded(context: str, tokens: int) -> tuple[str, int]:
     import sysconfig
 
     from agent.context.packing import render_file
-    from agent.test_models.http_provider import default_count
+    from agent.models.test_doubles.http_provider import default_count
 
     blocks, total = [context], default_count(context)
     for path in sorted(Path(sysconfig.get_paths()["stdlib"]).glob("*.py")):
@@ -98,8 +98,8 @@ def padded(context: str, tokens: int) -> tuple[str, int]:
 def editing_cost(inst, context: str, *, caching: bool, samples: int, workers: int, extra_turns: int) -> dict:
     """The editing stage's ledger sums for one generation run, plus how many first calls read the cache."""
     from agent.generation import GenerationConfig, generate
-    from agent.models import make_model
-    from agent.test_models.http_provider import FakeProvider
+    from agent.models.factory import make_model
+    from agent.models.test_doubles.http_provider import FakeProvider
     from codefix.ledger import Ledger
     from sandbox.backend_config import sandbox_factory
 

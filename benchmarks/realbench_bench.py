@@ -51,7 +51,7 @@ def median(values) -> float:
 
 
 def sandbox_overhead(ds, client, reps: int) -> None:
-    from agent.test_models.gold_script.params import test_command
+    from agent.models.test_doubles.gold_script.params import test_command
     from sandbox.docker_sandbox import DockerSandbox
     from sandbox.images import sandbox_config_for
 
@@ -91,7 +91,7 @@ def sandbox_overhead(ds, client, reps: int) -> None:
 def context_rate(ds) -> None:
     from agent.context.config import ContextConfig
     from agent.context.stage import run_context_stage
-    from agent.models import make_model
+    from agent.models.factory import make_model
     from sandbox.host_checkout import checkout
     from codefix.ledger import Ledger
     from codefix.store import read_json

@@ -4,7 +4,7 @@ Fetches an sdist from PyPI at run time (default: django, whose sdist holds ~2,80
 counting its tests/), commits it to a temporary git repository, and runs the context stage
 with `DelayedAnswerTestProvider`: a test-double litellm custom provider that answers every
 call after a fixed delay, as a remote model server would. The stage goes through the real
-model layer (agent.models.make_model -> litellm.completion). Target: wall time of the scan
+model layer (agent.models.factory.make_model -> litellm.completion). Target: wall time of the scan
 within 1.25x of the ideal at 32 in flight. Prints the figures; asserts nothing.
 
     python benchmarks/relevance_bench.py [--package django] [--delay 1.0] [--concurrency 32]
@@ -100,7 +100,7 @@ def main() -> None:
     from agent.context.config import ContextConfig
     from agent.context.files import enumerate_files
     from agent.context.stage import run_context_stage
-    from agent.models import make_model
+    from agent.models.factory import make_model
     from codefix.instance import Instance
     from codefix.ledger import Ledger
     from codefix.store import read_json

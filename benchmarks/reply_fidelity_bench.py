@@ -43,7 +43,7 @@ def main() -> None:
     parser.add_argument("--keep", type=Path, default=None, help="Keep the run and the journal in this directory.")
     args = parser.parse_args()
 
-    from agent.test_models.noisy import NoisyModel
+    from agent.models.test_doubles.noisy import NoisyModel
     from codefix.datasets import load_dataset
     from codefix.ledger import Ledger
     from codefix.stages.solve import SolveConfig, solve_instance

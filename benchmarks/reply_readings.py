@@ -136,8 +136,8 @@ class Reader:
     def results(self, ids: list[str], wrong_fraction: float) -> list[str]:
         """What the artefacts hold against what the gold answers meant (`wrong_fraction` of the
         trajectories meant the wrong patch). Patches are compared by the files they produce."""
-        from agent.test_models.gold import is_wrong
-        from agent.test_models.gold_answers.testing import reproduction_script
+        from agent.models.test_doubles.gold import is_wrong
+        from agent.models.test_doubles.gold_answers.testing import reproduction_script
 
         problems = []
         for iid in ids:

@@ -121,7 +121,7 @@ def attempt(sandbox, patch: str, script: str) -> None:
 
 def target(instance_id: str):
     """(label, instance with a buildable image, sandbox config, patch, script)."""
-    from agent.test_models.gold_answers.testing import reproduction_script
+    from agent.models.test_doubles.gold_answers.testing import reproduction_script
     from codefix.datasets import load_dataset
     from sandbox.images import build_local_image, sandbox_config_for
 

@@ -35,7 +35,7 @@ NOTES = "diff --git a/notes_{i}.txt b/notes_{i}.txt\nnew file mode 100644\n--- /
 
 def variants(instance) -> tuple[list[str], list[str]]:
     """Twelve candidate patches (ten distinct) and twelve tests (ten distinct)."""
-    from agent.test_models.gold_answers.testing import reproduction_script
+    from agent.models.test_doubles.gold_answers.testing import reproduction_script
 
     base = [instance.patch, instance.wrong_patch]
     patches = [base[i % 2] + (NOTES.format(i=i) if i >= 2 else "") for i in range(10)]

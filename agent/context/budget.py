@@ -33,7 +33,7 @@ def budget_for_window(window: int | None, issue_tokens: int) -> int:
 def context_budget(model, issue: str) -> tuple[int, int | None]:
     """(budget, window) for `model` (a Model; its `litellm_model` names it to litellm), the
     issue counted with the model's own tokenizer."""
-    from agent.context_window import context_window, count_text
+    from agent.models.context_window import context_window, count_text
 
     name = getattr(model, "litellm_model", None) or model.name
     window = context_window(name)

@@ -42,6 +42,6 @@ class ContextConfig(BaseModel):
     """Let a ranked file that alone exceeds the budget enter as a skeleton."""
     token_model: str = "gpt-4o"
     """Model name whose tokenizer `litellm.token_counter` uses for counting (commands set the
-    primary model's, `agent.context_window.counting_model`)."""
+    primary model's, `agent.models.context_window.counting_model`)."""
     checkpoint_every: int = Field(64, ge=1)
     """Write context.json after this many new relevance decisions (and at least every 2 s)."""

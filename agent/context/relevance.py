@@ -140,7 +140,7 @@ PROMPT_RESERVE = 1000
 
 def model_window(model) -> int | None:
     """The model's input window from litellm's map, or None when litellm does not know it."""
-    from agent.context_window import context_window
+    from agent.models.context_window import context_window
 
     return context_window(getattr(model, "litellm_model", None) or getattr(model, "name", ""))
 

@@ -1,6 +1,6 @@
 """Click options for choosing models, shared by every command that calls one.
 
-Only names and strings here: commands pass the values to `agent.models.make_model` and
+Only names and strings here: commands pass the values to `agent.models.factory.make_model` and
 `codefix.ledger.Ledger` themselves (the kernel never imports agent).
 """
 

@@ -124,7 +124,7 @@ def _run_instance(job: BatchJob, images=None) -> dict:
 
             images = stack.enter_context(ImageAcquirer(ImageConfig(**job.image_config)))
         if job.price_file:
-            from agent.pricing import load_price_file
+            from agent.models.pricing import load_price_file
 
             load_price_file(Path(job.price_file))
         ds = Dataset(job.dataset_name, [inst])

@@ -11,7 +11,7 @@ def make_models(ds, model: str, relevance_model: str | None, api_base: str | Non
                 relevance_api_base: str | None = None):
     """(primary, reader): the primary model and the one reading every file (default: primary).
     `api_base` is the primary model's server, `relevance_api_base` the relevance model's."""
-    from agent.models import make_model
+    from agent.models.factory import make_model
     from codefix.errors import InputError
 
     if relevance_api_base and not relevance_model:
@@ -23,7 +23,7 @@ def make_models(ds, model: str, relevance_model: str | None, api_base: str | Non
 
 def unpriced_warning(*models) -> str | None:
     """One line naming the models litellm has no price for (their calls are counted as $0), or None."""
-    from agent.pricing import price_of
+    from agent.models.pricing import price_of
 
     names = list(dict.fromkeys(m.name for m in models if price_of(getattr(m, "litellm_model", m.name)) is None))
     if not names:
@@ -51,7 +51,7 @@ def run_context(inst, repo_dir: Path, *, primary, reader, ledger, out_path: Path
     from agent.context.budget import context_budget
     from agent.context.config import ContextConfig
     from agent.context.stage import run_context_stage
-    from agent.context_window import counting_model
+    from agent.models.context_window import counting_model
     from agent.issue_text import prompt_issue
 
     name = getattr(primary, "litellm_model", None) or primary.name

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from agent.context.budget import CONVERSATION_RESERVE, MAX_BUDGET, budget_for_window, context_budget
 from agent.context.ranking import ranking_messages
-from agent.context_window import count_text, counting_model
+from agent.models.context_window import count_text, counting_model
 from agent.generation import GenerationConfig, generate
 from agent.issue_text import MAX_ISSUE_CHARS, cap_notice, prompt_issue
 from tests.agent.fakes import ScriptedModel, local_sandbox_factory

@@ -34,8 +34,8 @@ class CountingModel:
 
 
 def replay(tmp_path: Path, entries: list[dict]) -> CountingModel:
-    from agent.models import make_model
-    from agent.retry import RetryPolicy
+    from agent.models.factory import make_model
+    from agent.models.retry import RetryPolicy
 
     script = tmp_path / f"script{len(list(tmp_path.glob('script*.json')))}.json"
     script.write_text(json.dumps(entries))
@@ -65,7 +65,7 @@ REPO_FILES = {
 
 @pytest.mark.parametrize("fixture_id", [i.instance_id for i in load_dataset(FIXTURES)] if FIXTURES.exists() else [])
 def test_gold_model_packs_the_gold_files_of_every_fixture(tmp_path, fixture_id) -> None:
-    from agent.models import make_model
+    from agent.models.factory import make_model
     from sandbox.source_repo import prepare_source_repo
 
     ds = load_dataset(FIXTURES)

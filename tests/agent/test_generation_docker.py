@@ -11,10 +11,10 @@ from codefix.parallel import map_isolated
 from codefix.store import read_json
 
 from agent.generation import GenerationConfig, generate, trajectory_path
-from agent.models import make_model
+from agent.models.factory import make_model
 from agent.testing_machine import ScriptRunConfig
-from agent.test_models.gold_answers.editing import patch_to_blocks
-from agent.test_models.gold_answers.testing import reproduction_script
+from agent.models.test_doubles.gold_answers.editing import patch_to_blocks
+from agent.models.test_doubles.gold_answers.testing import reproduction_script
 
 pytestmark = pytest.mark.docker
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from agent.models import make_model
-from agent.retry import RetryPolicy
-from agent.test_models.gold import GoldAnswerMissing, GoldModel, is_wrong
+from agent.models.factory import make_model
+from agent.models.retry import RetryPolicy
+from agent.models.test_doubles.gold import GoldAnswerMissing, GoldModel, is_wrong
 from codefix.datasets import Dataset
 from codefix.errors import InputError, ModelError
 from codefix.instance import Instance

@@ -7,9 +7,9 @@ import json
 
 import pytest
 
-from agent.test_models.gold_script import reproduce
-from agent.test_models.gold_script.params import reproduction_script
-from agent.test_models.gold_script.params import test_command as command_for
+from agent.models.test_doubles.gold_script import reproduce
+from agent.models.test_doubles.gold_script.params import reproduction_script
+from agent.models.test_doubles.gold_script.params import test_command as command_for
 from codefix.instance import Instance
 from tests.selection.shared_data import VERIFIED, need
 

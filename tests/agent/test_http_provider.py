@@ -11,10 +11,10 @@ import pytest
 from agent.context.packing import render_packed
 from agent.generation import GenerationConfig, generate
 from agent.loop import run_trajectory
-from agent.models import make_model
-from agent.pricing import call_cost
-from agent.retry import RetryPolicy
-from agent.test_models.http_provider import FakeHTTPError, FakeProvider, FakeReply, default_count
+from agent.models.factory import make_model
+from agent.models.pricing import call_cost
+from agent.models.retry import RetryPolicy
+from agent.models.test_doubles.http_provider import FakeHTTPError, FakeProvider, FakeReply, default_count
 from agent.testing_machine import TestingTask
 from codefix.errors import ModelError
 from codefix.ledger import Ledger

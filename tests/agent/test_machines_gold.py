@@ -7,7 +7,7 @@ from codefix.instance import Instance
 
 from agent.edit_parsing import parse_edits
 from agent.edits import apply_edits
-from agent.test_models.gold_answers import editing, testing
+from agent.models.test_doubles.gold_answers import editing, testing
 
 PATCH = """diff --git a/pkg/m.py b/pkg/m.py
 index 1..2 100644

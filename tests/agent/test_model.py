@@ -10,11 +10,11 @@ import sys
 
 import pytest
 
-from agent.caching import apply_cache_marks, uses_cache_control
-from agent.litellm_setup import load_litellm
-from agent.model import usage_of
-from agent.models import make_model
-from agent.pricing import call_cost, load_price_file, parse_price, price_of
+from agent.models.caching import apply_cache_marks, uses_cache_control
+from agent.models.litellm_setup import load_litellm
+from agent.models.litellm_model import usage_of
+from agent.models.factory import make_model
+from agent.models.pricing import call_cost, load_price_file, parse_price, price_of
 from codefix.errors import BudgetExceeded, ContextWindowExceeded, InputError
 from codefix.ledger import Ledger
 from codefix.protocols import Usage
@@ -156,7 +156,7 @@ def test_cli_help_and_the_model_modules_do_not_import_heavy_libraries() -> None:
     code = (
         "import sys\n"
         "from codefix.cli import main\n"
-        "import agent.models, agent.model, agent.retry, agent.pricing, codefix.cli.model_options, codefix.ledger\n"
+        "import agent.models.factory, agent.models.litellm_model, agent.models.retry, agent.models.pricing, codefix.cli.model_options, codefix.ledger\n"
         "rc = main(['--help'])\n"
         "heavy = [m for m in ('litellm', 'docker', 'datasets', 'swebench') if m in sys.modules]\n"
         "print('HEAVY', heavy, rc)\n"
@@ -218,7 +218,7 @@ OPENAI_OK = {"id": "c1", "object": "chat.completion", "created": 1, "model": "qw
 
 
 def test_anthropic_over_http_gets_cache_control_and_its_429_retry_after_is_honoured(provider_server) -> None:
-    from agent.model import LitellmModel
+    from agent.models.litellm_model import LitellmModel
 
     slept: list[float] = []
     model = LitellmModel("anthropic/claude-sonnet-4-5", api_base=provider_server.url, api_key="test-key", sleep=slept.append)
@@ -240,7 +240,7 @@ def test_anthropic_over_http_gets_cache_control_and_its_429_retry_after_is_honou
 
 
 def test_local_openai_compatible_server_retries_5xx_not_401_and_never_sees_the_cache_flag(provider_server) -> None:
-    from agent.model import LitellmModel
+    from agent.models.litellm_model import LitellmModel
     from codefix.errors import ModelError
 
     slept: list[float] = []

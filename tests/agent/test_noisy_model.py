@@ -9,11 +9,11 @@ import random
 import pytest
 
 from agent.context.relevance import MalformedAnswer
-from agent.models import make_model
+from agent.models.factory import make_model
 from agent.reply_parsing import ReplyProblem
-from agent.test_models.gold_answers.editing import patch_to_blocks
-from agent.test_models.noisy import is_malformed, parse_noisy_options, without_reasks
-from agent.test_models.noisy_replies import editing, ranking, relevance, selection, testing
+from agent.models.test_doubles.gold_answers.editing import patch_to_blocks
+from agent.models.test_doubles.noisy import is_malformed, parse_noisy_options, without_reasks
+from agent.models.test_doubles.noisy_replies import editing, ranking, relevance, selection, testing
 from codefix.datasets import Dataset
 from codefix.errors import InputError
 from codefix.instance import Instance
@@ -89,8 +89,8 @@ def test_every_malformed_shape_is_asked_again(stage):
 
 
 def test_a_cut_reply_reports_length_and_fills_max_tokens_through_litellm():
-    from agent.litellm_setup import load_litellm
-    from agent.test_models.noisy import NoisyModel
+    from agent.models.litellm_setup import load_litellm
+    from agent.models.test_doubles.noisy import NoisyModel
 
     litellm = load_litellm()
     inst = Instance(instance_id="o__r-1", repo="o/r", base_commit="c", problem_statement="clamp(5, 0, 3) returns 0",

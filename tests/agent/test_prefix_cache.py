@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import threading
 
-from agent.cache_warmup import WarmedModel, WarmupGate
-from agent.caching import flag_for_caching
-from agent.test_models.prefix_cache import CacheUsage, PrefixCache, Segment
+from agent.models.cache_warmup import WarmedModel, WarmupGate
+from agent.models.caching import flag_for_caching
+from agent.models.test_doubles.prefix_cache import CacheUsage, PrefixCache, Segment
 
 
 def seg(text: str, tokens: int, mark: bool = False) -> Segment:

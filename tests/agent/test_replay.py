@@ -8,8 +8,8 @@ import threading
 
 import pytest
 
-from agent.retry import RetryPolicy
-from agent.test_models.replay import ReplayExhausted, ReplayModel, ReplayScript
+from agent.models.retry import RetryPolicy
+from agent.models.test_doubles.replay import ReplayExhausted, ReplayModel, ReplayScript
 from codefix.errors import ContextWindowExceeded, InputError, ModelError
 from codefix.ledger import Ledger
 
@@ -115,7 +115,7 @@ def test_concurrent_calls_each_take_a_different_entry(tmp_path) -> None:
 
 
 def test_a_recorded_script_replays_the_same_replies_for_the_same_prompts_in_any_order(tmp_path) -> None:
-    from agent.test_models.recording import RecordingModel
+    from agent.models.test_doubles.recording import RecordingModel
 
     source, _ = model(tmp_path, [{"stage": "relevance", "reply": "A (x+1)?"}, {"stage": "relevance", "reply": "B"},
                                  {"stage": "ranking", "reply": "R"}])

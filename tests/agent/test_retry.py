@@ -7,8 +7,8 @@ from datetime import datetime, timezone
 import httpx
 import pytest
 
-from agent.litellm_setup import load_litellm
-from agent.retry import RetryPolicy, backoff, call_with_retries, classify, retry_after
+from agent.models.litellm_setup import load_litellm
+from agent.models.retry import RetryPolicy, backoff, call_with_retries, classify, retry_after
 from codefix.errors import BudgetExceeded, ContextWindowExceeded, ModelError
 
 litellm = load_litellm()

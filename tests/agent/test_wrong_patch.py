@@ -7,8 +7,8 @@ import json
 
 from agent.edit_parsing import parse_edits
 from agent.edits import apply_edits
-from agent.test_models.gold_answers.editing import patch_to_blocks
-from agent.test_models.wrong_patch import derive_wrong_patch
+from agent.models.test_doubles.gold_answers.editing import patch_to_blocks
+from agent.models.test_doubles.wrong_patch import derive_wrong_patch
 from tests.selection.shared_data import VERIFIED, need
 
 SOURCE = '''\

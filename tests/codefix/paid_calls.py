@@ -11,8 +11,8 @@ import sys
 
 
 def install() -> None:
-    from agent.pricing import call_cost
-    from agent.test_models import providers
+    from agent.models.pricing import call_cost
+    from agent.models.test_doubles import providers
     from codefix.protocols import Usage
 
     original = providers.fill_response

@@ -28,8 +28,8 @@ def tagged(body: str) -> str:
 
 
 def test_no_hostile_script_changes_what_the_next_pair_on_the_pooled_sandbox_sees(docker_client, tmp_path, capsys):
-    from agent.test_models.gold_answers.editing import patch_to_blocks
-    from agent.test_models.gold_answers.testing import reproduction_script
+    from agent.models.test_doubles.gold_answers.editing import patch_to_blocks
+    from agent.models.test_doubles.gold_answers.testing import reproduction_script
 
     inst = load_dataset(FIXTURES).get(INSTANCE)
     probe = PROBE + reproduction_script(inst)

@@ -25,8 +25,8 @@ SLOW_START = "import time\nopen('/tmp/codefix-kill-me-now', 'w').close()\ntime.s
 
 
 def test_docker_kill_mid_command_is_a_sandbox_error_and_the_pair_finishes_on_a_new_sandbox(docker_client, tmp_path, capsys):
-    from agent.test_models.gold_answers.editing import patch_to_blocks
-    from agent.test_models.gold_answers.testing import reproduction_script
+    from agent.models.test_doubles.gold_answers.editing import patch_to_blocks
+    from agent.models.test_doubles.gold_answers.testing import reproduction_script
 
     inst = load_dataset(FIXTURES).get(INSTANCE)
     script = SLOW_START + reproduction_script(inst)

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from agent.test_models.gold_answers.editing import patch_to_blocks
+from agent.models.test_doubles.gold_answers.editing import patch_to_blocks
 from codefix.datasets import load_dataset
 
 pytestmark = pytest.mark.docker

@@ -35,7 +35,7 @@ def write_preds(path: Path, patches: dict[str, str], name: str) -> Path:
 
 
 def test_gold_resolves_and_a_derived_wrong_patch_does_not_on_every_shipped_instance(realbench_images, tmp_path):
-    from agent.test_models.wrong_patch import derive_wrong_patch
+    from agent.models.test_doubles.wrong_patch import derive_wrong_patch
     from codefix.datasets import load_dataset
 
     ds = load_dataset(VERIFIED)

@@ -73,7 +73,7 @@ def test_bad_repo_or_issue_is_one_clear_error(repo, tmp_path, capsys):
 
 @pytest.mark.docker
 def test_local_repo_is_solved_end_to_end(docker_client, repo, tmp_path):
-    from agent.models import make_model
+    from agent.models.factory import make_model
     from codefix.ledger import Ledger
     from codefix.stages.solve import SolveConfig, solve_instance
     from codefix.store import RunStore

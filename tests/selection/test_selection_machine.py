@@ -8,7 +8,7 @@ import pytest
 
 from codefix.errors import PatchApplyError
 
-from agent.test_models.gold_answers import selection as gold_selection
+from agent.models.test_doubles.gold_answers import selection as gold_selection
 from selection.candidates import build_pool
 from agent.reply_parsing import ReplyProblem
 from selection.selection_machine import SelectionTask, parse_winner

@@ -9,8 +9,8 @@ import pytest
 from codefix.datasets import load_dataset
 from codefix.ledger import Ledger
 
-from agent.models import make_model
-from agent.test_models.gold_answers.testing import reproduction_script
+from agent.models.factory import make_model
+from agent.models.test_doubles.gold_answers.testing import reproduction_script
 from selection.candidates import build_pool
 from selection.stage import SelectionConfig, candidates_from_records, run_selection
 from selection.voting_runner import RunStats

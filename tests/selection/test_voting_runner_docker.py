@@ -7,7 +7,7 @@ import pytest
 
 from codefix.datasets import load_dataset
 
-from agent.test_models.gold_answers.testing import reproduction_script
+from agent.models.test_doubles.gold_answers.testing import reproduction_script
 from selection.candidates import build_pool
 from selection.voting import UNEDITED, Outcome, VotingConfig, broken_repo_tests, rank, script_id, vote_table
 from selection.voting_runner import REPO_TEST_PREFIX, RunStats, run_votes, split_repo_votes

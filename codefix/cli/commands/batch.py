@@ -119,7 +119,7 @@ def warn_unpriced(ds, model, relevance_model, api_base, relevance_api_base, pric
     from codefix.stages.wiring import make_models, unpriced_warning
 
     if price_file:
-        from agent.pricing import load_price_file
+        from agent.models.pricing import load_price_file
 
         load_price_file(price_file)
     warning = unpriced_warning(*make_models(ds, model, relevance_model, api_base, price=price,

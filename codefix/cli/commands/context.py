@@ -33,7 +33,7 @@ def command(dataset, instance_id, model, relevance_model, api_base, relevance_ap
     from codefix.stages.wiring import checked_out, make_models, run_context
 
     if price_file:
-        from agent.pricing import load_price_file
+        from agent.models.pricing import load_price_file
 
         load_price_file(price_file)
     ds = load_dataset(dataset)

@@ -60,7 +60,7 @@ def command(submission_dirs, dataset, codefix_runs, do_select, model, api_base, 
     write_pools(store, pools)
     selected, failed = None, {}
     if do_select:
-        from agent.models import make_model
+        from agent.models.factory import make_model
         from codefix.ledger import Ledger
         from sandbox.live_sandboxes import install_signal_handlers
 

@@ -66,7 +66,7 @@ def command(dataset, instance_id, repo, issue_file, test_cmd, model, relevance_m
         ds = load_dataset(dataset)
         inst = ds.get(instance_id)
     if price_file:
-        from agent.pricing import load_price_file
+        from agent.models.pricing import load_price_file
 
         load_price_file(price_file)
     install_signal_handlers()  # sandboxes start in worker threads; Ctrl-C/SIGTERM must remove them

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from random import Random
 
-from agent.test_models.noisy_replies.common import accept_line, finish
+from agent.models.test_doubles.noisy_replies.common import accept_line, finish
 
 _BLOCK = re.compile(r"```python\n(.*?)\n<<<<<<< SEARCH\n(.*?)=======\n(.*?)>>>>>>> REPLACE\n```", re.S)
 

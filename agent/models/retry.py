@@ -17,7 +17,7 @@ from typing import TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from agent.litellm_setup import load_litellm
+from agent.models.litellm_setup import load_litellm
 from codefix.errors import CodefixError, ContextWindowExceeded, ModelError
 
 T = TypeVar("T")

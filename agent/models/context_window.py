@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from codefix.errors import ContextWindowExceeded
 
-from agent.litellm_setup import load_litellm
+from agent.models.litellm_setup import load_litellm
 
 
 def counting_model(model: str) -> str:

@@ -23,7 +23,7 @@ def uses_cache_control(model: str) -> bool:
     if provider in ANTHROPIC_PROVIDERS:
         return True
     if provider in HOSTS_OF_ANTHROPIC and ("claude" in name or "anthropic" in name):
-        from agent.litellm_setup import load_litellm
+        from agent.models.litellm_setup import load_litellm
 
         try:
             return bool(load_litellm().utils.supports_prompt_caching(model))

@@ -9,11 +9,11 @@ import threading
 import time
 from collections.abc import Callable
 
-from agent.caching import apply_cache_marks, uses_cache_control
-from agent.context_window import check_fits, context_window, count_prompt
-from agent.litellm_setup import load_litellm
-from agent.pricing import call_cost, estimate_cost, price_of
-from agent.retry import RetryPolicy, call_with_retries
+from agent.models.caching import apply_cache_marks, uses_cache_control
+from agent.models.context_window import check_fits, context_window, count_prompt
+from agent.models.litellm_setup import load_litellm
+from agent.models.pricing import call_cost, estimate_cost, price_of
+from agent.models.retry import RetryPolicy, call_with_retries
 from codefix.errors import InputError
 from codefix.protocols import Completion, Usage
 

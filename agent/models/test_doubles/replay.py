@@ -15,8 +15,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
-from agent.model import LitellmModel
-from agent.test_models.providers import REPLAY_MODEL, register_test_providers
+from agent.models.litellm_model import LitellmModel
+from agent.models.test_doubles.providers import REPLAY_MODEL, register_test_providers
 from codefix.errors import InputError, ModelError
 
 ErrorKind = Literal["rate_limit", "timeout", "server_error", "auth", "context_window"]
@@ -129,7 +129,7 @@ def provider_error(entry: ReplayEntry, model: str) -> Exception:
     """The litellm exception a real provider's failure of this kind produces."""
     import httpx
 
-    from agent.litellm_setup import load_litellm
+    from agent.models.litellm_setup import load_litellm
 
     litellm = load_litellm()
     provider = "codefix-replay"

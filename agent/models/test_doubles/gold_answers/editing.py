@@ -1,10 +1,10 @@
 """Gold answer for the editing stage: the gold patch (or, for a deliberately wrong trajectory,
 the instance's `wrong_patch`, else one derived from the gold patch by
-`agent.test_models.wrong_patch`) as SEARCH/REPLACE blocks; accepts after seeing them run."""
+`agent.models.test_doubles.wrong_patch`) as SEARCH/REPLACE blocks; accepts after seeing them run."""
 
 from __future__ import annotations
 
-from agent.test_models.wrong_patch import wrong_patch_for
+from agent.models.test_doubles.wrong_patch import wrong_patch_for
 from codefix.errors import ModelError
 
 

@@ -9,7 +9,7 @@ import re
 
 from codefix.errors import ModelError
 
-from agent.test_models.gold_answers.testing import reproduction_script
+from agent.models.test_doubles.gold_answers.testing import reproduction_script
 
 CANDIDATE = re.compile(r'<candidate number="(\d+)"[^>]*>\n(.*?)\n</candidate>', re.S)
 COLUMN = re.compile(r"^### candidate (\S+): (?:exit code (-?\d+)|(.*))$", re.M)

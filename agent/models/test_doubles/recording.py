@@ -13,7 +13,7 @@ import re
 import threading
 from pathlib import Path
 
-from agent.test_models.replay import last_user_text
+from agent.models.test_doubles.replay import last_user_text
 from codefix.errors import InputError
 
 

@@ -84,7 +84,7 @@ def cut_at_limit(text: str, rng: Random, max_tokens: int | None) -> str:
     kept = text[: rng.randint(begin, max(begin, end - 1))]
     if not max_tokens:
         return kept
-    from agent.litellm_setup import load_litellm
+    from agent.models.litellm_setup import load_litellm
 
     litellm = load_litellm()
     have = litellm.token_counter(model="gpt-4o", text=kept)

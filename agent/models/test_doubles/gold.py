@@ -4,7 +4,7 @@ instance's gold patch and test patch (test double only).
 `GoldModel` puts the instance (looked up by `meta["instance_id"]` in its dataset), the stage,
 the meta and the wrong fraction into the call's litellm metadata; the `codefix-gold` provider
 decides whether this trajectory is one to get wrong and dispatches to
-`agent/test_models/gold_answers/<stage>.py`, whose `answer(instance, messages, meta, wrong)`
+`agent/models/test_doubles/gold_answers/<stage>.py`, whose `answer(instance, messages, meta, wrong)`
 returns the reply text.
 """
 
@@ -14,11 +14,11 @@ import importlib
 import math
 from collections.abc import Callable
 
-from agent.model import LitellmModel
-from agent.test_models.providers import GOLD_MODEL, register_test_providers
+from agent.models.litellm_model import LitellmModel
+from agent.models.test_doubles.providers import GOLD_MODEL, register_test_providers
 from codefix.errors import InputError, ModelError
 
-ANSWERS_PACKAGE = "agent.test_models.gold_answers"
+ANSWERS_PACKAGE = "agent.models.test_doubles.gold_answers"
 
 AnswerFn = Callable[..., str]
 

@@ -1,6 +1,6 @@
 """Gold answer for the relevance stage: the files the gold patch touches are relevant.
 
-Test double only (see agent/test_models): it reads the instance's gold patch, never the
+Test double only (see agent/models/test_doubles): it reads the instance's gold patch, never the
 model's judgement. The reply follows agent/prompts/relevance/system.md.
 """
 

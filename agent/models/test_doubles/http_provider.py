@@ -27,7 +27,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from agent.test_models.prefix_cache import CacheUsage, PrefixCache, Segment
+from agent.models.test_doubles.prefix_cache import CacheUsage, PrefixCache, Segment
 
 MAX_CACHE_MARKS = 4
 """Anthropic refuses a request with more `cache_control` blocks than this."""
@@ -85,7 +85,7 @@ Respond = Callable[[FakeRequest], "str | FakeReply | FakeHTTPError"]
 
 def default_count(text: str) -> int:
     """Tokens as litellm counts them with the default tokenizer."""
-    from agent.litellm_setup import load_litellm
+    from agent.models.litellm_setup import load_litellm
 
     return int(load_litellm().token_counter(model="gpt-4o", text=text)) if text else 0
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from random import Random
 
-from agent.test_models.noisy_replies.common import accept_line, finish
-from agent.test_models.noisy_replies.scripts import DRAFT, malformed_script, quoted_snippet, script_of, script_reply
+from agent.models.test_doubles.noisy_replies.common import accept_line, finish
+from agent.models.test_doubles.noisy_replies.scripts import DRAFT, malformed_script, quoted_snippet, script_of, script_reply
 
 
 def tolerated(clean: str, rng: Random, messages: list) -> tuple[str, list[str]]:

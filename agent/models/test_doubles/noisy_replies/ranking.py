@@ -7,7 +7,7 @@ import json
 import re
 from random import Random
 
-from agent.test_models.noisy_replies.common import finish
+from agent.models.test_doubles.noisy_replies.common import finish
 
 _BLOCK = re.compile(r"```[^\n]*\n(.*?)```", re.S)
 REASONS = ("holds the code the issue is about", "is called by the buggy code", "defines the types involved",

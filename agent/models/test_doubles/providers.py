@@ -11,8 +11,8 @@ import threading
 from collections.abc import Callable
 from typing import NamedTuple
 
-from agent.litellm_setup import load_litellm
-from agent.pricing import register_price
+from agent.models.litellm_setup import load_litellm
+from agent.models.pricing import register_price
 
 GOLD_PROVIDER = "codefix-gold"
 REPLAY_PROVIDER = "codefix-replay"
@@ -47,9 +47,9 @@ Answer = Callable[[str, list, dict], "str | ProviderReply"]
 def register_test_providers() -> None:
     """Make `codefix-gold/gold`, `codefix-noisy/noisy` and `codefix-replay/script` callable
     through litellm."""
-    from agent.test_models.gold import gold_answer
-    from agent.test_models.noisy import noisy_answer
-    from agent.test_models.replay import replay_answer
+    from agent.models.test_doubles.gold import gold_answer
+    from agent.models.test_doubles.noisy import noisy_answer
+    from agent.models.test_doubles.replay import replay_answer
 
     litellm = load_litellm()
     with _lock:

@@ -11,7 +11,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from agent.litellm_setup import load_litellm
+from agent.models.litellm_setup import load_litellm
 from codefix.errors import InputError
 from codefix.protocols import Usage
 

@@ -1,6 +1,6 @@
 """Gold answer for the testing stage: a reproduction script built from the instance's test patch.
 
-The script (agent/test_models/gold_script/reproduce.py) applies `test_patch`, runs the
+The script (agent/models/test_doubles/gold_script/reproduce.py) applies `test_patch`, runs the
 repository's own test command on the test patch's files (the SWE-bench spec's for the
 repository and version: sympy's bin/test, Django's runtests.py, pytest; a local instance's
 `test_cmd`) in the environment the sandbox activated, reads the FAIL_TO_PASS tests' results
@@ -11,7 +11,7 @@ script and accepts after seeing it run.
 
 from __future__ import annotations
 
-from agent.test_models.gold_script.params import reproduction_script
+from agent.models.test_doubles.gold_script.params import reproduction_script
 
 __all__ = ["answer", "reproduction_script"]
 

@@ -1,7 +1,7 @@
 """`noisy` / `noisy:wrong=0.5,seed=3,malformed=0.1`: the gold answers wrapped in the reply shapes
 real models produce (test double only).
 
-Every reply is the `gold` double's answer (agent/test_models/gold.py), reshaped by
+Every reply is the `gold` double's answer (agent/models/test_doubles/gold.py), reshaped by
 `noisy_replies/<stage>.py`: prose around the answer, quoted snippets, `<think>` drafts holding a
 decoy answer, JSON and numbered rankings, bold verdicts, path prefixes, marker lengths,
 indentation drift, CRLF line endings. A fraction `malformed` of the calls (never two in a row)
@@ -25,8 +25,8 @@ import random
 import threading
 from pathlib import Path
 
-from agent.test_models.gold import GoldModel, gold_answer
-from agent.test_models.providers import NOISY_MODEL, ProviderReply
+from agent.models.test_doubles.gold import GoldModel, gold_answer
+from agent.models.test_doubles.providers import NOISY_MODEL, ProviderReply
 from codefix.errors import InputError, ModelError
 
 DEFAULT_MALFORMED = 0.1
@@ -133,7 +133,7 @@ def noisy_answer(model: str, messages: list, metadata: dict):
         text, names = shapes.tolerated(clean, rng, messages)
     truncated = names == [TRUNCATED]
     if truncated:
-        from agent.test_models.noisy_replies.common import cut_at_limit
+        from agent.models.test_doubles.noisy_replies.common import cut_at_limit
 
         text = cut_at_limit(text, rng, metadata.get("codefix_max_tokens"))
     if noisy.get("journal") is not None:
@@ -144,8 +144,8 @@ def noisy_answer(model: str, messages: list, metadata: dict):
 
 
 def shapes_of(stage: str):
-    """The module of `agent/test_models/noisy_replies/` that shapes `stage`'s replies."""
+    """The module of `agent/models/test_doubles/noisy_replies/` that shapes `stage`'s replies."""
     try:
-        return importlib.import_module(f"agent.test_models.noisy_replies.{stage}")
+        return importlib.import_module(f"agent.models.test_doubles.noisy_replies.{stage}")
     except ModuleNotFoundError as exc:
         raise ModelError(f"the noisy model has no reply shapes for stage {stage!r}") from exc

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from random import Random
 
-from agent.test_models.noisy_replies.common import finish
-from agent.test_models.noisy_replies.scripts import DRAFT, malformed_script, script_of, script_reply
+from agent.models.test_doubles.noisy_replies.common import finish
+from agent.models.test_doubles.noisy_replies.scripts import DRAFT, malformed_script, script_of, script_reply
 
 _WINNER = re.compile(r"^WINNER: (\d+)$", re.M)
 _CANDIDATES = re.compile(r'<candidate number="(\d+)"')

@@ -1,6 +1,6 @@
 """Gold answer for the ranking stage: the gold patch's files first, then the rest as listed.
 
-Test double only (see agent/test_models). It reads the file list from the ranking prompt
+Test double only (see agent/models/test_doubles). It reads the file list from the ranking prompt
 (agent/prompts/ranking/user.md: lines "- `path` (N tokens): summary") and replies with a
 fenced block as agent/prompts/ranking/system.md asks.
 """

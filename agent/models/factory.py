@@ -21,36 +21,36 @@ def make_model(spec: str, *, api_base: str | None = None, dataset=None, temperat
                price: str | None = None, price_file: str | Path | None = None, **kwargs):
     """A `codefix.protocols.Model` for `spec`. `price` "IN,OUT[,CACHE_READ,CACHE_WRITE]" (USD per
     million tokens) registers the model's price with litellm, `price_file` registers every model
-    of a JSON/YAML price file (see agent.pricing.load_price_file); extra kwargs go to LitellmModel."""
+    of a JSON/YAML price file (see agent.models.pricing.load_price_file); extra kwargs go to LitellmModel."""
     spec = (spec or "").strip()
     if price_file:
-        from agent.pricing import load_price_file
+        from agent.models.pricing import load_price_file
 
         load_price_file(price_file)
     if not spec:
         raise InputError("--model is empty")
     if spec == "noisy" or spec.startswith("noisy:"):
-        from agent.test_models.noisy import NoisyModel, parse_noisy_options
+        from agent.models.test_doubles.noisy import NoisyModel, parse_noisy_options
 
         return NoisyModel(dataset, **parse_noisy_options(spec.removeprefix("noisy").removeprefix(":")),
                           temperature=temperature, **kwargs)
     if spec == "gold" or spec.startswith("gold:"):
-        from agent.test_models.gold import GoldModel
+        from agent.models.test_doubles.gold import GoldModel
 
         return GoldModel(dataset, wrong=_gold_wrong(spec), temperature=temperature, **kwargs)
     if spec.startswith("replay:"):
-        from agent.test_models.replay import ReplayModel
+        from agent.models.test_doubles.replay import ReplayModel
 
         path = Path(spec.removeprefix("replay:"))
         if not path.is_file():
             raise InputError(f"replay script not found: {path}")
         return ReplayModel(path, temperature=temperature, **kwargs)
-    from agent.model import LitellmModel
+    from agent.models.litellm_model import LitellmModel
 
     name = f"openai/{spec}" if api_base and not _has_provider(spec) else spec
     _check_provider(name)
     if price:
-        from agent.pricing import parse_price
+        from agent.models.pricing import parse_price
 
         parse_price(name, price)
     if api_base and name.startswith("openai/") and not os.environ.get("OPENAI_API_KEY"):
@@ -65,7 +65,7 @@ without one the OpenAI client refuses to send anything)."""
 
 def _has_provider(spec: str) -> bool:
     """True when `spec` starts with a provider litellm knows (`anthropic/...`), not e.g. `Qwen/...`."""
-    from agent.litellm_setup import load_litellm
+    from agent.models.litellm_setup import load_litellm
 
     litellm = load_litellm()
     first = spec.split("/", 1)[0] if "/" in spec else ""
@@ -87,7 +87,7 @@ def _gold_wrong(spec: str) -> float:
 
 
 def _check_provider(name: str) -> None:
-    from agent.litellm_setup import load_litellm
+    from agent.models.litellm_setup import load_litellm
 
     litellm = load_litellm()
     custom = {entry.get("provider") for entry in litellm.custom_provider_map}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from random import Random
 
-from agent.test_models.noisy_replies.common import finish
+from agent.models.test_doubles.noisy_replies.common import finish
 
 _SUMMARY = re.compile(r"^SUMMARY: (.*)$", re.M)
 
