@@ -1,7 +1,7 @@
 """The run page's data: which instances a run holds and, per instance, one table row (status,
 resolved, candidates, cost, time, error, problems), then the funnel, the cost by stage and by
 instance, the outcome counts and what kind of run it is (solve, batch — finished or still running —,
-ensemble). Coverage comes from the report's own reader (`codefix.stages.report_data`), so the
+ensemble). Coverage comes from the report's own reader (`codefix.reporting.collect`), so the
 view and `codefix report` agree; an instance it cannot read gets its coverage unknown and the
 problem named."""
 
@@ -70,7 +70,7 @@ def _report_row(inst_dir: Path, files: dict, problems: Problems) -> tuple[object
     """(coverage, trajectory outcomes): coverage as `codefix report` defines it (True / False /
     "unknown"), read by the report's own reader; when that fails, every trajectory is read
     tolerantly so the damaged ones are named, and coverage is "unknown"."""
-    from codefix.stages.report_data import collect_instance
+    from codefix.reporting.collect import collect_instance
 
     outcomes: Counter = Counter()
     if not problems:

@@ -1,12 +1,16 @@
 """The floors of docs/architecture.md, enforced on the source (imports anywhere in a module,
 including inside functions):
 
-- the kernel (`codefix/` outside `cli/` and `stages/`: protocols, errors, store, ledger,
-  instances, datasets, the viewer) imports neither click nor `agent`, `sandbox`, `selection`;
+- the kernel (`codefix/` outside `cli/`, `stages/`, `reporting/` and `view/`: protocols, errors,
+  store, ledger, instances, datasets) imports neither click nor `agent`, `sandbox`, `selection`,
+  nor any floor above it;
 - `sandbox` and `agent` import only the kernel, `selection` the kernel and `agent`; none of them
   imports click;
 - only the CLI floor (`codefix/cli/`) and the stage runners (`codefix/stages/`) wire the
-  packages together, and nothing but the CLI floor imports it."""
+  packages together, and nothing but the CLI floor imports it;
+- reporting (`codefix/reporting/`) reads run artefacts with the kernel, `agent`, `sandbox` and
+  `selection`, never a stage runner; only the CLI floor and the viewer (`codefix/view/`) import it,
+  and the viewer imports nothing else above the kernel."""
 
 from __future__ import annotations
 
@@ -17,6 +21,9 @@ ROOT = Path(__file__).resolve().parents[2]
 PACKAGES = ("codefix", "agent", "sandbox", "selection")
 CLI_FLOOR = "codefix/cli/"
 STAGE_RUNNERS = "codefix/stages/"
+REPORTING = "codefix/reporting/"
+VIEWER = "codefix/view/"
+UPPER_FLOORS = ("codefix.cli", "codefix.stages", "codefix.reporting", "codefix.view")
 ALLOWED = {
     "codefix": {"codefix"},
     "sandbox": {"codefix", "sandbox"},
@@ -48,7 +55,7 @@ def sources():
 def test_packages_import_only_what_the_layering_allows() -> None:
     violations = []
     for package, path, rel in sources():
-        if rel.startswith((CLI_FLOOR, STAGE_RUNNERS)):
+        if rel.startswith((CLI_FLOOR, STAGE_RUNNERS, REPORTING)):
             continue
         bad = imported_packages(path) - ALLOWED[package]
         if bad:
@@ -68,6 +75,40 @@ def test_nothing_below_the_cli_floor_reaches_up_into_it() -> None:
           if not rel.startswith(CLI_FLOOR) and any(m == "codefix.cli" or m.startswith("codefix.cli.")
                                                    for m in imported_modules(path))]
     assert up == ["codefix/__main__.py"]  # `python -m codefix` starts the CLI
+
+
+def in_floor(module: str, floor: str) -> bool:
+    return module == floor or module.startswith(floor + ".")
+
+
+def reaches(path: Path, floor: str) -> bool:
+    return any(in_floor(m, floor) for m in imported_modules(path))
+
+
+def test_the_kernel_imports_no_floor_above_it() -> None:
+    up = [rel for package, path, rel in sources()
+          if package == "codefix" and not rel.startswith((CLI_FLOOR, STAGE_RUNNERS, REPORTING, VIEWER))
+          and rel != "codefix/__main__.py" and any(reaches(path, floor) for floor in UPPER_FLOORS)]
+    assert up == []
+
+
+def test_reporting_reads_runs_without_the_stage_runners_and_only_the_cli_and_viewer_read_it() -> None:
+    reporting = {rel: path for _, path, rel in sources() if rel.startswith(REPORTING)}
+    assert "codefix/reporting/collect.py" in reporting
+    upward = [rel for rel, path in reporting.items()
+              if any(reaches(path, floor) for floor in ("codefix.stages", "codefix.cli", "codefix.view"))]
+    assert upward == []
+    readers = {rel.split("/")[1] for _, path, rel in sources()
+               if not rel.startswith(REPORTING) and reaches(path, "codefix.reporting")}
+    assert readers <= {"cli", "view"}
+
+
+def test_the_viewer_imports_only_the_kernel_and_reporting() -> None:
+    bad = [f"{rel} imports {m}" for _, path, rel in sources() if rel.startswith(VIEWER)
+           for m in sorted(imported_modules(path))
+           if m.split(".")[0] in ("agent", "sandbox", "selection")
+           or in_floor(m, "codefix.cli") or in_floor(m, "codefix.stages")]
+    assert bad == []
 
 
 def test_the_checker_sees_imports_inside_functions(tmp_path: Path) -> None:

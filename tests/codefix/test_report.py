@@ -6,7 +6,7 @@ import pytest
 
 from codefix.cli import main
 from codefix.errors import InputError
-from codefix.stages.report_data import build_report
+from codefix.reporting.collect import build_report
 
 GOOD = "diff --git a/m.py b/m.py\n--- a/m.py\n+++ b/m.py\n@@ -1,1 +1,1 @@\n-x = 1\n+x = 2\n"
 BAD = "diff --git a/m.py b/m.py\n--- a/m.py\n+++ b/m.py\n@@ -1,1 +1,1 @@\n-x = 1\n+x = 3\n"

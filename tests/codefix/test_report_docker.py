@@ -86,6 +86,6 @@ def test_grade_candidates_measures_coverage_and_caches(docker_client, tmp_path):
     assert report["funnel"]["coverage"] == {"known": 1, "yes": 1, "unknown": 0, "rate": 1.0}
     assert report["instances"][0]["resolving_samples"] == 1
     assert report["coverage_at_k"]["by_k"]["1"] == pytest.approx(1 / 3) and report["coverage_at_k"]["lower_bound"] is False
-    from codefix.stages.report_grading import ungraded_candidates
+    from codefix.reporting.grade_candidates import ungraded_candidates
 
     assert ungraded_candidates(inst_dir) == []  # a rerun grades nothing

@@ -8,8 +8,8 @@ import pytest
 
 from agent.editing_machine import EditingTask
 from agent.loop import run_trajectory
-from codefix.stages.report_data import build_report
-from codefix.stages.report_steps import StepsUnavailable, patch_at, step_patches
+from codefix.reporting.collect import build_report
+from codefix.reporting.steps import StepsUnavailable, patch_at, step_patches
 from tests.agent.fakes import LocalDirSandbox, ScriptedModel, make_repo
 
 SRC = {"calc.py": "def add(a, b):\n    return a - b\n\n\ndef neg(a):\n    return a\n"}

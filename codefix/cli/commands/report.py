@@ -29,13 +29,13 @@ def command(run_dir: Path, json_path: Path | None, plot_dir: Path | None, grade_
             dataset: str | None, workers: int, offline_eval: bool, image_opts: dict) -> None:
     """Summarise a solve/batch run directory (runs/<run>)."""
     from codefix.errors import InputError
-    from codefix.stages.report import run_report
+    from codefix.reporting.run_report import run_report
 
     if grade_candidates:
         if not dataset:
             raise InputError("--grade-candidates needs --dataset (the run's dataset)")
         from codefix.datasets import load_dataset
-        from codefix.stages.report_grading import grade_candidates as grade
+        from codefix.reporting.grade_candidates import grade_candidates as grade
 
         from codefix.stages.images import make_acquirer
 

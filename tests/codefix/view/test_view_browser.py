@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from codefix.stages.report_data import build_report
+from codefix.reporting.collect import build_report
 from tests.codefix.view.page_helpers import build, js, open_details, open_instance, open_run, page_problem
 from tests.codefix.view.real_runs import ENSEMBLE_ID, GOLD_ID, read_jsonl
 

@@ -1,4 +1,4 @@
-"""`codefix report`: print a run's report (codefix/stages/report_data.py) as rich tables and
+"""`codefix report`: print a run's report (codefix/reporting/collect.py) as rich tables and
 store it as `RUN_DIR/report.json`."""
 
 from __future__ import annotations
@@ -92,13 +92,13 @@ def run_report(run_dir: Path, *, json_path: Path | None = None, plot_dir: Path |
     """Build, print and store the report of `run_dir`; returns it."""
     from rich.console import Console
 
-    from codefix.stages.report_data import build_report
+    from codefix.reporting.collect import build_report
 
     report = build_report(Path(run_dir))
     render(report, console or Console())
     write_json(Path(json_path) if json_path else Path(run_dir) / "report.json", report)
     if plot_dir is not None:
-        from codefix.stages.report_plots import write_plots
+        from codefix.reporting.plots import write_plots
 
         report["plots"] = [str(p) for p in write_plots(report, Path(plot_dir))]
     return report

@@ -1,7 +1,7 @@
 """Collect what a run stored (`runs/<run>/<instance>/...`) into one JSON-ready report: the stage
 funnel (context recall → coverage → selected score), cost and tokens by stage, failures by kind
 and coverage vs number of samples (unbiased pass@k over the generation pairs), also per cap on
-the editing calls (codefix/stages/report_iterations.py).
+the editing calls (codefix/reporting/iterations.py).
 
 Coverage is only claimed from stored grades: a candidate resolves when its patch normalizes equal
 to a patch an `eval.json` graded; when some candidate was never graded and none is known to
@@ -17,7 +17,7 @@ from pathlib import Path
 from codefix.errors import InputError
 from codefix.ledger import journal_by_stage
 from codefix.passk import mean_pass_at_k
-from codefix.stages.report_iterations import coverage_by_iterations, instance_iterations
+from codefix.reporting.iterations import coverage_by_iterations, instance_iterations
 from codefix.store import read_json
 
 TOKEN_FIELDS = ("calls", "input_tokens", "output_tokens", "cache_read_tokens", "cache_write_tokens", "cost")

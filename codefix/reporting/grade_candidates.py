@@ -17,8 +17,8 @@ from codefix.store import write_json
 def ungraded_candidates(inst_dir: Path) -> list[str]:
     """The instance's distinct candidate patches (one per canonical form) that have no stored grade:
     the pairs' final patches first, then the intermediate ones the iteration caps select."""
-    from codefix.stages.report_data import candidate_patches, canonical_patch, pair_ids, read_jsonl, stored_grades
-    from codefix.stages.report_iterations import capped_patches
+    from codefix.reporting.collect import candidate_patches, canonical_patch, pair_ids, read_jsonl, stored_grades
+    from codefix.reporting.iterations import capped_patches
 
     graded = set(stored_grades(inst_dir))
     candidates = candidate_patches(read_jsonl(inst_dir / "candidates.jsonl"))
@@ -38,7 +38,7 @@ def grade_candidates(run_dir: Path, ds, *, workers: int = 1, timeout: float | No
     An infrastructure error is reported through `log` and not cached, so the candidate stays unknown.
     Grading sandboxes have the network unless `network` is False, as in `codefix evaluate`;
     `images` (an ImageAcquirer) fetches missing instance images."""
-    from codefix.stages.report_data import instance_dirs
+    from codefix.reporting.collect import instance_dirs
     from sandbox.evaluate import evaluate_in_sandbox
     from sandbox.backend_config import sandbox_factory
 

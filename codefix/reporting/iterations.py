@@ -1,6 +1,6 @@
 """Coverage vs number of samples *and* iterations (the CodeMonkeys paper's Figure 5), from stored
 trajectories: for each cap j on the editing calls a pair may make, each pair's candidate is its
-patch after its last step with call <= j (codefix/stages/report_steps.py), c_j counts the pairs
+patch after its last step with call <= j (codefix/reporting/steps.py), c_j counts the pairs
 whose capped patch resolves, and the curve is the mean unbiased pass@k over instances.
 
 As for coverage vs samples, a capped patch only resolves by a stored grade; an ungraded one counts
@@ -14,12 +14,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from codefix.passk import mean_pass_at_k
-from codefix.stages.report_steps import StepsUnavailable, instance_steps, patch_at
+from codefix.reporting.steps import StepsUnavailable, instance_steps, patch_at
 
 
 def instance_iterations(inst_dir: Path, candidates: dict[int, str], ids: list[int], grades: dict[str, bool]) -> dict:
     """One instance's resolving and ungraded sample counts for caps 1..(its most editing calls)."""
-    from codefix.stages.report_data import canonical_patch
+    from codefix.reporting.collect import canonical_patch
 
     try:
         steps, calls = instance_steps(inst_dir / "trajectories", candidates, ids)

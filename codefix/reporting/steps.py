@@ -71,7 +71,7 @@ def instance_steps(traj_dir: Path, candidates: dict[int, str], ids: list[int]) -
     StepsUnavailable naming the first pair that fails.
 
     A pair without an editing trajectory never edited: no steps, and it must have no candidate."""
-    from codefix.stages.report_data import canonical_patch
+    from codefix.reporting.collect import canonical_patch
 
     out: dict[int, Steps] = {}
     calls = 0
