@@ -37,6 +37,29 @@ def count_prompt(model: str, messages: list[dict]) -> int:
     return int(load_litellm().token_counter(model=counting_model(model), messages=messages))
 
 
+def surely_fits(messages: list[dict], window: int | None) -> bool:
+    """True when `messages` fit `window` without counting: every token of a byte-level tokenizer
+    (tiktoken's, Claude's, DeepSeek's, SentencePiece with byte fallback) covers at least one UTF-8
+    byte, so the bytes of the text plus a per-message allowance for the chat framing bound the
+    count from above. Counting costs milliseconds of CPU per call, most of a relevance call's."""
+    if window is None:
+        return True
+    bound = 8
+    for message in messages:
+        bound += 8 + _text_bytes(message.get("content"))
+        if bound > window:
+            return False
+    return True
+
+
+def _text_bytes(content) -> int:
+    if isinstance(content, str):
+        return len(content.encode("utf-8"))
+    if isinstance(content, list):  # content parts (cache marks): their text
+        return sum(_text_bytes(part.get("text")) + 8 for part in content if isinstance(part, dict))
+    return len(str(content or "").encode("utf-8")) if content else 0
+
+
 def count_text(model: str, text: str) -> int:
     """Tokens of `text` by `model`'s own tokenizer."""
     return int(load_litellm().token_counter(model=counting_model(model), text=text)) if text else 0

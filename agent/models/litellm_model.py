@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable
 
 from agent.models.caching import apply_cache_marks, uses_cache_control
-from agent.models.context_window import check_fits, context_window, count_prompt
+from agent.models.context_window import check_fits, context_window, count_prompt, surely_fits
 from agent.models.litellm_setup import load_litellm
 from agent.models.pricing import call_cost, estimate_cost, price_of
 from agent.models.retry import RetryPolicy, call_with_retries
@@ -79,7 +79,9 @@ class LitellmModel:
             params.pop("max_tokens")
         sent = apply_cache_marks(messages, self.cache_prompts and uses_cache_control(self.litellm_model))
         budgeted = ledger.budget is not None
-        prompt_tokens = count_prompt(self.litellm_model, sent) if budgeted or self.window else 0
+        # counted for the budget's estimate, or for the window check when the cheap bound cannot settle it
+        counted = budgeted or not surely_fits(sent, self.window)
+        prompt_tokens = count_prompt(self.litellm_model, sent) if counted else 0
         check_fits(self.name, prompt_tokens, self.window)
         estimate = self.estimate_tokens(prompt_tokens, params.get("max_tokens")) if budgeted else 0.0
         metadata = self.call_metadata(stage, meta or {})
