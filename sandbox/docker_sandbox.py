@@ -75,7 +75,8 @@ class DockerSandbox:
         try:
             image_id = self.client.images.get(cfg.image).id
         except docker.errors.ImageNotFound as exc:
-            raise SandboxError(f"image {cfg.image} is not available locally; pull it: docker pull {cfg.image}") from exc
+            raise SandboxError(f"image {cfg.image} is not available locally (it went after it was fetched, or pulling is off): "
+                               f"fetch it with `codefix images prefetch` or `docker pull {cfg.image}`, or rerun with --pull") from exc
         except docker.errors.APIError as exc:
             raise SandboxError(f"cannot inspect image {cfg.image}: {exc.explanation or exc}") from exc
         self._pristine = ensure_pristine(self.client, cfg.image, image_id, cfg.workdir, live_sandboxes.container_labels())

@@ -29,7 +29,8 @@ def export_workdir(image: str, dest_dir: Path, *, workdir: str = "/testbed", cli
     try:
         image_id = client.images.get(image).id
     except docker.errors.ImageNotFound as exc:
-        raise SandboxError(f"image {image} is not available locally; pull it: docker pull {image}") from exc
+        raise SandboxError(f"image {image} is not available locally (it went after it was fetched, or pulling is off): "
+                               f"fetch it with `codefix images prefetch` or `docker pull {image}`, or rerun with --pull") from exc
     marker = dest / MARKER
     if marker.is_file() and marker.read_text() == image_id:
         return dest
