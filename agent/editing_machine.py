@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from codefix.protocols import Sandbox
 
-from agent.context.templates import render
+from agent.prompts.render import render
 from agent.edit_parsing import parse_edits
 from agent.edit_paths import resolve_path
 from agent.edits import Edit, EditError, apply_edit_noted, unified_patch
@@ -19,7 +19,8 @@ from agent.line_match import find_exact, find_tolerant, split_lines
 from agent.reply_parsing import UNTAGGED_HINT, ReplyProblem, clean_reply, read_script_reply, split_tagged
 from agent.syntax import python_syntax_errors
 from agent.task import Step
-from agent.testing_machine import ScriptRunConfig, outputs_of, repository_line, run_script
+from agent.prompts.render import repository_line
+from agent.script_runs import ScriptRunConfig, outputs_of, run_script
 
 STAGE = "editing"
 

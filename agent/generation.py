@@ -24,7 +24,8 @@ from agent.issue_text import prompt_issue
 from agent.loop import load_trajectory, run_trajectory
 from agent.sandbox_pool import SandboxPool
 from agent.task import EXIT_SANDBOX_ERROR, FINISHED
-from agent.testing_machine import ScriptRunConfig, TestingTask, last_test_run, run_script
+from agent.script_runs import ScriptRunConfig, run_script
+from agent.testing_machine import TestingTask, last_test_run
 
 SKIPPED = "skipped"
 """A pair's status when it was never launched because enough candidates already agreed."""

@@ -23,7 +23,7 @@ from codefix.protocols import Model, Sandbox
 from codefix.store import read_or_set_aside, set_aside, write_json
 
 from agent.models.caching import flag_for_caching
-from agent.context.templates import PROMPTS_DIR, render
+from agent.prompts.render import PROMPTS_DIR, render
 from agent.task import (
     EXIT_BUDGET,
     EXIT_CONTEXT_WINDOW,

@@ -2,65 +2,14 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
+from codefix.protocols import Sandbox
 
-from codefix.protocols import ExecResult, Sandbox
-
-from agent.context.templates import render
+from agent.prompts.render import render, repository_line
 from agent.reply_parsing import UNTAGGED_HINT, ReplyProblem, read_script_reply
+from agent.script_runs import ScriptRunConfig, outputs_of, run_script
 from agent.task import Step
 
 STAGE = "testing"
-
-
-class ScriptRunConfig(BaseModel):
-    """How reproduction scripts run in the sandbox (shared by both machines)."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    timeout: float = 100.0
-    """Seconds a script may run before it is killed."""
-    output_limit: int = 8192
-    """Characters of output the model sees; the middle is cut past this."""
-    script_path: str = "codefix_reproduce.py"
-    """Where the script is written, relative to the repository root (never part of a patch)."""
-    python: str = "python3"
-    """The interpreter that runs the script."""
-
-
-def truncate_middle(text: str, limit: int) -> str:
-    if len(text) <= limit:
-        return text
-    head = limit // 2
-    tail = limit - head
-    return f"{text[:head]}\n[... {len(text) - limit} characters omitted ...]\n{text[-tail:]}"
-
-
-def run_script(sandbox: Sandbox, script: str, config: ScriptRunConfig, files: dict | None = None) -> ExecResult:
-    """Reset the sandbox, write `files` (path → text) and the script, run it."""
-    sandbox.reset()
-    for path, text in (files or {}).items():
-        if text is not None:
-            sandbox.write_file(path, text)
-    sandbox.write_file(config.script_path, script)
-    return sandbox.run(f"{config.python} {config.script_path}", timeout=config.timeout)
-
-
-def outputs_of(result: ExecResult, limit: int) -> dict:
-    """What the trajectory stores about one run."""
-    return {
-        "exit_code": result.exit_code,
-        "timed_out": result.timed_out,
-        "duration": result.duration,
-        "output": truncate_middle(result.output, limit),
-    }
-
-
-def repository_line(repo: str = "", version: str = "") -> str:
-    """The sentence naming the repository and its version ("" when the repository is unknown)."""
-    if not repo:
-        return ""
-    return f"The repository is {repo}" + (f", version {version}." if version else ".")
 
 
 def last_test_run(testing: dict) -> dict | None:

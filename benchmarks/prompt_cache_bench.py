@@ -41,7 +41,7 @@ TARGET = 0.35
 
 def gold_over_http(inst, extra_turns: int):
     """The fake provider's answer function: the gold answer of the stage the request is for."""
-    from agent.context.templates import render
+    from agent.prompts.render import render
     from agent.models.test_doubles.gold import answer_for
     from agent.models.test_doubles.gold_answers.testing import reproduction_script
 

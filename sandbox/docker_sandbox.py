@@ -10,13 +10,13 @@ from decimal import Decimal, InvalidOperation
 
 from codefix.errors import SandboxError
 from codefix.protocols import ExecResult
+from codefix.truncation import HeadTail
 from sandbox import container_files, container_scripts, docker_exec, live_sandboxes
 from sandbox.container_spec import check_layout, run_kwargs
 from sandbox.ownership import SANDBOX_LABEL
 from sandbox.pristine import ensure_pristine, populate
 from sandbox.sandbox_config import BASE_ENV, SWEBENCH_ENV_SETUP, SandboxConfig
 from sandbox.secrets import redact
-from sandbox.truncate import HeadTail
 
 __all__ = ["SANDBOX_LABEL", "SWEBENCH_ENV_SETUP", "DockerSandbox", "SandboxConfig"]
 

@@ -16,10 +16,11 @@ from collections.abc import Callable, Sequence
 
 from codefix.protocols import Sandbox
 
-from agent.context.templates import render
+from agent.prompts.render import render
 from agent.reply_parsing import UNTAGGED_HINT, ReplyProblem, read_script_reply
 from agent.task import Step
-from agent.testing_machine import ScriptRunConfig, repository_line, truncate_middle
+from agent.prompts.render import repository_line
+from agent.script_runs import ScriptRunConfig, truncate_middle
 from selection.candidates import Candidate
 from selection.voting import Score
 from selection.voting_runner import VOTE_SCRIPT, run_script_cell

@@ -14,11 +14,11 @@ from codefix.errors import SandboxError
 from codefix.test_infra import instance_infrastructure_paths
 from codefix.store import read_or_set_aside, write_json
 
-from agent.generation import SandboxPool
+from agent.sandbox_pool import SandboxPool
 from agent.issue_text import prompt_issue
 from agent.loop import run_trajectory
 from agent.task import EXIT_SUBMITTED, RESUMABLE
-from agent.testing_machine import ScriptRunConfig
+from agent.script_runs import ScriptRunConfig
 from selection.candidates import Candidate, CandidatePolicy, CandidatePool, build_pool
 from selection.selection_machine import STAGE, SelectionTask
 from selection.voting import UNEDITED, Outcome, VotingConfig, counted_tests, rank

@@ -28,8 +28,8 @@ from codefix.errors import PatchApplyError, SandboxError, UnsafePatchError
 from codefix.parallel import map_isolated
 from codefix.store import atomic_write_text
 
-from agent.generation import SandboxPool
-from agent.testing_machine import ScriptRunConfig, truncate_middle
+from agent.sandbox_pool import SandboxPool
+from agent.script_runs import ScriptRunConfig, truncate_middle
 from selection.candidates import Candidate
 from selection.voting import UNEDITED, Outcome, Vote, append_vote, pending_cells, read_votes, script_id
 

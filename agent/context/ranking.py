@@ -10,7 +10,7 @@ from codefix.errors import BudgetExceeded, ModelError
 
 from agent.context.ranking_reply import parse_ranking
 from agent.context.relevance import MalformedAnswer, cut_short
-from agent.context.templates import render
+from agent.prompts.render import render
 
 __all__ = ["Ranking", "listing", "merge_rankings", "parse_ranking", "rank_once", "ranking_messages"]
 

@@ -14,7 +14,7 @@ from codefix.errors import BudgetExceeded, ContextWindowExceeded, ModelError
 
 from agent.context.files import SourceFile
 from agent.context.skeleton import python_skeleton
-from agent.context.templates import render
+from agent.prompts.render import render
 from agent.context.tokens import count_tokens
 from agent.reply_parsing import clean_reply
 

@@ -196,7 +196,7 @@ def _generation(inst, model, ledger, factory, context: str, out_dir: Path, confi
     """(distinct candidates, ["pair N <status>" for every pair cut short], pairs skipped by the early stop)."""
     from agent.generation import SKIPPED, GenerationConfig, generate
     from agent.task import FINISHED
-    from agent.testing_machine import ScriptRunConfig
+    from agent.script_runs import ScriptRunConfig
     from selection.candidates import build_pool
     from selection.normalize import normalize_patch
 

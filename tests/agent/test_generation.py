@@ -108,7 +108,7 @@ def test_share_attempts_shows_earlier_patches_to_later_pairs(tmp_path, factory):
 def test_pool_replaces_idle_sandboxes_that_no_longer_answer_when_asked(tmp_path, factory):
     from codefix.errors import SandboxError
 
-    from agent.generation import SandboxPool
+    from agent.sandbox_pool import SandboxPool
 
     pool = SandboxPool(factory, size=1)
     box = pool.borrow()

@@ -12,7 +12,7 @@ from codefix.store import read_json
 
 from agent.generation import GenerationConfig, generate, trajectory_path
 from agent.models.factory import make_model
-from agent.testing_machine import ScriptRunConfig
+from agent.script_runs import ScriptRunConfig
 from agent.models.test_doubles.gold_answers.editing import patch_to_blocks
 from agent.models.test_doubles.gold_answers.testing import reproduction_script
 

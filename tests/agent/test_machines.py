@@ -4,7 +4,8 @@ import pytest
 
 from agent.editing_machine import EditingTask
 from agent.loop import run_trajectory
-from agent.testing_machine import ScriptRunConfig, TestingTask
+from agent.script_runs import ScriptRunConfig
+from agent.testing_machine import TestingTask
 from tests.agent.fakes import LocalDirSandbox, ScriptedModel, make_repo
 
 SRC = {"calc.py": "def add(a, b):\n    return a - b\n", "README": "calc\n"}

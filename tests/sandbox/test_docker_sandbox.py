@@ -225,7 +225,7 @@ def test_no_container_left_after_with_or_sigterm_or_sigint(image, docker_client)
 def test_host_guard_gives_up_waiting_and_kills_what_runs(clean):
     """The engine-side timeout normally ends a command; if the exec stream stays open past
     timeout + grace anyway, the host kills the container's processes and returns."""
-    from sandbox.truncate import HeadTail
+    from codefix.truncation import HeadTail
 
     clean.config = clean.config.model_copy(update={"host_grace": 0.5})
     try:

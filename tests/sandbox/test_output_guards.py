@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from codefix.truncation import HeadTail, truncate_middle
 from sandbox.secrets import redact, secret_values
-from sandbox.truncate import HeadTail, truncate_middle
 
 
 def test_short_text_is_untouched_and_long_text_keeps_head_and_tail():

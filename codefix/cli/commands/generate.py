@@ -40,7 +40,7 @@ def command(dataset, instance_id, model, relevance_model, api_base, relevance_ap
     same --run-id to resume (finished model calls are never repeated)."""
     from agent.generation import GenerationConfig, generate
     from selection.normalize import normalize_patch
-    from agent.testing_machine import ScriptRunConfig
+    from agent.script_runs import ScriptRunConfig
     from codefix.datasets import load_dataset
     from codefix.stages.images import make_acquirer
     from codefix.stages.run_session import hold_run
