@@ -6,6 +6,7 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict
 
 from codefix.protocols import ExecResult, Sandbox
+from codefix.truncation import truncate_middle
 
 
 class ScriptRunConfig(BaseModel):
@@ -21,14 +22,6 @@ class ScriptRunConfig(BaseModel):
     """Where the script is written, relative to the repository root (never part of a patch)."""
     python: str = "python3"
     """The interpreter that runs the script."""
-
-
-def truncate_middle(text: str, limit: int) -> str:
-    if len(text) <= limit:
-        return text
-    head = limit // 2
-    tail = limit - head
-    return f"{text[:head]}\n[... {len(text) - limit} characters omitted ...]\n{text[-tail:]}"
 
 
 def run_script(sandbox: Sandbox, script: str, config: ScriptRunConfig, files: dict | None = None) -> ExecResult:

@@ -15,12 +15,12 @@ import re
 from collections.abc import Callable, Sequence
 
 from codefix.protocols import Sandbox
+from codefix.truncation import truncate_middle
 
-from agent.prompts.render import render
+from agent.prompts.render import render, repository_line
 from agent.reply_parsing import UNTAGGED_HINT, ReplyProblem, read_script_reply
+from agent.script_runs import ScriptRunConfig
 from agent.task import Step
-from agent.prompts.render import repository_line
-from agent.script_runs import ScriptRunConfig, truncate_middle
 from selection.candidates import Candidate
 from selection.voting import Score
 from selection.voting_runner import VOTE_SCRIPT, run_script_cell

@@ -27,9 +27,10 @@ from pathlib import Path, PurePosixPath
 from codefix.errors import PatchApplyError, SandboxError, UnsafePatchError
 from codefix.parallel import map_isolated
 from codefix.store import atomic_write_text
+from codefix.truncation import truncate_middle
 
 from agent.sandbox_pool import SandboxPool
-from agent.script_runs import ScriptRunConfig, truncate_middle
+from agent.script_runs import ScriptRunConfig
 from selection.candidates import Candidate
 from selection.voting import UNEDITED, Outcome, Vote, append_vote, pending_cells, read_votes, script_id
 
