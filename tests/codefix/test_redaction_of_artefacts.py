@@ -54,3 +54,15 @@ def test_a_secret_in_replies_and_outputs_is_in_no_artefact(tmp_path, monkeypatch
 def test_redaction_covers_the_json_escaped_form(monkeypatch):
     monkeypatch.setenv("SOME_TOKEN", 'ab"cd\\ef-long')
     assert redact(json.dumps({"v": 'x ab"cd\\ef-long y'})) == '{"v": "x *** y"}'
+
+
+def test_a_run_log_masks_secrets_and_keeps_one_line_per_message(tmp_path, monkeypatch):
+    from codefix.log_file import appending_log
+
+    monkeypatch.setenv("REGISTRY_PASSWORD", SECRET)
+    log = appending_log(tmp_path / "images.log")
+    log(f"pull failed: https://user:{SECRET}@registry.example/v2/")
+    log("pulled x")
+    lines = (tmp_path / "images.log").read_text().splitlines()
+    assert len(lines) == 2 and SECRET not in lines[0] and "user:***@registry" in lines[0]
+    assert lines[1].endswith(" pulled x")

@@ -56,6 +56,7 @@ def command(dataset, instances, pattern, slice_, model, relevance_model, api_bas
     instance; images present before the run are never removed (log: runs/<run>/images.log)."""
     from codefix.datasets import load_dataset
     from codefix.errors import InputError
+    from codefix.log_file import appending_log
     import functools
 
     from codefix.stages.batch import BatchJob, passed_env, run_batch, run_instance, select_instances, summary
@@ -75,7 +76,7 @@ def command(dataset, instances, pattern, slice_, model, relevance_model, api_bas
     config = SolveConfig(samples=samples, max_calls=max_calls, workers=pair_workers, budget_tokens=budget_tokens,
                          stop_when_agree=stop_when_agree, parallel_sandboxes=workers * pair_workers)
     env = passed_env()
-    images = make_acquirer(image_opts, log=_file_log(run_root / "images.log"))
+    images = make_acquirer(image_opts, log=appending_log(run_root / "images.log"))
     _report_images(images, picked)
     warn_unpriced(ds, model, relevance_model, api_base, relevance_api_base, price, price_file)
 
@@ -172,19 +173,6 @@ def _graded(run_root: Path, picked) -> dict:
     evals = [(read_status(run_root, i.instance_id) or {}).get("eval") for i in picked]
     evals = [e for e in evals if e]
     return {"graded": len(evals), "resolved": sum(bool(e.get("resolved")) for e in evals)}
-
-
-def _file_log(path: Path):
-    """A log function appending timestamped lines to `path` (the live display owns stderr)."""
-    import threading
-
-    lock = threading.Lock()
-
-    def log(msg: str) -> None:
-        with lock, path.open("a", encoding="utf-8") as fh:
-            fh.write(f"{time.strftime('%H:%M:%S')} {msg}\n")
-
-    return log
 
 
 def _report_images(images, picked) -> None:
