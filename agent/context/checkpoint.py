@@ -10,7 +10,7 @@ import threading
 import time
 from pathlib import Path
 
-from codefix.store import read_json, write_json
+from codefix.store import read_or_set_aside, write_json
 
 FORMAT = 1
 
@@ -31,12 +31,7 @@ class Checkpoint:
     def open(cls, path: Path, instance_id: str, **kwargs) -> "Checkpoint":
         """The stored record when there is one for this instance, else a fresh one."""
         path = Path(path)
-        record = None
-        if path.is_file():
-            try:
-                record = read_json(path)
-            except ValueError:
-                record = None  # a damaged file is redone, not trusted
+        record = read_or_set_aside(path, "the context stage is redone")  # damaged: named, kept aside, not trusted
         if not isinstance(record, dict) or record.get("format") != FORMAT or record.get("instance_id") != instance_id:
             record = {"format": FORMAT, "instance_id": instance_id, "status": "in_progress", "relevance": {}, "rankings": []}
         return cls(path, record, **kwargs)

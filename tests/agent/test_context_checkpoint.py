@@ -5,7 +5,10 @@ from __future__ import annotations
 import json
 from concurrent.futures import ThreadPoolExecutor
 
+import pytest
+
 from agent.context.checkpoint import Checkpoint
+from codefix.errors import CodefixWarning
 from codefix.store import read_json
 
 
@@ -26,6 +29,8 @@ def test_a_record_of_another_instance_or_a_damaged_file_starts_fresh(tmp_path) -
     assert Checkpoint.open(path, "i-1").record["status"] == "done"
     assert Checkpoint.open(path, "i-2").record["status"] == "in_progress"
     path.write_text('{"format": 1, "instance_id": "i-1", "relevance": {')
-    assert Checkpoint.open(path, "i-1").record["relevance"] == {}
+    with pytest.warns(CodefixWarning, match=r"context.json: damaged \(truncated.*set aside as context.json.damaged-"):
+        assert Checkpoint.open(path, "i-1").record["relevance"] == {}
+    assert not path.exists() and len(list(tmp_path.glob("context.json.damaged-*"))) == 1
     path.write_text(json.dumps([1, 2]))
     assert Checkpoint.open(path, "i-1").record["status"] == "in_progress"

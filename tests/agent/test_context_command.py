@@ -32,3 +32,20 @@ def test_an_unknown_instance_is_one_clear_error(tmp_path, capsys) -> None:
     code = main(["context", "-d", str(ROOT / "data/fixtures.jsonl"), "-i", "nope", "-m", "gold",
                  "--runs-dir", str(tmp_path)])
     assert code == 2 and "unknown instance id 'nope'" in capsys.readouterr().err
+
+
+def test_a_truncated_context_json_is_named_in_one_line_set_aside_and_redone(tmp_path, monkeypatch, capsys) -> None:
+    monkeypatch.setenv("CODEFIX_CACHE", str(tmp_path / "cache"))
+    args = ["context", "-d", str(ROOT / "data/fixtures.jsonl"), "-i", "codefix-fixtures__dotenv-219",
+            "-m", "gold", "--run-id", "r", "--runs-dir", str(tmp_path / "runs")]
+    assert main(args) == 0
+    path = tmp_path / "runs/r/codefix-fixtures__dotenv-219/context.json"
+    good = read_json(path)
+    capsys.readouterr()
+    path.write_text(path.read_text()[:100])  # a crash mid-write of an older codefix, or a full disk
+    assert main(args) == 0
+    err = capsys.readouterr().err
+    named = [line for line in err.splitlines() if "damaged" in line]
+    assert len(named) == 1 and str(path) in named[0] and "set aside" in named[0] and "Traceback" not in err, err
+    assert read_json(path)["status"] == "done" and read_json(path)["packed"] == good["packed"]
+    assert len(list(path.parent.glob("context.json.damaged-*"))) == 1
