@@ -132,7 +132,7 @@ def target(instance_id: str):
         label = "fixture"
     else:
         inst = load_dataset(SWEBENCH).get(instance_id)
-        label = "SWE-bench image"
+        label = f"SWE-bench {instance_id.split('__')[1]}"
     script = SCRIPTS.get(instance_id) or reproduction_script(inst)
     return label, inst, sandbox_config_for(inst), inst.patch, script
 
@@ -184,7 +184,8 @@ def measure(client, config, patch: str, script: str, reps: int) -> dict[str, lis
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--fixture", default="codefix-fixtures__invoicing-1")
-    parser.add_argument("--swebench", default="sympy__sympy-20590", help="'' to skip the SWE-bench image")
+    parser.add_argument("--swebench", default="sympy__sympy-24443,psf__requests-6028",
+                        help="SWE-bench instance ids whose images to measure, comma-separated ('' for none)")
     parser.add_argument("--reps", type=int, default=8)
     args = parser.parse_args()
 
@@ -193,19 +194,19 @@ def main() -> None:
     client = docker.from_env(timeout=300)
     print(f"{args.reps} reps per mode, interleaved; medians in seconds; {os.cpu_count()} cores, "
           f"load {os.getloadavg()[0]:.1f} at start")
-    header = (f"{'image, script':<26}{'(h) reuse':>11}{'(f) fresh':>11}{'(p) plain':>11}{'(t) old':>10}"
+    header = (f"{'image, script':<34}{'(h) reuse':>11}{'(f) fresh':>11}{'(p) plain':>11}{'(t) old':>10}"
               f"{'h reset':>9}{'t reset':>9}")
     rows, ratios = [], []
-    for instance_id in [args.fixture, args.swebench]:
+    for instance_id in [args.fixture, *args.swebench.split(",")]:
         if not instance_id:
             continue
         label, inst, config, patch, script = target(instance_id)
         for kind, text in (("repro", script), ("trivial", TRIVIAL)):
             med = {k: statistics.median(v) for k, v in measure(client, config, patch, text, args.reps).items()}
             name = f"{label}, {kind}"
-            rows.append(f"{name:<26}{med['h']:>11.3f}{med['f']:>11.3f}{med['p']:>11.3f}{med['t']:>10.3f}"
+            rows.append(f"{name:<34}{med['h']:>11.3f}{med['f']:>11.3f}{med['p']:>11.3f}{med['t']:>10.3f}"
                         f"{med['h_reset']:>9.3f}{med['t_reset']:>9.3f}   {instance_id}")
-            ratios.append(f"{name:<26}(h)/(f) = {med['h'] / med['f']:.2f} (target <= 0.7)   "
+            ratios.append(f"{name:<34}(h)/(f) = {med['h'] / med['f']:.2f} (target <= 0.7)   "
                           f"(h)/(p) = {med['h'] / med['p']:.2f}   (h)/(t) = {med['h'] / med['t']:.2f}")
     print(header)
     print("\n".join(rows))
