@@ -67,3 +67,24 @@ def test_a_second_solve_on_a_held_run_is_refused_before_any_work(tmp_path, capsy
     finally:
         proc.kill()
         proc.wait()
+
+
+def test_an_instance_of_a_batch_held_by_another_process_is_refused_and_left_alone(tmp_path, capsys):
+    """A duplicated job (e.g. a Ray task retried while the first still runs) must not work on the
+    instance the first one holds: it is refused naming the holder; the holder's files stay as they are."""
+    runs, iid = tmp_path / "runs", "codefix-fixtures__dotenv-219"
+    proc = holder(runs / "b" / iid)
+    try:
+        before = sorted(p.name for p in (runs / "b" / iid).iterdir())
+        with pytest.raises(SystemExit) as ended:  # batch exits 1 when an instance failed
+            main(["batch", "-d", "data/fixtures.jsonl", "--instances", iid, "-m", "gold",
+                  "--runs-dir", str(runs), "--run-id", "b"])
+        err = capsys.readouterr().err
+        assert ended.value.code == 1 and "Traceback" not in err, err
+        assert f"instance {iid} of run b is in use by pid {proc.pid}" in err
+        assert sorted(p.name for p in (runs / "b" / iid).iterdir()) == before == [LOCK_NAME]
+        batch = json.loads((runs / "b" / "batch.json").read_text())
+        assert f"in use by pid {proc.pid}" in json.dumps(batch), batch
+    finally:
+        proc.kill()
+        proc.wait()
