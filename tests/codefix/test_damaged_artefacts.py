@@ -87,3 +87,36 @@ def test_a_torn_last_predictions_line_is_skipped_with_a_warning(tmp_path):
     path.write_text(prediction("a") + "\n" + prediction("b")[:25] + "\n" + prediction("c") + "\n")
     with pytest.raises(InputError, match="line 2: malformed JSON"):
         load_predictions(path)  # damage in the middle is not a torn write: refused
+
+
+INSTANCE = "codefix-fixtures__dotenv-219"
+
+
+@pytest.mark.parametrize("command", ["solve", "generate"])
+def test_a_damaged_ledger_journal_stops_a_command_in_one_line_before_any_work(tmp_path, capsys, command):
+    inst_dir = tmp_path / "runs" / "r" / INSTANCE
+    inst_dir.mkdir(parents=True)
+    journal = inst_dir / "ledger.jsonl"
+    journal.write_text('{"kind": "call", "id": "a", "stage": "testing", "cost": 0.01}\n{garbage}\n'
+                       '{"kind": "call", "id": "b", "stage": "testing", "cost": 0.02}\n')
+    code = main([command, "-d", "data/fixtures.jsonl", "-i", INSTANCE, "-m", "gold",
+                 "--runs-dir", str(tmp_path / "runs"), "--run-id", "r"])
+    err = capsys.readouterr().err
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert code == 2 and "Traceback" not in err, err
+    assert [line for line in lines if str(journal) in line and "line 2 is damaged" in line] == [lines[-1]], err
+    assert sorted(p.name for p in inst_dir.iterdir()) == ["ledger.jsonl"]  # no stage ran
+
+
+def test_a_damaged_ledger_summary_is_named_and_the_journal_is_used(tmp_path):
+    from codefix.ledger import Ledger
+    from codefix.protocols import Completion, Usage
+    from codefix.stages.solve import load_ledger
+
+    first = Ledger.open(tmp_path, budget_usd=0.5)
+    first.record("testing", Completion("x", Usage(100, 10), 0.125))
+    (tmp_path / "ledger.json").write_text('{"budget_usd": 0.5, "tot')
+    said: list[str] = []
+    ledger = load_ledger(tmp_path, None, log=said.append)
+    assert said == [f"{tmp_path / 'ledger.json'} is damaged; the journal ledger.jsonl is used"]
+    assert ledger.spent == pytest.approx(0.125)
