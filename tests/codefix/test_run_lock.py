@@ -81,7 +81,7 @@ def test_an_instance_of_a_batch_held_by_another_process_is_refused_and_left_alon
                   "--runs-dir", str(runs), "--run-id", "b"])
         err = capsys.readouterr().err
         assert ended.value.code == 1 and "Traceback" not in err, err
-        assert f"instance {iid} of run b is in use by pid {proc.pid}" in err
+        assert f"instance {iid} of run b is in use by pid {proc.pid}" in err and "traceback in" not in err, err
         assert sorted(p.name for p in (runs / "b" / iid).iterdir()) == before == [LOCK_NAME]
         batch = json.loads((runs / "b" / "batch.json").read_text())
         assert f"in use by pid {proc.pid}" in json.dumps(batch), batch

@@ -217,7 +217,8 @@ def _report(info: dict, run_root: Path) -> None:
          f"incomplete {len(info['incomplete'])}, failed {len(info['failed'])}, "
          f"spent ${info['spent_usd']:.4f}" + (f" of ${info['budget_usd']:.4f}" if info["budget_usd"] else ""))
     for iid, err in info["failed"].items():
-        echo(f"  failed {iid}: {err} (traceback in {run_root / iid / 'batch_status.json'})")
+        status = run_root / iid / "batch_status.json"  # absent when the job was refused (another holds it)
+        echo(f"  failed {iid}: {err}" + (f" (traceback in {status})" if status.is_file() else ""))
     for iid in info["incomplete"]:
         echo(f"  incomplete {iid}: rerun with the same --run-id to finish")
     if info["disk_stop"]:
