@@ -18,14 +18,15 @@ from codefix.parallel import map_isolated
 from codefix.store import atomic_write_text, read_jsonl
 
 from agent.agreement import AgreementStop
-from agent.models.cache_warmup import WarmedModel
 from agent.editing_machine import EditingTask
 from agent.issue_text import prompt_issue
-from agent.loop import load_trajectory, run_trajectory
+from agent.loop import is_finished, load_trajectory, run_trajectory
+from agent.models.cache_warmup import WarmedModel
 from agent.sandbox_pool import SandboxPool
-from agent.task import EXIT_SANDBOX_ERROR, FINISHED
 from agent.script_runs import ScriptRunConfig, run_script
+from agent.task import EXIT_SANDBOX_ERROR, FINISHED
 from agent.testing_machine import TestingTask, last_test_run
+from agent.trajectory_record import TrajectoryRecord
 
 SKIPPED = "skipped"
 """A pair's status when it was never launched because enough candidates already agreed."""
@@ -170,7 +171,7 @@ class _Generation:
 
     def cross_run(self, reference: PairResult, member: PairResult) -> int | None:
         """Exit code of `member`'s test with `reference`'s edited files in place."""
-        state = load_trajectory(trajectory_path(self.out_dir, reference.pair, "editing"))["task_state"]
+        state = load_trajectory(trajectory_path(self.out_dir, reference.pair, "editing")).task_state
         originals = state.get("originals") or {}
         changed = {p: t for p, t in (state.get("files") or {}).items() if t != originals.get(p)}
         sandbox = self.pool.borrow(check=True)
@@ -183,7 +184,7 @@ class _Generation:
         finally:
             self.pool.give_back(sandbox, broken=broken)
 
-    def _run(self, task, stage: str, pair: int, sandbox) -> dict:
+    def _run(self, task, stage: str, pair: int, sandbox) -> TrajectoryRecord:
         meta = {"instance_id": self.instance.instance_id, "trajectory": pair, "machine": stage}
         return run_trajectory(
             task, self.editing_model if stage == "editing" else self.model, sandbox, ledger=self.ledger, stage=stage, meta=meta,
@@ -209,7 +210,7 @@ class _Generation:
                 if attempt == self.config.sandbox_retries:
                     raise
                 continue
-            if EXIT_SANDBOX_ERROR not in (testing.get("status"), (editing or {}).get("status")):
+            if EXIT_SANDBOX_ERROR not in (testing.status, editing.status if editing else None):
                 break
         result = summarize(pair, testing, editing)
         if result.patch:
@@ -219,22 +220,22 @@ class _Generation:
             self.stop.add(result)
         return result
 
-    def _attempt(self, pair, testing, editing, *, check: bool = False) -> tuple[dict, dict | None]:
+    def _attempt(self, pair, testing, editing, *, check: bool = False) -> tuple[TrajectoryRecord, TrajectoryRecord | None]:
         """Run or resume both machines on one borrowed sandbox; a dead sandbox is discarded."""
         sandbox = self.pool.borrow(check=check)
         broken = False
         try:
             inst = self.instance
             where = {"repo": getattr(inst, "repo", ""), "version": getattr(inst, "version", "")}
-            if not _done(testing):
+            if not is_finished(testing):
                 testing = self._run(TestingTask(self.issue, self.config.scripts, **where), "testing", pair, sandbox)
-                broken = testing["status"] == EXIT_SANDBOX_ERROR
-            test = (testing.get("result") or {}).get("test")
-            if testing["status"] in FINISHED and test:
+                broken = testing.status == EXIT_SANDBOX_ERROR
+            test = (testing.result or {}).get("test")
+            if testing.status in FINISHED and test:
                 task = EditingTask(self.issue, test, self._context(), self.config.scripts,
                                    test_run=last_test_run(testing), **where)
                 editing = self._run(task, "editing", pair, sandbox)
-                broken = editing["status"] == EXIT_SANDBOX_ERROR
+                broken = editing.status == EXIT_SANDBOX_ERROR
         except Exception:
             broken = True
             raise
@@ -265,32 +266,28 @@ class _Generation:
         return result
 
 
-def _done(record: dict | None) -> bool:
-    return bool(record) and record.get("status") in FINISHED
-
-
-def _finished(testing: dict | None, editing: dict | None) -> bool:
+def _finished(testing: TrajectoryRecord | None, editing: TrajectoryRecord | None) -> bool:
     """The pair has nothing left to run: editing finished, or testing finished without a test."""
-    return _done(editing) or (_done(testing) and not (testing.get("result") or {}).get("test"))
+    return is_finished(editing) or (is_finished(testing) and not (testing.result or {}).get("test"))
 
 
-def summarize(pair: int, testing: dict | None, editing: dict | None) -> PairResult:
-    testing, editing = testing or {}, editing or {}
-    out = editing.get("result") or {}
+def summarize(pair: int, testing: TrajectoryRecord | None, editing: TrajectoryRecord | None) -> PairResult:
+    ran = [r for r in (testing, editing) if r is not None]
+    out = (editing.result if editing else None) or {}
     return PairResult(
         pair=pair,
-        status=editing.get("status") or testing.get("status") or "not_started",
-        testing_status=testing.get("status", ""),
-        editing_status=editing.get("status", ""),
-        calls=testing.get("calls", 0) + editing.get("calls", 0),
-        cost=round(testing.get("cost", 0.0) + editing.get("cost", 0.0), 6),
+        status=(editing.status if editing else "") or (testing.status if testing else "") or "not_started",
+        testing_status=testing.status if testing else "",
+        editing_status=editing.status if editing else "",
+        calls=sum(r.calls for r in ran),
+        cost=round(sum(r.cost for r in ran), 6),
         before=out.get("before"),
         after=out.get("after"),
         patch=out.get("patch", ""),
-        test=out.get("test") or (testing.get("result") or {}).get("test", ""),
-        error=editing.get("error") or testing.get("error", ""),
-        model_seconds=round(testing.get("model_seconds", 0.0) + editing.get("model_seconds", 0.0), 4),
-        sandbox_seconds=round(testing.get("sandbox_seconds", 0.0) + editing.get("sandbox_seconds", 0.0), 4),
+        test=out.get("test") or ((testing.result if testing else None) or {}).get("test", ""),
+        error=(editing.error if editing else "") or (testing.error if testing else ""),
+        model_seconds=round(sum(r.model_seconds for r in ran), 4),
+        sandbox_seconds=round(sum(r.sandbox_seconds for r in ran), 4),
     )
 
 

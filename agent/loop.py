@@ -16,7 +16,8 @@ from __future__ import annotations
 import time
 import warnings
 from pathlib import Path
-from typing import Any
+
+from pydantic import ValidationError
 
 from codefix.errors import BudgetExceeded, CodefixError, CodefixWarning, ContextWindowExceeded, SandboxError
 from codefix.protocols import Model, Sandbox
@@ -35,44 +36,25 @@ from agent.task import (
     Step,
     Task,
 )
+from agent.trajectory_record import RUNNING, TrajectoryRecord, add_usage
 
-RUNNING = "running"
-
-
-def new_record(stage: str, meta: dict | None) -> dict[str, Any]:
-    return {
-        "stage": stage,
-        "meta": dict(meta or {}),
-        "status": RUNNING,
-        "error": "",
-        "calls": 0,
-        "format_errors": 0,
-        "truncated": 0,
-        "messages": [],
-        "steps": [],
-        "task_state": {},
-        "result": None,
-        "usage": {"input_tokens": 0, "output_tokens": 0, "cache_read_tokens": 0, "cache_write_tokens": 0},
-        "cost": 0.0,
-        "model_seconds": 0.0,
-        "sandbox_seconds": 0.0,
-    }
-
-
-def load_trajectory(path: Path) -> dict[str, Any] | None:
+def load_trajectory(path: Path) -> TrajectoryRecord | None:
     """The saved trajectory at `path`, or None when there is none. A damaged one (truncated by a
     crash) is set aside with a one-line warning and its machine runs again from the start."""
-    record = read_or_set_aside(path, "its trajectory is redone")
-    if record is not None and not (isinstance(record, dict) and isinstance(record.get("messages"), list)):
+    data = read_or_set_aside(path, "its trajectory is redone")
+    if data is None:
+        return None
+    try:
+        return TrajectoryRecord.model_validate(data)
+    except ValidationError:
         moved = set_aside(path)
         warnings.warn(f"{path}: not a trajectory; set aside as {moved.name}, its trajectory is redone",
                       CodefixWarning, stacklevel=2)
         return None
-    return record
 
 
-def is_finished(record: dict | None) -> bool:
-    return bool(record) and record.get("status") in FINISHED
+def is_finished(record: TrajectoryRecord | None) -> bool:
+    return record is not None and record.status in FINISHED
 
 
 def run_trajectory(
@@ -86,7 +68,7 @@ def run_trajectory(
     max_calls: int = 8,
     meta: dict | None = None,
     **query_kwargs,
-) -> dict[str, Any]:
+) -> TrajectoryRecord:
     """Drive `task` with `model` until it finishes or a limit stops it; return the trajectory.
 
     The returned (and saved) record holds messages, per-step execution outputs, the exit
@@ -96,58 +78,56 @@ def run_trajectory(
     record = load_trajectory(path)
     if is_finished(record):
         return record
-    if record is None or not record["messages"]:
-        record = new_record(stage, meta)
-        record["messages"] = task.start()
-        record["task_state"] = task.state()
+    if record is None or not record.messages:
+        record = TrajectoryRecord(stage=stage, meta=dict(meta or {}), messages=task.start(), task_state=task.state())
     else:
-        task.restore(record["task_state"])
-        record["status"], record["error"] = RUNNING, ""
-    write_json(path, record)
+        task.restore(record.task_state)
+        record.status, record.error = RUNNING, ""
+    write_json(path, record.to_json())
     try:
         _drive(task, model, sandbox, record, ledger, stage, path, max_calls, meta, query_kwargs)
     except BaseException as exc:  # saved below; the trajectory stays resumable
-        record["error"] = f"{type(exc).__name__}: {exc}"
+        record.error = f"{type(exc).__name__}: {exc}"
         raise
     finally:
-        write_json(path, record)
+        write_json(path, record.to_json())
     return record
 
 
-def _drive(task, model, sandbox, record, ledger, stage, path, max_calls, meta, query_kwargs) -> None:
-    messages = record["messages"]
+def _drive(task, model, sandbox, record: TrajectoryRecord, ledger, stage, path, max_calls, meta, query_kwargs) -> None:
+    messages = record.messages
     while True:
         if messages[-1]["role"] != "assistant":
-            if record["calls"] >= max_calls:
+            if record.calls >= max_calls:
                 return _finish(record, task, EXIT_MAX_CALLS)
             status = _query(model, record, ledger, stage, meta, query_kwargs)
             if status:
                 return _finish(record, task, status)
-            write_json(path, record)
+            write_json(path, record.to_json())
         reply = messages[-1]
         if reply.get("finish_reason") == "length":
             step = Step(message=truncation_message(stage, reply.get("output_tokens") or _limit(model, query_kwargs)),
                         format_error=True, outputs={"truncated": reply.get("output_tokens") or None})
-            record["truncated"] = record.get("truncated", 0) + 1
+            record.truncated += 1
         else:
             started = time.monotonic()
             try:
                 step = task.observe(reply["content"], sandbox)
             except SandboxError as exc:
-                record["error"] = str(exc)
+                record.error = str(exc)
                 return _finish(record, task, EXIT_SANDBOX_ERROR)
             finally:
-                record["sandbox_seconds"] = round(record["sandbox_seconds"] + time.monotonic() - started, 4)
-            record["task_state"] = task.state()
-        record["steps"].append({"call": record["calls"], "format_error": step.format_error, **step.outputs})
+                record.sandbox_seconds = round(record.sandbox_seconds + time.monotonic() - started, 4)
+            record.task_state = task.state()
+        record.steps.append({"call": record.calls, "format_error": step.format_error, **step.outputs})
         if step.format_error:
-            record["format_errors"] += 1
+            record.format_errors += 1
         if step.finished:
-            record["result"] = step.result
-            record["status"] = EXIT_SUBMITTED
+            record.result = step.result
+            record.status = EXIT_SUBMITTED
             return
         messages.append({"role": "user", "content": step.message})
-        write_json(path, record)
+        write_json(path, record.to_json())
 
 
 def truncation_message(stage: str, tokens: int | None) -> str:
@@ -161,38 +141,36 @@ def _limit(model, query_kwargs: dict) -> int | None:
     return query_kwargs.get("max_tokens") or getattr(model, "max_tokens", None)
 
 
-def _query(model, record, ledger, stage, meta, query_kwargs) -> str | None:
+def _query(model, record: TrajectoryRecord, ledger, stage, meta, query_kwargs) -> str | None:
     """One model call appended to the messages; an exit status when it cannot be made."""
     started = time.monotonic()
     try:
         completion = model.query(
-            flag_for_caching(record["messages"]), ledger=ledger, stage=stage, meta=dict(meta or {}), **query_kwargs
+            flag_for_caching(record.messages), ledger=ledger, stage=stage, meta=dict(meta or {}), **query_kwargs
         )
     except ContextWindowExceeded as exc:
-        record["error"] = str(exc)
+        record.error = str(exc)
         return EXIT_CONTEXT_WINDOW
     except BudgetExceeded as exc:
-        record["error"] = str(exc)
+        record.error = str(exc)
         return EXIT_BUDGET
     except CodefixError as exc:
-        record["error"] = f"{type(exc).__name__}: {exc}"
+        record.error = f"{type(exc).__name__}: {exc}"
         return EXIT_MODEL_ERROR
     finally:
-        record["model_seconds"] = round(record["model_seconds"] + time.monotonic() - started, 4)
-    record["calls"] += 1
-    usage = record["usage"]
-    for key in usage:
-        usage[key] += int(getattr(completion.usage, key, 0) or 0)
-    record["cost"] = round(record["cost"] + float(completion.cost or 0.0), 8)
+        record.model_seconds = round(record.model_seconds + time.monotonic() - started, 4)
+    record.calls += 1
+    record.usage = add_usage(record.usage, completion.usage)
+    record.cost = round(record.cost + float(completion.cost or 0.0), 8)
     reply = {"role": "assistant", "content": completion.text}
     if getattr(completion, "finish_reason", "") == "length":
         reply.update(finish_reason="length", output_tokens=int(completion.usage.output_tokens or 0))
-    record["messages"].append(reply)
+    record.messages.append(reply)
     return None
 
 
-def _finish(record: dict, task: Task, status: str) -> None:
+def _finish(record: TrajectoryRecord, task: Task, status: str) -> None:
     """Stop without the model accepting: keep whatever the task had produced so far."""
-    record["status"] = status
+    record.status = status
     so_far = getattr(task, "result_so_far", None)
-    record["result"] = so_far() if callable(so_far) else None
+    record.result = so_far() if callable(so_far) else None

@@ -8,17 +8,18 @@ from agent.prompts.render import render, repository_line
 from agent.reply_parsing import UNTAGGED_HINT, ReplyProblem, read_script_reply
 from agent.script_runs import ScriptRunConfig, outputs_of, run_script
 from agent.task import Step
+from agent.trajectory_record import TrajectoryRecord
 
 STAGE = "testing"
 
 
-def last_test_run(testing: dict) -> dict | None:
+def last_test_run(testing: TrajectoryRecord) -> dict | None:
     """{"exit_code", "output"} of the accepted script on the unedited repository: from the
     testing result, or (trajectories from before it was stored there) its last run step."""
-    result = testing.get("result") or {}
+    result = testing.result or {}
     if "output" in result:
         return {"exit_code": result.get("exit_code"), "output": result["output"]}
-    runs = [s["run"] for s in testing.get("steps") or [] if isinstance(s.get("run"), dict)]
+    runs = [s["run"] for s in testing.steps if isinstance(s.get("run"), dict)]
     return {"exit_code": runs[-1].get("exit_code"), "output": runs[-1].get("output", "")} if runs else None
 
 

@@ -14,11 +14,12 @@ from codefix.errors import SandboxError
 from codefix.test_infra import instance_infrastructure_paths
 from codefix.store import read_or_set_aside, write_json
 
-from agent.sandbox_pool import SandboxPool
 from agent.issue_text import prompt_issue
 from agent.loop import run_trajectory
-from agent.task import EXIT_SUBMITTED, RESUMABLE
+from agent.sandbox_pool import SandboxPool
 from agent.script_runs import ScriptRunConfig
+from agent.task import EXIT_SUBMITTED, RESUMABLE
+from agent.trajectory_record import TrajectoryRecord
 from selection.candidates import Candidate, CandidatePolicy, CandidatePool, build_pool
 from selection.selection_machine import STAGE, SelectionTask
 from selection.voting import UNEDITED, Outcome, VotingConfig, counted_tests, rank
@@ -194,15 +195,15 @@ def _select_among(instance, candidates, model, ledger, factory, apply_patch, out
     if len(finalists) == 1:
         return _chosen(iid, finalists[0], ONLY_CANDIDATE, ranking, summary, [finalists[0].id])
     record = _run_machine(instance, finalists, scores, model, ledger, factory, apply_patch, out_dir, config)
-    winner_id = (record.get("result") or {}).get("winner") if record["status"] == EXIT_SUBMITTED else None
+    winner_id = (record.result or {}).get("winner") if record.status == EXIT_SUBMITTED else None
     winner = next((c for c in finalists if c.id == winner_id), None)
     method = SELECTION_MACHINE if winner is not None else FALLBACK_TOP_VOTED
     result = _chosen(iid, winner or finalists[0], method, ranking, summary, [c.id for c in finalists])
-    result.machine_status, result.calls, result.cost = record["status"], record["calls"], record["cost"]
+    result.machine_status, result.calls, result.cost = record.status, record.calls, record.cost
     return result
 
 
-def _run_machine(instance, finalists, scores, model, ledger, factory, apply_patch, out_dir, config) -> dict:
+def _run_machine(instance, finalists, scores, model, ledger, factory, apply_patch, out_dir, config) -> TrajectoryRecord:
     pool = SandboxPool(factory, 1)
     try:
         sandbox = pool.borrow()

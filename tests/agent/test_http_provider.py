@@ -123,12 +123,12 @@ def test_a_reply_cut_at_max_tokens_is_never_run_and_the_model_is_told_where_it_w
         record = run_trajectory(TestingTask(Inst.problem_statement), sonnet(fake), box, ledger=Ledger(), stage="testing",
                                 path=tmp_path / "t.traj.json", max_calls=4, max_tokens=60)
     assert [r.stop for r in fake.requests] == ["max_tokens", "end_turn", "end_turn"]
-    assert record["status"] == "submitted" and record["truncated"] == 1 and record["format_errors"] == 1
-    assert record["steps"][0] == {"call": 1, "format_error": True, "truncated": 60}
+    assert record.status == "submitted" and record.truncated == 1 and record.format_errors == 1
+    assert record.steps[0] == {"call": 1, "format_error": True, "truncated": 60}
     told = fake.requests[1].messages[-1]["content"]
     assert "cut off at the output limit, after 60 tokens" in told and "none of it was used" in told
-    assert len(box.commands) == 1 and "== 5 " in record["result"]["test"]  # the cut reply's complete block never ran
-    assert record["messages"][2]["finish_reason"] == "length"
+    assert len(box.commands) == 1 and "== 5 " in record.result["test"]  # the cut reply's complete block never ran
+    assert record.messages[2]["finish_reason"] == "length"
 
 
 def test_relevance_re_asks_an_answer_cut_at_the_limit_through_the_openai_shape(tmp_path) -> None:

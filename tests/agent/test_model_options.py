@@ -89,5 +89,5 @@ def test_a_prompt_too_long_for_the_window_is_refused_before_any_request(tmp_path
         record = run_trajectory(TestingTask("crash " * 2000), model, sandbox=None, ledger=ledger, stage="testing",
                                 path=tmp_path / "t.traj.json")
         assert model.query(MESSAGES, ledger=ledger, stage="relevance").text == "ok"  # a short prompt goes through
-    assert record["status"] == "context_window" and "not sent" in record["error"] and record["calls"] == 0
+    assert record.status == "context_window" and "not sent" in record.error and record.calls == 0
     assert len(fake.requests) == 1 and ledger.totals()["calls"] == 1

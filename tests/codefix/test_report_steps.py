@@ -28,8 +28,9 @@ MISSING = block("    return nothing\n", "    return 0\n")
 
 def editing_trajectory(tmp_path, replies, name="e.json"):
     sandbox = LocalDirSandbox(make_repo(tmp_path / f"repo-{name}", SRC))
-    return run_trajectory(EditingTask("add subtracts", SCRIPT, "ctx"), ScriptedModel(replies), sandbox,
-                          ledger=None, stage="editing", path=tmp_path / name)
+    record = run_trajectory(EditingTask("add subtracts", SCRIPT, "ctx"), ScriptedModel(replies), sandbox,
+                            ledger=None, stage="editing", path=tmp_path / name)
+    return record.to_json()  # as the report reads it from the trajectory file
 
 
 def without_step_patches(record):
