@@ -57,11 +57,6 @@ class ContextResult:
         )
 
 
-def render_context(result: ContextResult) -> str:
-    """The packed context as text for later stages' prompts (empty when nothing was packed)."""
-    return result.render()
-
-
 def load_context(path: Path) -> ContextResult:
     """A stored context.json as a ContextResult."""
     path = Path(path)

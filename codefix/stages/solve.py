@@ -98,18 +98,6 @@ def load_ledger(directory: Path, budget: float | None, log=None):
     return ledger
 
 
-def predicted_ids(preds_path: Path) -> set[str]:
-    if not preds_path.is_file():
-        return set()
-    ids = set()
-    for line in preds_path.read_text(encoding="utf-8").splitlines():
-        try:
-            ids.add(json.loads(line)["instance_id"])
-        except (ValueError, KeyError, TypeError):
-            continue
-    return ids
-
-
 def solve_instance(inst, *, primary, reader, ledger, store, config: SolveConfig, model_spec: str,
                    sandbox_factory=None, log=None, images=None) -> SolveOutcome:
     """Run or resume every stage of `inst` and record its prediction (one line per instance).
