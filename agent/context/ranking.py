@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from codefix.errors import BudgetExceeded, ModelError
 
 from agent.context.ranking_reply import parse_ranking
-from agent.context.relevance import MalformedAnswer, cut_short
+from agent.context.relevance import MalformedAnswer, asked_again, cut_short
 from agent.prompts.render import render
 
 __all__ = ["Ranking", "listing", "merge_rankings", "parse_ranking", "rank_once", "ranking_messages"]
@@ -85,10 +85,7 @@ def rank_once(model, issue: str, files: list[dict], index: int, *, ledger, meta:
             result.paths, dropped = parse_ranking(reply, known)
         except MalformedAnswer as exc:
             result.error = f"malformed answer: {exc}"
-            messages = messages + [
-                {"role": "assistant", "content": reply or ""},
-                {"role": "user", "content": render("ranking", "reask", problem=str(exc))},
-            ]
+            messages = messages + asked_again("ranking", reply, str(exc))
             continue
         result.dropped = sorted(set(result.dropped) | set(dropped))
         result.error = ""

@@ -134,6 +134,13 @@ def cut_short(stage: str, reply: str, tokens: int) -> list[dict]:
             {"role": "user", "content": render(stage, "truncated", tokens=tokens)}]
 
 
+def asked_again(stage: str, reply: str, problem: str) -> list[dict]:
+    """The exchange to append when a reply could not be read: the reply and the stage's
+    `reask.md` naming the problem."""
+    return [{"role": "assistant", "content": reply or ""},
+            {"role": "user", "content": render(stage, "reask", problem=problem)}]
+
+
 PROMPT_RESERVE = 1000
 """Tokens kept free in the relevance model's window for the instructions and tags."""
 
@@ -193,10 +200,7 @@ def judge_file(model, issue: str, file: SourceFile, *, ledger, meta: dict, confi
             relevant, summary = parse_relevance(reply)
         except MalformedAnswer as exc:
             decision.error = f"malformed answer: {exc}"
-            messages = messages + [
-                {"role": "assistant", "content": reply or ""},
-                {"role": "user", "content": render("relevance", "reask", problem=str(exc))},
-            ]
+            messages = messages + asked_again("relevance", reply, str(exc))
             continue
         decision.status = "relevant" if relevant else "not_relevant"
         decision.summary, decision.error = summary, ""
