@@ -8,6 +8,10 @@ including inside functions):
   imports click;
 - only the CLI floor (`codefix/cli/`) and the stage runners (`codefix/stages/`) wire the
   packages together, and nothing but the CLI floor imports it;
+- inside `agent`, the model layer (`agent/models/`) and the pieces that voting and selection share
+  with generation (prompt rendering, script runs, the sandbox pool, the trajectory record) stand on
+  the kernel alone; `selection` uses those and the trajectory loop, never generation, the context
+  stage or the generation machines;
 - reporting (`codefix/reporting/`) reads run artefacts with the kernel, `agent`, `sandbox` and
   `selection`, never a stage runner; only the CLI floor and the viewer (`codefix/view/`) import it,
   and the viewer imports nothing else above the kernel."""
@@ -108,6 +112,26 @@ def test_the_viewer_imports_only_the_kernel_and_reporting() -> None:
            for m in sorted(imported_modules(path))
            if m.split(".")[0] in ("agent", "sandbox", "selection")
            or in_floor(m, "codefix.cli") or in_floor(m, "codefix.stages")]
+    assert bad == []
+
+
+SHARED_AGENT_PARTS = ("agent/models/", "agent/prompts/", "agent/script_runs.py", "agent/sandbox_pool.py",
+                      "agent/trajectory_record.py")
+
+
+def test_the_model_layer_and_the_shared_agent_parts_stand_on_the_kernel_alone() -> None:
+    shared = {rel: path for _, path, rel in sources() if rel.startswith(SHARED_AGENT_PARTS)}
+    assert "agent/models/litellm_model.py" in shared and "agent/script_runs.py" in shared
+    bad = [f"{rel} imports {m}" for rel, path in shared.items() for m in sorted(imported_modules(path))
+           if m.split(".")[0] in PACKAGES and m.split(".")[0] != "codefix"
+           and not (in_floor(m, "agent.models") and rel.startswith("agent/models/"))]
+    assert bad == []
+
+
+def test_selection_does_not_depend_on_generation() -> None:
+    generation = ("agent.generation", "agent.context", "agent.testing_machine", "agent.editing_machine")
+    bad = [f"{rel} imports {m}" for _, path, rel in sources() if rel.startswith("selection/")
+           for m in sorted(imported_modules(path)) if any(in_floor(m, g) for g in generation)]
     assert bad == []
 
 
