@@ -59,7 +59,7 @@ def main() -> None:
     from sandbox.patching import apply_patch
     from selection.candidates import build_pool
     from selection.voting import UNEDITED, VotingConfig, rank
-    from selection.voting_runner import RunStats, run_script_cell, run_votes
+    from selection.voting_runner import VotingRun, run_script_cell
 
     inst = load_dataset(str(ROOT / "data" / "fixtures.jsonl")).get(args.instance)
     config = sandbox_config_for(inst)
@@ -81,14 +81,13 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as tmp:
         cache = Path(tmp) / "votes.jsonl"
-        cold, warm = RunStats(), RunStats()
         started = time.monotonic()
-        votes = run_votes(inst, pool.candidates, tests, sandbox_factory=factory, apply_patch=apply_patch,
-                          cache_path=cache, workers=args.workers, stats=cold)
+        votes, cold = VotingRun(pool.candidates, tests, sandbox_factory=factory, apply_patch=apply_patch,
+                                cache_path=cache, workers=args.workers).run()
         cold_wall = time.monotonic() - started
         started = time.monotonic()
-        run_votes(inst, pool.candidates, tests, sandbox_factory=factory, apply_patch=apply_patch,
-                  cache_path=cache, workers=args.workers, stats=warm)
+        _, warm = VotingRun(pool.candidates, tests, sandbox_factory=factory, apply_patch=apply_patch,
+                            cache_path=cache, workers=args.workers).run()
         warm_wall = time.monotonic() - started
 
     ideal = cold.runs * single / args.workers

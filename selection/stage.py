@@ -23,7 +23,7 @@ from agent.trajectory_record import TrajectoryRecord
 from selection.candidates import Candidate, CandidatePolicy, CandidatePool, build_pool
 from selection.selection_machine import STAGE, SelectionTask
 from selection.voting import UNEDITED, Outcome, VotingConfig, counted_tests, rank
-from selection.voting_runner import VOTE_SCRIPT, RunStats, run_votes, split_repo_votes
+from selection.voting_runner import VOTE_SCRIPT, RunStats, VotingRun, split_repo_votes
 
 ONLY_CANDIDATE = "only_candidate"
 SELECTION_MACHINE = "selection_machine"
@@ -54,7 +54,7 @@ class SelectionConfig(BaseModel):
     with small pools, as in the paper)."""
     workers: int = Field(4, ge=1)
     """Sandboxes running voting cells at once."""
-    script_timeout: float = Field(100.0, gt=0)
+    script_timeout: float = Field(ScriptRunConfig().timeout, gt=0)
     """Seconds a test script may run before it is killed (a kill is a FAIL)."""
     show_votes: bool = False
     """Show the selection model each finalist's vote count (off, as the votes could anchor its
@@ -172,9 +172,9 @@ def _select_among(instance, candidates, model, ledger, factory, apply_patch, out
     scores = {}
     if config.use_voting:
         tests = list(dict.fromkeys(t for c in candidates for t in c.tests if t.strip()))
-        votes = run_votes(instance, candidates, tests, sandbox_factory=factory, apply_patch=apply_patch,
-                          cache_path=out_dir / "votes.jsonl", workers=config.workers,
-                          script_timeout=config.script_timeout, repo_tests=config.repo_tests, stats=stats)
+        votes, stats = VotingRun(candidates, tests, sandbox_factory=factory, apply_patch=apply_patch,
+                                 cache_path=out_dir / "votes.jsonl", workers=config.workers,
+                                 script_timeout=config.script_timeout, repo_tests=config.repo_tests, stats=stats).run()
         generated, repo = split_repo_votes(votes)
         only_failing = config.only_tests_failing_before and bool(
             counted_tests(generated, only_failing_before=True))

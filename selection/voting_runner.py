@@ -57,7 +57,7 @@ class CellRun:
 
 @dataclass
 class RunStats:
-    """What a `run_votes` call did (filled in when the caller passes one)."""
+    """What a `VotingRun` did."""
 
     cells: int = 0
     """Cells of the matrix (columns × tests, repository tests included)."""
@@ -105,100 +105,114 @@ def run_script_cell(sandbox, patch: str | None, script: str, *, apply_patch: Cal
     return run_cell(sandbox, patch, command, apply_patch=apply_patch, script=script, config=config)
 
 
-def run_votes(
-    instance,
-    candidates: Sequence[Candidate],
-    tests: Sequence[str],
-    *,
-    sandbox_factory: Callable[[], object],
-    apply_patch: Callable,
-    cache_path: Path,
-    workers: int = 4,
-    script_timeout: float = 100.0,
-    repo_tests: bool = False,
-    stats: RunStats | None = None,
-) -> list[Vote]:
-    """Every test script on every candidate and on `UNEDITED`; return all votes (cached ones too).
+class VotingRun:
+    """One execution of the voting matrix: every test script on every candidate and on `UNEDITED`,
+    cells on a pool of `workers` sandboxes, each cell's vote appended to the cache as it lands.
 
     Test ids are `selection.voting.script_id(script)`. With `repo_tests`, the repository's own
     test files matching the modules each candidate touches (`test_<mod>.py`, `<mod>_test.py`)
     run with pytest on that candidate and on the unedited repository, as votes whose test id
-    starts with `REPO_TEST_PREFIX` (see `split_repo_votes`). `instance` is not read beyond its
-    id today; it is the instance the sandboxes are made for.
+    starts with `REPO_TEST_PREFIX` (see `split_repo_votes`). Every cell's command is known
+    before the first cell runs; `run()` returns all votes (cached ones too) and its `RunStats`.
     """
-    stats = stats if stats is not None else RunStats()
-    cache_path = Path(cache_path)
-    config = ScriptRunConfig(script_path=VOTE_SCRIPT, timeout=script_timeout)
-    scripts = {script_id(t): t for t in tests if t and t.strip()}
-    patches: dict[str, str | None] = {UNEDITED: None} | {c.id: c.patch for c in candidates}
-    done = read_votes(cache_path)
-    cells = pending_cells(list(patches), list(scripts), done)
-    stats.cells = len(patches) * len(scripts)
-    pool = SandboxPool(sandbox_factory, max(1, workers))
-    lock = threading.Lock()
-    unappliable = {v.candidate for v in done if v.test == APPLY_CHECK and Outcome(v.outcome) is Outcome.FAIL}
-    errors_known = {(v.candidate, v.test) for v in done if Outcome(v.outcome) is Outcome.ERROR}
 
-    def record(vote: Vote) -> Vote:
-        with lock:
-            append_vote(cache_path, vote)
+    def __init__(self, candidates: Sequence[Candidate], tests: Sequence[str], *, sandbox_factory: Callable[[], object],
+                 apply_patch: Callable, cache_path: Path, workers: int = 4, script_timeout: float | None = None,
+                 repo_tests: bool = False, stats: RunStats | None = None):
+        self.config = ScriptRunConfig(script_path=VOTE_SCRIPT, **({} if script_timeout is None
+                                                                  else {"timeout": script_timeout}))
+        self.candidates = list(candidates)
+        self.scripts = {script_id(t): t for t in tests if t and t.strip()}
+        self.patches: dict[str, str | None] = {UNEDITED: None} | {c.id: c.patch for c in self.candidates}
+        self.sandbox_factory, self.apply_patch, self.cache_path = sandbox_factory, apply_patch, Path(cache_path)
+        self.workers = max(1, workers)
+        """Sandboxes in the pool, and cells running at once."""
+        self.repo_tests = repo_tests
+        self.stats = stats if stats is not None else RunStats()
+        self.done = read_votes(self.cache_path)
+        self.unappliable = {v.candidate for v in self.done
+                            if v.test == APPLY_CHECK and Outcome(v.outcome) is Outcome.FAIL}
+        self.errors_known = {(v.candidate, v.test) for v in self.done if Outcome(v.outcome) is Outcome.ERROR}
+        self._lock = threading.Lock()
+
+    def run(self) -> tuple[list[Vote], RunStats]:
+        pool = SandboxPool(self.sandbox_factory, self.workers)
+        try:
+            commands, cells = self._commands_and_cells(pool)
+            cells = [c for c in cells if not (c[0] in self.unappliable and c in self.errors_known)]
+            self.stats.cached = self.stats.cells - len(cells)
+            self.stats.apply_failures.extend(sorted(c for c in self.unappliable if c in self.patches))
+            map_isolated(lambda cell: self._cell(pool, cell, commands[cell[1]]), cells, self.workers)
+        finally:
+            self.stats.sandboxes_started += pool.started
+            pool.close()
+        votes = [v for v in read_votes(self.cache_path) if v.candidate in self.patches and v.test in commands]
+        return votes, self.stats
+
+    def _commands_and_cells(self, pool: SandboxPool) -> tuple[dict[str, str], list[tuple[str, str]]]:
+        """{test id: its command line} and the cells not settled by the cache."""
+        script = f"{self.config.python} {shlex.quote(self.config.script_path)}"
+        commands = {sid: script for sid in self.scripts}
+        cells = pending_cells(list(self.patches), list(self.scripts), self.done)
+        self.stats.cells = len(self.patches) * len(self.scripts)
+        if self.repo_tests:
+            repo = _repo_test_cells(self.candidates, pool, self.done, self.cache_path)
+            commands |= {test: REPO_TEST_COMMAND.format(path=shlex.quote(test[len(REPO_TEST_PREFIX):]))
+                         for _, test in repo.all}
+            self.stats.cells += len(repo.all)
+            cells += repo.pending
+        return commands, cells
+
+    def _record(self, vote: Vote) -> Vote:
+        with self._lock:
+            append_vote(self.cache_path, vote)
         return vote
 
-    def one(cell: tuple[str, str]) -> Vote:
+    def _cell(self, pool: SandboxPool, cell: tuple[str, str], command: str) -> Vote:
         column, test = cell
-        if column in unappliable:
+        if column in self.unappliable:
             vote = Vote(column, test, Outcome.ERROR)
-            return vote if (column, test) in errors_known else record(vote)
-        command = commands[test]
+            return vote if cell in self.errors_known else self._record(vote)
         box = pool.borrow()
         broken = False
         try:
-            with lock:
-                stats.runs += 1
-            run = run_cell(box, patches[column], command, apply_patch=apply_patch,
-                           script=scripts.get(test), config=config)
+            run = run_cell(box, self.patches[column], command, apply_patch=self.apply_patch,
+                           script=self.scripts.get(test), config=self.config)
         except SandboxError:
             broken = True
-            return record(Vote(column, test, Outcome.ERROR))
+            with self._lock:
+                self.stats.runs += 1
+            return self._record(Vote(column, test, Outcome.ERROR))
         finally:
             pool.give_back(box, broken=broken)
-        if run.note.startswith("patch does not apply"):
-            with lock:
-                stats.runs -= 1  # the script never ran
-                if column not in unappliable:
-                    unappliable.add(column)
-                    stats.apply_failures.append(column)
-                    append_vote(cache_path, Vote(column, APPLY_CHECK, Outcome.FAIL))
-        return record(Vote(column, test, run.outcome))
-
-    commands = {sid: f"{config.python} {shlex.quote(config.script_path)}" for sid in scripts}
-    try:
-        if repo_tests:
-            repo_cells = _repo_test_cells(candidates, pool, done, stats, commands, cache_path)
-            cells += repo_cells
-        cells = [c for c in cells if not (c[0] in unappliable and c in errors_known)]
-        stats.cached = stats.cells - len(cells)
-        stats.apply_failures.extend(sorted(c for c in unappliable if c in patches))
-        map_isolated(one, cells, max(1, workers))
-    finally:
-        stats.sandboxes_started += pool.started
-        pool.close()
-    return [v for v in read_votes(cache_path) if v.candidate in patches and v.test in commands]
+        with self._lock:
+            if run.note.startswith("patch does not apply"):  # the script never ran
+                if column not in self.unappliable:
+                    self.unappliable.add(column)
+                    self.stats.apply_failures.append(column)
+                    append_vote(self.cache_path, Vote(column, APPLY_CHECK, Outcome.FAIL))
+            else:
+                self.stats.runs += 1
+        return self._record(Vote(column, test, run.outcome))
 
 
-def _repo_test_cells(candidates, pool: SandboxPool, done: list[Vote], stats: RunStats,
-                     commands: dict[str, str], cache_path: Path) -> list[tuple[str, str]]:
-    """The repository-test cells still to run; fills `commands` with their pytest lines."""
+@dataclass
+class RepoTestCells:
+    all: list[tuple[str, str]]
+    """Every repository-test cell of the matrix."""
+    pending: list[tuple[str, str]]
+    """Those the cache has no verdict for."""
+
+
+def _repo_test_cells(candidates, pool: SandboxPool, done: list[Vote], cache_path: Path) -> RepoTestCells:
+    """The repository-test cells of the candidates' touched modules."""
     test_files = _repo_python_files(pool, cache_path.with_name(cache_path.stem + ".repo_files.json"))
     per_candidate = {c.id: repo_tests_for(c.files, test_files) for c in candidates}
     wanted = sorted({t for ts in per_candidate.values() for t in ts})
     settled = {(v.candidate, v.test) for v in done if Outcome(v.outcome) is not Outcome.ERROR}
     cells = [(UNEDITED, REPO_TEST_PREFIX + t) for t in wanted]
     cells += [(cid, REPO_TEST_PREFIX + t) for cid, ts in per_candidate.items() for t in ts]
-    for _, test in cells:
-        commands[test] = REPO_TEST_COMMAND.format(path=shlex.quote(test[len(REPO_TEST_PREFIX):]))
-    stats.cells += len(cells)
-    return [cell for cell in cells if cell not in settled]
+    return RepoTestCells(cells, [cell for cell in cells if cell not in settled])
 
 
 def _repo_python_files(pool: SandboxPool, listing_path: Path) -> list[str]:

@@ -8,7 +8,7 @@ from codefix.errors import PatchApplyError, SandboxError
 
 from selection.candidates import build_pool
 from selection.voting import UNEDITED, Outcome, read_votes, script_id, vote_table
-from selection.voting_runner import APPLY_CHECK, RunStats, repo_tests_for, run_votes
+from selection.voting_runner import APPLY_CHECK, VotingRun, repo_tests_for
 from tests.agent.fakes import LocalDirSandbox, make_repo
 
 BASE = {"calc.py": "def double(x):\n    return x + x\n"}
@@ -52,9 +52,8 @@ def test_matrix_errors_and_cache(tmp_path):
     tests = [CHECK_NUMBER, CHECK_MUL, INFRA, CHECK_NUMBER]  # a duplicated test runs once
     cache = tmp_path / "votes.jsonl"
     FlakySandbox.broken = True
-    stats = RunStats()
-    votes = run_votes(None, pool.candidates, tests, sandbox_factory=factory, apply_patch=git_apply,
-                      cache_path=cache, workers=2, stats=stats)
+    votes, stats = VotingRun(pool.candidates, tests, sandbox_factory=factory, apply_patch=git_apply,
+                             cache_path=cache, workers=2).run()
     table = vote_table(votes)
     num, mul, infra = script_id(CHECK_NUMBER), script_id(CHECK_MUL), script_id(INFRA)
     P, F, E = Outcome.PASS, Outcome.FAIL, Outcome.ERROR
@@ -66,16 +65,14 @@ def test_matrix_errors_and_cache(tmp_path):
     assert any(v.test == APPLY_CHECK for v in read_votes(cache))
 
     FlakySandbox.broken = False  # the engine is back: only the infrastructure errors run again
-    again = RunStats()
-    votes = run_votes(None, pool.candidates, tests, sandbox_factory=factory, apply_patch=git_apply,
-                      cache_path=cache, workers=2, stats=again)
+    votes, again = VotingRun(pool.candidates, tests, sandbox_factory=factory, apply_patch=git_apply,
+                             cache_path=cache, workers=2).run()
     table = vote_table(votes)
     assert [table[(c, infra)] for c in (UNEDITED, good, bad, unappliable)] == [P, P, P, E]
     assert again.runs == 3 and again.cached == 12 - 3
 
-    warm = RunStats()
-    run_votes(None, pool.candidates, tests, sandbox_factory=factory, apply_patch=git_apply,
-              cache_path=cache, workers=2, stats=warm)
+    _, warm = VotingRun(pool.candidates, tests, sandbox_factory=factory, apply_patch=git_apply,
+                        cache_path=cache, workers=2).run()
     assert (warm.runs, warm.sandboxes_started, warm.cached) == (0, 0, 12)
 
 

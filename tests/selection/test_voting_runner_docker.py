@@ -10,7 +10,7 @@ from codefix.datasets import load_dataset
 from agent.models.test_doubles.gold_answers.testing import reproduction_script
 from selection.candidates import build_pool
 from selection.voting import UNEDITED, Outcome, VotingConfig, broken_repo_tests, rank, script_id, vote_table
-from selection.voting_runner import REPO_TEST_PREFIX, RunStats, run_votes, split_repo_votes
+from selection.voting_runner import REPO_TEST_PREFIX, VotingRun, split_repo_votes
 
 pytestmark = pytest.mark.docker
 
@@ -47,9 +47,8 @@ def test_gold_gets_the_votes_unappliable_is_error_and_a_warm_cache_runs_nothing(
     repro, fmt, trivial = (script_id(t) for t in tests)
     cache = tmp_path / "votes.jsonl"
 
-    stats = RunStats()
-    votes = run_votes(inst, pool.candidates, tests, sandbox_factory=factory, apply_patch=apply_patch,
-                      cache_path=cache, workers=2, script_timeout=60, repo_tests=True, stats=stats)
+    votes, stats = VotingRun(pool.candidates, tests, sandbox_factory=factory, apply_patch=apply_patch,
+                             cache_path=cache, workers=2, script_timeout=60, repo_tests=True).run()
     generated, repo = split_repo_votes(votes)
     table = vote_table(generated)
     P, F, E = Outcome.PASS, Outcome.FAIL, Outcome.ERROR
@@ -67,8 +66,7 @@ def test_gold_gets_the_votes_unappliable_is_error_and_a_warm_cache_runs_nothing(
     assert [s.candidate for s in ranked][:2] == [gold, wrong]
     assert ranked[0].passes == 2 and ranked[0].counted_tests == 2
 
-    warm = RunStats()
-    again = run_votes(inst, pool.candidates, tests, sandbox_factory=factory, apply_patch=apply_patch,
-                      cache_path=cache, workers=2, script_timeout=60, repo_tests=True, stats=warm)
+    again, warm = VotingRun(pool.candidates, tests, sandbox_factory=factory, apply_patch=apply_patch,
+                            cache_path=cache, workers=2, script_timeout=60, repo_tests=True).run()
     assert sorted(again, key=str) == sorted(votes, key=str)
     assert (warm.runs, warm.sandboxes_started, warm.cached) == (0, 0, warm.cells)
