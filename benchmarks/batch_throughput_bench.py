@@ -44,9 +44,10 @@ def main() -> None:
 
     import codefix.stages.wiring as wiring
     from codefix.datasets import load_dataset
-    from codefix.stages.batch import BatchJob, passed_env, run_batch
+    from codefix.stages.batch import passed_env, run_batch
+    from codefix.stages.batch_job import BatchJob
     from codefix.stages.executors import LocalExecutor
-    from codefix.stages.solve import SolveConfig
+    from codefix.stages.run_config import RunConfig
 
     real = wiring.make_models
 
@@ -57,7 +58,8 @@ def main() -> None:
     wiring.make_models = delayed_models  # run_instance imports it at call time
     ds = load_dataset(ROOT / "data" / "fixtures.jsonl")
     picked = list(ds)[: args.instances]
-    config = SolveConfig(samples=args.samples, max_calls=4, workers=2).model_dump()
+    config = RunConfig.model_validate({"model": {"name": "gold"}, "generation": {
+        "samples": args.samples, "max_calls": 4, "workers": 2}}).model_dump()
     print(f"{len(picked)} fixtures, gold model + {args.delay}s per call, {args.samples} pairs each")
     base = None
     with tempfile.TemporaryDirectory() as tmp:
@@ -65,9 +67,8 @@ def main() -> None:
             root = Path(tmp) / f"w{workers}"
 
             def make_job(inst, cap, root=root):
-                return BatchJob(instance=inst, dataset_name=ds.name, run_root=str(root), model="gold",
-                                relevance_model=None, api_base=None, price=None, price_file=None,
-                                solve_config=config, budget_usd=cap, env=passed_env())
+                return BatchJob(instance=inst, dataset_name=ds.name, run_root=str(root), run_config=config,
+                                budget_usd=cap, env=passed_env())
 
             executor = LocalExecutor(workers)
             start = time.perf_counter()

@@ -46,7 +46,8 @@ def main() -> None:
     from agent.models.test_doubles.noisy import NoisyModel
     from codefix.datasets import load_dataset
     from codefix.ledger import Ledger
-    from codefix.stages.solve import SolveConfig, solve_instance
+    from codefix.stages.run_config import RunConfig
+    from codefix.stages.solve import solve_instance
     from codefix.store import RunStore
 
     ds = load_dataset(str(ROOT / "data" / "fixtures.jsonl"))
@@ -60,9 +61,10 @@ def main() -> None:
         store = RunStore(Path(tmp) / "runs", "bench")
         started = time.monotonic()
         for iid in ids:
-            config = SolveConfig(samples=args.samples, workers=2)
+            config = RunConfig.model_validate({"model": {"name": model.name},
+                                               "generation": {"samples": args.samples, "workers": 2}})
             outcome = solve_instance(ds.get(iid), primary=model, reader=model, ledger=Ledger(), store=store,
-                                     config=config, model_spec=model.name)
+                                     config=config)
             print(f"{iid}: {outcome.status}, {outcome.method}, complete={outcome.complete}", flush=True)
         wall = time.monotonic() - started
         report(ds, ids, store, journal_records(journal), args, wall)

@@ -4,6 +4,11 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from agent.context.budget import MAX_BUDGET, TARGET_TOKENS
+
+DEFAULT_TOKEN_MODEL = "gpt-4o"
+"""The tokenizer counted with when neither the config nor a command names one."""
+
 
 class ContextConfig(BaseModel):
     """How the context stage enumerates, reads, ranks and packs files."""
@@ -33,15 +38,22 @@ class ContextConfig(BaseModel):
     """Output token limit of one ranking answer."""
     temperature: float = 0.0
     """Sampling temperature of relevance and ranking calls."""
-    budget_tokens: int = 128_000
-    """Tokens the packed context may hold (commands derive it from the model's window,
-    `agent.context.budget`)."""
-    target_tokens: int = 60_000
+    budget_tokens: int | None = Field(None, ge=1000)
+    """Tokens the packed context may hold. None: commands derive it from the primary model's
+    context window (`agent.context.budget`, at most the paper's 128000), which the stage run
+    alone uses."""
+    target_tokens: int = TARGET_TOKENS
     """Tokens the ranking prompt asks the model to aim for (the paper's ~60k; at most budget_tokens)."""
     skeleton_oversized: bool = True
     """Let a ranked file that alone exceeds the budget enter as a skeleton."""
-    token_model: str = "gpt-4o"
-    """Model name whose tokenizer `litellm.token_counter` uses for counting (commands set the
-    primary model's, `agent.models.context_window.counting_model`)."""
+    token_model: str | None = None
+    """Model name whose tokenizer `litellm.token_counter` uses for counting. None: commands use the
+    primary model's (`agent.models.context_window.counting_model`), the stage run alone gpt-4o's."""
     checkpoint_every: int = Field(64, ge=1)
     """Write context.json after this many new relevance decisions (and at least every 2 s)."""
+
+
+def resolved(config: ContextConfig) -> ContextConfig:
+    """`config` with the settings left to the caller filled in by the stage's own defaults."""
+    return config.model_copy(update={"budget_tokens": config.budget_tokens or MAX_BUDGET,
+                                     "token_model": config.token_model or DEFAULT_TOKEN_MODEL})

@@ -15,7 +15,7 @@ from codefix.errors import BudgetExceeded
 from codefix.parallel import map_isolated
 
 from agent.context.checkpoint import Checkpoint
-from agent.context.config import ContextConfig
+from agent.context.config import ContextConfig, resolved
 from agent.context.files import SourceFile, enumerate_files
 from agent.context.packing import pack
 from agent.context.ranking import merge_rankings, rank_once
@@ -34,7 +34,7 @@ def run_context_stage(
     config: ContextConfig | None = None,
 ) -> ContextResult:
     """Run (or resume) the context stage of `instance` on the git checkout `repo_dir`."""
-    config = config or ContextConfig()
+    config = resolved(config or ContextConfig())
     ckpt = Checkpoint.open(out_path, instance.instance_id, every=config.checkpoint_every)
     rec = ckpt.record
     settings = config.model_dump()

@@ -13,6 +13,7 @@ from codefix.errors import CodefixError, CodefixWarning
 
 COMMANDS = {
     "evaluate": ("codefix.cli.commands.evaluate", "Grade patches against an instance's tests in Docker."),
+    "config": ("codefix.cli.commands.config", "Show the effective run configuration (every knob, its default) as YAML."),
     "clean": ("codefix.cli.commands.clean", "Remove containers of dead codefix processes (--all: every codefix container)."),
     "context": ("codefix.cli.commands.context", "Rank and pack an instance's relevant files into a token budget."),
     "generate": ("codefix.cli.commands.generate", "Run parallel testing → editing pairs for an instance and collect candidates."),

@@ -23,10 +23,9 @@ def _positive_budget(ctx, param, value):
     return value
 
 
-def model_option(default: str | None = None):
-    """`--model/-m`: the primary model."""
-    return click.option("--model", "-m", default=default, required=default is None, show_default=default is not None,
-                        help=f"Primary model: {MODEL_HELP}.")
+def model_option():
+    """`--model/-m`: the primary model (required, here or as model.name in --config)."""
+    return click.option("--model", "-m", default=None, help=f"Primary model: {MODEL_HELP}.")
 
 
 relevance_model_option = click.option(
@@ -62,12 +61,12 @@ price_file_option = click.option(
 )
 
 
-def model_options(default_model: str | None = None, budget_help: str = BUDGET_HELP):
+def model_options(budget_help: str = BUDGET_HELP):
     """All of the above at once, for a command's signature: model, relevance_model, api_base,
     relevance_api_base, budget, price, price_file."""
 
     def decorate(fn):
-        for option in reversed([model_option(default_model), relevance_model_option, api_base_option,
+        for option in reversed([model_option(), relevance_model_option, api_base_option,
                                 relevance_api_base_option, budget_option(budget_help), price_option,
                                 price_file_option]):
             fn = option(fn)

@@ -45,8 +45,9 @@ def _agreement(ctx, param, value):
     return value
 
 
-def check_stop_when_agree(value: int | None, samples: int) -> None:
-    """A stop that can never trigger is a mistake worth saying."""
+def check_stop_when_agree(config) -> None:
+    """A stop that can never trigger is a mistake worth saying (`config`: the RunConfig)."""
+    value, samples = config.generation.stop_when_agree, config.generation.samples
     if value is not None and value > samples:
         raise click.BadParameter(f"{value} agreeing candidates can never come from --samples {samples} pairs",
                                  param_hint="'--stop-when-agree'")

@@ -1,5 +1,6 @@
-"""`batch`: the whole `solve` pipeline for many instances, instances in parallel on an executor
-(`codefix.stages.executors`), each instance's failure isolated and recorded.
+"""`batch`'s scheduler: the whole `solve` pipeline for many instances, instances in parallel on an
+executor (`codefix.stages.executors`) within the run's budget; each instance's job
+(`batch_job`) isolates and records its failure in its status (`batch_status`).
 
 Per instance, in `runs/<run>/<instance>/`: everything `solve` writes, plus `batch_status.json`
 (status, the stage it is in or stopped in, spend, and the error with its traceback);
@@ -22,13 +23,10 @@ import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from codefix.stages.batch_job import (STATUS_FILE, BatchJob, InstanceStore, instance_spent, is_infrastructure,
-                                      read_status, run_instance, status_path)
-from codefix.stages.instance_selection import select_instances
+from codefix.stages.batch_job import run_instance
+from codefix.stages.batch_status import instance_spent, read_status, status_path
 from codefix.store import write_json
 
-__all__ = ["STATUS_FILE", "BatchJob", "BatchState", "InstanceStore", "instance_spent", "is_infrastructure", "read_status",
-           "run_batch", "run_instance", "select_instances", "status_path", "summary", "write_predictions"]
 RETRIED = ("incomplete", "infra_error", "running")
 ENV_PASSED = ("CODEFIX_", "LITELLM_LOCAL_MODEL_COST_MAP", "DOCKER_")
 """Environment variables (by prefix) a job carries to the process that runs it (Ray workers)."""

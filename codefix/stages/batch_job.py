@@ -1,5 +1,5 @@
 """One instance's job in a batch: everything it needs (picklable, for Ray), where its artefacts
-and status go, and running it with its failure isolated and recorded."""
+go, and running it with its failure isolated and recorded in its status (`batch_status`)."""
 
 from __future__ import annotations
 
@@ -11,11 +11,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from codefix.errors import ModelError, SandboxError
-from codefix.store import RunStore, read_json, write_json
-
-STATUS_FILE = "batch_status.json"
-
+from codefix.stages.batch_status import instance_spent, is_infrastructure, read_status, status_path
+from codefix.store import RunStore, write_json
 
 @dataclass
 class BatchJob:
@@ -24,12 +21,8 @@ class BatchJob:
     instance: Any
     dataset_name: str
     run_root: str
-    model: str
-    relevance_model: str | None
-    api_base: str | None
-    price: str | None
-    price_file: str | None
-    solve_config: dict
+    run_config: dict
+    """The run's `RunConfig` (`codefix.stages.run_config`) as a dict."""
     budget_usd: float | None
     """The instance's cap: its earlier spend plus what the batch budget had left when scheduled."""
     env: dict = field(default_factory=dict)
@@ -39,8 +32,6 @@ class BatchJob:
     """Grade the chosen patch before the image is released (eval.json in the instance's folder)."""
     eval_network: bool = True
     """Whether grading sandboxes have the network (the official harness's way)."""
-    relevance_api_base: str | None = None
-    """The relevance model's server (`api_base` is the primary model's)."""
 
 
 class InstanceStore(RunStore):
@@ -48,34 +39,16 @@ class InstanceStore(RunStore):
     prediction in `<run>/<instance>/prediction/preds.jsonl`, so parallel jobs never share a file."""
 
     def __init__(self, run_root: Path, instance_id: str):
-        self.run_id = run_root.name
-        self._run_root = run_root
-        self.root = run_root / instance_id / "prediction"
+        super().__init__(Path(run_root).parent, Path(run_root).name)
+        self.run_root = self.root
+        self.root = self.instance_dir(instance_id) / "prediction"
 
     def instance_dir(self, instance_id: str) -> Path:
-        path = self._run_root / instance_id
+        from codefix.safe_names import inside
+
+        path = inside(self.run_root, instance_id, "instance id")
         path.mkdir(parents=True, exist_ok=True)
         return path
-
-
-def status_path(run_root: Path, instance_id: str) -> Path:
-    return run_root / instance_id / STATUS_FILE
-
-
-def read_status(run_root: Path, instance_id: str) -> dict | None:
-    path = status_path(run_root, instance_id)
-    try:
-        return read_json(path)
-    except (OSError, ValueError):
-        return None
-
-
-def is_infrastructure(exc: BaseException) -> bool:
-    """Failures of the machinery (Docker, model API, network, disk), worth retrying as they are."""
-    if isinstance(exc, (SandboxError, ModelError, OSError, TimeoutError)):
-        return True
-    module = type(exc).__module__ or ""
-    return module.split(".")[0] in ("docker", "requests", "urllib3", "litellm", "httpx", "openai", "ray")
 
 
 def run_instance(job: BatchJob, images=None) -> dict:
@@ -101,7 +74,8 @@ def _run_instance(job: BatchJob, images=None) -> dict:
 
     from codefix.datasets import Dataset
     from codefix.stages.evaluation import grade_patch
-    from codefix.stages.solve import SolveConfig, load_ledger, model_name, solve_instance
+    from codefix.stages.run_config import RunConfig
+    from codefix.stages.solve import load_ledger, model_name, solve_instance
     from codefix.stages.wiring import make_models
     from sandbox.image_pull import DiskSpaceLow
 
@@ -123,13 +97,9 @@ def _run_instance(job: BatchJob, images=None) -> dict:
             from sandbox.image_config import ImageConfig
 
             images = stack.enter_context(ImageAcquirer(ImageConfig(**job.image_config)))
-        if job.price_file:
-            from agent.models.pricing import load_price_file
-
-            load_price_file(Path(job.price_file))
+        config = RunConfig.model_validate(job.run_config)
         ds = Dataset(job.dataset_name, [inst])
-        primary, reader = make_models(ds, job.model, job.relevance_model, job.api_base, price=job.price,
-                                      relevance_api_base=job.relevance_api_base)
+        primary, reader = make_models(ds, config.model)
         store = InstanceStore(root, inst.instance_id)
         ledger = load_ledger(store.instance_dir(inst.instance_id), job.budget_usd)
         calls_before, spent_before = len(ledger.calls), ledger.spent
@@ -141,12 +111,11 @@ def _run_instance(job: BatchJob, images=None) -> dict:
         with stack, images.lease(inst):
             log("image")
             outcome = solve_instance(inst, primary=primary, reader=reader, ledger=ledger, store=store,
-                                     config=SolveConfig(**job.solve_config), model_spec=job.model, log=log,
-                                     images=images)
+                                     config=config, log=log, images=images)
             if job.evaluate and outcome.patch.strip():
                 log("evaluation")
-                rec["eval"] = grade_patch(ds, inst, outcome.patch, store, model_name=model_name(job.model),
-                                          images=images, network=job.eval_network)
+                rec["eval"] = grade_patch(ds, inst, outcome.patch, store, model_name=model_name(config.model.name),
+                                          images=images, network=job.eval_network, backend=config.sandbox)
         rec.update(status="done" if outcome.complete else "incomplete", outcome=outcome.status,
                    unfinished=outcome.unfinished, skipped_pairs=outcome.skipped_pairs, calls_this_run=len(ledger.calls) - calls_before,
                    cost_this_run=ledger.spent - spent_before, error=None, traceback=None)
@@ -160,15 +129,3 @@ def _run_instance(job: BatchJob, images=None) -> dict:
     rec["seconds"] = rec["finished"] - rec["started"]
     write_json(path, rec)
     return rec
-
-
-def instance_spent(run_root: Path, instance_id: str) -> float:
-    """USD the instance's journal records (0 without one); a damaged journal falls back to the
-    spend its status last recorded."""
-    from codefix.errors import InputError
-    from codefix.ledger import journal_spent
-
-    try:
-        return journal_spent(run_root / instance_id)
-    except InputError:
-        return float((read_status(run_root, instance_id) or {}).get("spent", 0.0))

@@ -51,9 +51,10 @@ def write_pools(store, pools: dict) -> None:
         })
 
 
-def select_all(ds, pools: dict, *, model, ledger, store, use_voting: bool, max_calls: int,
-               sandbox_factory_for: Callable | None = None, log=None, images=None) -> tuple[dict[str, str], dict[str, str]]:
-    """Pick one candidate per instance with a pool (resumed from `<instance>/selection.json`);
+def select_all(ds, pools: dict, *, model, ledger, store, config, sandbox_factory_for: Callable | None = None, log=None,
+               images=None) -> tuple[dict[str, str], dict[str, str]]:
+    """Pick one candidate per instance with a pool (resumed from `<instance>/selection.json`) as
+    `config` (a `codefix.stages.run_config.RunConfig`: its selection and sandbox) says;
     record each pick in `preds.jsonl` once. An instance whose selection fails is reported and
     skipped. Returns ({instance_id: candidate id}, {instance_id: error}). `images` (an
     ImageAcquirer) fetches missing instance images, each released after its instance."""
@@ -71,8 +72,7 @@ def select_all(ds, pools: dict, *, model, ledger, store, use_voting: bool, max_c
             continue
         try:
             with images.lease(ds.get(iid)) if images is not None and len(pool.candidates) > 1 else nullcontext():
-                result = _select_one(ds, iid, pool, model, ledger, store, use_voting, max_calls, sandbox_factory_for,
-                                     images)
+                result = _select_one(ds, iid, pool, model, ledger, store, config, sandbox_factory_for, images)
         except CodefixError as exc:
             failed[iid] = f"{type(exc).__name__}: {exc}"
             log(f"{iid}: selection failed, no prediction: {failed[iid]}")
@@ -83,7 +83,7 @@ def select_all(ds, pools: dict, *, model, ledger, store, use_voting: bool, max_c
     return chosen, failed
 
 
-def _select_one(ds, iid, pool, model, ledger, store, use_voting, max_calls, sandbox_factory_for, images=None) -> dict:
+def _select_one(ds, iid, pool, model, ledger, store, config, sandbox_factory_for, images=None) -> dict:
     from codefix.stages.solve import plain, select
     from codefix.stages.wiring import checked_out
     from sandbox.backend_config import sandbox_factory
@@ -97,9 +97,10 @@ def _select_one(ds, iid, pool, model, ledger, store, use_voting, max_calls, sand
         result = {"winner": only.id, "patch": only.patch, "method": "only candidate"}
     else:
         inst, _ = checked_out(ds.get(iid), images)
-        factory = sandbox_factory_for(inst) if sandbox_factory_for else sandbox_factory(inst, images=images)[0]
+        factory = (sandbox_factory_for(inst) if sandbox_factory_for
+                   else sandbox_factory(inst, config.sandbox, images=images, parallel=config.selection.workers)[0])
         result = plain(select(inst, pool.candidates, model=model, ledger=ledger, sandbox_factory=factory,
-                              out_dir=out_dir / "selection", max_calls=max_calls, voting=use_voting))
+                              out_dir=out_dir / "selection", config=config.selection))
     write_json(result_path, result)
     return result
 

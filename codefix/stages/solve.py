@@ -13,37 +13,10 @@ import json
 from dataclasses import asdict, dataclass, field, is_dataclass
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel
 
 from codefix.predictions import Prediction, append_prediction
 from codefix.store import atomic_write_text, read_json, read_or_set_aside, write_json
-
-
-class SolveConfig(BaseModel):
-    """How hard `solve` tries on one instance."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    samples: int = Field(10, ge=1)
-    """Testing → editing pairs of the generation stage."""
-    max_calls: int = Field(8, ge=1)
-    """Model calls each generation machine may make."""
-    temperature: float = 0.5
-    """Sampling temperature of generation calls."""
-    workers: int = Field(4, ge=1)
-    """Pairs at once (sandboxes in the pool)."""
-    budget_tokens: int | None = Field(None, ge=1000)
-    """Tokens of packed context (None: from the primary model's context window)."""
-    script_timeout: float = 100.0
-    """Seconds a reproduction script may run."""
-    selection_max_calls: int = Field(8, ge=1)
-    """Model calls the selection machine may make."""
-    stop_when_agree: int | None = Field(None, ge=2)
-    """Adaptive compute (off when None): launch no further generation pair once this many finished
-    candidates share one normalized patch and pass each other's reproduction tests."""
-    parallel_sandboxes: int | None = Field(None, ge=1)
-    """Sandboxes the whole process runs at once (a batch: instances x pairs); sets each sandbox's
-    CPU share. None: `workers`."""
 
 
 @dataclass
@@ -98,9 +71,10 @@ def load_ledger(directory: Path, budget: float | None, log=None):
     return ledger
 
 
-def solve_instance(inst, *, primary, reader, ledger, store, config: SolveConfig, model_spec: str,
-                   sandbox_factory=None, log=None, images=None) -> SolveOutcome:
-    """Run or resume every stage of `inst` and record its prediction (one line per instance).
+def solve_instance(inst, *, primary, reader, ledger, store, config, sandbox_factory=None, log=None,
+                   images=None) -> SolveOutcome:
+    """Run or resume every stage of `inst` as `config` (a `codefix.stages.run_config.RunConfig`)
+    says and record its prediction (one line per instance).
 
     An outcome cut short (budget, model or sandbox errors) is recorded too, as `complete=False`:
     a rerun resumes the unfinished stages and replaces the prediction if the choice changes.
@@ -109,6 +83,7 @@ def solve_instance(inst, *, primary, reader, ledger, store, config: SolveConfig,
     from sandbox.backend_config import sandbox_factory as sandboxes_for
     from codefix.test_infra import instance_infrastructure_paths
 
+    model_spec = config.model.name
     out_dir = store.instance_dir(inst.instance_id)
     ledger_path = out_dir / "ledger.json"
     preds_path = store.root / "preds.jsonl"
@@ -122,7 +97,8 @@ def solve_instance(inst, *, primary, reader, ledger, store, config: SolveConfig,
             outcome.resumed = True
             return outcome
     inst, repo_dir = checked_out(inst, images)
-    factory = sandbox_factory or sandboxes_for(inst, images=images, parallel=config.parallel_sandboxes or config.workers)[0]
+    parallel = config.parallel_sandboxes or config.generation.workers
+    factory = sandbox_factory or sandboxes_for(inst, config.sandbox, images=images, parallel=parallel)[0]
     try:
         from agent.issue_text import cap_notice
 
@@ -131,14 +107,16 @@ def solve_instance(inst, *, primary, reader, ledger, store, config: SolveConfig,
             log(notice)
         log("context stage")
         context = run_context(inst, repo_dir, primary=primary, reader=reader, ledger=ledger,
-                              out_path=out_dir / "context.json", budget_tokens=config.budget_tokens, log=log)
-        log(f"context {context.status}; generation stage ({config.samples} pair(s))")
-        candidates, unfinished, skipped = _generation(inst, primary, ledger, factory, context.render(), out_dir, config)
+                              out_path=out_dir / "context.json", config=config.context, log=log)
+        log(f"context {context.status}; generation stage ({config.generation.samples} pair(s))")
+        candidates, unfinished, skipped = _generation(inst, primary, ledger, factory, context.render(), out_dir,
+                                                      config.generation)
         write_json(ledger_path, ledger.to_dict())
         if skipped:
-            log(f"generation stopped early: {len(skipped)} pair(s) skipped, {config.stop_when_agree} candidates agree")
+            log(f"generation stopped early: {len(skipped)} pair(s) skipped, "
+                f"{config.generation.stop_when_agree} candidates agree")
         log(f"{len(candidates)} distinct candidate(s); selection stage")
-        outcome = _selection(inst, candidates, primary, ledger, factory, out_dir, config)
+        outcome = _selection(inst, candidates, primary, ledger, factory, out_dir, config.selection)
     finally:
         write_json(ledger_path, ledger.to_dict())
     from agent.context.result import FINAL_STATUSES
@@ -180,17 +158,14 @@ def record_prediction(preds_path: Path, pred: Prediction) -> None:
         atomic_write_text(preds_path, "".join(line + "\n" for line in kept))
 
 
-def _generation(inst, model, ledger, factory, context: str, out_dir: Path, config: SolveConfig):
-    """(distinct candidates, ["pair N <status>" for every pair cut short], pairs skipped by the early stop)."""
-    from agent.generation import SKIPPED, GenerationConfig, generate
+def _generation(inst, model, ledger, factory, context: str, out_dir: Path, gen):
+    """(distinct candidates, ["pair N <status>" for every pair cut short], pairs skipped by the
+    early stop); `gen` is the GenerationConfig."""
+    from agent.generation import SKIPPED, generate
     from agent.task import FINISHED
-    from agent.script_runs import ScriptRunConfig
     from selection.candidates import build_pool
     from selection.normalize import normalize_patch
 
-    gen = GenerationConfig(samples=config.samples, max_calls=config.max_calls, temperature=config.temperature,
-                           workers=config.workers, scripts=ScriptRunConfig(timeout=config.script_timeout),
-                           stop_when_agree=config.stop_when_agree)
     write_json(out_dir / "generation_config.json", gen.model_dump())
     results, figures = generate(inst, model=model, ledger=ledger, sandbox_factory=factory, context=context,
                                 out_dir=out_dir, config=gen, patch_key=normalize_patch)
@@ -199,7 +174,7 @@ def _generation(inst, model, ledger, factory, context: str, out_dir: Path, confi
     return build_pool(inst.instance_id, proposals).candidates, unfinished, figures["skipped_pairs"]
 
 
-def _selection(inst, candidates, model, ledger, factory, out_dir: Path, config: SolveConfig) -> SolveOutcome:
+def _selection(inst, candidates, model, ledger, factory, out_dir: Path, config) -> SolveOutcome:
     """Selection among `candidates`, stored per candidate set so a different set is selected anew."""
     if not candidates:
         return SolveOutcome(inst.instance_id, "no_candidate", "")
@@ -210,19 +185,19 @@ def _selection(inst, candidates, model, ledger, factory, out_dir: Path, config: 
     if (read_or_set_aside(stored, "selection is resumed") or {}).get("machine_status") in RESUMABLE:
         stored.unlink()  # cut short (budget, errors): resume its trajectory instead of keeping the fallback
     result = plain(select(inst, candidates, model=model, ledger=ledger, sandbox_factory=factory,
-                          out_dir=out_dir / "selection" / key, max_calls=config.selection_max_calls))
+                          out_dir=out_dir / "selection" / key, config=config))
     write_json(out_dir / "selection.json", result)
     return SolveOutcome(inst.instance_id, "solved", result["patch"], method=str(result.get("method", "")),
                         candidates=len(candidates), winner=str(result.get("winner", "")),
                         machine_status=str(result.get("machine_status", "")))
 
 
-def select(inst, candidates, *, model, ledger, sandbox_factory, out_dir: Path, max_calls: int, voting: bool = True):
-    """Pick among `candidates` with the selection stage; returns its `SelectionResult`."""
+def select(inst, candidates, *, model, ledger, sandbox_factory, out_dir: Path, config):
+    """Pick among `candidates` with the selection stage as `config` (its SelectionConfig) says;
+    returns its `SelectionResult`."""
     from sandbox.patching import apply_patch
-    from selection.stage import SelectionConfig, run_selection
+    from selection.stage import run_selection
 
-    config = SelectionConfig(max_calls=max_calls, use_voting=voting)
     return run_selection(inst, candidates, model=model, ledger=ledger, sandbox_factory=sandbox_factory,
                          apply_patch=apply_patch, out_dir=out_dir, config=config)
 

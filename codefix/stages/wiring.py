@@ -7,17 +7,23 @@ from collections.abc import Callable
 from pathlib import Path
 
 
-def make_models(ds, model: str, relevance_model: str | None, api_base: str | None, *, price: str | None = None,
-                relevance_api_base: str | None = None):
-    """(primary, reader): the primary model and the one reading every file (default: primary).
-    `api_base` is the primary model's server, `relevance_api_base` the relevance model's."""
+def make_models(ds, config):
+    """(primary, reader) of a `codefix.stages.run_config.ModelConfig`: the primary model and the
+    one reading every file (default: primary), with the config's price file loaded first."""
     from agent.models.factory import make_model
     from codefix.errors import InputError
 
-    if relevance_api_base and not relevance_model:
+    if not config.name:
+        raise InputError("give --model (or model.name in --config)")
+    if config.relevance_api_base and not config.relevance:
         raise InputError("--relevance-api-base goes with --relevance-model (--api-base is --model's server)")
-    primary = make_model(model, api_base=api_base, dataset=ds, price=price)
-    reader = make_model(relevance_model, api_base=relevance_api_base, dataset=ds) if relevance_model else primary
+    if config.price_file:
+        from agent.models.pricing import load_price_file
+
+        load_price_file(Path(config.price_file))
+    primary = make_model(config.name, api_base=config.api_base, dataset=ds, price=config.price)
+    reader = (make_model(config.relevance, api_base=config.relevance_api_base, dataset=ds) if config.relevance
+              else primary)
     return primary, reader
 
 
@@ -43,27 +49,26 @@ def checked_out(inst, images=None):
     return inst, repo_dir
 
 
-def run_context(inst, repo_dir: Path, *, primary, reader, ledger, out_path: Path, budget_tokens: int | None,
-                log: Callable[[str], None] | None = None, **settings):
-    """Run (or resume) the context stage into `out_path`. Without `budget_tokens`, the packing
-    budget derives from the primary model's context window (`agent.context.budget`); tokens
-    are counted with the primary model's own tokenizer. `settings` are further ContextConfig fields."""
+def run_context(inst, repo_dir: Path, *, primary, reader, ledger, out_path: Path, config,
+                log: Callable[[str], None] | None = None):
+    """Run (or resume) the context stage (`config`: its ContextConfig) into `out_path`. Without a
+    `budget_tokens`, the packing budget derives from the primary model's context window
+    (`agent.context.budget`); without a `token_model`, tokens are counted with the primary
+    model's own tokenizer."""
     from agent.context.budget import context_budget
-    from agent.context.config import ContextConfig
     from agent.context.stage import run_context_stage
     from agent.models.context_window import counting_model
     from agent.issue_text import prompt_issue
 
     name = getattr(primary, "litellm_model", None) or primary.name
-    if budget_tokens is None:
-        budget_tokens, window = context_budget(primary, prompt_issue(inst.problem_statement))
+    updates = {"token_model": config.token_model or counting_model(name)}
+    if config.budget_tokens is None:
+        updates["budget_tokens"], window = context_budget(primary, prompt_issue(inst.problem_statement))
         if log:
-            log(f"context budget {budget_tokens} tokens" + (f" (window of {primary.name}: {window})" if window
-                                                             else f" ({primary.name}'s window is unknown)"))
-    return run_context_stage(
-        inst, repo_dir, relevance_model=reader, ranking_model=primary, ledger=ledger,
-        out_path=out_path, config=ContextConfig(budget_tokens=budget_tokens, token_model=counting_model(name), **settings),
-    )
+            log(f"context budget {updates['budget_tokens']} tokens" + (
+                f" (window of {primary.name}: {window})" if window else f" ({primary.name}'s window is unknown)"))
+    return run_context_stage(inst, repo_dir, relevance_model=reader, ranking_model=primary, ledger=ledger,
+                             out_path=out_path, config=config.model_copy(update=updates))
 
 
 def print_ledger(ledger, title: str, *, calls_this_run: int | None = None) -> None:

@@ -270,12 +270,12 @@ def test_shared_click_model_options_parse_and_reject_a_non_positive_budget() -> 
     from codefix.cli.model_options import model_options
 
     @click.command()
-    @model_options("gold")
+    @model_options()
     def show(model, relevance_model, api_base, relevance_api_base, budget, price, price_file):
         click.echo(f"{model}|{relevance_model}|{api_base}|{relevance_api_base}|{budget}|{price}|{price_file}")
 
     runner = CliRunner()
-    out = runner.invoke(show, ["--relevance-model", "openai/qwen", "--api-base", "http://h/v1", "--budget", "2.5", "--price", "1,2",
+    out = runner.invoke(show, ["-m", "gold", "--relevance-model", "openai/qwen", "--api-base", "http://h/v1", "--budget", "2.5", "--price", "1,2",
                                "--relevance-api-base", "http://r/v1"])
     assert out.exit_code == 0 and out.output.strip() == "gold|openai/qwen|http://h/v1|http://r/v1|2.5|1,2|None"
     bad = runner.invoke(show, ["--budget", "0"])

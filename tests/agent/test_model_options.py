@@ -14,6 +14,7 @@ from agent.testing_machine import TestingTask
 from codefix.errors import ContextWindowExceeded, InputError
 from codefix.ledger import Ledger
 from codefix.stages.wiring import make_models, unpriced_warning
+from codefix.stages.run_config import ModelConfig
 
 MESSAGES = [{"role": "system", "content": "You judge files."}, {"role": "user", "content": "Is a.py relevant?"}]
 
@@ -55,18 +56,20 @@ def test_a_hugging_face_id_with_api_base_reaches_an_openai_compatible_server_wit
 def test_each_api_base_goes_to_its_own_model(monkeypatch) -> None:
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
     with FakeProvider() as primary_server, FakeProvider() as relevance_server:
-        primary, reader = make_models(None, "openai/gpt-4.1", "Qwen/Qwen2.5-Coder-32B-Instruct", primary_server.openai_base,
-                                      relevance_api_base=relevance_server.openai_base)
+        primary, reader = make_models(None, ModelConfig(name="openai/gpt-4.1", relevance="Qwen/Qwen2.5-Coder-32B-Instruct",
+                                                        api_base=primary_server.openai_base,
+                                                        relevance_api_base=relevance_server.openai_base))
         primary.query(MESSAGES, ledger=Ledger(), stage="ranking")
         reader.query(MESSAGES, ledger=Ledger(), stage="relevance")
     assert [r.body["model"] for r in primary_server.requests] == ["gpt-4.1"]
     assert [r.body["model"] for r in relevance_server.requests] == ["Qwen/Qwen2.5-Coder-32B-Instruct"]
-    primary, reader = make_models(None, "openai/gpt-4.1", "deepseek/deepseek-chat", "http://127.0.0.1:9/v1")
+    primary, reader = make_models(None, ModelConfig(name="openai/gpt-4.1", relevance="deepseek/deepseek-chat",
+                                                  api_base="http://127.0.0.1:9/v1"))
     assert primary.api_base == "http://127.0.0.1:9/v1" and reader.api_base is None  # --api-base is not forced onto it
-    primary, reader = make_models(None, "openai/gpt-4.1", None, "http://127.0.0.1:9/v1")
+    primary, reader = make_models(None, ModelConfig(name="openai/gpt-4.1", api_base="http://127.0.0.1:9/v1"))
     assert reader is primary
     with pytest.raises(InputError, match="--relevance-api-base goes with --relevance-model"):
-        make_models(None, "openai/gpt-4.1", None, None, relevance_api_base="http://127.0.0.1:9/v1")
+        make_models(None, ModelConfig(name="openai/gpt-4.1", relevance_api_base="http://127.0.0.1:9/v1"))
 
 
 def test_an_unpriced_model_gets_one_clear_warning() -> None:

@@ -7,7 +7,8 @@ import pytest
 from codefix.cli import main
 from codefix.datasets import load_dataset
 from codefix.errors import InputError, SandboxError
-from codefix.stages.batch import is_infrastructure, select_instances
+from codefix.stages.batch_status import is_infrastructure
+from codefix.stages.instance_selection import select_instances
 
 FIXTURES = Path(__file__).resolve().parents[2] / "data" / "fixtures.jsonl"
 

@@ -75,7 +75,8 @@ def test_bad_repo_or_issue_is_one_clear_error(repo, tmp_path, capsys):
 def test_local_repo_is_solved_end_to_end(docker_client, repo, tmp_path):
     from agent.models.factory import make_model
     from codefix.ledger import Ledger
-    from codefix.stages.solve import SolveConfig, solve_instance
+    from codefix.stages.run_config import RunConfig
+    from codefix.stages.solve import solve_instance
     from codefix.store import RunStore
     from sandbox.evaluate import evaluate_in_sandbox
     from sandbox.backend_config import sandbox_factory
@@ -92,7 +93,8 @@ def test_local_repo_is_solved_end_to_end(docker_client, repo, tmp_path):
     model = make_model("gold", dataset=ds)
     store = RunStore(tmp_path / "runs", "local")
     outcome = solve_instance(inst, primary=model, reader=model, ledger=Ledger(), store=store,
-                             config=SolveConfig(samples=2, workers=1), model_spec="gold")
+                             config=RunConfig.model_validate({"model": {"name": "gold"},
+                                                              "generation": {"samples": 2, "workers": 1}}))
     assert outcome.status == "solved" and "+    return a + b" in outcome.patch
     sandboxes, built = sandbox_factory(labelled)
     with sandboxes() as sandbox:

@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from codefix.cli import main
-from codefix.stages.solve import SolveConfig, _generation
+from codefix.stages.run_config import RunConfig
+from codefix.stages.solve import _generation
 from codefix.store import read_json
 from tests.agent.fakes import LocalDirSandbox, ScriptedModel, make_repo
 
@@ -43,10 +44,10 @@ def test_more_than_the_samples_can_never_trigger(name, capsys, tmp_path):
     assert code == 2 and "4 agreeing candidates can never come from --samples 3 pairs" in err
 
 
-def test_solve_config_rejects_fewer_than_two():
+def test_the_run_config_rejects_fewer_than_two():
     with pytest.raises(ValueError):
-        SolveConfig(stop_when_agree=1)
-    assert SolveConfig().stop_when_agree is None
+        RunConfig.model_validate({"generation": {"stop_when_agree": 1}})
+    assert RunConfig().generation.stop_when_agree is None
 
 
 class Inst:
@@ -72,8 +73,8 @@ def test_solve_generation_stops_on_normalized_agreement_and_skips_are_not_unfini
 
     model = ScriptedModel(answer=answer)
     out = tmp_path / "inst"
-    config = SolveConfig(samples=5, workers=1, max_calls=3, stop_when_agree=2)
-    candidates, unfinished, skipped = _generation(Inst(), model, None, factory, "ctx", out, config)
+    config = RunConfig.model_validate({"generation": {"samples": 5, "workers": 1, "max_calls": 3, "stop_when_agree": 2}})
+    candidates, unfinished, skipped = _generation(Inst(), model, None, factory, "ctx", out, config.generation)
     assert skipped == [2, 3, 4] and unfinished == []
     assert {c["meta"]["trajectory"] for c in model.calls} == {0, 1}
     assert len(candidates) == 1  # one normalized patch

@@ -11,8 +11,13 @@ import click
 from codefix.cli.image_options import image_options
 from codefix.cli.model_options import budget_tokens_option, model_options
 from codefix.cli.options import (check_stop_when_agree, offline_eval_option, run_id_option, runs_dir_option,
-                             stop_when_agree_option)
+                                 stop_when_agree_option)
+from codefix.cli.run_options import (build_run_config, config_option, docker_host_option, force_option,
+                                     generation_options, selection_options)
 
+PAIR_WORKERS = 2
+"""Sandboxes per instance in a batch unless given: instances already run in parallel."""
+COMMAND_DEFAULTS = {"generation.workers": PAIR_WORKERS, "selection.workers": PAIR_WORKERS}
 RUN_BUDGET_HELP = ("USD the whole run may spend on model calls: no new instance is scheduled once the spend "
                    "so far plus an estimate would pass it, and each instance is capped at what is left.")
 
@@ -22,14 +27,18 @@ RUN_BUDGET_HELP = ("USD the whole run may spend on model calls: no new instance 
 @click.option("--instances", default=None, help="Comma-separated instance ids.")
 @click.option("--filter", "pattern", default=None, help="Regex searched in instance ids.")
 @click.option("--slice", "slice_", default=None, metavar="A:B", help="Instances A..B-1 in dataset order.")
+@config_option
 @model_options(budget_help=RUN_BUDGET_HELP)
-@click.option("--workers", "-w", type=click.IntRange(1, 1024), default=2, show_default=True, help="Instances at once.")
-@click.option("--pair-workers", type=click.IntRange(1, 64), default=2, show_default=True,
-              help="Sandboxes per instance (generation pairs at once).")
-@click.option("--samples", "-n", type=click.IntRange(1, 1000), default=10, show_default=True, help="Testing → editing pairs.")
-@click.option("--max-calls", "-k", type=click.IntRange(1, 100), default=8, show_default=True, help="Model calls per machine.")
+@click.option("--workers", "-w", "instance_workers", type=click.IntRange(1, 1024), default=2, show_default=True,
+              help="Instances at once.")
+@click.option("--pair-workers", type=click.IntRange(1, 64), default=None,
+              help=f"Sandboxes per instance (generation pairs at once, and voting sandboxes) [default: {PAIR_WORKERS}; "
+                   "config key generation.workers].")
+@generation_options(workers=False)
 @budget_tokens_option
 @stop_when_agree_option
+@selection_options()
+@docker_host_option
 @click.option("--executor", type=click.Choice(["local", "ray"]), default="local", show_default=True,
               help="Threads in this process, or Ray tasks (see --address).")
 @click.option("--address", default=None, help="Ray cluster address (auto, HOST:PORT); none starts a local Ray.")
@@ -40,9 +49,9 @@ RUN_BUDGET_HELP = ("USD the whole run may spend on model calls: no new instance 
 @image_options(cache_level_default="env")
 @runs_dir_option
 @run_id_option
-def command(dataset, instances, pattern, slice_, model, relevance_model, api_base, relevance_api_base, budget, price, price_file,
-            workers, pair_workers, samples, max_calls, budget_tokens, stop_when_agree, executor, address, retry_errors,
-            grade, offline_eval, image_opts, runs_dir, run_id):
+@force_option
+def command(dataset, instances, pattern, slice_, config_file, instance_workers, executor, address, retry_errors, grade,
+            offline_eval, image_opts, runs_dir, run_id, force, **given):
     """Solve many instances end to end, resumably, within one USD --budget for the whole run.
 
     Each instance runs the `solve` pipeline; its failure is recorded in
@@ -59,37 +68,41 @@ def command(dataset, instances, pattern, slice_, model, relevance_model, api_bas
     from codefix.log_file import appending_log
     import functools
 
-    from codefix.stages.batch import BatchJob, passed_env, run_batch, run_instance, select_instances, summary
+    from codefix.stages.batch import passed_env, run_batch, summary
+    from codefix.stages.batch_job import BatchJob, run_instance
+    from codefix.stages.instance_selection import select_instances
     from codefix.stages.executors import make_executor
     from codefix.stages.images import make_acquirer
     from codefix.stages.run_session import hold_run
-    from codefix.stages.solve import SolveConfig
+    from codefix.stages.wiring import make_models, unpriced_warning
+    from codefix.stages.run_config import record_run_config
     from codefix.store import write_json
     from sandbox.live_sandboxes import install_signal_handlers, remove_all
 
-    check_stop_when_agree(stop_when_agree, samples)
+    config = run_config({**given, "config_file": config_file, "instance_workers": instance_workers})
+    check_stop_when_agree(config)
     if address and executor != "ray":
         raise InputError("--address goes with --executor ray")
     ds = load_dataset(dataset)
     picked = select_instances(ds, ids=instances, pattern=pattern, slice_=slice_)
+    warning = unpriced_warning(*make_models(ds, config.model))  # checked once, here, not per instance
     run_root = hold_run(Path(runs_dir).resolve(), run_id, "batch", lambda msg: click.echo(msg, err=True)).root
-    config = SolveConfig(samples=samples, max_calls=max_calls, workers=pair_workers, budget_tokens=budget_tokens,
-                         stop_when_agree=stop_when_agree, parallel_sandboxes=workers * pair_workers)
+    record_run_config(run_root, config, force=force)
+    budget = config.budget
     env = passed_env()
     images = make_acquirer(image_opts, log=appending_log(run_root / "images.log"))
     _report_images(images, picked)
-    warn_unpriced(ds, model, relevance_model, api_base, relevance_api_base, price, price_file)
+    if warning:
+        click.echo(warning, err=True)
 
     def make_job(inst, cap):
-        return BatchJob(instance=inst, dataset_name=ds.name, run_root=str(run_root), model=model,
-                        relevance_model=relevance_model, api_base=api_base, relevance_api_base=relevance_api_base, price=price,
-                        price_file=str(Path(price_file).resolve()) if price_file else None,
-                        solve_config=config.model_dump(), budget_usd=cap, env=env,
-                        image_config=images.config.model_dump(), evaluate=grade, eval_network=not offline_eval)
+        return BatchJob(instance=inst, dataset_name=ds.name, run_root=str(run_root), run_config=config.model_dump(),
+                        budget_usd=cap, env=env, image_config=images.config.model_dump(), evaluate=grade,
+                        eval_network=not offline_eval)
 
     install_signal_handlers()  # sandboxes start in worker threads; Ctrl-C/SIGTERM must remove them
-    runner = make_executor(executor, workers, address)
-    click.echo(f"run {run_root}: {len(picked)} instance(s), {workers} at once ({executor})", err=True)
+    runner = make_executor(executor, instance_workers, address)
+    click.echo(f"run {run_root}: {len(picked)} instance(s), {instance_workers} at once ({executor})", err=True)
     view = ProgressView()
     try:
         with view:
@@ -112,21 +125,6 @@ def command(dataset, instances, pattern, slice_, model, relevance_model, api_bas
         click.echo(f"evaluated {ev['graded']}: resolved {ev['resolved']}; {grading_mode_line(not offline_eval)}", err=True)
     if state.failed or state.incomplete or state.unscheduled:
         raise SystemExit(1)
-
-
-def warn_unpriced(ds, model, relevance_model, api_base, relevance_api_base, price, price_file) -> None:
-    """Print one warning when litellm has no price for a model of the run (checked once, here,
-    not per instance)."""
-    from codefix.stages.wiring import make_models, unpriced_warning
-
-    if price_file:
-        from agent.models.pricing import load_price_file
-
-        load_price_file(price_file)
-    warning = unpriced_warning(*make_models(ds, model, relevance_model, api_base, price=price,
-                                            relevance_api_base=relevance_api_base))
-    if warning:
-        click.echo(warning, err=True)
 
 
 class ProgressView:
@@ -166,9 +164,16 @@ class ProgressView:
         self._live.update(table)
 
 
+def run_config(params: dict):
+    """The RunConfig of this command's parameters (`--config` under the options given, over the
+    batch's own defaults); all instances' sandboxes at once set each one's CPU share."""
+    config = build_run_config(params, config_file=params.get("config_file"), command_defaults=COMMAND_DEFAULTS)
+    return config.model_copy(update={"parallel_sandboxes": params["instance_workers"] * config.generation.workers})
+
+
 def _graded(run_root: Path, picked) -> dict:
     """How many instances `--evaluate` graded in this run directory and how many resolved."""
-    from codefix.stages.batch import read_status
+    from codefix.stages.batch_status import read_status
 
     evals = [(read_status(run_root, i.instance_id) or {}).get("eval") for i in picked]
     evals = [e for e in evals if e]

@@ -9,6 +9,7 @@ import click
 from codefix.cli.image_options import image_options
 from codefix.cli.model_options import budget_tokens_option, model_options
 from codefix.cli.options import dataset_option, run_id_option, runs_dir_option
+from codefix.cli.run_options import build_run_config, field_help
 
 
 @click.command("context")
@@ -16,12 +17,12 @@ from codefix.cli.options import dataset_option, run_id_option, runs_dir_option
 @click.option("--instance", "-i", "instance_id", required=True, help="Instance id.")
 @model_options()
 @budget_tokens_option
-@click.option("--concurrency", type=click.IntRange(1, 256), default=32, show_default=True, help="Relevance requests in flight.")
+@click.option("--concurrency", type=click.IntRange(1, 256), default=None,
+              help=field_help("Relevance requests in flight.", "context.concurrency"))
 @image_options()
 @runs_dir_option
 @run_id_option
-def command(dataset, instance_id, model, relevance_model, api_base, relevance_api_base, budget, price, price_file,
-            budget_tokens, concurrency, image_opts, runs_dir, run_id):
+def command(dataset, instance_id, image_opts, runs_dir, run_id, **given):
     """Read every source file with the relevance model, rank the relevant ones with the primary
     model and pack them into the token budget. Writes runs/<run>/<instance>/context.json; rerun
     with the same --run-id to resume (finished work makes no model call)."""
@@ -32,15 +33,12 @@ def command(dataset, instance_id, model, relevance_model, api_base, relevance_ap
     from codefix.stages.run_session import hold_run
     from codefix.stages.wiring import checked_out, make_models, run_context
 
-    if price_file:
-        from agent.models.pricing import load_price_file
-
-        load_price_file(price_file)
+    config = build_run_config(given)
     ds = load_dataset(dataset)
     inst = ds.get(instance_id)
     store = hold_run(runs_dir, run_id, "context", lambda msg: click.echo(msg, err=True))
     out = store.artefact(inst.instance_id, "context.json")
-    primary, reader = make_models(ds, model, relevance_model, api_base, price=price, relevance_api_base=relevance_api_base)
+    primary, reader = make_models(ds, config.model)
     from codefix.stages.images import make_acquirer
 
     with make_acquirer(image_opts) as images, images.lease(inst):
@@ -48,10 +46,10 @@ def command(dataset, instance_id, model, relevance_model, api_base, relevance_ap
     instance_dir = store.instance_dir(inst.instance_id)
     earlier = max(spent_before(out, inst.instance_id), journal_spent(instance_dir))
     # this run's calls, written to the instance's journal as they happen; the budget counts earlier ones
-    ledger = Ledger(budget_usd=None if budget is None else max(0.0, budget - earlier),
+    ledger = Ledger(budget_usd=None if config.budget is None else max(0.0, config.budget - earlier),
                     journal=Journal(instance_dir / JOURNAL_NAME))
     result = run_context(inst, repo_dir, primary=primary, reader=reader, ledger=ledger, out_path=out,
-                         budget_tokens=budget_tokens, log=lambda msg: click.echo(msg, err=True), concurrency=concurrency)
+                         config=config.context, log=lambda msg: click.echo(msg, err=True))
     print_context_report(result, ledger, earlier_cost=earlier)
     click.echo(f"context in {out}")
 

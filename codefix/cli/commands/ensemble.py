@@ -9,7 +9,13 @@ import click
 
 from codefix.errors import InputError
 from codefix.cli.image_options import image_options
+from codefix.cli.model_options import api_base_option, budget_option, model_option
 from codefix.cli.options import dataset_option, run_id_option, runs_dir_option
+from codefix.cli.run_options import (build_run_config, config_option, docker_host_option, force_option,
+                                     selection_options)
+
+COMMAND_DEFAULTS = {"selection.use_voting": False}
+"""The paper's ensemble sends every candidate of a pool to the selection machine."""
 
 
 @click.command("ensemble")
@@ -19,20 +25,20 @@ from codefix.cli.options import dataset_option, run_id_option, runs_dir_option
               help="A codefix run directory (runs/<run>) to pool as a member; repeatable.")
 @click.option("--select/--no-select", "do_select", default=True, show_default=True,
               help="Pick one candidate per instance with the selection stage (else report only).")
-@click.option("--model", "-m", default=None, help="Selection model (needed with --select): a litellm provider string, or the offline test doubles gold, replay:PATH.")
-@click.option("--api-base", default=None, help="OpenAI-compatible server (vLLM, Ollama, llama.cpp) for the model.")
-@click.option("--use-voting/--no-voting", default=False, show_default=True,
-              help="Filter candidates by voting before the selection machine (the paper's ensemble did not).")
-@click.option("--budget", type=float, default=None, help="USD all selection calls together may spend.")
-@click.option("--max-calls", "-k", type=click.IntRange(1, 100), default=8, show_default=True, help="Model calls of the selection machine.")
+@config_option
+@model_option()
+@api_base_option
+@budget_option("USD all selection calls together may spend.")
+@selection_options(max_calls_flags=("--max-calls", "-k"), use_voting=True, script_timeout=True)
+@docker_host_option
 @click.option("--json", "json_out", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Also write the report here (always written to runs/<run>/ensemble_report.json).")
 @image_options(cache_level_default="env")
 @runs_dir_option
 @run_id_option
-def command(submission_dirs, dataset, codefix_runs, do_select, model, api_base, use_voting, budget, max_calls, json_out,
-            image_opts,
-            runs_dir, run_id):
+@force_option
+def command(submission_dirs, dataset, codefix_runs, do_select, config_file, json_out, image_opts, runs_dir, run_id,
+            force, **given):
     """Ingest SUBMISSION_DIR... (SWE-bench experiments layout: all_preds.jsonl or preds.json, and
     results/results.json when present) and codefix runs; report every malformed line; build
     per-instance candidate pools; with --select write runs/<run>/preds.jsonl; print each member's
@@ -44,19 +50,22 @@ def command(submission_dirs, dataset, codefix_runs, do_select, model, api_base, 
     from codefix.store import write_json
     from selection.submissions import build_pools
 
-    if budget is not None and budget <= 0:
-        raise InputError("--budget must be a positive number of USD")
+    config = run_config({**given, "config_file": config_file})
     if not submission_dirs and not codefix_runs:
         raise InputError("give at least one SUBMISSION_DIR or --codefix-run")
     ds = load_dataset(dataset)
     ids = {inst.instance_id for inst in ds}
-    if do_select and not model:
+    if do_select and not config.model.name:
         raise InputError("--select needs --model (the selection model)")
     members = read_members(submission_dirs, codefix_runs, known=ids)
     for problem in members.problems:
         click.echo(f"skipped: {problem}", err=True)
     pools = build_pools(members.submissions)
     store = hold_run(runs_dir, run_id, "ensemble", lambda msg: click.echo(msg, err=True))
+    if do_select:
+        from codefix.stages.run_config import record_run_config
+
+        record_run_config(store.root, config, force=force)
     write_pools(store, pools)
     selected, failed = None, {}
     if do_select:
@@ -65,15 +74,15 @@ def command(submission_dirs, dataset, codefix_runs, do_select, model, api_base, 
         from sandbox.live_sandboxes import install_signal_handlers
 
         install_signal_handlers()
-        selector = make_model(model, api_base=api_base, dataset=ds)
-        ledger = Ledger.open(store.root, budget)  # journaled: a kill loses no record of spending
+        selector = make_model(config.model.name, api_base=config.model.api_base, dataset=ds)
+        ledger = Ledger.open(store.root, config.budget)  # journaled: a kill loses no record of spending
         calls_before = len(ledger.calls)
         from codefix.stages.images import make_acquirer
 
         try:
             with make_acquirer(image_opts) as images:
                 selected, failed = select_all(ds, pools, model=selector, ledger=ledger, store=store,
-                                              use_voting=use_voting, max_calls=max_calls, images=images,
+                                              config=config, images=images,
                                               log=lambda msg: click.echo(msg, err=True))
         finally:
             write_json(store.root / "ledger.json", ledger.to_dict())
@@ -92,3 +101,9 @@ def command(submission_dirs, dataset, codefix_runs, do_select, model, api_base, 
     if selected is not None:
         click.echo(f"{len(selected)} prediction(s) in {store.root / 'preds.jsonl'}", err=True)
     click.echo(json.dumps(data, indent=2))
+
+
+def run_config(params: dict):
+    """The RunConfig of this command's parameters (`--config` under the options given, over the
+    ensemble's own defaults)."""
+    return build_run_config(params, config_file=params.get("config_file"), command_defaults=COMMAND_DEFAULTS)

@@ -30,7 +30,7 @@ def command() -> None:
 def _selected(dataset, instances, pattern, slice_):
     from codefix.datasets import load_dataset
     from codefix.errors import InputError
-    from codefix.stages.batch import select_instances
+    from codefix.stages.instance_selection import select_instances
 
     picked = [i for i in select_instances(load_dataset(dataset), ids=instances, pattern=pattern, slice_=slice_)
               if i.is_swebench]

@@ -10,7 +10,9 @@ from codefix.errors import InputError
 from codefix.cli.image_options import image_options
 from codefix.cli.model_options import budget_tokens_option, model_options
 from codefix.cli.options import (check_stop_when_agree, offline_eval_option, run_id_option, runs_dir_option,
-                             stop_when_agree_option)
+                                 stop_when_agree_option)
+from codefix.cli.run_options import (build_run_config, config_option, docker_host_option, force_option,
+                                     generation_options, selection_options)
 
 
 @click.command("solve")
@@ -21,33 +23,37 @@ from codefix.cli.options import (check_stop_when_agree, offline_eval_option, run
 @click.option("--issue", "issue_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="A text/markdown file with the issue (with --repo).")
 @click.option("--test-cmd", default=None, help="Command running the repository's tests (with --repo; default pytest).")
+@config_option
 @model_options()
-@click.option("--samples", "-n", type=click.IntRange(1, 1000), default=10, show_default=True, help="Testing → editing pairs.")
-@click.option("--max-calls", "-k", type=click.IntRange(1, 100), default=8, show_default=True, help="Model calls per machine.")
-@click.option("--workers", "-w", type=click.IntRange(1, 64), default=4, show_default=True, help="Pairs at once = sandboxes in the pool.")
+@generation_options()
 @budget_tokens_option
 @stop_when_agree_option
+@selection_options()
+@docker_host_option
 @click.option("--evaluate", "grade", is_flag=True, help="Grade the final patch against the instance's tests (needs a gold patch).")
 @offline_eval_option
 @image_options()
 @runs_dir_option
 @run_id_option
-def command(dataset, instance_id, repo, issue_file, test_cmd, model, relevance_model, api_base, relevance_api_base,
-            budget, price, price_file, samples, max_calls, workers, budget_tokens, stop_when_agree, grade, offline_eval,
-            image_opts, runs_dir, run_id):
+@force_option
+def command(dataset, instance_id, repo, issue_file, test_cmd, config_file, grade, offline_eval, image_opts, runs_dir,
+            run_id, force, **given):
     """Solve one issue end to end and print the chosen patch.
 
     Appends it to runs/<run>/preds.jsonl (SWE-bench predictions format) and prints calls, tokens
-    and cost per stage. Rerun with the same --run-id to resume: finished stages and model calls
+    and cost per stage. The run's whole configuration goes to runs/<run>/config.yaml; `--config`
+    that file reruns it. Rerun with the same --run-id to resume: finished stages and model calls
     are never repeated, and a finished instance is not predicted twice."""
     from codefix.datasets import Dataset, load_dataset
     from codefix.stages.images import make_acquirer
-    from codefix.stages.solve import SolveConfig, load_ledger, solve_instance
+    from codefix.stages.run_config import record_run_config
+    from codefix.stages.solve import load_ledger, solve_instance
     from codefix.stages.run_session import hold_run
     from codefix.stages.wiring import make_models, unpriced_warning
     from sandbox.live_sandboxes import install_signal_handlers
 
-    check_stop_when_agree(stop_when_agree, samples)
+    config = run_config({**given, "config_file": config_file})
+    check_stop_when_agree(config)
     if repo is not None or issue_file is not None:
         if repo is None or issue_file is None:
             raise InputError("--repo and --issue go together")
@@ -65,27 +71,22 @@ def command(dataset, instance_id, repo, issue_file, test_cmd, model, relevance_m
             raise InputError("--test-cmd goes with --repo")
         ds = load_dataset(dataset)
         inst = ds.get(instance_id)
-    if price_file:
-        from agent.models.pricing import load_price_file
-
-        load_price_file(price_file)
     install_signal_handlers()  # sandboxes start in worker threads; Ctrl-C/SIGTERM must remove them
     say = lambda msg: click.echo(msg, err=True)  # noqa: E731
+    primary, reader = make_models(ds, config.model)
     store = hold_run(runs_dir, run_id, "solve", say)
-    primary, reader = make_models(ds, model, relevance_model, api_base, price=price, relevance_api_base=relevance_api_base)
+    record_run_config(store.root, config, force=force)
     warning = unpriced_warning(primary, reader)
     if warning:
         say(warning)
-    ledger = load_ledger(store.instance_dir(inst.instance_id), budget, log=say)
+    ledger = load_ledger(store.instance_dir(inst.instance_id), config.budget, log=say)
     calls_before = len(ledger.calls)
-    config = SolveConfig(samples=samples, max_calls=max_calls, workers=workers, budget_tokens=budget_tokens,
-                         stop_when_agree=stop_when_agree)
     with make_acquirer(image_opts) as images, images.lease(inst):
         outcome = solve_instance(inst, primary=primary, reader=reader, ledger=ledger, store=store, config=config,
-                                 model_spec=model, log=lambda msg: click.echo(msg, err=True), images=images)
+                                 log=lambda msg: click.echo(msg, err=True), images=images)
         _show(outcome, ledger, calls_before, inst, store)
         if grade:
-            _evaluate(ds, inst, outcome, store, model, images=images, network=not offline_eval)
+            _evaluate(ds, inst, outcome, store, config, images=images, network=not offline_eval)
 
 
 def _show(outcome, ledger, calls_before: int, inst, store) -> None:
@@ -108,15 +109,20 @@ def _show(outcome, ledger, calls_before: int, inst, store) -> None:
     click.echo(f"prediction in {store.root / 'preds.jsonl'}", err=True)
 
 
-def _evaluate(ds, inst, outcome, store, model: str, *, images, network: bool) -> None:
+def _evaluate(ds, inst, outcome, store, config, *, images, network: bool) -> None:
     from codefix.predictions import Prediction
     from codefix.stages.evaluation import evaluate_predictions, print_eval_table
     from codefix.stages.solve import model_name
 
     if not inst.patch.strip():
         raise InputError(f"{inst.instance_id}: --evaluate needs the instance's gold tests; it has no gold patch")
-    reports = evaluate_predictions(ds, [Prediction(inst.instance_id, model_name(model), outcome.patch)], store,
-                                   images=images, network=network)
+    reports = evaluate_predictions(ds, [Prediction(inst.instance_id, model_name(config.model.name), outcome.patch)],
+                                   store, images=images, network=network, backend=config.sandbox)
     print_eval_table(reports)
     if any(r.status == "error" for r in reports):
         raise SystemExit(1)
+
+
+def run_config(params: dict):
+    """The RunConfig of this command's parameters (`--config` under the options given)."""
+    return build_run_config(params, config_file=params.get("config_file"))

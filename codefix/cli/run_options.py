@@ -1,0 +1,165 @@
+"""Click options that set a run's configuration (`codefix.stages.run_config.RunConfig`), and
+building the config from them: the stage configs' defaults, under the command's own defaults,
+under `--config FILE.yaml`, under the options given on the command line.
+
+Every option here defaults to None ("not given"), so the default of each setting lives once, on
+its stage config, and `--help` shows it from there. An option sets one or more dotted keys of the
+config (`SETS`); adding a setting to a command means a field on the stage config and a line here.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+SETS: dict[str, tuple[str, ...]] = {
+    "model": ("model.name",),
+    "relevance_model": ("model.relevance",),
+    "api_base": ("model.api_base",),
+    "relevance_api_base": ("model.relevance_api_base",),
+    "price": ("model.price",),
+    "price_file": ("model.price_file",),
+    "budget": ("budget",),
+    "budget_tokens": ("context.budget_tokens",),
+    "concurrency": ("context.concurrency",),
+    "samples": ("generation.samples",),
+    "max_calls": ("generation.max_calls",),
+    "temperature": ("generation.temperature",),
+    "workers": ("generation.workers", "selection.workers"),
+    "pair_workers": ("generation.workers", "selection.workers"),
+    "script_timeout": ("generation.scripts.timeout", "selection.script_timeout"),
+    "share_attempts": ("generation.share_attempts",),
+    "stop_when_agree": ("generation.stop_when_agree",),
+    "selection_max_calls": ("selection.max_calls",),
+    "use_voting": ("selection.use_voting",),
+    "top_k": ("selection.top_k",),
+    "repo_tests": ("selection.repo_tests",),
+    "only_failing_before": ("selection.only_tests_failing_before",),
+    "show_votes": ("selection.show_votes",),
+    "vote_workers": ("selection.workers",),
+    "docker_host": ("sandbox.docker_host",),
+}
+"""Option (its parameter name) → the config keys it sets, applied in this order (so
+`--vote-workers` wins over the share of `--workers`)."""
+
+
+def default_of(dotted: str):
+    """The default of a config key, read from the stage config that defines it."""
+    from codefix.stages.run_config import RunConfig
+
+    value = RunConfig()
+    for part in dotted.split("."):
+        value = getattr(value, part)
+    return value
+
+
+def field_help(text: str, dotted: str, default=None) -> str:
+    shown = default_of(dotted) if default is None else default
+    return f"{text} [default: {'none' if shown is None else shown}; config key {dotted}]"
+
+
+def build_run_config(given: dict, *, config_file: Path | None = None, command_defaults: dict | None = None):
+    """The run's RunConfig: stage defaults ← `command_defaults` (dotted key → value) ← the
+    `config_file` ← the options in `given` (parameter name → value, None when not given)."""
+    from codefix.stages.run_config import read_config, set_path, validated
+
+    data: dict = {}
+    for dotted, value in (command_defaults or {}).items():
+        set_path(data, dotted, value)
+    if config_file is not None:
+        data = _merged(data, read_config(config_file))
+    for name, paths in SETS.items():
+        value = given.get(name)
+        if value is None:
+            continue
+        for dotted in paths:
+            set_path(data, dotted, str(Path(value).resolve()) if name == "price_file" else value)
+    return validated(data, str(config_file) if config_file else "options")
+
+
+def _merged(base: dict, top: dict) -> dict:
+    out = dict(base)
+    for key, value in top.items():
+        out[key] = _merged(out[key], value) if isinstance(value, dict) and isinstance(out.get(key), dict) else value
+    return out
+
+
+config_option = click.option(
+    "--config", "config_file", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+    help="A run configuration in YAML (see `codefix config show`; a run's own is runs/<run>/config.yaml); "
+         "options given on the command line override it.")
+force_option = click.option(
+    "--force", is_flag=True,
+    help="Go on with a run id whose config.yaml differs in settings that change finished results.")
+
+
+def options(*decls):
+    """Apply click options in the order written."""
+
+    def decorate(fn):
+        for option in reversed(decls):
+            fn = option(fn)
+        return fn
+
+    return decorate
+
+
+def generation_options(*, workers_help: str = "Pairs at once = sandboxes in the pool (and voting sandboxes).",
+                       workers: bool = True):
+    """--samples, --max-calls, --temperature, [--workers], --script-timeout, --share-attempts."""
+    decls = [
+        click.option("--samples", "-n", type=click.IntRange(1, 1000), default=None,
+                     help=field_help("Testing → editing pairs.", "generation.samples")),
+        click.option("--max-calls", "-k", type=click.IntRange(1, 100), default=None,
+                     help=field_help("Model calls per generation machine.", "generation.max_calls")),
+        click.option("--temperature", type=click.FloatRange(0), default=None,
+                     help=field_help("Sampling temperature of generation.", "generation.temperature")),
+    ]
+    if workers:
+        decls.append(click.option("--workers", "-w", type=click.IntRange(1, 64), default=None,
+                                  help=field_help(workers_help, "generation.workers")))
+    decls += [
+        click.option("--script-timeout", type=click.FloatRange(0, min_open=True), default=None,
+                     help=field_help("Seconds a reproduction or selection test script may run.", "generation.scripts.timeout")),
+        click.option("--share-attempts/--no-share-attempts", default=None,
+                     help=field_help("Tell later pairs the patches earlier pairs produced.", "generation.share_attempts")),
+    ]
+    return options(*decls)
+
+
+def selection_options(*, max_calls_flags: tuple[str, ...] = ("--selection-max-calls",), use_voting: bool = False,
+                      script_timeout: bool = False):
+    """--top-k, --repo-tests, --only-failing-before, --show-votes, --vote-workers, the selection
+    machine's call limit (and --use-voting, --script-timeout where the command asks)."""
+    decls = [
+        click.option(*max_calls_flags, "selection_max_calls", type=click.IntRange(1, 100), default=None,
+                     help=field_help("Model calls of the selection machine.", "selection.max_calls")),
+        click.option("--top-k", type=click.IntRange(1), default=None,
+                     help=field_help("Candidates voting keeps for the selection machine.", "selection.top_k")),
+        click.option("--repo-tests/--no-repo-tests", default=None,
+                     help=field_help("Also run the repository's tests of touched modules; a candidate loses a point "
+                                "per test file it breaks.", "selection.repo_tests")),
+        click.option("--only-failing-before/--all-tests-count", "only_failing_before", default=None,
+                     help=field_help("Count only generated tests that fail on the unedited repository.",
+                                "selection.only_tests_failing_before")),
+        click.option("--show-votes/--hide-votes", default=None,
+                     help=field_help("Show the selection model each finalist's votes.", "selection.show_votes")),
+        click.option("--vote-workers", type=click.IntRange(1, 64), default=None,
+                     help=field_help("Sandboxes running voting cells at once (default: --workers when given).",
+                                "selection.workers")),
+    ]
+    if use_voting:
+        decls.append(click.option("--use-voting/--no-voting", default=None,
+                                  help=field_help("Filter candidates by voting before the selection machine.",
+                                             "selection.use_voting", default=False)))
+    if script_timeout:
+        decls.append(click.option("--script-timeout", type=click.FloatRange(0, min_open=True), default=None,
+                                  help=field_help("Seconds a selection test script may run.", "selection.script_timeout")))
+    return options(*decls)
+
+
+docker_host_option = click.option(
+    "--docker-host", default=None, metavar="URL",
+    help="The Docker engine sandboxes run on (unix://..., tcp://HOST:2376, ssh://USER@HOST) [default: the local "
+         "one; config key sandbox.docker_host].")
