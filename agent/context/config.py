@@ -40,8 +40,8 @@ class ContextConfig(BaseModel):
     """Sampling temperature of relevance and ranking calls."""
     budget_tokens: int | None = Field(None, ge=1000)
     """Tokens the packed context may hold. None: commands derive it from the primary model's
-    context window (`agent.context.budget`, at most the paper's 128000), which the stage run
-    alone uses."""
+    context window (`agent.context.budget`, at most MAX_BUDGET, the paper's 128k); the stage run
+    alone packs MAX_BUDGET."""
     target_tokens: int = TARGET_TOKENS
     """Tokens the ranking prompt asks the model to aim for (the paper's ~60k; at most budget_tokens)."""
     skeleton_oversized: bool = True

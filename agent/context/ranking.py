@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from codefix.errors import BudgetExceeded, ModelError
 
+from agent.context.budget import TARGET_TOKENS
 from agent.context.ranking_reply import parse_ranking
 from agent.context.relevance import MalformedAnswer, asked_again, cut_short
 from agent.prompts.render import render
@@ -51,7 +52,7 @@ def listing(files: list[dict], order_seed: int) -> str:
 
 
 def ranking_messages(issue: str, files: list[dict], order_seed: int, budget_tokens: int,
-                     target_tokens: int = 60_000) -> list[dict]:
+                     target_tokens: int = TARGET_TOKENS) -> list[dict]:
     target = min(target_tokens, budget_tokens)
     return [
         {"role": "system", "content": render("ranking", "system", budget_tokens=budget_tokens, target_tokens=target)},

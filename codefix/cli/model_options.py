@@ -39,11 +39,15 @@ api_base_option = click.option(
 relevance_api_base_option = click.option(
     "--relevance-api-base", default=None, help="URL of --relevance-model's server (as --api-base is --model's)."
 )
-budget_tokens_option = click.option(
-    "--budget-tokens", type=click.IntRange(1000), default=None,
-    help="Tokens of packed context [default: from --model's context window, leaving room for the "
-         "conversation; at most 128000].",
-)
+def _budget_tokens_help() -> str:
+    from agent.context.budget import MAX_BUDGET
+
+    return ("Tokens of packed context [default: from --model's context window, leaving room for the "
+            f"conversation; at most {MAX_BUDGET}; config key context.budget_tokens].")
+
+
+budget_tokens_option = click.option("--budget-tokens", type=click.IntRange(1000), default=None,
+                                    help=_budget_tokens_help())
 BUDGET_HELP = "USD each instance may spend on model calls (checked before every call)."
 
 
