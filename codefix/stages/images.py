@@ -15,9 +15,9 @@ def make_acquirer(image_opts: dict | None, *, cache_level: str = "instance", log
     if opts.get("cache_level") is None:
         opts["cache_level"] = cache_level
     if log is None:
-        import click
+        import sys
 
         def log(msg: str) -> None:
-            click.echo(f"images: {msg}", err=True)
+            print(f"images: {msg}", file=sys.stderr, flush=True)
 
     return ImageAcquirer(ImageConfig(**opts), log=log)

@@ -42,10 +42,3 @@ def open_run(runs_dir: Path, run_id: str | None, prefix: str, *,
                 os.environ.pop(RUN_ENV, None)
             else:
                 os.environ[RUN_ENV] = previous
-
-
-def hold_run(runs_dir: Path, run_id: str | None, prefix: str, log: Callable[[str], None]) -> RunStore:
-    """`open_run` for a click command: held until the command's context closes."""
-    import click
-
-    return click.get_current_context().with_resource(open_run(runs_dir, run_id, prefix, log=log))

@@ -73,7 +73,7 @@ def command(dataset, instances, pattern, slice_, config_file, instance_workers, 
     from codefix.stages.instance_selection import select_instances
     from codefix.stages.executors import make_executor
     from codefix.stages.images import make_acquirer
-    from codefix.stages.run_session import hold_run
+    from codefix.cli.run_hold import hold_run
     from codefix.stages.wiring import make_models, unpriced_warning
     from codefix.stages.run_config import record_run_config
     from codefix.store import write_json

@@ -30,7 +30,7 @@ def command(dataset, instance_id, image_opts, runs_dir, run_id, **given):
     from codefix.datasets import load_dataset
     from codefix.ledger import Ledger, journal_spent
     from codefix.ledger_journal import JOURNAL_NAME, Journal
-    from codefix.stages.run_session import hold_run
+    from codefix.cli.run_hold import hold_run
     from codefix.stages.wiring import checked_out, make_models, run_context
 
     config = build_run_config(given)

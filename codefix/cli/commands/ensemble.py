@@ -46,7 +46,7 @@ def command(submission_dirs, dataset, codefix_runs, do_select, config_file, json
     from codefix.datasets import load_dataset
     from codefix.stages.ensemble import read_members, report_for, select_all, write_pools
     from codefix.stages.wiring import print_ledger
-    from codefix.stages.run_session import hold_run
+    from codefix.cli.run_hold import hold_run
     from codefix.store import write_json
     from selection.submissions import build_pools
 

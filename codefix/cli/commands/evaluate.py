@@ -38,7 +38,7 @@ def command(dataset, instance_id, patch_file, gold, predictions, workers, timeou
     from codefix.stages.evaluation import evaluate_predictions, print_eval_table
     from codefix.stages.images import make_acquirer
     from codefix.predictions import Prediction, load_predictions, read_patch_file
-    from codefix.stages.run_session import hold_run
+    from codefix.cli.run_hold import hold_run
 
     if bool(predictions) == bool(instance_id):
         raise InputError("give either --instance (with --patch or --gold) or --predictions")

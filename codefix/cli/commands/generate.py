@@ -38,7 +38,7 @@ def command(dataset, instance_id, config_file, image_opts, runs_dir, run_id, for
     from codefix.datasets import load_dataset
     from codefix.stages.images import make_acquirer
     from codefix.stages.run_config import record_run_config
-    from codefix.stages.run_session import hold_run
+    from codefix.cli.run_hold import hold_run
     from codefix.stages.solve import load_ledger
     from codefix.stages.wiring import checked_out, make_models, run_context
     from sandbox.backend_config import sandbox_factory

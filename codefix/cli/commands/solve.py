@@ -48,7 +48,7 @@ def command(dataset, instance_id, repo, issue_file, test_cmd, config_file, grade
     from codefix.stages.images import make_acquirer
     from codefix.stages.run_config import record_run_config
     from codefix.stages.solve import load_ledger, solve_instance
-    from codefix.stages.run_session import hold_run
+    from codefix.cli.run_hold import hold_run
     from codefix.stages.wiring import make_models, unpriced_warning
     from sandbox.live_sandboxes import install_signal_handlers
 
