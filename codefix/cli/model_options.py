@@ -23,9 +23,9 @@ def _positive_budget(ctx, param, value):
     return value
 
 
-def model_option():
+def model_option(what: str = "Primary model"):
     """`--model/-m`: the primary model (required, here or as model.name in --config)."""
-    return click.option("--model", "-m", default=None, help=f"Primary model: {MODEL_HELP}.")
+    return click.option("--model", "-m", default=None, help=f"{what}: {MODEL_HELP} [config key model.name].")
 
 
 relevance_model_option = click.option(

@@ -26,7 +26,7 @@ COMMAND_DEFAULTS = {"selection.use_voting": False}
 @click.option("--select/--no-select", "do_select", default=True, show_default=True,
               help="Pick one candidate per instance with the selection stage (else report only).")
 @config_option
-@model_option()
+@model_option("Selection model (needed with --select)")
 @api_base_option
 @budget_option("USD all selection calls together may spend.")
 @selection_options(max_calls_flags=("--max-calls", "-k"), use_voting=True, script_timeout=True)
