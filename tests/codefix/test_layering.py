@@ -14,7 +14,7 @@ including inside functions):
   stage or the generation machines;
 - reporting (`codefix/reporting/`) reads run artefacts with the kernel, `agent`, `sandbox` and
   `selection`, never a stage runner; only the CLI floor and the viewer (`codefix/view/`) import it,
-  and the viewer imports nothing else above the kernel."""
+  the viewer imports nothing else above the kernel, and only the CLI floor imports the viewer."""
 
 from __future__ import annotations
 
@@ -112,6 +112,9 @@ def test_the_viewer_imports_only_the_kernel_and_reporting() -> None:
            if m.split(".")[0] in ("agent", "sandbox", "selection")
            or in_floor(m, "codefix.cli") or in_floor(m, "codefix.stages")]
     assert bad == []
+    readers = {rel.split("/")[1] for _, path, rel in sources()
+               if not rel.startswith(VIEWER) and reaches(path, "codefix.view")}
+    assert readers == {"cli"}
 
 
 SHARED_AGENT_PARTS = ("agent/models/", "agent/prompts/", "agent/script_runs.py", "agent/sandbox_pool.py",
