@@ -1,6 +1,8 @@
 """Click options for getting instance images (pull, mirror, build) and removing them after use,
-shared by every command that runs a sandbox. Only names here: the composition root turns the
-values into `sandbox.image_config.ImageConfig` (the kernel never imports sandbox)."""
+shared by every command that runs a sandbox. Only names here: every option defaults to None ("not
+given"), so each default lives once, on `sandbox.image_config.ImageConfig` (shown in --help from
+there); the composition root turns what was given into the config (for solve, batch, generate
+and ensemble, the `images` section of the run's RunConfig, so `--config` can set it too)."""
 
 from __future__ import annotations
 
@@ -14,37 +16,48 @@ CACHE_LEVEL_HELP = ("What to remove of the images codefix fetches in this run, l
                     "Images present before the run are never removed.")
 
 
+IMAGE_OPTIONS = ("pull", "registry", "namespace", "build_missing", "cache_level", "max_pulls", "retries", "min_free_gb")
+"""The options' parameter names, each the `ImageConfig` field (and RunConfig key `images.<name>`) it sets."""
+
+
+def _default(name: str) -> str:
+    from sandbox.image_config import ImageConfig
+
+    return f" [default: {ImageConfig.model_fields[name].default}]"
+
+
 def image_options(*, cache_level_default: str | None = "instance", cache_level_note: str = ""):
     """Adds --pull/--no-pull, --registry, --namespace, --build-missing, --cache-level, --max-pulls,
-    --pull-retries and --min-free-gb; the command receives them as one dict, `image_opts`, with
-    the keys of `ImageConfig` (cache_level None when the command decides per run)."""
+    --pull-retries and --min-free-gb; the command receives the ones given as one dict,
+    `image_opts`, with the keys of `ImageConfig`. `cache_level_default` is the command's own default
+    (the caller applies it: `make_acquirer(cache_level=...)` or the run config's command defaults)."""
+    cache_default = (f" [default: {cache_level_default}]" if cache_level_default else "")
     options = [
-        click.option("--pull/--no-pull", "pull", default=True, show_default=True,
-                     help="Pull a SWE-bench instance image that is missing locally."),
+        click.option("--pull/--no-pull", "pull", default=None,
+                     help="Pull a SWE-bench instance image that is missing locally." + _default("pull")),
         click.option("--registry", default=None, metavar="HOST[:PORT]",
                      help="Pull instance images from this registry (a mirror) instead of Docker Hub; they keep "
                           "their local name <namespace>/sweb.eval.<arch>.<id>:latest."),
-        click.option("--namespace", default="swebench", show_default=True,
-                     help="Namespace of instance images, as the harness's --namespace."),
-        click.option("--build-missing", is_flag=True,
+        click.option("--namespace", default=None,
+                     help="Namespace of instance images, as the harness's --namespace." + _default("namespace")),
+        click.option("--build-missing", is_flag=True, default=None,
                      help="Build an image that cannot be pulled with the swebench harness (base → env → instance; "
                           "arm64 hosts need this)."),
         click.option("--cache-level", type=click.Choice(["none", "base", "env", "instance"]),
-                     default=cache_level_default, show_default=cache_level_default is not None,
-                     help=CACHE_LEVEL_HELP + cache_level_note),
-        click.option("--max-pulls", type=click.IntRange(1, 64), default=2, show_default=True,
-                     help="Image pulls (or builds) at once."),
-        click.option("--pull-retries", "retries", type=click.IntRange(0, 20), default=3, show_default=True,
-                     help="Retries of a failed pull, with exponential backoff from 2 s."),
-        click.option("--min-free-gb", type=click.FloatRange(0), default=10.0, show_default=True,
-                     help="Free GiB Docker's data root must have before a pull or build starts."),
+                     default=None, help=CACHE_LEVEL_HELP + cache_level_note + cache_default),
+        click.option("--max-pulls", type=click.IntRange(1, 64), default=None,
+                     help="Image pulls (or builds) at once." + _default("max_pulls")),
+        click.option("--pull-retries", "retries", type=click.IntRange(0, 20), default=None,
+                     help="Retries of a failed pull, with exponential backoff." + _default("retries")),
+        click.option("--min-free-gb", type=click.FloatRange(0), default=None,
+                     help="Free GiB Docker's data root must have before a pull or build starts." + _default("min_free_gb")),
     ]
-    names = ("pull", "registry", "namespace", "build_missing", "cache_level", "max_pulls", "retries", "min_free_gb")
+    names = IMAGE_OPTIONS
 
     def decorate(fn):
         @functools.wraps(fn)
         def wrapper(*args, **kwargs):
-            opts = {name: kwargs.pop(name) for name in names}
+            opts = {name: value for name in names if (value := kwargs.pop(name)) is not None}
             return fn(*args, image_opts=opts, **kwargs)
 
         for option in reversed(options):

@@ -61,7 +61,10 @@ def field_help(text: str, dotted: str, default=None) -> str:
 
 def build_run_config(given: dict, *, config_file: Path | None = None, command_defaults: dict | None = None):
     """The run's RunConfig: stage defaults ← `command_defaults` (dotted key → value) ← the
-    `config_file` ← the options in `given` (parameter name → value, None when not given)."""
+    `config_file` ← the options in `given` (parameter name → value, None when not given; the image
+    options of `codefix.cli.image_options` go to `images`)."""
+    from codefix.cli.image_options import IMAGE_OPTIONS
+
     from codefix.stages.run_config import read_config, set_path, validated
 
     data: dict = {}
@@ -75,6 +78,9 @@ def build_run_config(given: dict, *, config_file: Path | None = None, command_de
             continue
         for dotted in paths:
             set_path(data, dotted, str(Path(value).resolve()) if name == "price_file" else value)
+    for name in IMAGE_OPTIONS:
+        if given.get(name) is not None:
+            set_path(data, f"images.{name}", given[name])
     return validated(data, str(config_file) if config_file else "options")
 
 

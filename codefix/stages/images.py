@@ -5,15 +5,18 @@ from __future__ import annotations
 from collections.abc import Callable
 
 
-def make_acquirer(image_opts: dict | None, *, cache_level: str = "instance", log: Callable[[str], None] | None = None):
-    """An `ImageAcquirer` for `image_opts` (from `codefix.cli.image_options`); `cache_level` fills in
-    when the command left it to the run."""
+def make_acquirer(image_opts, *, cache_level: str = "instance", log: Callable[[str], None] | None = None):
+    """An `ImageAcquirer` for `image_opts`: the image options given (from `codefix.cli.image_options`,
+    the rest taken from `ImageConfig`'s defaults, `cache_level` the command's own), or a run's whole
+    `ImageConfig`."""
     from sandbox.image_acquire import ImageAcquirer
     from sandbox.image_config import ImageConfig
 
-    opts = dict(image_opts or {})
-    if opts.get("cache_level") is None:
-        opts["cache_level"] = cache_level
+    if isinstance(image_opts, ImageConfig):
+        opts = image_opts.model_dump()
+    else:
+        opts = {k: v for k, v in (image_opts or {}).items() if v is not None}
+        opts.setdefault("cache_level", cache_level)
     if log is None:
         import sys
 

@@ -17,6 +17,7 @@ from agent.context.config import ContextConfig
 from agent.generation import GenerationConfig
 from codefix.errors import InputError
 from sandbox.backend_config import DockerBackendConfig, SandboxBackendConfig
+from sandbox.image_config import ImageConfig
 from selection.stage import SelectionConfig
 
 CONFIG_FILE = "config.yaml"
@@ -58,6 +59,8 @@ class RunConfig(BaseModel):
     """The selection stage: voting, the top k, the selection state machine."""
     sandbox: SandboxBackendConfig = Field(default_factory=DockerBackendConfig)
     """Where sandboxes run (`kind` picks the backend)."""
+    images: ImageConfig = Field(default_factory=ImageConfig)
+    """How SWE-bench instance images are fetched (pull, mirror, build) and removed after use."""
     budget: float | None = Field(None, gt=0)
     """USD the command may spend on model calls: per instance for solve and generate, for the whole
     run in batch, for all selection calls in ensemble (None: no limit)."""
@@ -73,7 +76,7 @@ class RunConfig(BaseModel):
         return {"kind": "docker", **value} if isinstance(value, dict) and "kind" not in value else value
 
     RUNTIME_ONLY: ClassVar[tuple[str, ...]] = (
-        "budget", "parallel_sandboxes", "sandbox", "model.price", "model.price_file",
+        "budget", "parallel_sandboxes", "sandbox", "images", "model.price", "model.price_file",
         "context.concurrency", "context.checkpoint_every", "generation.workers", "generation.sandbox_retries",
         "selection.workers",
     )

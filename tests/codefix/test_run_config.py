@@ -172,3 +172,44 @@ def test_config_show_prints_the_effective_configuration(tmp_path, capsys):
     assert main(["config", "show", "--config", str(path)]) == 0
     shown = RunConfig.model_validate(yaml.safe_load(capsys.readouterr().out))
     assert shown.selection.top_k == 5 and shown.generation == RunConfig().generation
+
+
+IMAGE_WORDS = (["--no-pull", "--registry", "127.0.0.1:5000", "--namespace", "mirror", "--build-missing",
+                "--cache-level", "none", "--max-pulls", "4", "--pull-retries", "1", "--min-free-gb", "2.5"])
+IMAGE_VALUES = {"pull": False, "registry": "127.0.0.1:5000", "namespace": "mirror", "build_missing": True,
+                "cache_level": "none", "max_pulls": 4, "retries": 1, "min_free_gb": 2.5}
+
+
+@pytest.mark.parametrize("name", list(BASE_ARGS))
+def test_image_options_are_part_of_the_run_config(name, tmp_path):
+    from sandbox.image_config import ImageConfig
+
+    config = config_of(name, IMAGE_WORDS)
+    assert config.images.model_dump(include=set(IMAGE_VALUES)) == IMAGE_VALUES
+    untouched = config_of(name, [])  # nothing given: ImageConfig's defaults, but the command's cache level
+    expected_level = "env" if name in ("batch", "ensemble") else ImageConfig().cache_level
+    assert untouched.images == ImageConfig(cache_level=expected_level)
+    path = tmp_path / "run.yaml"
+    path.write_text("images: {registry: mirror.example:5000, max_pulls: 3}\n")
+    from_file = config_of(name, ["--config", str(path), "--max-pulls", "6"])
+    assert (from_file.images.registry, from_file.images.max_pulls) == ("mirror.example:5000", 6)
+    assert "images" in RunConfig.RUNTIME_ONLY  # fetching an image another way changes no result
+
+
+def test_the_acquirer_gets_the_run_configs_images_and_other_commands_the_defaults_once():
+    from codefix.stages.images import make_acquirer
+    from sandbox.image_config import ImageConfig
+
+    config = config_of("solve", ["--registry", "127.0.0.1:5000", "--max-pulls", "3"])
+    with make_acquirer(config.images, log=lambda _m: None) as acquirer:
+        assert acquirer.config == config.images
+    with make_acquirer({"registry": "r:1"}, cache_level="env", log=lambda _m: None) as acquirer:
+        assert acquirer.config == ImageConfig(registry="r:1", cache_level="env")
+
+
+def test_config_show_lists_the_image_settings(capsys):
+    from codefix.cli import main
+
+    assert main(["config", "show"]) == 0
+    shown = yaml.safe_load(capsys.readouterr().out)
+    assert shown["images"]["max_pulls"] == 2 and shown["images"]["namespace"] == "swebench"

@@ -17,7 +17,7 @@ from codefix.cli.run_options import (build_run_config, config_option, docker_hos
 
 PAIR_WORKERS = 2
 """Sandboxes per instance in a batch unless given: instances already run in parallel."""
-COMMAND_DEFAULTS = {"generation.workers": PAIR_WORKERS, "selection.workers": PAIR_WORKERS}
+COMMAND_DEFAULTS = {"generation.workers": PAIR_WORKERS, "selection.workers": PAIR_WORKERS, "images.cache_level": "env"}
 RUN_BUDGET_HELP = ("USD the whole run may spend on model calls: no new instance is scheduled once the spend "
                    "so far plus an estimate would pass it, and each instance is capped at what is left.")
 
@@ -79,7 +79,7 @@ def command(dataset, instances, pattern, slice_, config_file, instance_workers, 
     from codefix.store import write_json
     from sandbox.live_sandboxes import install_signal_handlers, remove_all
 
-    config = run_config({**given, "config_file": config_file, "instance_workers": instance_workers})
+    config = run_config({**given, "config_file": config_file, "instance_workers": instance_workers, **image_opts})
     check_stop_when_agree(config)
     if address and executor != "ray":
         raise InputError("--address goes with --executor ray")
@@ -90,7 +90,7 @@ def command(dataset, instances, pattern, slice_, config_file, instance_workers, 
     record_run_config(run_root, config, force=force)
     budget = config.budget
     env = passed_env()
-    images = make_acquirer(image_opts, log=appending_log(run_root / "images.log"))
+    images = make_acquirer(config.images, log=appending_log(run_root / "images.log"))
     _report_images(images, picked)
     if warning:
         click.echo(warning, err=True)

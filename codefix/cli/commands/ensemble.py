@@ -14,7 +14,7 @@ from codefix.cli.options import dataset_option, run_id_option, runs_dir_option
 from codefix.cli.run_options import (build_run_config, config_option, docker_host_option, force_option,
                                      selection_options)
 
-COMMAND_DEFAULTS = {"selection.use_voting": False}
+COMMAND_DEFAULTS = {"selection.use_voting": False, "images.cache_level": "env"}
 """The paper's ensemble sends every candidate of a pool to the selection machine."""
 
 
@@ -50,7 +50,7 @@ def command(submission_dirs, dataset, codefix_runs, do_select, config_file, json
     from codefix.store import write_json
     from selection.submissions import build_pools
 
-    config = run_config({**given, "config_file": config_file})
+    config = run_config({**given, "config_file": config_file, **image_opts})
     if not submission_dirs and not codefix_runs:
         raise InputError("give at least one SUBMISSION_DIR or --codefix-run")
     ds = load_dataset(dataset)
@@ -80,7 +80,7 @@ def command(submission_dirs, dataset, codefix_runs, do_select, config_file, json
         from codefix.stages.images import make_acquirer
 
         try:
-            with make_acquirer(image_opts) as images:
+            with make_acquirer(config.images) as images:
                 selected, failed = select_all(ds, pools, model=selector, ledger=ledger, store=store,
                                               config=config, images=images,
                                               log=lambda msg: click.echo(msg, err=True))

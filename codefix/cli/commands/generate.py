@@ -45,7 +45,7 @@ def command(dataset, instance_id, config_file, image_opts, runs_dir, run_id, for
     from codefix.store import write_json
     from sandbox.live_sandboxes import install_signal_handlers
 
-    run = run_config({**given, "config_file": config_file})
+    run = run_config({**given, "config_file": config_file, **image_opts})
     check_stop_when_agree(run)
     install_signal_handlers()  # sandboxes start in worker threads; Ctrl-C/SIGTERM must remove them
     ds = load_dataset(dataset)
@@ -55,7 +55,7 @@ def command(dataset, instance_id, config_file, image_opts, runs_dir, run_id, for
     store = hold_run(runs_dir, run_id, "generate", say)
     record_run_config(store.root, run, force=force)
     config = run.generation
-    with make_acquirer(image_opts) as images, images.lease(inst):
+    with make_acquirer(run.images) as images, images.lease(inst):
         inst, repo_dir = checked_out(inst, images)
         ledger = load_ledger(store.instance_dir(inst.instance_id), run.budget, log=say)
         context = run_context(inst, repo_dir, primary=primary, reader=reader, ledger=ledger,

@@ -52,7 +52,7 @@ def command(dataset, instance_id, repo, issue_file, test_cmd, config_file, grade
     from codefix.stages.wiring import make_models, unpriced_warning
     from sandbox.live_sandboxes import install_signal_handlers
 
-    config = run_config({**given, "config_file": config_file})
+    config = run_config({**given, "config_file": config_file, **image_opts})
     check_stop_when_agree(config)
     if repo is not None or issue_file is not None:
         if repo is None or issue_file is None:
@@ -81,7 +81,7 @@ def command(dataset, instance_id, repo, issue_file, test_cmd, config_file, grade
         say(warning)
     ledger = load_ledger(store.instance_dir(inst.instance_id), config.budget, log=say)
     calls_before = len(ledger.calls)
-    with make_acquirer(image_opts) as images, images.lease(inst):
+    with make_acquirer(config.images) as images, images.lease(inst):
         outcome = solve_instance(inst, primary=primary, reader=reader, ledger=ledger, store=store, config=config,
                                  log=lambda msg: click.echo(msg, err=True), images=images)
         _show(outcome, ledger, calls_before, inst, store)
