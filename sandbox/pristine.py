@@ -21,6 +21,12 @@ PRISTINE_LABEL = "codefix.pristine"
 """Label on snapshot volumes (value: the image id)."""
 READY_SUFFIX = ".ready"
 POPULATE_TIMEOUT = 1800
+COMPILE_TIMEOUT = 900
+"""Seconds the snapshot may spend compiling the workdir's bytecode (a large repository on a slow
+host); past it the snapshot is made with what was compiled, the rest compiles at import as before."""
+FORMAT = 2
+"""Bumped when a snapshot's content changes meaning (2: hash-checked bytecode of the workdir), so
+older snapshots are not used (`codefix clean --pristine` removes them)."""
 
 # Run in a helper container with the volume mounted read-write; prints "<workdir KiB> <home KiB>".
 POPULATE = """\
@@ -29,9 +35,19 @@ M={mount}
 if [ ! -d {snapshot} ]; then
   tmp="$M/.tmp-$(cat /proc/sys/kernel/random/uuid)"
   mkdir -p "$tmp"
+  cd {workdir}
+  # The base commit's bytecode, hash-checked: Python rehashes the source at every import and
+  # ignores a .pyc that does not match, whatever the file's size and mtime, so a same-size edit in
+  # the same second can never run old code; unedited modules are not compiled again on every run.
+  # the interpreter the repository's code runs with: a SWE-bench image's testbed env, else python3
+  py=/opt/miniconda3/envs/testbed/bin/python
+  [ -x "$py" ] || py=$(command -v python3 || true)
+  if [ -n "$py" ] && "$py" -c 'import sys; sys.exit(sys.version_info < (3, 7))' 2>/dev/null; then
+    timeout {compile_timeout} "$py" -m compileall -q -f -j 0 --invalidation-mode checked-hash -x '/[.]git/' {workdir} \
+      >/dev/null 2>&1 || true
+  fi
   cp -a {workdir} "$tmp/workdir"
   if [ -d /root ]; then cp -a /root "$tmp/home"; else mkdir -m 700 "$tmp/home"; fi
-  cd {workdir}
   git -c safe.directory='*' rev-parse HEAD > "$tmp/base_commit"
   git -c safe.directory='*' ls-files -o -z | LC_ALL=C sort -z > "$tmp/untracked.list"
   echo "$(du -sk "$tmp/workdir" | cut -f1) $(du -sk "$tmp/home" | cut -f1)" > "$tmp/sizes"
@@ -54,10 +70,13 @@ class Pristine:
 
 
 def volume_name(image_id: str, workdir: str) -> str:
-    """`codefix-pristine-<image id>` (plus a hash of the workdir when it is not /testbed)."""
-    digest = image_id.split(":")[-1][:16]
+    """`codefix-pristine-<image id>-v<format>` (plus a hash of the workdir when it is not /testbed)."""
     suffix = "" if workdir == "/testbed" else "-" + hashlib.sha256(workdir.encode()).hexdigest()[:8]
-    return f"codefix-pristine-{digest}{suffix}"
+    return f"{_image_prefix(image_id)}-v{FORMAT}{suffix}"
+
+
+def _image_prefix(image_id: str) -> str:
+    return f"codefix-pristine-{image_id.split(':')[-1][:16]}"
 
 
 def ensure_pristine(client, image: str, image_id: str, workdir: str, labels: dict[str, str]) -> Pristine:
@@ -89,7 +108,8 @@ def populate(client, image: str, name: str, workdir: str, labels: dict[str, str]
 
     from sandbox import live_sandboxes
 
-    script = POPULATE.format(mount=PRISTINE_MOUNT, snapshot=SNAPSHOT_DIR, workdir=shlex.quote(workdir))
+    script = POPULATE.format(mount=PRISTINE_MOUNT, snapshot=SNAPSHOT_DIR, workdir=shlex.quote(workdir),
+                             compile_timeout=COMPILE_TIMEOUT)
     try:
         client.volumes.create(name, labels={PRISTINE_LABEL: "1"})
         with live_sandboxes.starting():
@@ -137,7 +157,7 @@ def remove_for_image(client, image_id: str) -> None:
     """Remove the snapshots made from `image_id` (an image codefix is removing), unless in use."""
     import docker
 
-    prefix = volume_name(image_id, "/testbed")
+    prefix = _image_prefix(image_id)  # every format and workdir
     try:
         volumes = client.volumes.list(filters={"label": PRISTINE_LABEL})
     except Exception:  # best effort: an engine without volumes (or gone) leaves nothing to remove

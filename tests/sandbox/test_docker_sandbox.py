@@ -154,7 +154,29 @@ def test_no_stale_bytecode_even_when_a_run_re_enabled_bytecode_writing(clean):
     clean.run(same_second)
     assert clean.run(writes_bytecode + "from pkg.mod import f; print(f())'").output == "4\n"
     clean.reset()
-    assert clean.run("ls pkg/__pycache__ /root/.cache 2>&1; echo done").output.count("No such file") == 2
+    assert clean.run("ls /root/.cache 2>&1; echo done").output.count("No such file") == 1
+    assert clean.run("ls pkg/__pycache__").output == START_BYTECODE  # only the snapshot's own
+
+
+START_BYTECODE = "__init__.cpython-311.pyc\nlong.cpython-311.pyc\nmod.cpython-311.pyc\n"
+"""The base commit's bytecode the snapshot compiled (the base image's python3 is 3.11)."""
+
+
+def test_the_start_state_carries_hash_checked_bytecode_that_an_edit_never_reuses(clean):
+    """The snapshot compiles the workdir with hash-checked .pyc files (flags 3: checked hash): an
+    unedited module loads them, and an edit of the same size with the same mtime runs its own code,
+    because Python compares the source's hash, not its size and mtime."""
+    assert clean.run("ls pkg/__pycache__").output == START_BYTECODE
+    flags = "python3 -c 'import sys; d=open(sys.argv[1],\"rb\").read(8); print(int.from_bytes(d[4:8], \"little\"))' "
+    assert clean.run(flags + "pkg/__pycache__/mod.cpython-311.pyc").output == "3\n"
+    assert clean.run("python3 -c 'from pkg.mod import f; print(f())'").output == "1\n"
+    mtime = clean.run("stat -c %Y pkg/mod.py").output.strip()
+    clean.write_file("pkg/mod.py", "def f():\n    return 7\n")  # same size as 'return 1'
+    clean.run(f"touch -d @{mtime} pkg/mod.py")
+    assert clean.run("python3 -c 'from pkg.mod import f; print(f())'").output == "7\n"
+    clean.reset()
+    assert clean.run("python3 -c 'from pkg.mod import f; print(f())'").output == "1\n"
+    assert clean.run("ls pkg/__pycache__").output == START_BYTECODE
 
 
 def test_a_container_killed_under_a_command_is_a_sandbox_error_not_an_exit_code(image, docker_client):
