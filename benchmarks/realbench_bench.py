@@ -19,14 +19,10 @@ Medians of --reps runs; figures printed side by side. Needs the realbench images
 from __future__ import annotations
 
 import argparse
-import io
 import os
 import shutil
-import socket
 import statistics
-import subprocess
 import sys
-import tarfile
 import tempfile
 import time
 import uuid
@@ -115,12 +111,6 @@ def context_rate(ds) -> None:
           f"(target ≥ 40), status {result.status}, {len(result.packed)} packed")
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def lifecycle(ds, client) -> None:
     from sandbox.docker_sandbox import DockerSandbox
     from sandbox.image_acquire import ImageAcquirer
@@ -128,20 +118,17 @@ def lifecycle(ds, client) -> None:
     from sandbox.image_records import ImageRecords
     from sandbox.images import sandbox_config_for
 
-    binary = shutil.which("docker-registry")
-    if binary is None:
+    from tests.sandbox.local_registry import LocalRegistry, push, with_marker_layer
+    from sandbox.specs import swebench_image_name
+
+    if shutil.which("docker-registry") is None:
         print("(3) skipped: docker-registry is not installed")
         return
     work = Path(tempfile.mkdtemp(prefix="codefix-bench-registry-"))
-    port = free_port()
-    (work / "config.yml").write_text(f"version: 0.1\nlog:\n  level: warn\nstorage:\n  filesystem:\n"
-                                     f"    rootdirectory: {work / 'data'}\nhttp:\n  addr: 127.0.0.1:{port}\n")
-    proc = subprocess.Popen([binary, "serve", str(work / "config.yml")], stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
-    registry = f"127.0.0.1:{port}"
+    server = LocalRegistry(work).start()
+    registry = server.address
     namespace = f"codefix-bench-{uuid.uuid4().hex[:6]}"
     try:
-        time.sleep(1.0)
         print(f"(3) image lifecycle with a local registry ({registry}), seconds")
         print(f"{'instance':22} {'push':>6} {'pull':>6} {'layers / MB':>14} {'1st sandbox':>11} {'removal':>8}")
         for iid in IDS:
@@ -150,7 +137,8 @@ def lifecycle(ds, client) -> None:
                                                min_free_gb=1), client=client,
                                    records=ImageRecords(work / "acquired.json"))
             name = images.image_name(inst)
-            push_s = timed(lambda: _push_copy(client, inst, f"{registry}/{name}"))
+            # a copy of the official image with one extra layer, pushed, then untagged locally
+            push_s = timed(lambda: push(client, with_marker_layer(client, swebench_image_name(inst)), f"{registry}/{name}"))
             pull_s = timed(lambda: images.ensure(inst))
             fetched = images.fetched[name]
             sandbox = DockerSandbox(sandbox_config_for(inst, image=name))
@@ -160,34 +148,8 @@ def lifecycle(ds, client) -> None:
             assert not images.present(name)
             print(f"{iid:22} {push_s:6.1f} {pull_s:6.1f} {fetched.layers:>14} {first_s:11.2f} {remove_s:8.2f}")
     finally:
-        proc.terminate()
-        proc.wait(10)
+        server.stop()
         shutil.rmtree(work, ignore_errors=True)
-
-
-def _push_copy(client, inst, ref: str) -> None:
-    """A copy of the instance's official image with one extra layer, pushed as `ref`, untagged locally."""
-    from sandbox.image_pull import split_ref
-    from sandbox.specs import swebench_image_name
-
-    data = uuid.uuid4().hex.encode()
-    buf = io.BytesIO()
-    with tarfile.open(fileobj=buf, mode="w") as tar:
-        info = tarfile.TarInfo("etc/codefix-bench-copy")
-        info.size = len(data)
-        tar.addfile(info, io.BytesIO(data))
-    container = client.containers.create(swebench_image_name(inst), command=["true"])
-    try:
-        container.put_archive("/", buf.getvalue())
-        image = container.commit()
-    finally:
-        container.remove(force=True)
-    repo, tag = split_ref(ref)
-    client.api.tag(image.id, repo, tag)
-    for event in client.api.push(repo, tag=tag, stream=True, decode=True):
-        if event.get("error"):
-            raise RuntimeError(event["error"])
-    client.api.remove_image(ref)
 
 
 def main() -> None:

@@ -8,9 +8,7 @@ namespace, so the official-name images other tests use are never removed."""
 
 from __future__ import annotations
 
-import io
 import json
-import tarfile
 import uuid
 
 import docker
@@ -18,28 +16,12 @@ import pytest
 
 from tests.codefix.test_realbench_docker import codefix
 from tests.realbench import VERIFIED, official_name
-from tests.sandbox.local_registry import free_port, push
+from tests.sandbox.local_registry import free_port, push, with_marker_layer
 
 pytestmark = pytest.mark.docker
 
 PULLED = ("sympy__sympy-24443", "psf__requests-6028")
 PRESENT = "sympy__sympy-20590"
-
-
-def copy_of(client, image: str) -> str:
-    """`image` plus one layer of its own (a marker file), as an untagged image id."""
-    data = uuid.uuid4().hex.encode()
-    buf = io.BytesIO()
-    with tarfile.open(fileobj=buf, mode="w") as tar:
-        info = tarfile.TarInfo("etc/codefix-test-copy")
-        info.size = len(data)
-        tar.addfile(info, io.BytesIO(data))
-    container = client.containers.create(image, command=["true"])
-    try:
-        container.put_archive("/", buf.getvalue())
-        return container.commit(changes=["LABEL codefix.test=1"]).id
-    finally:
-        container.remove(force=True)
 
 
 def in_namespace(namespace: str, instance_id: str) -> str:
@@ -60,7 +42,7 @@ def mirrored(docker_client, local_registry, realbench_images):
     on the machine before the run."""
     namespace = f"codefix-test-{uuid.uuid4().hex[:8]}"
     for iid in PULLED:
-        push(docker_client, copy_of(docker_client, official_name(iid)),
+        push(docker_client, with_marker_layer(docker_client, official_name(iid)),
              f"{local_registry.address}/{in_namespace(namespace, iid)}")
         assert not present(docker_client, in_namespace(namespace, iid))
     before = in_namespace(namespace, PRESENT)

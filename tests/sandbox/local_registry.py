@@ -6,12 +6,15 @@ from __future__ import annotations
 
 import http.client
 import http.server
+import io
 import os
 import shutil
 import socket
 import subprocess
+import tarfile
 import threading
 import time
+import uuid
 from pathlib import Path
 
 import pytest
@@ -79,6 +82,23 @@ class LocalRegistry:
                 self.proc.wait(10)
             except subprocess.TimeoutExpired:
                 self.proc.kill()
+
+
+def with_marker_layer(client, image: str, marker: str = "etc/codefix-test-marker") -> str:
+    """`image` plus one layer of its own (a file `marker` holding random bytes), as an untagged
+    image id labelled codefix.test=1: a copy no other image shares that layer with."""
+    data = uuid.uuid4().hex.encode()
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w") as tar:
+        info = tarfile.TarInfo(marker)
+        info.size = len(data)
+        tar.addfile(info, io.BytesIO(data))
+    container = client.containers.create(image, command=["true"])
+    try:
+        container.put_archive("/", buf.getvalue())
+        return container.commit(changes=["LABEL codefix.test=1"]).id
+    finally:
+        container.remove(force=True)
 
 
 def push(client, image: str, ref: str) -> None:

@@ -7,9 +7,7 @@ so no image another test uses is ever removed."""
 
 from __future__ import annotations
 
-import io
 import os
-import tarfile
 import uuid
 
 import docker
@@ -20,27 +18,11 @@ from sandbox.image_acquire import ImageAcquirer
 from sandbox.image_config import ImageConfig
 from sandbox.image_pull import ImageUnavailable
 from sandbox.image_records import ImageRecords
-from tests.sandbox.local_registry import FlakyProxy, free_port, push
+from tests.sandbox.local_registry import FlakyProxy, free_port, push, with_marker_layer
 
 BASE = os.environ.get("CODEFIX_BASE_IMAGE", "codefix-base:bookworm")
 INSTANCE = Instance(instance_id="psf__requests-6028", repo="psf/requests", base_commit="abc", problem_statement="x",
                     version="2.27")
-
-
-def unique_image(client) -> str:
-    """An image id with a layer no other image has (a marker file on the base image)."""
-    data = uuid.uuid4().hex.encode()
-    buf = io.BytesIO()
-    with tarfile.open(fileobj=buf, mode="w") as tar:
-        info = tarfile.TarInfo("codefix-test-marker")
-        info.size = len(data)
-        tar.addfile(info, io.BytesIO(data))
-    container = client.containers.create(BASE, command=["true"])
-    try:
-        container.put_archive("/", buf.getvalue())
-        return container.commit(changes=["LABEL codefix.test=1"]).id
-    finally:
-        container.remove(force=True)
 
 
 @pytest.fixture
@@ -48,7 +30,7 @@ def published(docker_client, local_registry):
     """(namespace, image id): a unique image pushed to the registry as the instance's image of a
     fresh namespace, then removed locally; everything is removed again afterwards."""
     namespace = f"codefix-test-{uuid.uuid4().hex[:8]}"
-    image_id = unique_image(docker_client)
+    image_id = with_marker_layer(docker_client, BASE)
     local = f"{namespace}/sweb.eval.x86_64.psf_1776_requests-6028:latest"
     push(docker_client, image_id, f"{local_registry.address}/{local}")  # untagging it then removes the image
     with pytest.raises(docker.errors.ImageNotFound):
