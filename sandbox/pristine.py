@@ -24,9 +24,9 @@ POPULATE_TIMEOUT = 1800
 COMPILE_TIMEOUT = 900
 """Seconds the snapshot may spend compiling the workdir's bytecode (a large repository on a slow
 host); past it the snapshot is made with what was compiled, the rest compiles at import as before."""
-FORMAT = 2
-"""Bumped when a snapshot's content changes meaning (2: hash-checked bytecode of the workdir), so
-older snapshots are not used (`codefix clean --pristine` removes them)."""
+FORMAT = 3
+"""Bumped when a snapshot's content changes meaning (2: hash-checked bytecode of the workdir; 3: and
+git told to ignore it), so older snapshots are not used (`codefix clean --pristine` removes them)."""
 
 # Run in a helper container with the volume mounted read-write; prints "<workdir KiB> <home KiB>".
 POPULATE = """\
@@ -45,6 +45,9 @@ if [ ! -d {snapshot} ]; then
   if [ -n "$py" ] && "$py" -c 'import sys; sys.exit(sys.version_info < (3, 7))' 2>/dev/null; then
     timeout {compile_timeout} "$py" -m compileall -q -f -j 0 --invalidation-mode checked-hash -x '/[.]git/' {workdir} \
       >/dev/null 2>&1 || true
+    # git shows none of it (`git status` as the repository's own users see it)
+    exclude=$(git -c safe.directory='*' rev-parse --git-path info/exclude)
+    mkdir -p "$(dirname "$exclude")" && printf '\n# codefix: the snapshot'"'"'s compiled bytecode\n__pycache__/\n' >> "$exclude"
   fi
   cp -a {workdir} "$tmp/workdir"
   if [ -d /root ]; then cp -a /root "$tmp/home"; else mkdir -m 700 "$tmp/home"; fi
