@@ -13,15 +13,9 @@ from codefix.errors import CodefixWarning, DamagedArtefact, InputError
 from codefix.predictions import load_predictions
 from codefix.store import read_json, read_jsonl, read_or_set_aside
 from tests.agent.fakes import ScriptedModel, local_sandbox_factory
+from tests.agent.test_generation import FIX, SCRIPT, SRC, Inst
 
-FILES = {"calc.py": "def add(a, b):\n    return a - b\n"}
-SCRIPT = "import sys\nfrom calc import add\nsys.exit(0 if add(2, 3) == 5 else 2)\n"
-FIX = "```python\ncalc.py\n<<<<<<< SEARCH\n    return a - b\n=======\n    return a + b\n>>>>>>> REPLACE\n```\n"
-
-
-class Inst:
-    instance_id = "calc-1"
-    problem_statement = "add subtracts"
+FILES = SRC  # the generation tests' one-function repository, its reproduction script and fix
 
 
 def answer(messages, stage, meta):
