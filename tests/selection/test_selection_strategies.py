@@ -101,3 +101,19 @@ def test_the_commands_that_select_take_the_strategy_from_the_command_line_or_the
     path.write_text("selection: {strategy: voting_only}\n")
     assert config_of(name, ["--config", str(path)]).selection.strategy == "voting_only"
     assert config_of(name, []).selection.strategy == ("adjudication_only" if name == "ensemble" else "voting_adjudication")
+
+
+def test_a_registered_strategy_is_a_function_of_the_selection_and_the_candidates(tmp_path, monkeypatch):
+    """What docs/architecture.md promises a new strategy: a function and its line in STRATEGIES."""
+    seen = []
+
+    def largest(selection, candidates):  # pick the biggest patch, unvoted
+        seen.append((selection.instance.instance_id, len(candidates)))
+        standing = selection.by_size(candidates)
+        return selection.pick(standing.candidates[-1], "largest", standing)
+
+    monkeypatch.setitem(STRATEGIES, "largest", largest)
+    model = ScriptedModel()
+    result, fix = select(tmp_path, "largest", model)
+    assert (result.method, result.winner, seen, model.calls) == ("largest", fix.id, [("x__y-1", 2)], [])
+    assert not (tmp_path / "out" / "votes.jsonl").exists()
