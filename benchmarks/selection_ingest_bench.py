@@ -18,7 +18,7 @@ from selection.candidates import Candidate
 from selection.ensemble_report import ensemble_report
 from selection.normalize import normalize_patch
 from selection.submissions import build_pools, read_patch_records
-from selection.voting import UNEDITED, Outcome, Vote, VotingConfig, rank
+from selection.voting import UNEDITED, Outcome, Vote, rank
 
 PAPER_MEMBERS = (
     "20250110_blackboxai_agent_v1.1",
@@ -68,7 +68,7 @@ def main() -> None:
     cols = [c.id for c in cands] + [UNEDITED]
     votes = [Vote(c, f"t{t}", rng.choice(list(Outcome))) for c in cols for t in range(n_tests)]
     t0 = time.perf_counter()
-    rank(cands, votes, VotingConfig(only_tests_failing_before=True))
+    rank(cands, votes, only_failing_before=True)
     print(f"\nrank {n_cand} candidates x {n_tests} tests ({len(votes)} cells): {time.perf_counter() - t0:.3f} s")
 
 

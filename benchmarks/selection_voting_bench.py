@@ -58,7 +58,7 @@ def main() -> None:
     from sandbox.images import sandbox_config_for
     from sandbox.patching import apply_patch
     from selection.candidates import build_pool
-    from selection.voting import UNEDITED, VotingConfig, rank
+    from selection.voting import UNEDITED, rank
     from selection.voting_runner import VotingRun, run_script_cell
 
     inst = load_dataset(str(ROOT / "data" / "fixtures.jsonl")).get(args.instance)
@@ -92,7 +92,7 @@ def main() -> None:
 
     ideal = cold.runs * single / args.workers
     gold_ids = {c.id for c in pool.candidates if c.patch.startswith(inst.patch)}
-    ranked = rank(pool.candidates, votes, VotingConfig(only_tests_failing_before=True))
+    ranked = rank(pool.candidates, votes, only_failing_before=True)
     print(f"sandbox runs executed (cold): {cold.runs}   naive {len(patches)}x{len(tests)}+{len(tests)} = {naive}   "
           f"matrix cells {cold.cells}")
     print(f"sandbox runs executed (warm): {warm.runs}   cells from cache {warm.cached}/{warm.cells}   "
@@ -102,7 +102,7 @@ def main() -> None:
           f"ratio {cold_wall / ideal:.2f} (target <= 2)")
     print(f"matrix wall time warm: {warm_wall:.2f} s")
     print(f"unedited column passes: {sum(v.outcome.value == 'pass' for v in votes if v.candidate == UNEDITED)}/10; "
-          f"top-ranked candidates are gold variants: {all(s.candidate in gold_ids for s in ranked[:5])}")
+          f"top-ranked candidates are gold variants: {all(s.id in gold_ids for s in ranked[:5])}")
 
 
 if __name__ == "__main__":

@@ -22,7 +22,7 @@ from agent.reply_parsing import UNTAGGED_HINT, ReplyProblem, read_script_reply
 from agent.script_runs import ScriptRunConfig
 from agent.task import Step
 from selection.candidates import Candidate
-from selection.voting import Score
+from selection.voting import RankedCandidate
 from selection.voting_runner import VOTE_SCRIPT, run_script_cell
 
 STAGE = "selection"
@@ -62,7 +62,7 @@ def render_files(files: dict[str, str | None]) -> str:
     return "\n\n".join(parts) or "(none)"
 
 
-def render_candidates(candidates: Sequence[Candidate], scores: dict[str, Score] | None = None) -> str:
+def render_candidates(candidates: Sequence[Candidate], scores: dict[str, RankedCandidate] | None = None) -> str:
     """The diffs as candidates 1..k; with `scores`, each with its vote count."""
     parts = []
     for i, cand in enumerate(candidates, 1):
@@ -83,7 +83,7 @@ class SelectionTask:
         files: dict[str, str | None],
         example_test: str,
         apply_patch: Callable,
-        scores: dict[str, Score] | None = None,
+        scores: dict[str, RankedCandidate] | None = None,
         config: ScriptRunConfig | None = None,
         max_calls: int = 8,
         repo: str = "",

@@ -1,14 +1,16 @@
-"""The selection stage for one instance: vote, keep the top k, let the selection state machine
-pick the winner (fallback: the top-voted candidate). Every step is stored under `out_dir` and
-reused by a rerun: `votes.jsonl` (cells), `trajectories/selection.traj.json` (model calls),
-`selection.json` (the result)."""
+"""The selection stage for one instance: the configured strategy (`selection.strategies`; by
+default the paper's: vote, keep the top k, let the selection state machine pick the winner,
+falling back to the top-voted candidate) chooses among the candidates. Every step is stored
+under `out_dir` and reused by a rerun: `votes.jsonl` (cells), `trajectories/selection.traj.json`
+(model calls), `selection.json` (the result)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from codefix.errors import SandboxError
 from codefix.test_infra import instance_infrastructure_paths
@@ -22,7 +24,8 @@ from agent.task import EXIT_SUBMITTED, RESUMABLE
 from agent.trajectory_record import TrajectoryRecord
 from selection.candidates import Candidate, CandidatePolicy, CandidatePool, build_pool
 from selection.selection_machine import STAGE, SelectionTask
-from selection.voting import UNEDITED, Outcome, VotingConfig, counted_tests, rank
+from selection.strategies import STRATEGIES
+from selection.voting import UNEDITED, Outcome, RankedCandidate, counted_tests, rank
 from selection.voting_runner import VOTE_SCRIPT, RunStats, VotingRun, split_repo_votes
 
 ONLY_CANDIDATE = "only_candidate"
@@ -36,6 +39,11 @@ class SelectionConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
+    strategy: str = "voting_adjudication"
+    """How the winner is chosen (`selection.strategies.STRATEGIES`): "voting_adjudication" (the
+    paper's: vote, keep the top k, the selection state machine picks), "voting_only" (the
+    top-voted candidate, no model call) or "adjudication_only" (every candidate to the selection
+    state machine, no voting: the paper's ensemble of small pools)."""
     top_k: int = Field(3, ge=1)
     """Candidates the voting keeps for the selection state machine."""
     max_calls: int = Field(8, ge=1)
@@ -49,9 +57,6 @@ class SelectionConfig(BaseModel):
     repo_tests: bool = False
     """Also run the repository's own test files for the modules a candidate touches and
     subtract one point per test file it breaks (passes unedited, fails with the candidate)."""
-    use_voting: bool = True
-    """Vote first and keep the top k; False sends every candidate to the machine (ensembles
-    with small pools, as in the paper)."""
     workers: int = Field(4, ge=1)
     """Sandboxes running voting cells at once."""
     script_timeout: float = Field(ScriptRunConfig().timeout, gt=0)
@@ -60,22 +65,24 @@ class SelectionConfig(BaseModel):
     """Show the selection model each finalist's vote count (off, as the votes could anchor its
     choice; the finalists are listed best voted first either way)."""
 
+    @field_validator("strategy")
+    @classmethod
+    def _known_strategy(cls, value: str) -> str:
+        if value not in STRATEGIES:
+            raise ValueError(f"unknown selection strategy {value!r}; known: {', '.join(STRATEGIES)}")
+        return value
 
-class RankedCandidate(BaseModel):
-    """One candidate's standing after voting."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    id: str
-    score: float = 0.0
-    """Passes on counted tests minus the repository-test penalty."""
-    passes: int = 0
-    counted_tests: int = 0
-    errors: int = 0
-    """Counted tests whose cell was an infrastructure error (or a patch that does not apply)."""
-    broken_repo_tests: int = 0
-    size: int = 0
-    """Changed lines."""
+    @model_validator(mode="before")
+    @classmethod
+    def _strategy_of_use_voting(cls, data):
+        """Configs written before `strategy` (runs' config.yaml included) said `use_voting`:
+        true is "voting_adjudication", false "adjudication_only"."""
+        if isinstance(data, dict) and "use_voting" in data:
+            data = dict(data)
+            legacy = "voting_adjudication" if data.pop("use_voting") else "adjudication_only"
+            if data.setdefault("strategy", legacy) != legacy:
+                raise ValueError(f"use_voting contradicts strategy {data['strategy']!r}; give strategy alone")
+        return data
 
 
 class SelectionResult(BaseModel):
@@ -89,7 +96,8 @@ class SelectionResult(BaseModel):
     patch: str = ""
     """The chosen candidate's patch ("" when there were none)."""
     method: str
-    """"only_candidate", "selection_machine", "fallback_top_voted" or "no_candidates"."""
+    """"only_candidate", "selection_machine", "fallback_top_voted", "no_candidates", or the
+    method a strategy names ("top_voted")."""
     ranking: list[RankedCandidate] = Field(default_factory=list)
     """Every candidate, best first (by voting when it ran, else by size)."""
     finalists: list[str] = Field(default_factory=list)
@@ -140,94 +148,128 @@ def run_selection(
     top-voted fallback is returned but not stored, so a rerun resumes the machine (its
     finished calls are not repeated).
     """
-    config = config or SelectionConfig()
     out_dir = Path(out_dir)
     done = out_dir / "selection.json"
     stored = read_or_set_aside(done, "selection is redone (its votes and trajectory are reused)")
     if stored is not None:
         return SelectionResult.model_validate(stored)
-    result = _select(instance, list(candidates), model, ledger, sandbox_factory, apply_patch, out_dir, config,
-                     stats if stats is not None else RunStats())
+    selection = Selection(instance, model=model, ledger=ledger, sandbox_factory=sandbox_factory,
+                          apply_patch=apply_patch, out_dir=out_dir, config=config or SelectionConfig(),
+                          stats=stats if stats is not None else RunStats())
+    result = selection.choose(list(candidates))
     if result.machine_status not in RESUMABLE:
         write_json(done, result.model_dump())
     return result
 
 
-def _select(instance, candidates, model, ledger, factory, apply_patch, out_dir, config, stats) -> SelectionResult:
-    flagged = {c.id: paths for c in candidates if (paths := instance_infrastructure_paths(instance, c.patch))}
-    result = _select_among(instance, candidates, model, ledger, factory, apply_patch, out_dir, config, stats, flagged)
-    result.test_infrastructure = flagged
-    return result
+@dataclass
+class Standing:
+    """Candidates in order, best first, with their ranking."""
+
+    candidates: list[Candidate]
+    ranking: list[RankedCandidate]
+    """The same order: by votes when voting ran, else by size (test-infrastructure patches last)."""
+    votes: dict = field(default_factory=dict)
+    """The voting summary (empty: no voting ran)."""
 
 
-def _select_among(instance, candidates, model, ledger, factory, apply_patch, out_dir, config, stats,
-                  flagged) -> SelectionResult:
-    iid = instance.instance_id
-    if not candidates:
-        return SelectionResult(instance_id=iid, method=NO_CANDIDATES)
-    by_size = sorted(candidates, key=lambda c: (c.id in flagged, c.size, c.id))
-    if len(candidates) == 1:
-        return _chosen(iid, candidates[0], ONLY_CANDIDATE, _unvoted(by_size))
-    summary: dict = {}
-    scores = {}
-    if config.use_voting:
+class Selection:
+    """One instance's selection: its collaborators, and the steps a strategy
+    (`selection.strategies`) composes."""
+
+    def __init__(self, instance, *, model, ledger, sandbox_factory: Callable[[], object], apply_patch: Callable,
+                 out_dir: Path, config: SelectionConfig, stats: RunStats):
+        self.instance, self.model, self.ledger = instance, model, ledger
+        self.sandbox_factory, self.apply_patch = sandbox_factory, apply_patch
+        self.out_dir, self.config, self.stats = Path(out_dir), config, stats
+        self.flagged: dict[str, list[str]] = {}
+        """Candidates whose patch touches test infrastructure: the paths, by id."""
+
+    def choose(self, candidates: list[Candidate]) -> SelectionResult:
+        """No candidate, one, or the configured strategy's choice among several."""
+        self.flagged = {c.id: paths for c in candidates
+                        if (paths := instance_infrastructure_paths(self.instance, c.patch))}
+        if not candidates:
+            result = SelectionResult(instance_id=self.instance.instance_id, method=NO_CANDIDATES)
+        elif len(candidates) == 1:
+            result = self.pick(candidates[0], ONLY_CANDIDATE, self.by_size(candidates), finalists=[])
+        else:
+            result = STRATEGIES[self.config.strategy](self, candidates)
+        result.test_infrastructure = self.flagged
+        return result
+
+    def by_size(self, candidates: Sequence[Candidate]) -> Standing:
+        """Unvoted: smallest first, test-infrastructure patches last."""
+        ordered = sorted(candidates, key=lambda c: (c.id in self.flagged, c.size, c.id))
+        return Standing(ordered, [RankedCandidate(id=c.id, size=c.size) for c in ordered])
+
+    def vote(self, candidates: Sequence[Candidate]) -> Standing:
+        """Every generated test on every candidate and on the unedited repository (cells cached in
+        `votes.jsonl`), the candidates ranked by their votes, test-infrastructure patches last."""
+        config = self.config
         tests = list(dict.fromkeys(t for c in candidates for t in c.tests if t.strip()))
-        votes, stats = VotingRun(candidates, tests, sandbox_factory=factory, apply_patch=apply_patch,
-                                 cache_path=out_dir / "votes.jsonl", workers=config.workers,
-                                 script_timeout=config.script_timeout, repo_tests=config.repo_tests, stats=stats).run()
+        votes, stats = VotingRun(candidates, tests, sandbox_factory=self.sandbox_factory, apply_patch=self.apply_patch,
+                                 cache_path=self.out_dir / "votes.jsonl", workers=config.workers,
+                                 script_timeout=config.script_timeout, repo_tests=config.repo_tests,
+                                 stats=self.stats).run()
         generated, repo = split_repo_votes(votes)
-        only_failing = config.only_tests_failing_before and bool(
-            counted_tests(generated, only_failing_before=True))
-        voting = VotingConfig(top_k=config.top_k, only_tests_failing_before=only_failing,
-                              repo_test_penalty=1.0 if config.repo_tests else 0.0)
-        ranked = sorted(rank(candidates, generated, voting, repo), key=lambda s: s.candidate in flagged)  # stable
-        scores = {s.candidate: s for s in ranked}
-        ranking = [RankedCandidate(id=s.candidate, score=s.score, passes=s.passes, counted_tests=s.counted_tests,
-                                   errors=s.errors, broken_repo_tests=s.broken_repo_tests, size=s.size) for s in ranked]
-        summary = _summary(generated, repo, tests, only_failing, stats)
+        only_failing = config.only_tests_failing_before and bool(counted_tests(generated, only_failing_before=True))
+        ranking = sorted(rank(candidates, generated, only_failing_before=only_failing, repo_votes=repo),
+                         key=lambda r: r.id in self.flagged)  # stable
         by_id = {c.id: c for c in candidates}
-        finalists = [by_id[r.id] for r in ranking[: config.top_k]]
-    else:
-        ranking = _unvoted(by_size)
-        finalists = by_size
-    if any(c.id not in flagged for c in finalists):  # a test-infrastructure patch never wins for it
-        finalists = [c for c in finalists if c.id not in flagged]
-    if len(finalists) == 1:
-        return _chosen(iid, finalists[0], ONLY_CANDIDATE, ranking, summary, [finalists[0].id])
-    record = _run_machine(instance, finalists, scores, model, ledger, factory, apply_patch, out_dir, config)
-    winner_id = (record.result or {}).get("winner") if record.status == EXIT_SUBMITTED else None
-    winner = next((c for c in finalists if c.id == winner_id), None)
-    method = SELECTION_MACHINE if winner is not None else FALLBACK_TOP_VOTED
-    result = _chosen(iid, winner or finalists[0], method, ranking, summary, [c.id for c in finalists])
-    result.machine_status, result.calls, result.cost = record.status, record.calls, record.cost
-    return result
+        return Standing([by_id[r.id] for r in ranking], ranking, _summary(generated, repo, tests, only_failing, stats))
 
+    def adjudicate(self, finalists: Sequence[Candidate], standing: Standing) -> SelectionResult:
+        """The selection state machine picks among `finalists` (best first; test-infrastructure
+        patches left out while another is left); the first of them when it names none."""
+        finalists = list(finalists)
+        if any(c.id not in self.flagged for c in finalists):  # a test-infrastructure patch never wins for it
+            finalists = [c for c in finalists if c.id not in self.flagged]
+        if len(finalists) == 1:
+            return self.pick(finalists[0], ONLY_CANDIDATE, standing, finalists=finalists)
+        scores = {r.id: r for r in standing.ranking} if self.config.show_votes and standing.votes else None
+        record = self._run_machine(finalists, scores)
+        winner_id = (record.result or {}).get("winner") if record.status == EXIT_SUBMITTED else None
+        winner = next((c for c in finalists if c.id == winner_id), None)
+        result = self.pick(winner or finalists[0], SELECTION_MACHINE if winner is not None else FALLBACK_TOP_VOTED,
+                           standing, finalists=finalists)
+        result.machine_status, result.calls, result.cost = record.status, record.calls, record.cost
+        return result
 
-def _run_machine(instance, finalists, scores, model, ledger, factory, apply_patch, out_dir, config) -> TrajectoryRecord:
-    pool = SandboxPool(factory, 1)
-    try:
-        sandbox = pool.borrow()
-        broken = False
+    def pick(self, winner: Candidate, method: str, standing: Standing,
+             finalists: Sequence[Candidate] = ()) -> SelectionResult:
+        """`winner` as the result, with the standing it came from."""
+        return SelectionResult(instance_id=self.instance.instance_id, winner=winner.id, patch=winner.patch,
+                               method=method, ranking=standing.ranking, finalists=[c.id for c in finalists],
+                               votes=standing.votes)
+
+    def _run_machine(self, finalists: Sequence[Candidate], scores) -> TrajectoryRecord:
+        instance, config = self.instance, self.config
+        pool = SandboxPool(self.sandbox_factory, 1)
         try:
-            files = _touched_files(sandbox, finalists)
-            example = next((t for c in finalists for t in c.tests if t.strip()), "")
-            task = SelectionTask(
-                prompt_issue(instance.problem_statement), finalists, files=files, example_test=example,
-                apply_patch=apply_patch, scores=scores if config.show_votes and scores else None, max_calls=config.max_calls,
-                config=ScriptRunConfig(script_path=VOTE_SCRIPT, timeout=config.script_timeout),
-                repo=getattr(instance, "repo", ""), version=getattr(instance, "version", ""),
-            )
-            return run_trajectory(
-                task, model, sandbox, ledger=ledger, stage=STAGE, path=out_dir / "trajectories" / "selection.traj.json",
-                max_calls=config.max_calls, meta={"instance_id": instance.instance_id}, temperature=config.temperature,
-            )
-        except SandboxError:
-            broken = True
-            raise
+            sandbox = pool.borrow()
+            broken = False
+            try:
+                files = _touched_files(sandbox, finalists)
+                example = next((t for c in finalists for t in c.tests if t.strip()), "")
+                task = SelectionTask(
+                    prompt_issue(instance.problem_statement), finalists, files=files, example_test=example,
+                    apply_patch=self.apply_patch, scores=scores, max_calls=config.max_calls,
+                    config=ScriptRunConfig(script_path=VOTE_SCRIPT, timeout=config.script_timeout),
+                    repo=getattr(instance, "repo", ""), version=getattr(instance, "version", ""),
+                )
+                return run_trajectory(
+                    task, self.model, sandbox, ledger=self.ledger, stage=STAGE,
+                    path=self.out_dir / "trajectories" / "selection.traj.json", max_calls=config.max_calls,
+                    meta={"instance_id": instance.instance_id}, temperature=config.temperature,
+                )
+            except SandboxError:
+                broken = True
+                raise
+            finally:
+                pool.give_back(sandbox, broken=broken)
         finally:
-            pool.give_back(sandbox, broken=broken)
-    finally:
-        pool.close()
+            pool.close()
 
 
 def _touched_files(sandbox, candidates: Sequence[Candidate]) -> dict[str, str | None]:
@@ -239,15 +281,6 @@ def _touched_files(sandbox, candidates: Sequence[Candidate]) -> dict[str, str | 
         except (FileNotFoundError, IsADirectoryError):
             files[path] = None
     return files
-
-
-def _unvoted(candidates: Sequence[Candidate]) -> list[RankedCandidate]:
-    return [RankedCandidate(id=c.id, size=c.size) for c in candidates]
-
-
-def _chosen(iid, cand: Candidate, method: str, ranking, summary=None, finalists=None) -> SelectionResult:
-    return SelectionResult(instance_id=iid, winner=cand.id, patch=cand.patch, method=method, ranking=ranking,
-                           finalists=finalists or [], votes=summary or {})
 
 
 def _summary(generated, repo, tests, only_failing: bool, stats: RunStats) -> dict:

@@ -57,38 +57,28 @@ def outcome_of(exit_code: int | None, *, infra_error: bool = False) -> Outcome:
     return Outcome.PASS if exit_code == 0 else Outcome.FAIL
 
 
-class VotingConfig(BaseModel):
-    """How votes become scores."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    top_k: int = 3
-    """Candidates kept after voting."""
-    only_tests_failing_before: bool = False
-    """Count only tests that fail on the unedited repository; tests that pass there, or whose
-    unedited run errored or is missing, are not counted."""
-    repo_test_penalty: float = 1.0
-    """Points subtracted per repository test the candidate breaks (passes unedited, fails with
-    the candidate); 0 ignores the repository's tests."""
+REPO_TEST_PENALTY = 1.0
+"""Points a candidate loses per repository test it breaks (passes unedited, fails with it)."""
 
 
-@dataclass(frozen=True)
-class Score:
-    """A candidate's standing after voting."""
+class RankedCandidate(BaseModel):
+    """One candidate's standing: after voting, or (unvoted) its id and size alone."""
 
-    candidate: str
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str
     """The candidate id."""
-    score: float
+    score: float = 0.0
     """Passes on counted tests minus the penalty for broken repository tests."""
-    passes: int
+    passes: int = 0
     """Counted tests that exited 0."""
-    counted_tests: int
-    """Tests that count under the configuration."""
-    errors: int
-    """Counted tests whose run on this candidate was an infrastructure error."""
-    broken_repo_tests: int
+    counted_tests: int = 0
+    """Tests that count (all, or those failing on the unedited repository)."""
+    errors: int = 0
+    """Counted tests whose cell was an infrastructure error (or a patch that does not apply)."""
+    broken_repo_tests: int = 0
     """Repository tests that pass unedited and fail with this candidate."""
-    size: int
+    size: int = 0
     """Changed lines of the patch (ties go to the smaller)."""
 
 
@@ -128,27 +118,31 @@ def broken_repo_tests(repo_votes: Iterable[Vote]) -> dict[str, int]:
 def rank(
     candidates: Sequence[Candidate],
     votes: Iterable[Vote],
-    config: VotingConfig | None = None,
+    *,
+    only_failing_before: bool,
     repo_votes: Iterable[Vote] = (),
-) -> list[Score]:
-    """Every candidate scored and sorted: score (high first), then size (small first), then id."""
-    config = config or VotingConfig()
+) -> list[RankedCandidate]:
+    """Every candidate scored and sorted: score (high first), then size (small first), then id.
+
+    `only_failing_before` counts only the tests that fail on the unedited repository (those that
+    pass there, or whose unedited run errored or is missing, are not counted); each repository
+    test in `repo_votes` a candidate breaks costs it `REPO_TEST_PENALTY`."""
     ids = [c.id for c in candidates]
     if len(set(ids)) != len(ids):
         raise ValueError("candidates must be deduplicated before voting")
     votes = list(votes)
     table = vote_table(votes)
-    tests = counted_tests(votes, only_failing_before=config.only_tests_failing_before)
-    broken = broken_repo_tests(repo_votes) if config.repo_test_penalty else {}
+    tests = counted_tests(votes, only_failing_before=only_failing_before)
+    broken = broken_repo_tests(repo_votes)
     scores = []
     for cand in candidates:
         outcomes = [table.get((cand.id, t)) for t in tests]
         passes = sum(o is Outcome.PASS for o in outcomes)
         n_broken = broken.get(cand.id, 0)
         scores.append(
-            Score(
-                candidate=cand.id,
-                score=passes - config.repo_test_penalty * n_broken,
+            RankedCandidate(
+                id=cand.id,
+                score=passes - REPO_TEST_PENALTY * n_broken,
                 passes=passes,
                 counted_tests=len(tests),
                 errors=sum(o is Outcome.ERROR for o in outcomes),
@@ -156,19 +150,7 @@ def rank(
                 size=cand.size,
             )
         )
-    return sorted(scores, key=lambda s: (-s.score, s.size, s.candidate))
-
-
-def top_k(
-    candidates: Sequence[Candidate],
-    votes: Iterable[Vote],
-    config: VotingConfig | None = None,
-    repo_votes: Iterable[Vote] = (),
-) -> list[Candidate]:
-    """The `config.top_k` best candidates, best first."""
-    config = config or VotingConfig()
-    by_id = {c.id: c for c in candidates}
-    return [by_id[s.candidate] for s in rank(candidates, votes, config, repo_votes)[: config.top_k]]
+    return sorted(scores, key=lambda s: (-s.score, s.size, s.id))
 
 
 def script_id(script: str) -> str:

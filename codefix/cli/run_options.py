@@ -32,7 +32,7 @@ SETS: dict[str, tuple[str, ...]] = {
     "share_attempts": ("generation.share_attempts",),
     "stop_when_agree": ("generation.stop_when_agree",),
     "selection_max_calls": ("selection.max_calls",),
-    "use_voting": ("selection.use_voting",),
+    "selection_strategy": ("selection.strategy",),
     "top_k": ("selection.top_k",),
     "repo_tests": ("selection.repo_tests",),
     "only_failing_before": ("selection.only_tests_failing_before",),
@@ -134,11 +134,18 @@ def generation_options(*, workers_help: str = "Pairs at once = sandboxes in the 
     return options(*decls)
 
 
-def selection_options(*, max_calls_flags: tuple[str, ...] = ("--selection-max-calls",), use_voting: bool = False,
-                      script_timeout: bool = False):
-    """--top-k, --repo-tests, --only-failing-before, --show-votes, --vote-workers, the selection
-    machine's call limit (and --use-voting, --script-timeout where the command asks)."""
+def selection_options(*, max_calls_flags: tuple[str, ...] = ("--selection-max-calls",), script_timeout: bool = False,
+                      strategy_default: str | None = None):
+    """--selection-strategy, --top-k, --repo-tests, --only-failing-before, --show-votes, --vote-workers,
+    the selection machine's call limit (and --script-timeout where the command asks);
+    `strategy_default` is the command's own default strategy, for its help."""
+    from selection.strategies import STRATEGIES
+
     decls = [
+        click.option("--selection-strategy", type=click.Choice(list(STRATEGIES)), default=None,
+                     help=field_help("How the winner is chosen: voting then the selection machine (the paper's), "
+                                     "the top-voted candidate alone, or every candidate to the machine.",
+                                     "selection.strategy", default=strategy_default)),
         click.option(*max_calls_flags, "selection_max_calls", type=click.IntRange(1, 100), default=None,
                      help=field_help("Model calls of the selection machine.", "selection.max_calls")),
         click.option("--top-k", type=click.IntRange(1), default=None,
@@ -155,10 +162,6 @@ def selection_options(*, max_calls_flags: tuple[str, ...] = ("--selection-max-ca
                      help=field_help("Sandboxes running voting cells at once (default: --workers when given).",
                                 "selection.workers")),
     ]
-    if use_voting:
-        decls.append(click.option("--use-voting/--no-voting", default=None,
-                                  help=field_help("Filter candidates by voting before the selection machine.",
-                                             "selection.use_voting", default=False)))
     if script_timeout:
         decls.append(click.option("--script-timeout", type=click.FloatRange(0, min_open=True), default=None,
                                   help=field_help("Seconds a selection test script may run.", "selection.script_timeout")))

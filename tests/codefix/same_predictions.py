@@ -26,10 +26,11 @@ def fixture_ids() -> list[str]:
     return [json.loads(line)["instance_id"] for line in FIXTURES.read_text().splitlines() if line.strip()]
 
 
-def solve_prediction(instance_id: str, spec: str, runs_dir: Path) -> dict:
-    """What one `codefix solve` chose: the sha256 of its patch, the method and the candidate count."""
+def solve_prediction(instance_id: str, spec: str, runs_dir: Path, options: tuple[str, ...] = ()) -> dict:
+    """What one `codefix solve` (with `options` added) chose: the sha256 of its patch, the method and
+    the candidate count; the run is `runs_dir/same`."""
     args = [sys.executable, "-m", "codefix", "solve", "-d", str(FIXTURES), "-i", instance_id, "-m", spec,
-            "-n", str(SAMPLES), "-w", "2", "--runs-dir", str(runs_dir), "--run-id", "same"]
+            "-n", str(SAMPLES), "-w", "2", "--runs-dir", str(runs_dir), "--run-id", "same", *options]
     env = {**os.environ, "CODEFIX_BASE_IMAGE": os.environ.get("CODEFIX_BASE_IMAGE", "codefix-base:bookworm"),
            "LITELLM_LOCAL_MODEL_COST_MAP": "True"}
     proc = subprocess.run(args, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)

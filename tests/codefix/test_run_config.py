@@ -39,7 +39,7 @@ GIVEN = {
     "share_attempts": (["--share-attempts"], True),
     "stop_when_agree": (["--stop-when-agree", "2"], 2),
     "selection_max_calls": (["--selection-max-calls", "5"], 5),
-    "use_voting": (["--use-voting"], True),
+    "selection_strategy": (["--selection-strategy", "voting_only"], "voting_only"),
     "top_k": (["--top-k", "2"], 2),
     "repo_tests": (["--repo-tests"], True),
     "only_failing_before": (["--all-tests-count"], False),
@@ -90,11 +90,10 @@ def test_every_config_option_of_the_command_lands_on_its_keys(name, tmp_path):
 
 
 def test_the_commands_that_select_reach_every_selection_setting():
-    wanted = {"top_k", "repo_tests", "only_failing_before", "show_votes", "vote_workers", "selection_max_calls",
-              "script_timeout"}
+    wanted = {"selection_strategy", "top_k", "repo_tests", "only_failing_before", "show_votes", "vote_workers",
+              "selection_max_calls", "script_timeout"}
     for name in ("solve", "batch", "ensemble"):
         assert wanted <= set(config_options(name)), name
-    assert "use_voting" in config_options("ensemble")
 
 
 def test_workers_reach_the_voting_pool_and_vote_workers_win():
@@ -104,7 +103,7 @@ def test_workers_reach_the_voting_pool_and_vote_workers_win():
     batch = config_of("batch", ["-w", "4", "--pair-workers", "3"])
     assert (batch.generation.workers, batch.selection.workers, batch.parallel_sandboxes) == (3, 3, 12)
     assert config_of("batch", []).generation.workers == 2  # the batch's own default: instances run in parallel
-    assert config_of("ensemble", []).selection.use_voting is False  # the paper's ensemble
+    assert config_of("ensemble", []).selection.strategy == "adjudication_only"  # the paper's ensemble
     assert config_of("ensemble", ["-k", "4"]).selection.max_calls == 4
 
 

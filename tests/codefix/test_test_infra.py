@@ -60,7 +60,7 @@ def test_selection_never_prefers_a_candidate_for_its_conftest(tmp_path):
     pool = build_pool(inst.instance_id, [(cheat, "a", []), (real, "b", [])])
     model = ScriptedModel()
     result = run_selection(inst, pool.candidates, model=model, ledger=Ledger(), sandbox_factory=None,
-                           apply_patch=None, out_dir=tmp_path, config=SelectionConfig(use_voting=False))
+                           apply_patch=None, out_dir=tmp_path, config=SelectionConfig(strategy="adjudication_only"))
     assert result.patch == real and result.method == "only_candidate" and model.calls == []
     cheat_id = next(c.id for c in pool.candidates if c.patch == cheat)
     assert result.test_infrastructure == {cheat_id: ["conftest.py"]}

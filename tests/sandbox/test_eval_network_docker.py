@@ -15,7 +15,7 @@ from codefix.datasets import Dataset
 from codefix.instance import Instance
 from codefix.predictions import Prediction
 from codefix.store import RunStore
-from tests.realbench import VERIFIED
+from tests.selection.shared_data import VERIFIED, need
 
 pytestmark = pytest.mark.docker
 
@@ -61,8 +61,7 @@ def test_generation_sandboxes_stay_offline(docker_client, tmp_path):
 def test_build_missing_runs_the_harness_and_reports_its_failure_in_one_line(docker_client, tmp_path):
     import socket
 
-    if not VERIFIED.is_file():
-        pytest.skip(f"shared data absent: {VERIFIED}")
+    need(VERIFIED)
     try:
         socket.getaddrinfo("registry-1.docker.io", 443)
         pytest.skip("Docker Hub is reachable: the harness would really build the images")

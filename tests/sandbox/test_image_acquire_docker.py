@@ -88,10 +88,9 @@ def test_images_command_reports_prefetches_and_prunes_only_what_it_fetched(docke
     import sys
     from pathlib import Path
 
-    from tests.realbench import VERIFIED
+    from tests.selection.shared_data import VERIFIED, need
 
-    if not VERIFIED.is_file():
-        pytest.skip(f"shared data absent: {VERIFIED}")
+    need(VERIFIED)
     namespace, image_id = published
     env = {**os.environ, "CODEFIX_CACHE": str(tmp_path / "cache"), "COLUMNS": "250"}
 

@@ -11,21 +11,17 @@ from __future__ import annotations
 import json
 import socket
 from collections import Counter
-from pathlib import Path
 
 import pytest
 
 from codefix.datasets import load_dataset
 from sandbox.specs import eval_script, swebench_image_name
+from tests.selection.shared_data import SHARED_DATA, VERIFIED, need
 
-DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "swebench"
-VERIFIED = DATA / "swe_bench_verified.jsonl"
+DATA = SHARED_DATA / "swebench"
 IMAGES = DATA / "verified_docker_images.txt"
 # swebench 4.1 fetches requirements.txt / environment.yml from GitHub for these repositories.
 NETWORK_REPOS = {"django/django", "matplotlib/matplotlib", "pydata/xarray", "pylint-dev/pylint", "pallets/flask"}
-
-pytestmark = pytest.mark.skipif(not VERIFIED.is_file(), reason=f"{VERIFIED} absent")
-
 
 class NetworkBlocked(OSError):
     """Raised by every connection attempt while the network is blocked."""
@@ -49,12 +45,12 @@ def no_network(monkeypatch):
 
 @pytest.fixture(scope="module")
 def records() -> list[dict]:
-    return [json.loads(line) for line in VERIFIED.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return [json.loads(line) for line in need(VERIFIED).read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
 @pytest.fixture(scope="module")
 def dataset():
-    return load_dataset(VERIFIED)
+    return load_dataset(need(VERIFIED))
 
 
 def test_all_records_load(records, dataset):
@@ -65,9 +61,8 @@ def test_all_records_load(records, dataset):
     assert inst.FAIL_TO_PASS and isinstance(inst.FAIL_TO_PASS, list)
 
 
-@pytest.mark.skipif(not IMAGES.is_file(), reason=f"{IMAGES} absent")
 def test_image_names_match_the_published_list(dataset):
-    lines = IMAGES.read_text().splitlines()
+    lines = need(IMAGES).read_text().splitlines()
     assert lines[0].split("\t") == ["instance_id", "prebuilt_eval_image"]
     published = dict(line.split("\t") for line in lines[1:] if line.strip())
     assert len(published) == 500
@@ -137,7 +132,6 @@ def test_eval_scripts_of_the_network_repos_equal_swebench_given_any_requirements
 LITE = DATA / "swe_bench_lite.jsonl"
 
 
-@pytest.mark.skipif(not LITE.is_file(), reason=f"{LITE} absent")
 def test_lite_records_load_and_their_eval_scripts_equal_swebench(monkeypatch, no_network):
     """The 300 Lite records (every value a string) too; swebench's download replaced as above."""
     import swebench.harness.test_spec.python as swebench_python
@@ -145,7 +139,7 @@ def test_lite_records_load_and_their_eval_scripts_equal_swebench(monkeypatch, no
 
     monkeypatch.setattr(swebench_python, "get_requirements", lambda instance: "requirement-not-fetched\n")
     monkeypatch.setattr(swebench_python, "get_environment_yml", lambda instance, env: "name: testbed\n")
-    lite = [json.loads(line) for line in LITE.read_text(encoding="utf-8").splitlines() if line.strip()]
+    lite = [json.loads(line) for line in need(LITE).read_text(encoding="utf-8").splitlines() if line.strip()]
     dataset = load_dataset(LITE)
     assert len(dataset) == len(lite) == 300
     ours = {r["instance_id"]: eval_script(dataset.get(r["instance_id"])) for r in lite}

@@ -79,10 +79,11 @@ def test_prompt_shows_issue_whole_files_numbered_diffs_without_votes_and_example
 
 
 def test_votes_are_shown_only_when_asked(setup):
-    from selection.voting import Score
+    from selection.voting import RankedCandidate
 
     _, cands, _ = setup
-    scores = {c.id: Score(c.id, float(i), i, 2, 0, 0, c.size) for i, c in enumerate(cands)}
+    scores = {c.id: RankedCandidate(id=c.id, score=float(i), passes=i, counted_tests=2, size=c.size)
+              for i, c in enumerate(cands)}
     task = SelectionTask("i", cands, files={}, example_test="", apply_patch=git_apply, scores=scores)
     user = task.start()[1]["content"]
     assert '<candidate number="2" votes="1 of 2">' in user and "ranked by how many" in user

@@ -60,7 +60,7 @@ def test_a_model_error_returns_the_fallback_unstored_and_a_rerun_resumes(tmp_pat
     other = PATCH.replace("+x = 2", "+x = 3")
     pool = build_pool("x__y-1", [(PATCH, "a", []), (other, "b", [])])
     kwargs = dict(ledger=Ledger(), sandbox_factory=lambda: LocalDirSandbox(repo), apply_patch=git_apply,
-                  out_dir=tmp_path / "out", config=SelectionConfig(use_voting=False))
+                  out_dir=tmp_path / "out", config=SelectionConfig(strategy="adjudication_only"))
     test = "<test>\nimport sys, a\nsys.exit(0 if a.x == 3 else 2)\n</test>"
     first = run_selection(INSTANCE, pool.candidates, model=ScriptedModel([test, ModelError("server down")]), **kwargs)
     assert (first.method, first.machine_status) == ("fallback_top_voted", "model_error")

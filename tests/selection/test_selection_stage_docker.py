@@ -88,7 +88,7 @@ def test_the_machine_overrules_the_ranking_without_voting(docker_client, dataset
     assert smaller.id != gold.id  # the unvoted ranking puts the wrong one first
     result = run_selection(inst, pool.candidates, model=make_model("gold", dataset=dataset), ledger=Ledger(),
                            sandbox_factory=factory, apply_patch=apply_patch, out_dir=tmp_path,
-                           config=SelectionConfig(use_voting=False, script_timeout=60))
+                           config=SelectionConfig(strategy="adjudication_only", script_timeout=60))
     assert (result.method, result.winner) == ("selection_machine", gold.id)
     assert not (tmp_path / "votes.jsonl").exists()
 
@@ -101,7 +101,7 @@ def test_out_of_calls_falls_back_to_the_top_voted(docker_client, dataset, tmp_pa
     pool = build_pool(inst.instance_id, [(inst.wrong_patch, "w", []), (inst.patch, "g", [])])
     result = run_selection(inst, pool.candidates, model=make_model(f"replay:{script}"), ledger=Ledger(),
                            sandbox_factory=factory, apply_patch=apply_patch, out_dir=tmp_path / "out",
-                           config=SelectionConfig(use_voting=False, max_calls=2))
+                           config=SelectionConfig(strategy="adjudication_only", max_calls=2))
     assert result.method == "fallback_top_voted"
     assert result.winner == result.ranking[0].id == min(pool.candidates, key=lambda c: c.size).id
     assert (result.machine_status, result.calls) == ("max_calls", 2)

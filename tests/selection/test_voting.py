@@ -9,7 +9,6 @@ from selection.voting import (
     UNEDITED,
     Outcome,
     Vote,
-    VotingConfig,
     append_vote,
     broken_repo_tests,
     counted_tests,
@@ -18,7 +17,6 @@ from selection.voting import (
     rank,
     read_votes,
     script_id,
-    top_k,
 )
 
 P, F, E = Outcome.PASS, Outcome.FAIL, Outcome.ERROR
@@ -37,12 +35,12 @@ def matrix(rows: dict[str, str]) -> list[Vote]:
 
 
 def ids(scores) -> list[str]:
-    return [s.candidate for s in scores]
+    return [s.id for s in scores]
 
 
 def test_score_is_the_number_of_tests_exiting_zero() -> None:
     votes = matrix({UNEDITED: "FFF", "a": "PPF", "b": "PFF", "c": "PPP"})
-    scores = rank([cand("a", 1), cand("b", 1), cand("c", 1)], votes)
+    scores = rank([cand("a", 1), cand("b", 1), cand("c", 1)], votes, only_failing_before=False)
     assert ids(scores) == ["c", "a", "b"]
     assert [s.passes for s in scores] == [3, 2, 1]
 
@@ -51,21 +49,23 @@ def test_ties_go_to_the_shorter_diff_then_to_the_id() -> None:
     # Guards: a tie must not be decided by input order (non-deterministic selection).
     votes = matrix({"a": "PF", "b": "PF", "c": "PF"})
     cands = [cand("c", 5), cand("b", 9), cand("a", 5)]
-    assert ids(rank(cands, votes)) == ["a", "c", "b"]
-    assert ids(rank(list(reversed(cands)), votes)) == ["a", "c", "b"]
+    assert ids(rank(cands, votes, only_failing_before=False)) == ["a", "c", "b"]
+    assert ids(rank(list(reversed(cands)), votes, only_failing_before=False)) == ["a", "c", "b"]
 
 
 def test_all_fail_still_ranks_every_candidate_by_size() -> None:
     # Guards: when no test passes anywhere, voting must still return k candidates, not none.
     votes = matrix({UNEDITED: "FF", "a": "FF", "b": "FF", "c": "FF", "d": "FF"})
-    best = top_k([cand("a", 3), cand("b", 1), cand("c", 2), cand("d", 4)], votes)
-    assert [c.id for c in best] == ["b", "c", "a"]
+    for only_failing_before in (False, True):
+        ranked = rank([cand("a", 3), cand("b", 1), cand("c", 2), cand("d", 4)], votes,
+                      only_failing_before=only_failing_before)
+        assert ids(ranked) == ["b", "c", "a", "d"]
 
 
 def test_infrastructure_errors_are_not_votes_either_way() -> None:
     # Guards: an engine hiccup must neither reward nor punish the candidate it hit.
     votes = matrix({"a": "PEE", "b": "PFF"})
-    scores = {s.candidate: s for s in rank([cand("a", 1), cand("b", 1)], votes)}
+    scores = {s.id: s for s in rank([cand("a", 1), cand("b", 1)], votes, only_failing_before=False)}
     assert scores["a"].score == scores["b"].score == 1
     assert (scores["a"].errors, scores["b"].errors) == (2, 0)
 
@@ -75,8 +75,8 @@ def test_tests_that_pass_before_the_edit_count_only_in_the_paper_score() -> None
     # not let a candidate that passes only such tests beat one that fixes the bug.
     votes = matrix({UNEDITED: "PPPF", "noop": "PPPF", "fix": "FFFP"})
     cands = [cand("noop", 1), cand("fix", 1)]
-    assert ids(rank(cands, votes)) == ["noop", "fix"]  # the paper's score is fooled
-    strict = rank(cands, votes, VotingConfig(only_tests_failing_before=True))
+    assert ids(rank(cands, votes, only_failing_before=False)) == ["noop", "fix"]  # the paper's score is fooled
+    strict = rank(cands, votes, only_failing_before=True)
     assert ids(strict) == ["fix", "noop"]
     assert strict[0].counted_tests == 1
 
@@ -93,10 +93,9 @@ def test_breaking_the_repositorys_own_tests_is_penalised() -> None:
     repo = matrix({UNEDITED: "PPF", "breaks": "FFF", "clean": "PPP"})
     assert broken_repo_tests(repo) == {"breaks": 2, "clean": 0}
     cands = [cand("breaks", 1), cand("clean", 1)]
-    assert ids(rank(cands, votes)) == ["breaks", "clean"]
-    scored = rank(cands, votes, repo_votes=repo)
-    assert ids(scored) == ["clean", "breaks"] and scored[1].score == 0
-    assert ids(rank(cands, votes, VotingConfig(repo_test_penalty=0), repo_votes=repo)) == ["breaks", "clean"]
+    assert ids(rank(cands, votes, only_failing_before=False)) == ["breaks", "clean"]
+    scored = rank(cands, votes, only_failing_before=False, repo_votes=repo)
+    assert ids(scored) == ["clean", "breaks"] and scored[1].score == 0 and scored[1].broken_repo_tests == 2
 
 
 def test_repo_test_errors_are_not_breakage() -> None:
@@ -104,19 +103,12 @@ def test_repo_test_errors_are_not_breakage() -> None:
     assert broken_repo_tests(repo) == {"a": 0}
 
 
-def test_top_k_default_is_three_and_configurable() -> None:
-    votes = matrix({c: "P" for c in "abcde"})
-    cands = [cand(c, 1) for c in "edcba"]
-    assert [c.id for c in top_k(cands, votes)] == ["a", "b", "c"]
-    assert [c.id for c in top_k(cands, votes, VotingConfig(top_k=1))] == ["a"]
-
-
 def test_conflicting_duplicate_cells_and_duplicate_candidates_are_refused() -> None:
     with pytest.raises(ValueError, match="conflicting"):
-        rank([cand("a", 1)], [Vote("a", "t", P), Vote("a", "t", F)])
+        rank([cand("a", 1)], [Vote("a", "t", P), Vote("a", "t", F)], only_failing_before=False)
     with pytest.raises(ValueError, match="deduplicated"):
-        rank([cand("a", 1), cand("a", 2)], [])
-    assert ids(rank([cand("a", 1)], [Vote("a", "t", P), Vote("a", "t", P)])) == ["a"]
+        rank([cand("a", 1), cand("a", 2)], [], only_failing_before=False)
+    assert ids(rank([cand("a", 1)], [Vote("a", "t", P), Vote("a", "t", P)], only_failing_before=False)) == ["a"]
 
 
 def test_outcome_of_an_execution() -> None:

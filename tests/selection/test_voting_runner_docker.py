@@ -9,7 +9,7 @@ from codefix.datasets import load_dataset
 
 from agent.models.test_doubles.gold_answers.testing import reproduction_script
 from selection.candidates import build_pool
-from selection.voting import UNEDITED, Outcome, VotingConfig, broken_repo_tests, rank, script_id, vote_table
+from selection.voting import UNEDITED, Outcome, broken_repo_tests, rank, script_id, vote_table
 from selection.voting_runner import REPO_TEST_PREFIX, VotingRun, split_repo_votes
 
 pytestmark = pytest.mark.docker
@@ -62,8 +62,8 @@ def test_gold_gets_the_votes_unappliable_is_error_and_a_warm_cache_runs_nothing(
     assert broken_repo_tests(repo) == {gold: 0, wrong: 0, broke: 1, bad: 0}  # bad: ERROR cells, never counted
     assert stats.runs == 4 * 3 + 6  # the unappliable column runs nothing
 
-    ranked = rank(pool.candidates, generated, VotingConfig(only_tests_failing_before=True), repo)
-    assert [s.candidate for s in ranked][:2] == [gold, wrong]
+    ranked = rank(pool.candidates, generated, only_failing_before=True, repo_votes=repo)
+    assert [s.id for s in ranked][:2] == [gold, wrong]
     assert ranked[0].passes == 2 and ranked[0].counted_tests == 2
 
     again, warm = VotingRun(pool.candidates, tests, sandbox_factory=factory, apply_patch=apply_patch,

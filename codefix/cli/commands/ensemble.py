@@ -14,7 +14,7 @@ from codefix.cli.options import dataset_option, run_id_option, runs_dir_option
 from codefix.cli.run_options import (build_run_config, config_option, docker_host_option, force_option,
                                      selection_options)
 
-COMMAND_DEFAULTS = {"selection.use_voting": False, "images.cache_level": "env"}
+COMMAND_DEFAULTS = {"selection.strategy": "adjudication_only", "images.cache_level": "env"}
 """The paper's ensemble sends every candidate of a pool to the selection machine."""
 
 
@@ -29,7 +29,8 @@ COMMAND_DEFAULTS = {"selection.use_voting": False, "images.cache_level": "env"}
 @model_option("Selection model (needed with --select)")
 @api_base_option
 @budget_option("USD all selection calls together may spend.")
-@selection_options(max_calls_flags=("--max-calls", "-k"), use_voting=True, script_timeout=True)
+@selection_options(max_calls_flags=("--max-calls", "-k"), script_timeout=True,
+                   strategy_default=COMMAND_DEFAULTS["selection.strategy"])
 @docker_host_option
 @click.option("--json", "json_out", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Also write the report here (always written to runs/<run>/ensemble_report.json).")
