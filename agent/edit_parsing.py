@@ -66,6 +66,7 @@ def parse_edits(text: str) -> list[Edit]:
         if not dividers:
             raise EditError(f"the SEARCH block for {path} (line {i + 1}) lacks its ======= line")
         splits = [(_joined(lines[i + 1 : d]), _joined(lines[d + 1 : end])) for d in dividers]
+        _refuse_elision(path, i, *splits[-1])
         edits.append(Edit(path, splits[0][0], splits[0][1], tuple(splits[1:])))
         previous = (end, path) if fence_open >= 0 else (-1, "")
         i = end + 1
@@ -114,6 +115,29 @@ def _block_path(lines: list[str], i: int, on_search_line: str, fence_open: int, 
     named = f" (the line before it, {unread[:80]!r}, is not one)" if unread else ""
     raise EditError(f"the SEARCH block on line {i + 1} has no file path{named}: put the file's path (relative to the "
                     "repository root) alone on the line before <<<<<<< SEARCH")
+
+
+_ELISION = re.compile(
+    r"^[ \t]*(?:#|//|/\*|<!--|--|;)[ \t]*(?:\.\.\.|…|\[\.\.\.\]|\(\.\.\.\))"  # a comment opening with an ellipsis
+    r"|^[ \t]*(?:#|//|/\*|<!--|--|;).*(?:\.\.\.|…).*\b(?:rest|existing|unchanged|remaining|omitted|same|other|"
+    r"previous|as before|code|lines|methods|functions)\b"
+    r"|^[ \t]*(?:#|//|/\*|<!--|--|;)[^.…]*\b(?:rest of (?:the )?(?:file|code|function|class|method)|existing code|"
+    r"unchanged|remains the same|stays the same|as before)\b",
+    re.I,
+)
+
+
+def _refuse_elision(path: str, i: int, search: str, replace: str) -> None:
+    """EditError when REPLACE stands for kept code with a placeholder comment (`# ... rest
+    unchanged ...`, `// ... existing code ...`): applied literally, it would delete that code."""
+    kept = set(search.split("\n"))
+    for line in replace.split("\n"):
+        if _ELISION.search(line) and line not in kept:
+            raise EditError(
+                f"the REPLACE part of the block for {path} (line {i + 1}) elides code with {line.strip()!r}: REPLACE "
+                "takes the place of the SEARCH lines exactly, so the elided lines would be deleted. Write out every "
+                "line REPLACE keeps, or make SEARCH cover only the lines you change."
+            )
 
 
 def _nonblank_before(lines: list[str], i: int, floor: int) -> int:
