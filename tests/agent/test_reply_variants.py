@@ -236,3 +236,20 @@ def test_a_reply_is_read_as_meant_or_asked_again_with_what_to_fix(read, reply, k
     with pytest.raises((ReplyProblem, MalformedAnswer)) as problem:
         read(reply)
     assert expected in str(problem.value)
+
+
+def test_the_corpus_score_counts_each_kind_of_reading():
+    from agent.reply_parsing import ReplyProblem
+    from benchmarks.reply_corpus import outcome
+
+    def reader(reply):
+        if reply == "unclear":
+            raise ReplyProblem("unclear")
+        return reply
+
+    assert outcome(reader, "a", OK, "a") == "correct"
+    assert outcome(reader, "b", OK, "a") == "silent wrong"
+    assert outcome(reader, "unclear", OK, "a") == "avoidable re-ask"
+    assert outcome(reader, "unclear", CLEAR, "a") == "avoidable re-ask"
+    assert outcome(reader, "unclear", NO, "a") == "warranted re-ask"
+    assert outcome(reader, "a", NO, "a") == "silent wrong"
