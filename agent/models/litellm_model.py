@@ -56,6 +56,8 @@ class LitellmModel:
         self.litellm_kwargs = litellm_kwargs
         self.drop_params = False
         """Set once the provider refused a parameter: from then on litellm drops unsupported ones."""
+        self.drop_temperature = False
+        """Set once the server refused the temperature of a model litellm does not know."""
         self._lock = threading.Lock()
         self._window: int | None | bool = False  # False: not looked up yet
 
@@ -100,7 +102,11 @@ class LitellmModel:
 
     def _completion(self, litellm, **request):
         """litellm.completion; a parameter the model refuses (o-series and gpt-5 take no temperature)
-        makes this and every later call drop unsupported parameters, with one notice."""
+        makes this and every later call drop unsupported parameters, with one notice. A model litellm
+        does not know (an alias) whose server refuses the temperature is asked again once without it,
+        and so are its later calls."""
+        if self.drop_temperature:
+            request.pop("temperature", None)
         if self.drop_params:
             return litellm.completion(drop_params=True, **request)
         try:
@@ -113,6 +119,16 @@ class LitellmModel:
                 self.notice(f"{self.name} does not accept every parameter codefix sends; unsupported ones are "
                             f"dropped from its calls from now on ({reason})")
             return litellm.completion(drop_params=True, **request)
+        except litellm.BadRequestError as exc:
+            if "temperature" not in request or not _refuses_temperature(exc) or self.drop_temperature:
+                raise
+            with self._lock:
+                first, self.drop_temperature = not self.drop_temperature, True
+            if first:
+                self.notice(f"{self.name} refused the temperature codefix sends; it is dropped from its calls from now on "
+                            f"({' '.join(str(exc).split())[:200]})")
+            request.pop("temperature")
+            return litellm.completion(**request)
 
     def estimate(self, messages: list[dict], max_tokens: int | None) -> float:
         """Pessimistic USD of one call: counted prompt tokens and the whole output allowance
@@ -157,6 +173,12 @@ def _finish_reason(response) -> str:
         return str(response.choices[0].finish_reason or "")
     except (AttributeError, IndexError):
         return ""
+
+
+def _refuses_temperature(exc: BaseException) -> bool:
+    """True when a provider's 400 is about the temperature parameter."""
+    text = str(exc).lower()
+    return "temperature" in text and any(w in text for w in ("unsupported", "not support", "does not support", "only the default"))
 
 
 def _to_stderr(message: str) -> None:
