@@ -12,6 +12,7 @@ from collections.abc import Callable
 from agent.models.caching import apply_cache_marks, uses_cache_control
 from agent.models.context_window import check_fits, context_window, count_prompt, surely_fits
 from agent.models.litellm_setup import load_litellm
+from agent.models.output_limit import default_max_tokens
 from agent.models.pricing import call_cost, estimate_cost, price_of
 from agent.models.retry import RetryPolicy, call_with_retries
 from codefix.errors import InputError
@@ -30,7 +31,7 @@ class LitellmModel:
         api_base: str | None = None,
         temperature: float | None = None,
         timeout: float = 300.0,
-        max_tokens: int = DEFAULT_MAX_TOKENS,
+        max_tokens: int | None = None,
         retry: RetryPolicy | None = None,
         sleep: Callable[[float], None] = time.sleep,
         cache_prompts: bool = True,
@@ -46,7 +47,8 @@ class LitellmModel:
         self.api_base = api_base
         self.temperature = temperature
         self.timeout = timeout
-        self.max_tokens = max_tokens
+        self.max_tokens = max_tokens or default_max_tokens(name, litellm_kwargs)
+        """Output tokens per call unless the stage says (default: `agent.models.output_limit`)."""
         self.retry = retry or RetryPolicy()
         self.sleep = sleep
         self.cache_prompts = cache_prompts
