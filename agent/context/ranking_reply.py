@@ -102,8 +102,9 @@ def _entry_token(entry: str) -> str:
     return m.group(1).rstrip(".:,") if m else ""
 
 
-_LEAVE_OUT = re.compile(r"\b(?:not|n't|no|leave out|left out|exclude[ds]?|excluding|skip(?:ped)?|irrelevant|unneeded|"
-                        r"unnecessary|notes?|ignore[ds]?|omit(?:ted)?|unrelated|without)\b", re.I)
+_LEAVE_OUT = re.compile(r"n't\b|\b(?:not|no|leave out|left out|exclude[ds]?|excluding|skip(?:ped)?|irrelevant|unneeded|"
+                        r"unnecessary|notes?|ignore[ds]?|omit(?:ted)?|unrelated|without|reject(?:ed)?|discard(?:ed)?|"
+                        r"avoid|unlikely|drop(?:ped)?)\b", re.I)
 
 
 def _one_list(runs: list[tuple[str, list[str]]], known: set[str]) -> tuple[list[str], list[str]]:

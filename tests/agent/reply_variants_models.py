@@ -79,6 +79,10 @@ RANKING_21 = [
     ("R1: a draft JSON list whose opening was swallowed", '["pkg/core.py"]\n</think>\n["pkg/util.py", "pkg/core.py", '
      '"pkg/io/reader.py"]', OK, RANKED),
     ("windows separators", "1. pkg\\util.py\n2. pkg\\core.py\n3. pkg\\io\\reader.py", OK, RANKED),
+    ("files considered and rejected after the ranking (o-series)", "Relevant:\n- pkg/util.py\n- pkg/core.py\n"
+     "- pkg/io/reader.py\n\nFiles I considered but rejected:\n- docs/conf.py", OK, RANKED),
+    ("a don't-include list after the ranking", "Include:\n1. pkg/util.py\n2. pkg/core.py\n3. pkg/io/reader.py\n\n"
+     "Don't include:\n- docs/conf.py", OK, RANKED),
     ("a JSON object with several lists", '{"edit": ["pkg/util.py"], "read": ["pkg/core.py", "pkg/io/reader.py"]}', NO,
      "JSON object holds 2 lists"),
     ("an unfenced draft order and a final order", "Draft:\n1. pkg/core.py\n2. pkg/util.py\nFinal:\n1. pkg/util.py\n"
