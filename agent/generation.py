@@ -22,6 +22,7 @@ from agent.editing_machine import EditingTask
 from agent.issue_text import prompt_issue
 from agent.loop import is_finished, load_trajectory, run_trajectory
 from agent.models.cache_warmup import WarmedModel
+from agent.models.output_limit import stage_output_limit
 from agent.sandbox_pool import SandboxPool
 from agent.script_runs import ScriptRunConfig, run_script
 from agent.task import EXIT_SANDBOX_ERROR, FINISHED
@@ -43,6 +44,9 @@ class GenerationConfig(BaseModel):
     """Model calls each machine may make (format-fix re-prompts count)."""
     temperature: float = 0.5
     """Sampling temperature of every call."""
+    max_tokens: int | None = Field(None, ge=256)
+    """Output tokens per testing and editing call; None: the model's default (the answer plus
+    room for hidden reasoning, within its known output limit: `agent.models.output_limit`)."""
     workers: int = Field(4, ge=1)
     """Pairs running at once; also the number of sandboxes in the pool."""
     share_attempts: bool = False
@@ -189,7 +193,7 @@ class _Generation:
         return run_trajectory(
             task, self.editing_model if stage == "editing" else self.model, sandbox, ledger=self.ledger, stage=stage, meta=meta,
             path=trajectory_path(self.out_dir, pair, stage), max_calls=self.config.max_calls,
-            temperature=self.config.temperature,
+            temperature=self.config.temperature, **stage_output_limit(self.config.max_tokens),
         )
 
     def pair(self, pair: int) -> PairResult:

@@ -18,7 +18,12 @@ REASONING_TAGS = ("think", "thinking", "reasoning")
 _REASONING_OPEN = re.compile(r"^[ \t]*<(%s)>" % "|".join(REASONING_TAGS), re.I | re.M)
 _REASONING_CLOSE = re.compile(r"</(%s)>" % "|".join(REASONING_TAGS), re.I)
 _FENCE_LINE = re.compile(r"^[ \t]*(```+|~~~+)(.*)$")
-_ACCEPT = re.compile(r"^[ \t>]*[*_`]*ACCEPT[*_`]*[.!]?[ \t]*$")
+_ACCEPT = re.compile(
+    r"^[ \t>]*(?:[*_`]*(?i:final answer|answer|decision|verdict)[*_`]*[ \t]*:[*_`]*[ \t]*)?"  # a label, if any
+    r"[*_`]*ACCEPT[*_`]*[.!]?[*_`]*"  # the word, bold or not
+    r"(?:[ \t]*$|[ \t]*(?:[-–—:]|[.!][ \t])[ \t]*(?!(?i:but|not|no|although|though|however|unless|once|after|if|only|"
+    r"except|yet|wait)\b)\S.*$)"  # or followed by a reason that does not take it back
+)
 _TEST_OPEN = re.compile(r"^[ \t]*<test>", re.I | re.M)
 _TEST_CLOSE = re.compile(r"</test>", re.I)
 
@@ -44,17 +49,20 @@ def normalize_newlines(text: str | None) -> str:
 
 def strip_reasoning(text: str) -> str:
     """`text` without reasoning drafts: every `<think>…</think>` (also thinking/reasoning) that
-    opens at the start of a line outside a <test> block; a closing tag with no opening before it (and not inside a
-    <test> block) ends a draft whose opening the server consumed: everything before it goes,
+    opens at the start of a line; a closing tag standing at the start or the end of a line with no
+    opening before it ends a draft whose opening the server consumed: everything before it goes,
     code and tags included; an opening that is never closed starts an unfinished draft
-    (everything from it goes)."""
-    close = _REASONING_CLOSE.search(text)
-    first_open = _REASONING_OPEN.search(text)
-    if close and (first_open is None or first_open.start() > close.start()) and not _inside_test(text, close.start()):
+    (everything from it goes). Tags that are code are left alone: inside a <test> block, a
+    SEARCH/REPLACE block, a closed ``` fence or `inline code`."""
+    code = _code_spans(text)
+    close = next((m for m in _REASONING_CLOSE.finditer(text) if not _is_code(text, m.start(), code)), None)
+    first_open = next((m for m in _REASONING_OPEN.finditer(text) if not _is_code(text, m.start(), code)), None)
+    if close and (first_open is None or first_open.start() > close.start()) and _stands_alone(text, close):
         text = text[close.end():]
+        code = _code_spans(text)
     out, pos, search_from = [], 0, 0
     while (start := _REASONING_OPEN.search(text, search_from)) is not None:
-        if _inside_test(text, start.start()):  # script text, not a draft
+        if _is_code(text, start.start(), code):  # script or file text, not a draft
             search_from = start.end()
             continue
         out.append(text[pos:start.start()])
@@ -64,6 +72,45 @@ def strip_reasoning(text: str) -> str:
         pos = search_from = end.end()
     out.append(text[pos:])
     return "".join(out)
+
+
+def _stands_alone(text: str, tag: re.Match) -> bool:
+    """True when a closing tag stands at the start or the end of its line (a draft's end), not
+    inside a sentence that mentions it."""
+    line_start = text.rfind("\n", 0, tag.start()) + 1
+    line_end = text.find("\n", tag.end())
+    return not text[line_start:tag.start()].strip() or not text[tag.end():line_end if line_end >= 0 else None].strip()
+
+
+_SEARCH_LINE = re.compile(r"^[ \t]*<{5,9}[ \t]*SEARCH\b.*$", re.M)
+_REPLACE_LINE = re.compile(r"^[ \t]*>{5,9}[ \t]*REPLACE\b.*$", re.M)
+
+
+def _code_spans(text: str) -> list[tuple[int, int]]:
+    """Where `text` holds code rather than prose: SEARCH/REPLACE blocks and closed ``` fences."""
+    spans = []
+    for head in _SEARCH_LINE.finditer(text):
+        tail = _REPLACE_LINE.search(text, head.end())
+        if tail is not None:
+            spans.append((head.start(), tail.end()))
+    pos, fence_start, fence = 0, None, ""
+    for line in text.split("\n"):
+        m = _FENCE_LINE.match(line)
+        if m and fence_start is None:
+            fence_start, fence = pos, m.group(1)
+        elif fence_start is not None and line.strip() == fence:
+            spans.append((fence_start, pos + len(line)))
+            fence_start = None
+        pos += len(line) + 1
+    return spans
+
+
+def _is_code(text: str, pos: int, spans: list[tuple[int, int]]) -> bool:
+    """True when a tag at `pos` is code: in a <test> block, a code span, or `inline code`."""
+    if _inside_test(text, pos) or any(a <= pos < b for a, b in spans):
+        return True
+    line_start = text.rfind("\n", 0, pos) + 1
+    return text.count("`", line_start, pos) % 2 == 1
 
 
 def _inside_test(text: str, pos: int) -> bool:
@@ -85,8 +132,13 @@ def split_tagged(text: str, tag: str) -> tuple[list[str], str]:
     An opening tag without its closing tag raises ReplyProblem."""
     opening = re.compile(rf"^[ \t]*<{tag}>[ \t]*\n?", re.I | re.M)
     closing = re.compile(rf"^[ \t]*</{tag}>|</{tag}>[ \t]*$", re.I | re.M)
+    blocks = [(a, b) for a, b in _code_spans(text) if _SEARCH_LINE.match(text, a)]
     bodies, outside, pos = [], [], 0
     while (start := opening.search(text, pos)) is not None:
+        if any(a <= start.start() < b for a, b in blocks):  # a line of the file an edit changes
+            outside.append(text[pos:start.end()])
+            pos = start.end()
+            continue
         end = closing.search(text, start.end())
         nested = opening.search(text, start.end())
         if end is None or (nested is not None and nested.start() < end.start()):
@@ -94,10 +146,20 @@ def split_tagged(text: str, tag: str) -> tuple[list[str], str]:
                 f"your <{tag}> block is not closed: put the whole script between a <{tag}> line and a </{tag}> line."
             )
         outside.append(text[pos:start.start()])
-        bodies.append(_unfenced(text[start.end():end.start()]))
+        indent = re.match(r"[ \t]*", text[start.start():]).group(0)
+        bodies.append(_unfenced(_dedented(text[start.end():end.start()], indent)))
         pos = end.end()
     outside.append(text[pos:])
     return bodies, "".join(outside)
+
+
+def _dedented(body: str, indent: str) -> str:
+    """The body of a tag indented by `indent` (inside a markdown list) without that indentation,
+    when every non-blank line carries it."""
+    lines = body.split("\n")
+    if not indent or not all(line.startswith(indent) for line in lines if line.strip()):
+        return body
+    return "\n".join(line[len(indent):] for line in lines)
 
 
 def _unfenced(body: str) -> str:

@@ -12,6 +12,10 @@ writes a journal of every call: the gold answer it meant and the reply it sent. 
   rankings, reproduction tests, final patches, the selection winner).
 
     CODEFIX_BASE_IMAGE=codefix-base:bookworm python benchmarks/reply_fidelity_bench.py [--samples 2] [--wrong 0.5]
+
+`--corpus` instead reads the reply corpus (tests/agent/test_reply_variants.py, no Docker) and
+reports per stage the correct readings, warranted and avoidable re-asks and silent wrong
+readings (`benchmarks/reply_corpus.py`).
 """
 
 from __future__ import annotations
@@ -41,7 +45,13 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--instances", nargs="*", help="Fixture ids (default: all).")
     parser.add_argument("--keep", type=Path, default=None, help="Keep the run and the journal in this directory.")
+    parser.add_argument("--corpus", action="store_true", help="Score the reply corpus per stage instead (no Docker).")
     args = parser.parse_args()
+    if args.corpus:
+        from benchmarks.reply_corpus import print_corpus_report
+
+        print_corpus_report()
+        return
 
     from agent.models.test_doubles.noisy import NoisyModel
     from codefix.datasets import load_dataset

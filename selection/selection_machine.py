@@ -26,21 +26,22 @@ from selection.voting import RankedCandidate
 from selection.voting_runner import VOTE_SCRIPT, run_script_cell
 
 STAGE = "selection"
-WINNER = re.compile(r"^[ \t>#*_]*WINNER[ \t*_]*[:=][ \t*_`]*(.*?)[ \t]*$", re.I | re.M)
+WINNER = re.compile(r"^[ \t>#*_]*(?:(?:final[ \t]+)?answer[ \t*_]*:[ \t*_]*)?WINNER[ \t*_]*[:=][ \t*_`]*(.*?)[ \t]*$"
+                    r"|^[ \t]*<winner>[ \t]*(.*?)[ \t]*</winner>[ \t]*$", re.I | re.M)
 _NUMBER = re.compile(r"^(?:candidate|option|patch)?[ \t]*(?:no\.?|number)?[ \t]*[#\[(]?[ \t]*(\d+)(?![\w.]\w)[ \t]*[\])]?(.*)$", re.I)
 
 
 def parse_winner(reply: str, count: int) -> int | None:
     """The candidate number (1..count) the reply's WINNER line names, None when it has no
     WINNER line; ReplyProblem when the line names no candidate number or two lines disagree."""
-    found = WINNER.findall(read_script_reply(reply).outside)
+    found = [line or tag for line, tag in WINNER.findall(read_script_reply(reply).outside)]
     if not found:
         return None
     numbers = []
     for value in found:
         m = _NUMBER.match(value.strip("*_` "))
         number = int(m.group(1)) if m else 0
-        others = re.findall(r"\b\d+\b", m.group(2)) if m else []
+        others = re.findall(r"\b\d+\b", _before_reason(m.group(2))) if m else []
         if not 1 <= number <= count or any(1 <= int(o) <= count for o in others):
             raise ReplyProblem(f"'WINNER: {value}' does not name exactly one candidate: write WINNER: followed by "
                                f"one candidate number from 1 to {count}, e.g. WINNER: 1.")
@@ -49,6 +50,19 @@ def parse_winner(reply: str, count: int) -> int | None:
         raise ReplyProblem(f"your reply names {len(set(numbers))} different winners "
                            f"({', '.join(map(str, dict.fromkeys(numbers)))}); name exactly one.")
     return numbers[0]
+
+
+_REASON = re.compile(r"^[ \t*_`]*(?:\(|\[|[-–—:;]|because\b|since\b|as\b|—)", re.I)
+_HEDGE = re.compile(r"^\W*(?:or|and|/|&|,|vs\.?)\W*(?:candidate\s*|#)?\d", re.I)
+
+
+def _before_reason(rest: str) -> str:
+    """What follows the number on a WINNER line up to where a reason starts (`(candidate 3
+    breaks X)`, `- because …`): numbers there make the line ambiguous (`1 or 2`), numbers in
+    the reason do not, unless it opens by hedging (`(or 2)`)."""
+    if _HEDGE.match(rest):
+        return rest
+    return "" if _REASON.match(rest) else rest
 
 
 def render_files(files: dict[str, str | None]) -> str:

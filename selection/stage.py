@@ -18,6 +18,7 @@ from codefix.store import read_or_set_aside, write_json
 
 from agent.issue_text import prompt_issue
 from agent.loop import run_trajectory
+from agent.models.output_limit import stage_output_limit
 from agent.sandbox_pool import SandboxPool
 from agent.script_runs import ScriptRunConfig
 from agent.task import EXIT_SUBMITTED, RESUMABLE
@@ -50,6 +51,9 @@ class SelectionConfig(BaseModel):
     """Model calls the selection state machine may make (format-fix re-prompts count)."""
     temperature: float = 0.0
     """Sampling temperature of the selection calls."""
+    max_tokens: int | None = Field(None, ge=256)
+    """Output tokens per selection call; None: the model's default (the answer plus room for
+    hidden reasoning, within its known output limit: `agent.models.output_limit`)."""
     only_tests_failing_before: bool = True
     """Count only tests that fail on the unedited repository (beyond the paper, which counts
     every test): a test that passes before any edit cannot tell a fix from no fix. When no test
@@ -262,6 +266,7 @@ class Selection:
                     task, self.model, sandbox, ledger=self.ledger, stage=STAGE,
                     path=self.out_dir / "trajectories" / "selection.traj.json", max_calls=config.max_calls,
                     meta={"instance_id": instance.instance_id}, temperature=config.temperature,
+                    **stage_output_limit(config.max_tokens),
                 )
             except SandboxError:
                 broken = True

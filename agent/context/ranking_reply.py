@@ -1,11 +1,14 @@
 """Reading a ranking reply: the ordered paths, whatever list shape the model chose.
 
 Accepted shapes: a JSON list (one line or many, fenced or bare, or an object holding one
-list), a fenced block with one path a line, a numbered or bulleted list; a path may carry a
-reason after it (`1. pkg/mod.py - defines X`, `pkg/mod.py (120 tokens): ...`) and a `./`,
+list), a fenced block with one path a line, a numbered or bulleted list (one run of list
+lines); a path may carry a reason after it (`1. pkg/mod.py - defines X`, `pkg/mod.py (120
+tokens): ...`), a line number or symbol (`pkg/mod.py:83`, `#L83`, `::clamp`) and a `./`,
 `a/`/`b/` or absolute prefix, resolved against the listed files. `<think>` drafts are dropped.
-Never guessed: two rankings that disagree, a block that is not closed, or a list in which most
-entries name no listed file raise MalformedAnswer with a message for the model.
+Never guessed: two rankings that disagree (also two separate lists naming files, such as a
+ranking and "files to leave out", or a JSON object with several lists), a block that is not
+closed, or a list in which most entries name no listed file raise MalformedAnswer with a
+message for the model.
 """
 
 from __future__ import annotations
@@ -20,13 +23,15 @@ _BULLET = re.compile(r"^(?:[-*+•]|\d+[.):]|#\d+[.:]?|\(\d+\)|\[\d+\])\s*")
 _TOKEN = re.compile(r"^[`'\"*\[]*([^\s`'\"*,;()\[\]]+)")
 _PATHISH = re.compile(r"/|\.pyi?$|^[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+$")
 _MODULE = re.compile(r"^[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+$")
+_LOCATION = re.compile(r"(?:(?::L?\d+(?:-L?\d+)?)+|#L\d+(?:-L?\d+)?|::?[A-Za-z_][\w.]*)$")
+"""A line number or symbol after a path: `pkg/mod.py:83`, `:83:5`, `#L83-L90`, `::clamp`."""
 
 
 def resolve_listed(token: str, known: set[str]) -> str | None:
     """The listed path `token` names: as written, without `./`, without a diff's `a/`/`b/`,
     (absolute) the longest listed path it ends with, or (a dotted module name) the one listed
     file it is; None when it names none."""
-    t = token.strip().replace("\\", "/").rstrip(".:,")
+    t = _LOCATION.sub("", token.strip().replace("\\", "/").rstrip(".:,"))
     while t.startswith("./"):
         t = t[2:]
     if t in known:
@@ -52,9 +57,10 @@ def parse_ranking(text: str, known: set[str]) -> tuple[list[str], list[str]]:
     candidates = _json_lists(outside)
     for block in blocks:
         candidates += _json_lists(block.body) or [block.body.split("\n")]
-    if not candidates:
-        candidates = [_list_lines(outside)]
-    readings = [_read(entries, known) for entries in candidates]
+    if candidates:
+        readings = [_read(entries, known) for entries in candidates]
+    else:
+        readings = [_one_list(_list_runs(_table_rows(outside)), known)]
     usable = [r for r in readings if r[0]]
     if not usable:
         if any(dropped for _, dropped in readings):
@@ -91,19 +97,85 @@ def _read(entries: list[str], known: set[str]) -> tuple[list[str], list[str]]:
 
 
 def _entry_token(entry: str) -> str:
-    line = _BULLET.sub("", entry.strip()).strip()
+    line = _BULLET.sub("", re.sub(r"</?[A-Za-z][\w-]*>", " ", entry).strip()).strip()
     m = _TOKEN.match(line)
     return m.group(1).rstrip(".:,") if m else ""
 
 
-def _list_lines(text: str) -> list[str]:
-    """Entries of a list written in the prose: its bulleted or numbered lines, else the lines
-    that start with a path."""
-    lines = [line for line in text.split("\n") if line.strip()]
-    bulleted = [line for line in lines if _BULLET.match(line.strip())]
-    if bulleted:
-        return bulleted
-    return [line for line in lines if _PATHISH.search(_entry_token(line))]
+_LEAVE_OUT = re.compile(r"n't\b|\b(?:not|no|leave out|left out|exclude[ds]?|excluding|skip(?:ped)?|irrelevant|unneeded|"
+                        r"unnecessary|notes?|ignore[ds]?|omit(?:ted)?|unrelated|without|reject(?:ed)?|discard(?:ed)?|"
+                        r"avoid|unlikely|drop(?:ped)?)\b", re.I)
+
+
+def _one_list(runs: list[tuple[str, list[str]]], known: set[str]) -> tuple[list[str], list[str]]:
+    """The ranking an unfenced reply's lists give: the list that names files, or, of several,
+    those not introduced as files to leave out or notes ("Files to leave out:", "## Notes"), read in order
+    as one ranking when they name different files (tiers under headings); lists that repeat a
+    file (a draft and a final order) raise MalformedAnswer. Without lists: the lines that start
+    with a path."""
+    readings = [(lead, _read(lines, known)) for lead, lines in runs]
+    naming = [(lead, r) for lead, r in readings if r[0]]
+    kept = [r for lead, r in naming if len(naming) == 1 or not _LEAVE_OUT.search(lead)]
+    if naming and not kept:
+        raise MalformedAnswer("every list of your reply is introduced as files to leave out or notes; send the "
+                              "ranking as one list")
+    if not naming:
+        return next((r for _, r in readings if r[1]), ([], []))
+    paths = [p for r in kept for p in r[0]]
+    if len(set(paths)) < len(paths):
+        raise MalformedAnswer(f"your reply holds {len(kept)} lists that name the same files (different rankings?); "
+                              "send exactly one ranking, as one list")
+    return paths, [d for r in kept for d in r[1]]
+
+
+def _list_runs(text: str) -> list[tuple[str, list[str]]]:
+    """The bulleted or numbered lists of the prose, each (the line that introduces it, its
+    lines): one run of consecutive list lines (blank lines and indented continuation lines do
+    not end a run; any other line does, unless the next list continues the previous one's
+    numbering). Without any list, the lines that start with a path are one run."""
+    runs: list[tuple[str, list[str]]] = []
+    current: list[str] = []
+    lead, last_number = "", None
+    for line in text.split("\n"):
+        if _BULLET.match(line.strip()) and not line[:1].isspace():
+            number = _NUMBERED.match(line.strip())
+            continues = bool(number and last_number is not None and int(number.group(1)) == last_number + 1)
+            if not current and runs and continues:
+                lead, current = runs.pop()
+            current.append(line)
+            last_number = int(number.group(1)) if number else None
+        elif not line.strip() or line[:1].isspace():
+            if current and line.strip():
+                current.append(line)
+        else:
+            if current:
+                runs.append((lead, current))
+                current = []
+            lead = line
+    if current:
+        runs.append((lead, current))
+    if not runs:
+        paths = [line for line in text.split("\n") if line.strip() and _PATHISH.search(_entry_token(line))]
+        runs = [("", paths)] if paths else []
+    return runs
+
+
+def _table_rows(text: str) -> str:
+    """`text` with each markdown table row that holds a path as a bullet of its first such
+    cell (`| 1 | pkg/mod.py | why |` → `- pkg/mod.py`); header and rule rows go."""
+    out = []
+    for line in text.split("\n"):
+        if not line.strip().startswith("|"):
+            out.append(line)
+            continue
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        path = next((c for c in cells if _PATHISH.search(_entry_token(c))), None)
+        if path is not None:
+            out.append(f"- {path}")
+    return "\n".join(out)
+
+
+_NUMBERED = re.compile(r"^(?:#?(\d+)[.):]|\((\d+)\)|\[(\d+)\])")
 
 
 def _json_lists(text: str) -> list[list[str]]:
@@ -121,7 +193,11 @@ def _json_lists(text: str) -> list[list[str]]:
                 raise MalformedAnswer("your JSON list is not closed (was the reply cut off?); send the whole ranking") from None
             value, end = _QUOTED.findall(text[start:close]), close + 1
         if isinstance(value, dict):
-            value = next((v for v in value.values() if isinstance(v, list)), None)
+            lists = {k: v for k, v in value.items() if isinstance(v, list) and v}
+            if len({json.dumps(v) for v in lists.values()}) > 1:
+                raise MalformedAnswer(f"your JSON object holds {len(lists)} lists ({', '.join(map(str, lists))}); send the "
+                                      "ranking as one list of paths, most important first")
+            value = next(iter(lists.values()), None)
         if isinstance(value, list) and value and all(isinstance(v, str) for v in value):
             found.append(value)
         pos = end

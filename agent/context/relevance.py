@@ -64,7 +64,7 @@ def parse_relevance(text: str) -> tuple[bool, str]:
     Reasoning drafts are dropped first. The verdict is the `VERDICT:` line (or, without one, a
     line reading just RELEVANT / NOT RELEVANT); verdicts that disagree are an error, never a
     guess. The summary may follow the verdict on its line."""
-    raw, text = text, clean_reply(text)
+    raw, text = text, _labelled_lines(clean_reply(text))
     if not text.strip() and (raw or "").strip():
         raise MalformedAnswer("your reply holds only an unfinished reasoning draft (<think> without </think>) "
                               "and no 'VERDICT:' line")
@@ -88,6 +88,17 @@ def parse_relevance(text: str) -> tuple[bool, str]:
     return True, summaries[-1]
 
 
+_TABLE_ROW = re.compile(r"^[ \t]*\|[ \t*_`]*(verdict|summary)[ \t*_`]*\|[ \t]*(.*?)[ \t]*\|?[ \t]*$", re.I | re.M)
+_TAGGED = re.compile(r"<(verdict|summary)>[ \t\n]*(.*?)[ \t\n]*</\1>", re.I | re.S)
+
+
+def _labelled_lines(text: str) -> str:
+    """`text` with a verdict or summary given as a table row (`| Verdict | RELEVANT |`) or an
+    XML-ish tag (`<verdict>RELEVANT</verdict>`) written as the `VERDICT:` / `SUMMARY:` line."""
+    text = _TABLE_ROW.sub(lambda m: f"{m.group(1).upper()}: {m.group(2)}", text)
+    return _TAGGED.sub(lambda m: f"\n{m.group(1).upper()}: {' '.join(m.group(2).split())}\n", text)
+
+
 def _summary_at(match: re.Match) -> str:
     """The summary a SUMMARY: line gives, or the next non-empty line when it is empty."""
     if match.group(1).strip():
@@ -98,9 +109,16 @@ def _summary_at(match: re.Match) -> str:
 
 def _verdict(value: str) -> bool:
     words = " ".join(re.sub(r"[-_*`.,:;!()]", " ", value).upper().split())
-    if words.startswith(("NOT RELEVANT", "IRRELEVANT")):
+    negative = re.match(r"(?:NOT RELEVANT|IRRELEVANT)\b", words)
+    positive = re.match(r"RELEVANT\b", words)
+    rest = words[(negative or positive).end():] if (negative or positive) else ""
+    if (positive and re.search(r"\b(?:NOT (?:\w+ )?RELEVANT|NOT REALLY|IRRELEVANT|UNRELATED)\b", rest)) or (
+            negative and re.match(r"\W*(?:OR\W+|AND\W+)?RELEVANT\b", rest)):
+        raise MalformedAnswer(f"the verdict {value.strip()!r} contradicts itself; give exactly one of RELEVANT or "
+                              "NOT RELEVANT")
+    if negative:
         return False
-    if words == "RELEVANT" or words.startswith("RELEVANT "):
+    if positive:
         return True
     raise MalformedAnswer(f"the verdict {value.strip()!r} is neither RELEVANT nor NOT RELEVANT")
 

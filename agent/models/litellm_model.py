@@ -12,6 +12,7 @@ from collections.abc import Callable
 from agent.models.caching import apply_cache_marks, uses_cache_control
 from agent.models.context_window import check_fits, context_window, count_prompt, surely_fits
 from agent.models.litellm_setup import load_litellm
+from agent.models.output_limit import default_max_tokens
 from agent.models.pricing import call_cost, estimate_cost, price_of
 from agent.models.retry import RetryPolicy, call_with_retries
 from codefix.errors import InputError
@@ -30,7 +31,7 @@ class LitellmModel:
         api_base: str | None = None,
         temperature: float | None = None,
         timeout: float = 300.0,
-        max_tokens: int = DEFAULT_MAX_TOKENS,
+        max_tokens: int | None = None,
         retry: RetryPolicy | None = None,
         sleep: Callable[[float], None] = time.sleep,
         cache_prompts: bool = True,
@@ -46,7 +47,8 @@ class LitellmModel:
         self.api_base = api_base
         self.temperature = temperature
         self.timeout = timeout
-        self.max_tokens = max_tokens
+        self.max_tokens = max_tokens or default_max_tokens(name, litellm_kwargs)
+        """Output tokens per call unless the stage says (default: `agent.models.output_limit`)."""
         self.retry = retry or RetryPolicy()
         self.sleep = sleep
         self.cache_prompts = cache_prompts
@@ -56,6 +58,8 @@ class LitellmModel:
         self.litellm_kwargs = litellm_kwargs
         self.drop_params = False
         """Set once the provider refused a parameter: from then on litellm drops unsupported ones."""
+        self.drop_temperature = False
+        """Set once the server refused the temperature of a model litellm does not know."""
         self._lock = threading.Lock()
         self._window: int | None | bool = False  # False: not looked up yet
 
@@ -100,7 +104,11 @@ class LitellmModel:
 
     def _completion(self, litellm, **request):
         """litellm.completion; a parameter the model refuses (o-series and gpt-5 take no temperature)
-        makes this and every later call drop unsupported parameters, with one notice."""
+        makes this and every later call drop unsupported parameters, with one notice. A model litellm
+        does not know (an alias) whose server refuses the temperature is asked again once without it,
+        and so are its later calls."""
+        if self.drop_temperature:
+            request.pop("temperature", None)
         if self.drop_params:
             return litellm.completion(drop_params=True, **request)
         try:
@@ -113,6 +121,16 @@ class LitellmModel:
                 self.notice(f"{self.name} does not accept every parameter codefix sends; unsupported ones are "
                             f"dropped from its calls from now on ({reason})")
             return litellm.completion(drop_params=True, **request)
+        except litellm.BadRequestError as exc:
+            if "temperature" not in request or not _refuses_temperature(exc) or self.drop_temperature:
+                raise
+            with self._lock:
+                first, self.drop_temperature = not self.drop_temperature, True
+            if first:
+                self.notice(f"{self.name} refused the temperature codefix sends; it is dropped from its calls from now on "
+                            f"({' '.join(str(exc).split())[:200]})")
+            request.pop("temperature")
+            return litellm.completion(**request)
 
     def estimate(self, messages: list[dict], max_tokens: int | None) -> float:
         """Pessimistic USD of one call: counted prompt tokens and the whole output allowance
@@ -157,6 +175,12 @@ def _finish_reason(response) -> str:
         return str(response.choices[0].finish_reason or "")
     except (AttributeError, IndexError):
         return ""
+
+
+def _refuses_temperature(exc: BaseException) -> bool:
+    """True when a provider's 400 is about the temperature parameter."""
+    text = str(exc).lower()
+    return "temperature" in text and any(w in text for w in ("unsupported", "not support", "does not support", "only the default"))
 
 
 def _to_stderr(message: str) -> None:

@@ -38,6 +38,18 @@ def unpriced_warning(*models) -> str | None:
             "figures will be too low; give --price IN,OUT (USD per million tokens) or --price-file")
 
 
+def refuse_unpriced_budget(budget: float | None, *models) -> None:
+    """InputError before anything runs when a --budget is given and a model has no known price
+    (a budget over calls recorded as $0 could never stop the run)."""
+    from agent.models.pricing import price_of
+    from codefix.errors import InputError
+
+    names = list(dict.fromkeys(m.name for m in models if price_of(getattr(m, "litellm_model", m.name)) is None))
+    if budget is not None and names:
+        raise InputError(f"--budget cannot be enforced: no price is known for {', '.join(names)} (its calls would count "
+                         "as $0); give --price IN,OUT (USD per million tokens) or --price-file, or drop --budget")
+
+
 def checked_out(inst, images=None):
     """(instance, repo_dir): a host checkout at the base commit; a local instance gets its real commit.
     `images` (an ImageAcquirer) fetches a missing SWE-bench image first."""

@@ -9,9 +9,9 @@ import pytest
 from agent.loop import run_trajectory
 from agent.models.factory import make_model
 from agent.models.pricing import register_price
-from agent.models.test_doubles.http_provider import FakeProvider
+from agent.models.test_doubles.http_provider import FakeHTTPError, FakeProvider
 from agent.testing_machine import TestingTask
-from codefix.errors import ContextWindowExceeded, InputError
+from codefix.errors import ContextWindowExceeded, InputError, ModelError
 from codefix.ledger import Ledger
 from codefix.stages.wiring import make_models, unpriced_warning
 from codefix.stages.run_config import ModelConfig
@@ -29,6 +29,31 @@ def test_a_temperature_the_model_refuses_is_dropped_with_one_notice(name) -> Non
     assert [r.status for r in fake.requests] == [200, 200]
     assert all("temperature" not in r.body for r in fake.requests)
     assert len(notes) == 1 and name in notes[0] and "temperature" in notes[0] and "dropped" in notes[0]
+
+
+def test_an_alias_litellm_does_not_know_whose_server_refuses_temperature_is_asked_again_without_it() -> None:
+    def refuse_temperature(request):  # a proxy alias of a reasoning model: litellm cannot know it takes no temperature
+        if "temperature" in request.body:
+            return FakeHTTPError(400, message="Unsupported value: 'temperature' does not support 0.5 with this model. "
+                                             "Only the default (1) value is supported.")
+        return "ok"
+
+    notes: list[str] = []
+    with FakeProvider(refuse_temperature) as fake:
+        model = make_model("openai/team-reasoner", api_base=fake.openai_base, api_key="sk-fake", temperature=0.5,
+                           notice=notes.append)
+        for _ in range(2):
+            assert model.query(MESSAGES, ledger=Ledger(), stage="relevance").text == "ok"
+    assert [r.status for r in fake.requests] == [400, 200, 200]  # asked again once; later calls go without it
+    assert len(notes) == 1 and "team-reasoner" in notes[0] and "temperature" in notes[0]
+
+
+def test_an_alias_whose_server_refuses_something_else_fails_as_before() -> None:
+    with FakeProvider(lambda request: FakeHTTPError(400, message="Unsupported value: 'top_k'.")) as fake:
+        model = make_model("openai/team-reasoner", api_base=fake.openai_base, api_key="sk-fake", temperature=0.5)
+        with pytest.raises(ModelError):
+            model.query(MESSAGES, ledger=Ledger(), stage="relevance")
+    assert [r.status for r in fake.requests] == [400]
 
 
 def test_a_model_that_takes_temperature_keeps_it_and_gets_no_notice() -> None:

@@ -1,7 +1,13 @@
 """Realistic reply variants, table-driven, through the real readers of every stage (relevance,
 ranking) and the real machines (testing, editing, selection, on a dict-backed sandbox): every
 variant is either read as the answer it means, or re-asked with a message that names what to
-fix. None is accepted as something else."""
+fix. None is accepted as something else.
+
+Rows of kind OK must be read as shown, rows of kind NO must be asked again (the reply is
+ambiguous or wrong), and rows of kind CLEAR are replies a person would read but the readers ask
+again by a stated rule (the avoidable re-asks `benchmarks/reply_fidelity_bench.py --corpus`
+counts). Rows after each `# issue 21` comment were written from what Claude, GPT-5/o-series,
+Qwen, DeepSeek-R1, Gemini and Llama models send."""
 
 from __future__ import annotations
 
@@ -15,13 +21,13 @@ from agent.testing_machine import TestingTask
 from selection.candidates import build_pool
 from selection.selection_machine import SelectionTask
 from tests.agent.fakes import DictSandbox
+from tests.agent.reply_variants_models import (CLEAR, EDITING_21, FILES_21, FIXED, NEW, NO, NOT, OK, OLD, ORDER, RANKED,
+                                               RANKING_21, RELEVANCE_21, RELEVANT, SCRIPT, SELECTION_21, SUMMARY,
+                                               TESTING_21, block)
 
-OK, NO = "ok", "problem"
 
 # ---------------------------------------------------------------- relevance
 
-SUMMARY = "Defines clamp(), which the issue says inverts its bounds."
-RELEVANT, NOT = (True, SUMMARY), (False, "")
 RELEVANCE = [
     ("plain", f"VERDICT: RELEVANT\nSUMMARY: {SUMMARY}", OK, RELEVANT),
     ("prose and bold", f"The file defines clamp.\n\n**Verdict:** Relevant\n**Summary:** {SUMMARY}", OK, RELEVANT),
@@ -40,13 +46,11 @@ RELEVANCE = [
     ("relevant without summary", "VERDICT: RELEVANT", NO, "needs a 'SUMMARY:' line"),
     ("two verdicts", f"VERDICT: NOT RELEVANT\nHmm.\nVERDICT: RELEVANT\nSUMMARY: {SUMMARY}", NO, "both verdicts"),
     ("only an unfinished draft", "<think>\nThe file defines clamp, so VERDICT: RELEV", NO, "only an unfinished reasoning draft"),
-]
+] + RELEVANCE_21
 
 # ------------------------------------------------------------------ ranking
 
 KNOWN = {"pkg/util.py", "pkg/core.py", "pkg/io/reader.py", "docs/conf.py"}
-ORDER = ["pkg/util.py", "pkg/core.py", "pkg/io/reader.py"]
-RANKED = (ORDER, [])
 RANKING = [
     ("fenced lines", "```\npkg/util.py\npkg/core.py\npkg/io/reader.py\n```", OK, RANKED),
     ("multi-line json", 'Ranking:\n```json\n[\n  "pkg/util.py",\n  "pkg/core.py",\n  "pkg/io/reader.py"\n]\n```', OK, RANKED),
@@ -70,11 +74,10 @@ RANKING = [
     ("only invented", "```\nlib/nothing.py\n```", NO, "no entry of your ranking is a path from the list"),
     ("mostly unknown module names", "```\npkg.util\npkg.helpers\npkg.models\n```", NO, "2 of the 3 entries"),
     ("no ranking", "These all look important to me.", NO, "no ranking found"),
-]
+] + RANKING_21
 
 # ------------------------------------------------------------------ testing
 
-SCRIPT = "import sys\nfrom pkg.util import clamp\nsys.exit(0 if clamp(5, 0, 3) == 3 else 2)\n"
 QUOTE = "The issue shows:\n```python\nclamp(5, 0, 3)\n```\n"
 TESTING = [
     ("tagged", f"<test>\n{SCRIPT}</test>", OK, SCRIPT),
@@ -96,7 +99,7 @@ TESTING = [
     ("empty tag", "<test>\n</test>", NO, "<test> block is empty"),
     ("nothing", "I need to think more about this.", NO, "neither a <test> … </test> block with a script nor a line reading ACCEPT"),
     ("only an unfinished draft", "<think>\nThe script should import clamp and", NO, "only an unfinished reasoning draft"),
-]
+] + TESTING_21
 TESTING_FRESH = [("accept before any run", "ACCEPT", NO, "no script has run yet")]
 
 # ------------------------------------------------------------------ editing
@@ -106,14 +109,8 @@ FILES = {
     "pkg/core.py": "def retry(fn):\n    max_retries = 1\n    for _ in range(max_retries):\n        fn()\n",
     "pkg/dup.py": "x = 1\ny = 2\nx = 1\n",
     "pkg/win.py": "A = 1\r\nB = 2\r\n",
+    **FILES_21,
 }
-FIXED = {"pkg/util.py": "def clamp(x, lo, hi):\n    return min(max(x, lo), hi)\n"}
-OLD, NEW = "    return max(lo, min(x, hi))\n", "    return min(max(x, lo), hi)\n"
-
-
-def block(path="pkg/util.py", search=OLD, replace=NEW, n=7, head=None):
-    head = f"```python\n{path}\n" if head is None else head
-    return f"{head}{'<' * n} SEARCH\n{search}{'=' * n}\n{replace}{'>' * n} REPLACE\n```\n"
 
 
 MARKED = 'CONFLICT = """\n<<<<<<< SEARCH\nx\n=======\ny\n>>>>>>> REPLACE\n"""\n'
@@ -148,7 +145,7 @@ EDITING = [
     ("nothing usable", "Let me think about the bounds.", NO, "no SEARCH/REPLACE block, no <test> … </test> block and no ACCEPT"),
     ("two tests", block() + "<test>\nprint(1)\n</test>\n<test>\nprint(2)\n</test>", NO, "2 <test> blocks"),
     ("accept before any edit", "ACCEPT", NO, "no edit has been applied yet"),
-]
+] + EDITING_21
 
 # ---------------------------------------------------------------- selection
 
@@ -170,7 +167,7 @@ SELECTION = [
     ("accept instead of a winner", "ACCEPT", NO, "ACCEPT is not an answer here"),
     ("nothing", "They all look fine.", NO, "neither a <test> … </test> block nor a line WINNER"),
     ("untagged test", f"```python\n{SCRIPT}```", NO, "not inside <test> … </test> tags"),
-]
+] + SELECTION_21
 SELECTION_FRESH = [("a winner before any test", "WINNER: 1", NO, "only after at least one of your tests has run")]
 
 
@@ -235,7 +232,24 @@ CASES = (
 def test_a_reply_is_read_as_meant_or_asked_again_with_what_to_fix(read, reply, kind, expected):
     if kind == OK:
         assert read(reply) == expected
-        return
+        return  # NO and CLEAR rows are asked again, naming the problem
     with pytest.raises((ReplyProblem, MalformedAnswer)) as problem:
         read(reply)
     assert expected in str(problem.value)
+
+
+def test_the_corpus_score_counts_each_kind_of_reading():
+    from agent.reply_parsing import ReplyProblem
+    from benchmarks.reply_corpus import outcome
+
+    def reader(reply):
+        if reply == "unclear":
+            raise ReplyProblem("unclear")
+        return reply
+
+    assert outcome(reader, "a", OK, "a") == "correct"
+    assert outcome(reader, "b", OK, "a") == "silent wrong"
+    assert outcome(reader, "unclear", OK, "a") == "avoidable re-ask"
+    assert outcome(reader, "unclear", CLEAR, "a") == "avoidable re-ask"
+    assert outcome(reader, "unclear", NO, "a") == "warranted re-ask"
+    assert outcome(reader, "a", NO, "a") == "silent wrong"

@@ -103,3 +103,13 @@ def test_conflicting_options(dataset: Path, tmp_path: Path) -> None:
 def test_missing_dataset_file(tmp_path: Path) -> None:
     proc = run_cli("evaluate", "-d", str(tmp_path / "none.jsonl"), "-i", "x", "--gold", cwd=tmp_path)
     assert_clean_failure(proc, "no such dataset file")
+
+
+@pytest.mark.parametrize("command", ["solve", "batch", "generate", "context"])
+def test_a_budget_with_an_unpriced_model_is_refused_before_anything_runs(command: str, dataset: Path, tmp_path: Path) -> None:
+    pick = ["-i", "demo__pkg-1"] if command != "batch" else ["--instances", "demo__pkg-1"]
+    args = [command, "-d", str(dataset), *pick, "-m", "openai/codefix-unpriced-alias", "--api-base", "http://127.0.0.1:9/v1",
+            "--budget", "1", "--runs-dir", str(tmp_path / "runs")]
+    proc = run_cli(*args, cwd=tmp_path)
+    assert_clean_failure(proc, "--budget cannot be enforced", "openai/codefix-unpriced-alias", "--price")
+    assert not (tmp_path / "runs").exists()  # no run was started

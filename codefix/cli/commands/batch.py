@@ -74,7 +74,7 @@ def command(dataset, instances, pattern, slice_, config_file, instance_workers, 
     from codefix.stages.executors import make_executor
     from codefix.stages.images import make_acquirer
     from codefix.cli.run_hold import hold_run
-    from codefix.stages.wiring import make_models, unpriced_warning
+    from codefix.stages.wiring import make_models, refuse_unpriced_budget, unpriced_warning
     from codefix.stages.run_config import record_run_config
     from codefix.store import write_json
     from sandbox.live_sandboxes import install_signal_handlers, remove_all
@@ -85,7 +85,9 @@ def command(dataset, instances, pattern, slice_, config_file, instance_workers, 
         raise InputError("--address goes with --executor ray")
     ds = load_dataset(dataset)
     picked = select_instances(ds, ids=instances, pattern=pattern, slice_=slice_)
-    warning = unpriced_warning(*make_models(ds, config.model))  # checked once, here, not per instance
+    models = make_models(ds, config.model)
+    refuse_unpriced_budget(config.budget, *models)
+    warning = unpriced_warning(*models)  # checked once, here, not per instance
     run_root = hold_run(Path(runs_dir).resolve(), run_id, "batch", lambda msg: click.echo(msg, err=True)).root
     record_run_config(run_root, config, force=force)
     budget = config.budget

@@ -31,14 +31,15 @@ def command(dataset, instance_id, image_opts, runs_dir, run_id, **given):
     from codefix.ledger import Ledger, journal_spent
     from codefix.ledger_journal import JOURNAL_NAME, Journal
     from codefix.cli.run_hold import hold_run
-    from codefix.stages.wiring import checked_out, make_models, run_context
+    from codefix.stages.wiring import checked_out, make_models, refuse_unpriced_budget, run_context
 
     config = build_run_config(given)
     ds = load_dataset(dataset)
     inst = ds.get(instance_id)
+    primary, reader = make_models(ds, config.model)
+    refuse_unpriced_budget(config.budget, primary, reader)
     store = hold_run(runs_dir, run_id, "context", lambda msg: click.echo(msg, err=True))
     out = store.artefact(inst.instance_id, "context.json")
-    primary, reader = make_models(ds, config.model)
     from codefix.stages.images import make_acquirer
 
     with make_acquirer(image_opts) as images, images.lease(inst):

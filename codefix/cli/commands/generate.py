@@ -40,7 +40,7 @@ def command(dataset, instance_id, config_file, image_opts, runs_dir, run_id, for
     from codefix.stages.run_config import record_run_config
     from codefix.cli.run_hold import hold_run
     from codefix.stages.solve import load_ledger
-    from codefix.stages.wiring import checked_out, make_models, run_context
+    from codefix.stages.wiring import checked_out, make_models, refuse_unpriced_budget, run_context
     from sandbox.backend_config import sandbox_factory
     from codefix.store import write_json
     from sandbox.live_sandboxes import install_signal_handlers
@@ -52,6 +52,7 @@ def command(dataset, instance_id, config_file, image_opts, runs_dir, run_id, for
     inst = ds.get(instance_id)
     say = lambda msg: click.echo(msg, err=True)  # noqa: E731
     primary, reader = make_models(ds, run.model)
+    refuse_unpriced_budget(run.budget, primary, reader)
     store = hold_run(runs_dir, run_id, "generate", say)
     record_run_config(store.root, run, force=force)
     config = run.generation

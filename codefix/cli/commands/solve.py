@@ -49,7 +49,7 @@ def command(dataset, instance_id, repo, issue_file, test_cmd, config_file, grade
     from codefix.stages.run_config import record_run_config
     from codefix.stages.solve import load_ledger, solve_instance
     from codefix.cli.run_hold import hold_run
-    from codefix.stages.wiring import make_models, unpriced_warning
+    from codefix.stages.wiring import make_models, refuse_unpriced_budget, unpriced_warning
     from sandbox.live_sandboxes import install_signal_handlers
 
     config = run_config({**given, "config_file": config_file, **image_opts})
@@ -74,6 +74,7 @@ def command(dataset, instance_id, repo, issue_file, test_cmd, config_file, grade
     install_signal_handlers()  # sandboxes start in worker threads; Ctrl-C/SIGTERM must remove them
     say = lambda msg: click.echo(msg, err=True)  # noqa: E731
     primary, reader = make_models(ds, config.model)
+    refuse_unpriced_budget(config.budget, primary, reader)
     store = hold_run(runs_dir, run_id, "solve", say)
     record_run_config(store.root, config, force=force)
     warning = unpriced_warning(primary, reader)
