@@ -11,6 +11,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field
 
 from codefix.errors import SandboxError
+from codefix.setting_bounds import MACHINE_CALLS, SCRIPT_TIMEOUT, TEMPERATURE, TOP_K, WORKERS
 from codefix.test_infra import instance_infrastructure_paths
 from codefix.store import read_or_set_aside, write_json
 
@@ -36,11 +37,11 @@ class SelectionConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    top_k: int = Field(3, ge=1)
+    top_k: int = TOP_K.field(3)
     """Candidates the voting keeps for the selection state machine."""
-    max_calls: int = Field(8, ge=1)
+    max_calls: int = MACHINE_CALLS.field(8)
     """Model calls the selection state machine may make (format-fix re-prompts count)."""
-    temperature: float = 0.0
+    temperature: float = TEMPERATURE.field(0.0)
     """Sampling temperature of the selection calls."""
     only_tests_failing_before: bool = True
     """Count only tests that fail on the unedited repository (beyond the paper, which counts
@@ -52,9 +53,9 @@ class SelectionConfig(BaseModel):
     use_voting: bool = True
     """Vote first and keep the top k; False sends every candidate to the machine (ensembles
     with small pools, as in the paper)."""
-    workers: int = Field(4, ge=1)
+    workers: int = WORKERS.field(4)
     """Sandboxes running voting cells at once."""
-    script_timeout: float = Field(ScriptRunConfig().timeout, gt=0)
+    script_timeout: float = SCRIPT_TIMEOUT.field(ScriptRunConfig().timeout)
     """Seconds a test script may run before it is killed (a kill is a FAIL)."""
     show_votes: bool = False
     """Show the selection model each finalist's vote count (off, as the votes could anchor its

@@ -8,6 +8,9 @@ from pathlib import Path
 
 import click
 
+from codefix.cli.bounded import int_range
+from codefix.setting_bounds import INSTANCES_AT_ONCE, WORKERS
+
 from codefix.cli.image_options import image_options
 from codefix.cli.model_options import budget_tokens_option, model_options
 from codefix.cli.options import (check_stop_when_agree, offline_eval_option, run_id_option, runs_dir_option,
@@ -29,9 +32,9 @@ RUN_BUDGET_HELP = ("USD the whole run may spend on model calls: no new instance 
 @click.option("--slice", "slice_", default=None, metavar="A:B", help="Instances A..B-1 in dataset order.")
 @config_option
 @model_options(budget_help=RUN_BUDGET_HELP)
-@click.option("--workers", "-w", "instance_workers", type=click.IntRange(1, 1024), default=2, show_default=True,
+@click.option("--workers", "-w", "instance_workers", type=int_range(INSTANCES_AT_ONCE), default=2, show_default=True,
               help="Instances at once.")
-@click.option("--pair-workers", type=click.IntRange(1, 64), default=None,
+@click.option("--pair-workers", type=int_range(WORKERS), default=None,
               help=f"Sandboxes per instance (generation pairs at once, and voting sandboxes) [default: {PAIR_WORKERS}; "
                    "config key generation.workers].")
 @generation_options(workers=False)
