@@ -21,8 +21,9 @@ from codefix.cli.run_options import (build_run_config, config_option, docker_hos
 PAIR_WORKERS = 2
 """Sandboxes per instance in a batch unless given: instances already run in parallel."""
 COMMAND_DEFAULTS = {"generation.workers": PAIR_WORKERS, "selection.workers": PAIR_WORKERS, "images.cache_level": "env"}
-RUN_BUDGET_HELP = ("USD the whole run may spend on model calls: no new instance is scheduled once the spend "
-                   "so far plus an estimate would pass it, and each instance is capped at what is left.")
+RUN_BUDGET_HELP = ("USD the whole run may spend on model calls: every call of every instance is checked against "
+                   "the run's spend and the calls in flight before it is sent, and no new instance is scheduled "
+                   "once the spend so far plus an estimate would pass it.")
 
 
 @click.command("batch")
@@ -98,9 +99,9 @@ def command(dataset, instances, pattern, slice_, config_file, instance_workers, 
     if warning:
         click.echo(warning, err=True)
 
-    def make_job(inst, cap):
+    def make_job(inst, cap, gate):
         return BatchJob(instance=inst, dataset_name=ds.name, run_root=str(run_root), run_config=config.model_dump(),
-                        budget_usd=cap, env=env, image_config=images.config.model_dump(), evaluate=grade,
+                        budget_usd=cap, gate=gate, env=env, image_config=images.config.model_dump(), evaluate=grade,
                         eval_network=not offline_eval)
 
     install_signal_handlers()  # sandboxes start in worker threads; Ctrl-C/SIGTERM must remove them
@@ -132,7 +133,7 @@ def command(dataset, instances, pattern, slice_, config_file, instance_workers, 
 
 class ProgressView:
     """A live rich panel on stderr: done / running / failed, each running instance's stage,
-    spend against the budget, ETA."""
+    spend (committed, and reserved by calls in flight) against the budget, ETA."""
 
     def __init__(self):
         from rich.console import Console
@@ -156,7 +157,10 @@ class ProgressView:
 
         table = Table(show_header=False, box=None)
         finished = len(state.done) + len(state.skipped)
-        money = f"${state.spent:.4f}" + (f" of ${state.budget:.4f}" if state.budget else "")
+        money = f"${state.committed:.4f}"
+        if state.budget:
+            money += (f" committed + ${state.reserved:.4f} reserved by {state.calls_in_flight} call(s) in flight"
+                      f" of ${state.budget:.4f}")
         eta = state.eta_seconds()
         table.add_row("instances", f"done {finished}/{state.total}  running {len(state.running)}  "
                       f"queued {state.queued}  failed {len(state.failed)}  incomplete {len(state.incomplete)}")
