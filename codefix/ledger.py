@@ -23,6 +23,7 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from codefix.budget_gate import pass_gate
 from codefix.errors import BudgetExceeded
 from codefix.ledger_journal import JOURNAL_NAME, Journal, read_journal
 
@@ -127,9 +128,9 @@ class Ledger:
         with self._lock:
             self._check(estimate_usd)
         if self.gate is not None:
-            committed, reserved, _ = self.gate.snapshot()
-            if committed + reserved + estimate_usd > self.gate.budget:
-                raise _run_budget_exceeded(self.gate.budget, committed, reserved, estimate_usd)
+            state = self.gate.snapshot()
+            if state.committed + state.reserved + estimate_usd > state.budget:
+                raise _run_budget_exceeded(state, estimate_usd)
 
     def _check(self, estimate_usd: float) -> None:
         if self._budget is None:
@@ -152,11 +153,16 @@ class Ledger:
             self._check(estimate_usd)
             self._pending += estimate_usd
         gate = self.gate
-        refused = None if gate is None else gate.reserve(estimate_usd)
+        try:  # the run-wide gate: may wait for other calls in flight to settle
+            refused = None if gate is None else pass_gate(gate, estimate_usd)
+        except BaseException:  # interrupted while waiting: nothing is held
+            with self._lock:
+                self._pending -= estimate_usd
+            raise
         if refused is not None:
             with self._lock:
                 self._pending -= estimate_usd
-            raise _run_budget_exceeded(gate.budget, *refused, estimate_usd)
+            raise _run_budget_exceeded(refused, estimate_usd)
         ident = uuid.uuid4().hex
         self._reservation.cost = 0.0
         try:
@@ -223,11 +229,11 @@ class Ledger:
         return f"Ledger(spent={self.spent:.6f}, budget={self._budget})"
 
 
-def _run_budget_exceeded(budget: float, committed: float, reserved: float, estimate: float) -> BudgetExceeded:
-    in_flight = f" and ${reserved:.4f} reserved by calls in flight" if reserved else ""
-    return BudgetExceeded(f"the run's budget ${budget:.4f} would be exceeded: every instance together spent "
-                          f"${committed:.4f}{in_flight}, next call may cost up to ${estimate:.4f}",
-                          spent=committed, budget=budget)
+def _run_budget_exceeded(state, estimate: float) -> BudgetExceeded:
+    in_flight = f" and ${state.reserved:.4f} reserved by calls in flight" if state.reserved else ""
+    return BudgetExceeded(f"the run's budget ${state.budget:.4f} would be exceeded: every instance together spent "
+                          f"${state.committed:.4f}{in_flight}, next call may cost up to ${estimate:.4f}",
+                          spent=state.committed, budget=state.budget)
 
 
 def _import_summary(summary: Path, journal: Journal) -> None:

@@ -57,6 +57,8 @@ class BatchState:
     """USD the budget gate holds for calls in flight now, at their worst case."""
     calls_in_flight: int = 0
     """Paid calls in flight now, over every instance (known with a budget)."""
+    calls_refused: int = 0
+    """Paid calls the budget gate refused for good: the budget is spent to within one call."""
     durations: list[float] = field(default_factory=list)
     budget_stop: bool = False
     disk_stop: str = ""
@@ -84,7 +86,8 @@ def run_batch(instances: list, make_job, executor, *, run_root: Path, budget: fl
     every paid call of the job passes, so instances running side by side can together spend no
     more than `budget` (docs/ledger.md). Before each launch the batch's spend (every instance's
     ledger in this run, earlier invocations included) plus the mean cost of an instance so far
-    must stay within `budget`, else scheduling stops and the rest is listed in
+    must stay within `budget`, and the gate must not have refused a call for good, else
+    scheduling stops and the rest is listed in
     `state.unscheduled`; so is the rest once an instance failed for lack of disk. `run(job)` runs
     one instance (default `run_instance`)."""
     state = BatchState(total=len(instances), workers=executor.workers, budget=budget)
@@ -117,14 +120,16 @@ def run_batch(instances: list, make_job, executor, *, run_root: Path, budget: fl
         if gate is None:
             state.committed = state.spent
         else:
-            state.committed, state.reserved, state.calls_in_flight = gate.snapshot()
+            now = gate.snapshot()
+            state.committed, state.reserved = now.committed, now.reserved
+            state.calls_in_flight, state.calls_refused = now.in_flight, now.refused
 
     while pending or executor.in_flight:
         while pending and not state.budget_stop and not state.disk_stop and executor.in_flight < executor.workers:
             inst = pending[-1]
             spent = total_spent()
             estimate = sum(costs) / len(costs) if costs else 0.0
-            if budget is not None and (spent >= budget or spent + estimate > budget):
+            if budget is not None and (spent >= budget or spent + estimate > budget or gate.snapshot().refused):
                 state.budget_stop = True
                 break
             pending.pop()

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from codefix.budget_gate import GateState
+
 
 def start_ray_gate(budget: float, committed: float) -> "RayBudgetGate":
     """A gate actor for this batch (Ray must be initialised); it ends with the driver's Ray."""
@@ -28,7 +30,7 @@ class RayBudgetGate:
         self.budget = budget
         """USD the whole run may spend."""
 
-    def reserve(self, estimate: float) -> tuple[float, float] | None:
+    def reserve(self, estimate: float) -> GateState | None:
         import ray
 
         return ray.get(self._actor.reserve.remote(estimate))
@@ -38,7 +40,7 @@ class RayBudgetGate:
 
         ray.get(self._actor.settle.remote(estimate, cost))
 
-    def snapshot(self) -> tuple[float, float, int]:
+    def snapshot(self) -> GateState:
         import ray
 
         return ray.get(self._actor.snapshot.remote())

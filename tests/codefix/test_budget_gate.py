@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from codefix.budget_gate import BudgetGate
+from codefix.budget_gate import BudgetGate, GateState, pass_gate
 from codefix.errors import BudgetExceeded
 from codefix.ledger import Ledger, journal_spent
 from codefix.protocols import Completion, Usage
@@ -24,14 +24,30 @@ EPS = 1e-9
 def test_the_gate_grants_within_the_budget_and_holds_each_grant_until_settled():
     gate = BudgetGate(1.0, committed=0.25)
     assert gate.reserve(0.5) is None
-    assert gate.snapshot() == (0.25, 0.5, 1)
-    assert gate.reserve(0.5) == (0.25, 0.5)  # 0.25 + 0.5 + 0.5 > 1: refused, nothing held
-    assert gate.snapshot() == (0.25, 0.5, 1)
+    assert gate.snapshot() == GateState(1.0, 0.25, 0.5, 1, 0)
+    # 0.25 + 0.5 + 0.5 > 1, but 0.25 + 0.5 fits once the call in flight settles: not refused for good
+    assert gate.reserve(0.5) == GateState(1.0, 0.25, 0.5, 1, 0)
+    assert gate.reserve(0.8) == GateState(1.0, 0.25, 0.5, 1, 1)  # 0.25 + 0.8 > 1 whatever happens
     gate.settle(0.5, 0.125)  # the reply cost less than its worst case: the rest is free again
-    assert gate.snapshot() == (0.375, 0.0, 0)
+    assert gate.snapshot() == GateState(1.0, 0.375, 0.0, 0, 1)
     assert gate.reserve(0.625) is None
     gate.settle(0.625, 0.0)  # failed unpaid
-    assert gate.snapshot() == (0.375, 0.0, 0)
+    assert gate.snapshot() == GateState(1.0, 0.375, 0.0, 0, 1)
+
+
+def test_a_call_kept_out_only_by_reservations_waits_for_them_and_one_that_cannot_fit_is_refused():
+    gate = BudgetGate(1.0)
+    assert gate.reserve(0.75) is None
+    waits = []
+
+    def settle_while_waiting(seconds):
+        waits.append(seconds)
+        gate.settle(0.75, 0.25)
+
+    assert pass_gate(gate, 0.5, sleep=settle_while_waiting) is None and len(waits) == 1
+    assert gate.snapshot() == GateState(1.0, 0.25, 0.5, 1, 0)
+    refused = pass_gate(gate, 0.8, sleep=lambda s: pytest.fail("waited for a call that can never fit"))
+    assert refused == GateState(1.0, 0.25, 0.5, 1, 1)
 
 
 def completion(cost: float) -> Completion:
@@ -40,20 +56,22 @@ def completion(cost: float) -> Completion:
 
 def test_two_instances_each_capped_at_what_was_left_cannot_together_pass_the_run_budget(tmp_path):
     """The overspend of issue 19: each instance, scheduled when $1 was left, was capped at $1 and
-    both spent it. Through the gate the second instance's call is refused while the first one's
-    is in flight."""
+    both spent it. Through the gate the second instance sees what the first one paid and holds."""
     gate = BudgetGate(1.0)
     first = Ledger.open(tmp_path / "a", budget_usd=1.0)
     second = Ledger.open(tmp_path / "b", budget_usd=1.0)
     first.gate = second.gate = gate
     with first.reserve(0.6):
-        with pytest.raises(BudgetExceeded, match=r"the run's budget \$1.0000 would be exceeded.*\$0.6000 reserved"):
-            with second.reserve(0.6):
-                pass
         first.record("editing", completion(0.5))
-    with second.reserve(0.5):  # room again once the first call settled at its real cost
-        second.record("editing", completion(0.5))
-    assert gate.snapshot() == (pytest.approx(1.0), 0.0, 0)
+    with first.reserve(0.3):
+        with pytest.raises(BudgetExceeded, match=r"the run's budget \$1.0000 would be exceeded: every instance "
+                                                 r"together spent \$0.5000 and \$0.3000 reserved"):
+            with second.reserve(0.6):  # its own cap allows it; the run's cannot, whatever the call in flight costs
+                pass
+        first.record("editing", completion(0.2))
+    with second.reserve(0.3):  # room for this one once the first call settled at its real cost
+        second.record("editing", completion(0.3))
+    assert gate.snapshot() == GateState(1.0, pytest.approx(1.0), 0.0, 0, 1)
     assert first.spent + second.spent == pytest.approx(1.0)
 
 
@@ -81,7 +99,8 @@ def test_many_threads_of_many_ledgers_never_pass_the_run_budget(tmp_path):
         t.join()
     paid = sum(journal_spent(tmp_path / str(i)) for i in range(4))
     assert 0.5 - 0.03 <= paid <= 0.5 + EPS  # every estimate is a worst case: the budget holds exactly
-    assert gate.snapshot() == (pytest.approx(paid), pytest.approx(0.0), 0)
+    now = gate.snapshot()
+    assert now.committed == pytest.approx(paid) and now.reserved == pytest.approx(0.0) and now.in_flight == 0
 
 
 @dataclass
@@ -151,13 +170,14 @@ def batch(tmp_path: Path, budget: float, ids: list[str], runner: PaidCallsInstan
 def test_a_batch_of_three_workers_holds_its_budget_and_so_does_its_resume(tmp_path):
     """Three instances that would each spend $0.05 under a $0.06 run budget: each was capped at
     what was left when it started, so together they spent up to $0.15 before; through the gate
-    the run spends at most $0.06, and a resumed run with the same budget spends nothing more."""
+    the run spends at most $0.06, scheduling stops once a call was refused, and a resumed run
+    with the same budget spends nothing more."""
     ids = ["a", "b", "c"]
     state = batch(tmp_path, 0.06, ids, PaidCallsInstance(calls=50, cost=0.001, estimate=0.002))
     paid = sum(journal_spent(tmp_path / i) for i in ids)
     assert paid <= 0.06 + EPS and state.spent == pytest.approx(paid)
     assert state.committed == pytest.approx(paid) and state.reserved == pytest.approx(0.0)
-    assert state.incomplete  # the budget cut the run short
+    assert state.incomplete and state.calls_refused  # the budget cut the run short
     again = batch(tmp_path, 0.06, ids, PaidCallsInstance(calls=50, cost=0.001, estimate=0.002))
     assert sum(journal_spent(tmp_path / i) for i in ids) <= 0.06 + EPS
     assert again.spent == pytest.approx(sum(journal_spent(tmp_path / i) for i in ids))
