@@ -22,7 +22,7 @@ MODEL_HELP = (
 
 def _positive_budget(ctx, param, value):
     if value is not None and not BUDGET_USD.allows(value):
-        raise click.BadParameter(f"must be a number of USD {BUDGET_USD.describe()}")
+        raise click.BadParameter(f"must be a positive number of USD ({BUDGET_USD.describe()})")
     return value
 
 

@@ -105,7 +105,7 @@ def test_the_command_refuses_a_config_file_out_of_range_before_running(tmp_path,
 
 
 @pytest.mark.parametrize("argv, says", [
-    (["--budget", "0"], "must be a number of USD above 0"),
+    (["--budget", "0"], "must be a positive number of USD (above 0)"),
     (["--stop-when-agree", "1001"], "at most 1000"),
     (["-n", "1001"], "1<=x<=1000"),
     (["--script-timeout", "1e308"], "0<x<=86400"),
