@@ -1,8 +1,8 @@
 """`batch`'s scheduler: the whole `solve` pipeline for many instances, instances in parallel on an
 executor (`codefix.stages.executors`) within the run's budget, which every paid call of every
 instance passes before it is sent (the executor's `budget_gate`, see `codefix.budget_gate`);
-each instance's job
-(`batch_job`) isolates and records its failure in its status (`batch_status`).
+each instance's job (`batch_job`) isolates and records its failure in its status
+(`batch_status`).
 
 Per instance, in `runs/<run>/<instance>/`: everything `solve` writes, plus `batch_status.json`
 (status, the stage it is in or stopped in, spend, and the error with its traceback);

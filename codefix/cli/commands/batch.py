@@ -9,14 +9,13 @@ from pathlib import Path
 import click
 
 from codefix.cli.bounded import int_range
-from codefix.setting_bounds import INSTANCES_AT_ONCE, WORKERS
-
 from codefix.cli.image_options import image_options
 from codefix.cli.model_options import budget_tokens_option, model_options
 from codefix.cli.options import (check_stop_when_agree, offline_eval_option, run_id_option, runs_dir_option,
                                  stop_when_agree_option)
 from codefix.cli.run_options import (build_run_config, config_option, docker_host_option, force_option,
                                      generation_options, selection_options)
+from codefix.setting_bounds import INSTANCES_AT_ONCE, WORKERS
 
 PAIR_WORKERS = 2
 """Sandboxes per instance in a batch unless given: instances already run in parallel."""

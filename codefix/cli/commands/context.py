@@ -7,11 +7,11 @@ from pathlib import Path
 import click
 
 from codefix.cli.bounded import int_range
-from codefix.setting_bounds import RELEVANCE_CONCURRENCY
 from codefix.cli.image_options import image_options
 from codefix.cli.model_options import budget_tokens_option, model_options
 from codefix.cli.options import dataset_option, run_id_option, runs_dir_option
 from codefix.cli.run_options import build_run_config, field_help
+from codefix.setting_bounds import RELEVANCE_CONCURRENCY
 
 
 @click.command("context")

@@ -7,10 +7,10 @@ from pathlib import Path
 import click
 
 from codefix.cli.bounded import int_range
-from codefix.setting_bounds import WORKERS
 from codefix.errors import InputError
 from codefix.cli.image_options import image_options
 from codefix.cli.options import dataset_option, offline_eval_option, run_id_option, runs_dir_option
+from codefix.setting_bounds import WORKERS
 
 
 @click.command("evaluate")

@@ -8,9 +8,9 @@ from pathlib import Path
 import click
 
 from codefix.cli.bounded import int_range
-from codefix.setting_bounds import WORKERS
 from codefix.cli.image_options import image_options
 from codefix.cli.options import offline_eval_option
+from codefix.setting_bounds import WORKERS
 
 
 @click.command(name="report")
