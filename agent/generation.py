@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from codefix.errors import InputError, SandboxError
 from codefix.parallel import map_isolated
+from codefix.setting_bounds import AGREEMENT, MACHINE_CALLS, OUTPUT_TOKENS, SAMPLES, TEMPERATURE, WORKERS
 from codefix.store import atomic_write_text, read_jsonl
 
 from agent.agreement import AgreementStop
@@ -38,16 +39,16 @@ class GenerationConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    samples: int = Field(10, ge=1)
+    samples: int = SAMPLES.field(10)
     """Testing → editing pairs per instance."""
-    max_calls: int = Field(8, ge=1)
+    max_calls: int = MACHINE_CALLS.field(8)
     """Model calls each machine may make (format-fix re-prompts count)."""
-    temperature: float = 0.5
+    temperature: float = TEMPERATURE.field(0.5)
     """Sampling temperature of every call."""
-    max_tokens: int | None = Field(None, ge=256)
+    max_tokens: int | None = OUTPUT_TOKENS.field(None)
     """Output tokens per testing and editing call; None: the model's default (the answer plus
     room for hidden reasoning, within its known output limit: `agent.models.output_limit`)."""
-    workers: int = Field(4, ge=1)
+    workers: int = WORKERS.field(4)
     """Pairs running at once; also the number of sandboxes in the pool."""
     share_attempts: bool = False
     """Tell each editing machine the patches earlier pairs already produced (beyond the paper)."""
@@ -55,7 +56,7 @@ class GenerationConfig(BaseModel):
     """Times a pair whose sandbox died is resumed on a fresh sandbox (no model call is repeated)."""
     scripts: ScriptRunConfig = Field(default_factory=ScriptRunConfig)
     """How reproduction scripts run (timeout, output limit)."""
-    stop_when_agree: int | None = Field(None, ge=2)
+    stop_when_agree: int | None = AGREEMENT.field(None)
     """Adaptive compute (beyond the paper; off when None): before launching each further pair,
     stop once this many finished candidates have the same normalized patch and pass each
     other's reproduction tests (fail on the unedited repo, pass patched). Pairs not launched

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict
 
 from codefix.protocols import ExecResult, Sandbox
+from codefix.setting_bounds import SCRIPT_TIMEOUT
 from codefix.truncation import truncate_middle
 
 
@@ -14,7 +15,7 @@ class ScriptRunConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    timeout: float = 100.0
+    timeout: float = SCRIPT_TIMEOUT.field(100.0)
     """Seconds a script may run before it is killed."""
     output_limit: int = 8192
     """Characters of output the model sees; the middle is cut past this."""

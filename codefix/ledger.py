@@ -5,6 +5,9 @@ call; `record` runs after it with the call's real usage and cost. Calls made con
 hold a `reserve(estimate)` while in flight, so that many threads checking at once cannot
 together pass the budget either.
 
+With a run-wide gate (`codefix.budget_gate`, a batch's budget), every reserve also passes the
+gate, which holds the estimate against the spend and reservations of every instance of the run.
+
 With a journal (`codefix.ledger_journal`), every reserve and every recorded call is written
 durably as it happens; `Ledger.open(dir)` rebuilds the ledger from it, so a killed process
 loses no record of spending and a budget holds across kill and resume. A call that was in
@@ -20,6 +23,7 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from codefix.budget_gate import pass_gate
 from codefix.errors import BudgetExceeded
 from codefix.ledger_journal import JOURNAL_NAME, Journal, read_journal
 
@@ -51,7 +55,7 @@ class StageTotals:
 class Ledger:
     """Thread-safe spending record of one instance, with an optional USD budget."""
 
-    def __init__(self, budget_usd: float | None = None, *, journal: Journal | None = None):
+    def __init__(self, budget_usd: float | None = None, *, journal: Journal | None = None, gate=None):
         if budget_usd is not None and budget_usd < 0:
             raise ValueError(f"budget must not be negative, got {budget_usd}")
         self._budget = budget_usd
@@ -62,6 +66,9 @@ class Ledger:
         self._lock = threading.Lock()
         self._journal = journal
         self._reservation = threading.local()
+        self.gate = gate
+        """The run-wide budget every reserve also passes (`codefix.budget_gate.BudgetGate` or its
+        Ray actor's proxy), or None."""
         self.warnings: list[str] = []
         """Problems met reading the journal that were worked around (one line each)."""
 
@@ -116,9 +123,14 @@ class Ledger:
 
     def check(self, estimate_usd: float) -> None:
         """Raise BudgetExceeded if spending `estimate_usd` more (on top of what is spent and
-        what calls in flight reserved) could pass the budget."""
+        what calls in flight reserved, here or, with a gate, anywhere in the run) could pass the
+        budget."""
         with self._lock:
             self._check(estimate_usd)
+        if self.gate is not None:
+            state = self.gate.snapshot()
+            if state.committed + state.reserved + estimate_usd > state.budget:
+                raise _run_budget_exceeded(state, estimate_usd)
 
     def _check(self, estimate_usd: float) -> None:
         if self._budget is None:
@@ -140,15 +152,30 @@ class Ledger:
         with self._lock:
             self._check(estimate_usd)
             self._pending += estimate_usd
+        gate = self.gate
+        try:  # the run-wide gate: may wait for other calls in flight to settle
+            refused = None if gate is None else pass_gate(gate, estimate_usd)
+        except BaseException:  # interrupted while waiting: nothing is held
+            with self._lock:
+                self._pending -= estimate_usd
+            raise
+        if refused is not None:
+            with self._lock:
+                self._pending -= estimate_usd
+            raise _run_budget_exceeded(refused, estimate_usd)
         ident = uuid.uuid4().hex
-        if self._journal is not None:
-            self._journal.append({"kind": "reserve", "id": ident, "estimate": estimate_usd})
-        self._reservation.id = ident
+        self._reservation.cost = 0.0
         try:
+            if self._journal is not None:
+                self._journal.append({"kind": "reserve", "id": ident, "estimate": estimate_usd})
+            self._reservation.id = ident
             yield
         finally:
             with self._lock:
                 self._pending -= estimate_usd
+            if gate is not None:  # the gate holds the real cost from now on (0: nothing was paid)
+                gate.settle(estimate_usd, self._reservation.cost)
+            self._reservation.cost = 0.0
             if getattr(self._reservation, "id", None) == ident:  # no call recorded: nothing paid
                 self._reservation.id = None
                 if self._journal is not None:
@@ -160,6 +187,7 @@ class Ledger:
         entry = StageTotals(1, u.input_tokens, u.output_tokens, u.cache_read_tokens, u.cache_write_tokens, completion.cost)
         ident = getattr(self._reservation, "id", None) or uuid.uuid4().hex
         self._reservation.id = None
+        self._reservation.cost = getattr(self._reservation, "cost", 0.0) + completion.cost
         if self._journal is not None:  # durable before anything else happens
             self._journal.append({"kind": "call", "id": ident, "stage": stage, "meta": _plain(meta or {}), **asdict(entry)})
         self._add(stage, entry, meta or {})
@@ -199,6 +227,13 @@ class Ledger:
 
     def __repr__(self) -> str:
         return f"Ledger(spent={self.spent:.6f}, budget={self._budget})"
+
+
+def _run_budget_exceeded(state, estimate: float) -> BudgetExceeded:
+    in_flight = f" and ${state.reserved:.4f} reserved by calls in flight" if state.reserved else ""
+    return BudgetExceeded(f"the run's budget ${state.budget:.4f} would be exceeded: every instance together spent "
+                          f"${state.committed:.4f}{in_flight}, next call may cost up to ${estimate:.4f}",
+                          spent=state.committed, budget=state.budget)
 
 
 def _import_summary(summary: Path, journal: Journal) -> None:

@@ -6,6 +6,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from codefix.setting_bounds import FREE_GB, IMAGE_PULLS, PULL_RETRIES
+
 CacheLevel = Literal["none", "base", "env", "instance"]
 CACHE_LEVELS: tuple[str, ...] = ("none", "base", "env", "instance")
 
@@ -31,13 +33,13 @@ class ImageConfig(BaseModel):
     "none" removes instance images after their instance and built env/base images at the end,
     "base" keeps built base images, "env" keeps built env and base images, "instance" keeps all.
     An image that was present before the run is never removed."""
-    max_pulls: int = Field(2, ge=1, le=64)
+    max_pulls: int = IMAGE_PULLS.field(2)
     """Pulls (and builds) in flight at once in this process."""
-    retries: int = Field(3, ge=0, le=20)
+    retries: int = PULL_RETRIES.field(3)
     """Further attempts after a pull fails for a reason that may pass (network, registry 5xx)."""
     backoff: float = Field(2.0, ge=0.0)
     """Seconds before the first retry; doubled before each further one."""
-    min_free_gb: float = Field(10.0, ge=0.0)
+    min_free_gb: float = FREE_GB.field(10.0)
     """GiB that must be free on Docker's data root before a pull or build starts."""
     arch: str | None = None
     """Image architecture, x86_64 or arm64 (None: the host's)."""

@@ -13,6 +13,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from codefix.errors import SandboxError
+from codefix.setting_bounds import MACHINE_CALLS, OUTPUT_TOKENS, SCRIPT_TIMEOUT, TEMPERATURE, TOP_K, WORKERS
 from codefix.test_infra import instance_infrastructure_paths
 from codefix.store import read_or_set_aside, write_json
 
@@ -45,13 +46,13 @@ class SelectionConfig(BaseModel):
     paper's: vote, keep the top k, the selection state machine picks), "voting_only" (the
     top-voted candidate, no model call) or "adjudication_only" (every candidate to the selection
     state machine, no voting: the paper's ensemble of small pools)."""
-    top_k: int = Field(3, ge=1)
+    top_k: int = TOP_K.field(3)
     """Candidates the voting keeps for the selection state machine."""
-    max_calls: int = Field(8, ge=1)
+    max_calls: int = MACHINE_CALLS.field(8)
     """Model calls the selection state machine may make (format-fix re-prompts count)."""
-    temperature: float = 0.0
+    temperature: float = TEMPERATURE.field(0.0)
     """Sampling temperature of the selection calls."""
-    max_tokens: int | None = Field(None, ge=256)
+    max_tokens: int | None = OUTPUT_TOKENS.field(None)
     """Output tokens per selection call; None: the model's default (the answer plus room for
     hidden reasoning, within its known output limit: `agent.models.output_limit`)."""
     only_tests_failing_before: bool = True
@@ -61,9 +62,9 @@ class SelectionConfig(BaseModel):
     repo_tests: bool = False
     """Also run the repository's own test files for the modules a candidate touches and
     subtract one point per test file it breaks (passes unedited, fails with the candidate)."""
-    workers: int = Field(4, ge=1)
+    workers: int = WORKERS.field(4)
     """Sandboxes running voting cells at once."""
-    script_timeout: float = Field(ScriptRunConfig().timeout, gt=0)
+    script_timeout: float = SCRIPT_TIMEOUT.field(ScriptRunConfig().timeout)
     """Seconds a test script may run before it is killed (a kill is a FAIL)."""
     show_votes: bool = False
     """Show the selection model each finalist's vote count (off, as the votes could anchor its

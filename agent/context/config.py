@@ -5,6 +5,7 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict, Field
 
 from agent.context.budget import MAX_BUDGET, TARGET_TOKENS
+from codefix.setting_bounds import CONTEXT_TOKENS, RELEVANCE_CONCURRENCY, TEMPERATURE
 
 DEFAULT_TOKEN_MODEL = "gpt-4o"
 """The tokenizer counted with when neither the config nor a command names one."""
@@ -21,7 +22,7 @@ class ContextConfig(BaseModel):
     """Leave out test directories (at any depth) and test modules."""
     max_file_bytes: int = 1_000_000
     """Files larger than this are skipped as oversized."""
-    concurrency: int = Field(32, ge=1)
+    concurrency: int = RELEVANCE_CONCURRENCY.field(32)
     """Relevance requests in flight at once (threads)."""
     relevance_window_tokens: int = 100_000
     """Files longer than this (in tokens) are shown to the relevance model as a skeleton."""
@@ -36,9 +37,9 @@ class ContextConfig(BaseModel):
     """Times one ranking is asked for before it is given up as malformed."""
     ranking_max_tokens: int = 4096
     """Output token limit of one ranking answer."""
-    temperature: float = 0.0
+    temperature: float = TEMPERATURE.field(0.0)
     """Sampling temperature of relevance and ranking calls."""
-    budget_tokens: int | None = Field(None, ge=1000)
+    budget_tokens: int | None = CONTEXT_TOKENS.field(None)
     """Tokens the packed context may hold. None: commands derive it from the primary model's
     context window (`agent.context.budget`, at most MAX_BUDGET, the paper's 128k); the stage run
     alone packs MAX_BUDGET."""

@@ -10,6 +10,9 @@ import functools
 
 import click
 
+from codefix.cli.bounded import float_range, int_range
+from codefix.setting_bounds import FREE_GB, IMAGE_PULLS, PULL_RETRIES
+
 CACHE_LEVEL_HELP = ("What to remove of the images codefix fetches in this run, like the SWE-bench harness: "
                     "none (instance images after their instance, built env/base images at the end), base (keep "
                     "built base images), env (keep built env and base images), instance (keep everything). "
@@ -45,11 +48,11 @@ def image_options(*, cache_level_default: str | None = "instance", cache_level_n
                           "arm64 hosts need this)."),
         click.option("--cache-level", type=click.Choice(["none", "base", "env", "instance"]),
                      default=None, help=CACHE_LEVEL_HELP + cache_level_note + cache_default),
-        click.option("--max-pulls", type=click.IntRange(1, 64), default=None,
+        click.option("--max-pulls", type=int_range(IMAGE_PULLS), default=None,
                      help="Image pulls (or builds) at once." + _default("max_pulls")),
-        click.option("--pull-retries", "retries", type=click.IntRange(0, 20), default=None,
+        click.option("--pull-retries", "retries", type=int_range(PULL_RETRIES), default=None,
                      help="Retries of a failed pull, with exponential backoff." + _default("retries")),
-        click.option("--min-free-gb", type=click.FloatRange(0), default=None,
+        click.option("--min-free-gb", type=float_range(FREE_GB), default=None,
                      help="Free GiB Docker's data root must have before a pull or build starts." + _default("min_free_gb")),
     ]
     names = IMAGE_OPTIONS

@@ -10,6 +10,9 @@ from pathlib import Path
 
 import click
 
+from codefix.cli.bounded import int_range
+from codefix.setting_bounds import BUDGET_USD, CONTEXT_TOKENS
+
 MODEL_HELP = (
     "a litellm provider string (anthropic/claude-sonnet-4-5, openai/gpt-4.1, ...), "
     "gold or gold:wrong=0.6 (offline test double), noisy or noisy:wrong=0.5,seed=3 (the gold double in "
@@ -18,8 +21,8 @@ MODEL_HELP = (
 
 
 def _positive_budget(ctx, param, value):
-    if value is not None and value <= 0:
-        raise click.BadParameter("must be a positive number of USD")
+    if value is not None and not BUDGET_USD.allows(value):
+        raise click.BadParameter(f"must be a positive number of USD ({BUDGET_USD.describe()})")
     return value
 
 
@@ -46,7 +49,7 @@ def _budget_tokens_help() -> str:
             f"conversation; at most {MAX_BUDGET}; config key context.budget_tokens].")
 
 
-budget_tokens_option = click.option("--budget-tokens", type=click.IntRange(1000), default=None,
+budget_tokens_option = click.option("--budget-tokens", type=int_range(CONTEXT_TOKENS), default=None,
                                     help=_budget_tokens_help())
 BUDGET_HELP = "USD each instance may spend on model calls (checked before every call)."
 

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import click
 
+from codefix.setting_bounds import AGREEMENT
+
 runs_dir_option = click.option(
     "--runs-dir",
     type=click.Path(file_okay=False, path_type=Path),
@@ -40,8 +42,9 @@ offline_eval_option = click.option(
 
 
 def _agreement(ctx, param, value):
-    if value is not None and value < 2:
-        raise click.BadParameter(f"{value}: agreement needs at least 2 candidates (leave the option out to run every pair)")
+    if value is not None and not AGREEMENT.allows(value):
+        raise click.BadParameter(f"{value}: agreement needs at least {AGREEMENT.low:g} candidates and at most "
+                                 f"{AGREEMENT.high:g} (leave the option out to run every pair)")
     return value
 
 

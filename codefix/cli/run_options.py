@@ -13,6 +13,9 @@ from pathlib import Path
 
 import click
 
+from codefix.cli.bounded import float_range, int_range
+from codefix.setting_bounds import MACHINE_CALLS, SAMPLES, SCRIPT_TIMEOUT, TEMPERATURE, TOP_K, WORKERS
+
 SETS: dict[str, tuple[str, ...]] = {
     "model": ("model.name",),
     "relevance_model": ("model.relevance",),
@@ -115,18 +118,18 @@ def generation_options(*, workers_help: str = "Pairs at once = sandboxes in the 
                        workers: bool = True):
     """--samples, --max-calls, --temperature, [--workers], --script-timeout, --share-attempts."""
     decls = [
-        click.option("--samples", "-n", type=click.IntRange(1, 1000), default=None,
+        click.option("--samples", "-n", type=int_range(SAMPLES), default=None,
                      help=field_help("Testing → editing pairs.", "generation.samples")),
-        click.option("--max-calls", "-k", type=click.IntRange(1, 100), default=None,
+        click.option("--max-calls", "-k", type=int_range(MACHINE_CALLS), default=None,
                      help=field_help("Model calls per generation machine.", "generation.max_calls")),
-        click.option("--temperature", type=click.FloatRange(0), default=None,
+        click.option("--temperature", type=float_range(TEMPERATURE), default=None,
                      help=field_help("Sampling temperature of generation.", "generation.temperature")),
     ]
     if workers:
-        decls.append(click.option("--workers", "-w", type=click.IntRange(1, 64), default=None,
+        decls.append(click.option("--workers", "-w", type=int_range(WORKERS), default=None,
                                   help=field_help(workers_help, "generation.workers")))
     decls += [
-        click.option("--script-timeout", type=click.FloatRange(0, min_open=True), default=None,
+        click.option("--script-timeout", type=float_range(SCRIPT_TIMEOUT), default=None,
                      help=field_help("Seconds a reproduction or selection test script may run.", "generation.scripts.timeout")),
         click.option("--share-attempts/--no-share-attempts", default=None,
                      help=field_help("Tell later pairs the patches earlier pairs produced.", "generation.share_attempts")),
@@ -146,9 +149,9 @@ def selection_options(*, max_calls_flags: tuple[str, ...] = ("--selection-max-ca
                      help=field_help("How the winner is chosen: voting then the selection machine (the paper's), "
                                      "the top-voted candidate alone, or every candidate to the machine.",
                                      "selection.strategy", default=strategy_default)),
-        click.option(*max_calls_flags, "selection_max_calls", type=click.IntRange(1, 100), default=None,
+        click.option(*max_calls_flags, "selection_max_calls", type=int_range(MACHINE_CALLS), default=None,
                      help=field_help("Model calls of the selection machine.", "selection.max_calls")),
-        click.option("--top-k", type=click.IntRange(1), default=None,
+        click.option("--top-k", type=int_range(TOP_K), default=None,
                      help=field_help("Candidates voting keeps for the selection machine.", "selection.top_k")),
         click.option("--repo-tests/--no-repo-tests", default=None,
                      help=field_help("Also run the repository's tests of touched modules; a candidate loses a point "
@@ -158,12 +161,12 @@ def selection_options(*, max_calls_flags: tuple[str, ...] = ("--selection-max-ca
                                 "selection.only_tests_failing_before")),
         click.option("--show-votes/--hide-votes", default=None,
                      help=field_help("Show the selection model each finalist's votes.", "selection.show_votes")),
-        click.option("--vote-workers", type=click.IntRange(1, 64), default=None,
+        click.option("--vote-workers", type=int_range(WORKERS), default=None,
                      help=field_help("Sandboxes running voting cells at once (default: --workers when given).",
                                 "selection.workers")),
     ]
     if script_timeout:
-        decls.append(click.option("--script-timeout", type=click.FloatRange(0, min_open=True), default=None,
+        decls.append(click.option("--script-timeout", type=float_range(SCRIPT_TIMEOUT), default=None,
                                   help=field_help("Seconds a selection test script may run.", "selection.script_timeout")))
     return options(*decls)
 

@@ -1,6 +1,8 @@
 """`batch`'s scheduler: the whole `solve` pipeline for many instances, instances in parallel on an
-executor (`codefix.stages.executors`) within the run's budget; each instance's job
-(`batch_job`) isolates and records its failure in its status (`batch_status`).
+executor (`codefix.stages.executors`) within the run's budget, which every paid call of every
+instance passes before it is sent (the executor's `budget_gate`, see `codefix.budget_gate`);
+each instance's job (`batch_job`) isolates and records its failure in its status
+(`batch_status`).
 
 Per instance, in `runs/<run>/<instance>/`: everything `solve` writes, plus `batch_status.json`
 (status, the stage it is in or stopped in, spend, and the error with its traceback);
@@ -48,6 +50,15 @@ class BatchState:
     """instance id → its current stage."""
     unscheduled: list[str] = field(default_factory=list)
     spent: float = 0.0
+    """USD the run's journals record (earlier invocations included)."""
+    committed: float = 0.0
+    """USD the budget gate counts as paid (None budget: the journals' spend)."""
+    reserved: float = 0.0
+    """USD the budget gate holds for calls in flight now, at their worst case."""
+    calls_in_flight: int = 0
+    """Paid calls in flight now, over every instance (known with a budget)."""
+    calls_refused: int = 0
+    """Paid calls the budget gate refused for good: the budget is spent to within one call."""
     durations: list[float] = field(default_factory=list)
     budget_stop: bool = False
     disk_stop: str = ""
@@ -70,9 +81,13 @@ def run_batch(instances: list, make_job, executor, *, run_root: Path, budget: fl
               retry_errors: bool = False, on_update=None, poll: float = 0.5, run=run_instance) -> BatchState:
     """Run every instance's job on `executor`, at most `executor.workers` at once.
 
-    `make_job(inst, cap_usd)` builds the job. Before each launch the batch's spend (every
-    instance's ledger in this run, earlier invocations included) plus the mean cost of an
-    instance so far must stay within `budget`, else scheduling stops and the rest is listed in
+    `make_job(inst, cap_usd, gate)` builds the job; with a `budget`, `gate` is the run-wide budget
+    gate (made by `executor.budget_gate` from the spend the run's journals already record) that
+    every paid call of the job passes, so instances running side by side can together spend no
+    more than `budget` (docs/ledger.md). Before each launch the batch's spend (every instance's
+    ledger in this run, earlier invocations included) plus the mean cost of an instance so far
+    must stay within `budget`, and the gate must not have refused a call for good, else
+    scheduling stops and the rest is listed in
     `state.unscheduled`; so is the rest once an instance failed for lack of disk. `run(job)` runs
     one instance (default `run_instance`)."""
     state = BatchState(total=len(instances), workers=executor.workers, budget=budget)
@@ -98,17 +113,28 @@ def run_batch(instances: list, make_job, executor, *, run_root: Path, budget: fl
             spent_of[iid] = instance_spent(run_root, iid)
         return sum(spent_of.values())
 
+    gate = None if budget is None else executor.budget_gate(budget, total_spent())
+
+    def observe() -> None:
+        state.spent = total_spent()
+        if gate is None:
+            state.committed = state.spent
+        else:
+            now = gate.snapshot()
+            state.committed, state.reserved = now.committed, now.reserved
+            state.calls_in_flight, state.calls_refused = now.in_flight, now.refused
+
     while pending or executor.in_flight:
         while pending and not state.budget_stop and not state.disk_stop and executor.in_flight < executor.workers:
             inst = pending[-1]
             spent = total_spent()
             estimate = sum(costs) / len(costs) if costs else 0.0
-            if budget is not None and (spent >= budget or spent + estimate > budget):
+            if budget is not None and (spent >= budget or spent + estimate > budget or gate.snapshot().refused):
                 state.budget_stop = True
                 break
             pending.pop()
             cap = None if budget is None else spent_of[inst.instance_id] + (budget - spent)
-            executor.submit(inst.instance_id, run, make_job(inst, cap))
+            executor.submit(inst.instance_id, run, make_job(inst, cap, gate))
             state.running[inst.instance_id] = "starting"
         if (state.budget_stop or state.disk_stop) and pending:
             state.unscheduled = [i.instance_id for i in reversed(pending)]
@@ -135,9 +161,10 @@ def run_batch(instances: list, make_job, executor, *, run_root: Path, budget: fl
             stage = (read_status(run_root, iid) or {}).get("stage")
             if stage:
                 state.running[iid] = stage
-        state.spent = total_spent()
+        observe()
         update(state)
     write_predictions(run_root)
+    observe()
     return state
 
 

@@ -25,6 +25,9 @@ class BatchJob:
     """The run's `RunConfig` (`codefix.stages.run_config`) as a dict."""
     budget_usd: float | None
     """The instance's cap: its earlier spend plus what the batch budget had left when scheduled."""
+    gate: Any = None
+    """The run-wide budget gate every paid call passes before it is sent (`codefix.budget_gate`;
+    on Ray a proxy of its actor), or None without a budget."""
     env: dict = field(default_factory=dict)
     image_config: dict = field(default_factory=dict)
     """`ImageConfig` fields, for a process that makes its own acquirer (a Ray task)."""
@@ -102,6 +105,7 @@ def _run_instance(job: BatchJob, images=None) -> dict:
         primary, reader = make_models(ds, config.model)
         store = InstanceStore(root, inst.instance_id)
         ledger = load_ledger(store.instance_dir(inst.instance_id), job.budget_usd)
+        ledger.gate = job.gate
         calls_before, spent_before = len(ledger.calls), ledger.spent
 
         def log(msg: str) -> None:

@@ -1,7 +1,9 @@
 """Executors of `codefix batch`: where each instance's job runs.
 
 Both run the same top-level function on a picklable job and hand back `(key, result, error)`
-triples as jobs finish; the batch loop decides what to schedule next (budget, resume).
+triples as jobs finish; the batch loop decides what to schedule next (budget, resume). Each also
+makes the batch's run-wide budget gate where its jobs can reach it (`budget_gate`): an object in
+this process for threads, a small actor for Ray tasks.
 
 - `LocalExecutor`: a thread pool in this process (the default).
 - `RayExecutor`: one Ray task per instance on a Ray cluster. Ray only schedules; every node
@@ -43,6 +45,12 @@ class LocalExecutor:
 
     def submit(self, key: str, fn: Callable[[Any], Any], job: Any) -> None:
         self._futures[self._pool.submit(fn, job)] = key
+
+    def budget_gate(self, budget: float, committed: float):
+        """The run-wide budget gate the jobs' ledgers pass (`codefix.budget_gate`)."""
+        from codefix.budget_gate import BudgetGate
+
+        return BudgetGate(budget, committed)
 
     def wait(self, timeout: float) -> list[Finished]:
         """The jobs that finished within `timeout` seconds (maybe none)."""
@@ -89,6 +97,12 @@ class RayExecutor:
         if remote is None:
             remote = self._remotes[fn] = self._ray.remote(num_cpus=1, max_retries=0)(fn)
         self._refs[remote.remote(job)] = key
+
+    def budget_gate(self, budget: float, committed: float):
+        """The run-wide budget gate, as an actor every task's ledger reaches (`ray_budget_gate`)."""
+        from codefix.stages.ray_budget_gate import start_ray_gate
+
+        return start_ray_gate(budget, committed)
 
     def wait(self, timeout: float) -> list[Finished]:
         if not self._refs:

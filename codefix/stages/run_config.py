@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from agent.context.config import ContextConfig
 from agent.generation import GenerationConfig
 from codefix.errors import InputError
+from codefix.setting_bounds import BUDGET_USD, PARALLEL_SANDBOXES
 from sandbox.backend_config import DockerBackendConfig, SandboxBackendConfig
 from sandbox.image_config import ImageConfig
 from selection.stage import SelectionConfig
@@ -61,10 +62,10 @@ class RunConfig(BaseModel):
     """Where sandboxes run (`kind` picks the backend)."""
     images: ImageConfig = Field(default_factory=ImageConfig)
     """How SWE-bench instance images are fetched (pull, mirror, build) and removed after use."""
-    budget: float | None = Field(None, gt=0)
+    budget: float | None = BUDGET_USD.field(None)
     """USD the command may spend on model calls: per instance for solve and generate, for the whole
     run in batch, for all selection calls in ensemble (None: no limit)."""
-    parallel_sandboxes: int | None = Field(None, ge=1)
+    parallel_sandboxes: int | None = PARALLEL_SANDBOXES.field(None)
     """Sandboxes the whole process runs at once (batch: instances x pairs); sets each sandbox's
     CPU share. None: `generation.workers`."""
 

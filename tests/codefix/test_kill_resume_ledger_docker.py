@@ -1,7 +1,8 @@
 """A ledger that survives SIGKILL: `solve --budget` (and `batch --budget`) killed at random points
 and resumed, ten times. Against the provider's own log of served calls, the recorded spend is what
 was paid (a call in flight at a kill is recorded at its worst case, so never less), and the paid
-total never passes the budget by more than one call's worst case."""
+total never passes the budget by more than one call's worst case (a batch's: one per worker),
+however many workers a batch runs and however often it is killed."""
 
 from __future__ import annotations
 
@@ -33,13 +34,20 @@ def journal_events(path: Path) -> int:
     return len(path.read_bytes().splitlines()) if path.is_file() else 0
 
 
-def run_until_killed(args: list[str], env: dict, journal: Path, rng: random.Random) -> int | None:
+def run_events(run: Path) -> int:
+    """Journal events of every instance of a batch's run."""
+    return sum(journal_events(path) for path in run.glob(f"*/{JOURNAL_NAME}"))
+
+
+def run_until_killed(args: list[str], env: dict, journal: Path, rng: random.Random, events=None) -> int | None:
     """Start codefix, kill it after a random number of new journal events (0: while starting) plus
-    a random pause; None when it finished first (its exit code otherwise)."""
-    target = journal_events(journal) + rng.randint(0, 6)
+    a random pause; None when it finished first (its exit code otherwise). `events` counts them
+    (default: the lines of `journal`)."""
+    events = events or (lambda: journal_events(journal))
+    target = events() + rng.randint(0, 6)
     proc = subprocess.Popen(args, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 600
-    while proc.poll() is None and journal_events(journal) < target and time.monotonic() < deadline:
+    while proc.poll() is None and events() < target and time.monotonic() < deadline:
         time.sleep(0.01)
     time.sleep(rng.uniform(0, 0.3))
     if proc.poll() is not None:
@@ -51,7 +59,7 @@ def run_until_killed(args: list[str], env: dict, journal: Path, rng: random.Rand
     return proc.returncode
 
 
-def check(paid_log: Path, instance_dirs: list[Path], budget: float | None = BUDGET) -> dict:
+def check(paid_log: Path, instance_dirs: list[Path], budget: float | None = BUDGET, workers: int = 1) -> dict:
     paid = [json.loads(line)["cost"] for line in paid_log.read_text().splitlines()] if paid_log.is_file() else []
     states = [read_journal(d / JOURNAL_NAME) for d in instance_dirs]
     confirmed = [c["cost"] for s in states for c in s.calls]
@@ -68,7 +76,7 @@ def check(paid_log: Path, instance_dirs: list[Path], budget: float | None = BUDG
     if not unconfirmed:  # no call was cut off mid-flight: recorded spend is exactly what was paid
         assert figures["paid"] == pytest.approx(figures["confirmed"], abs=EPS), figures
     if budget is not None:
-        assert figures["paid"] <= budget + figures["worst_call"] + EPS, figures
+        assert figures["paid"] <= budget + workers * figures["worst_call"] + EPS, figures
     return figures
 
 
@@ -112,3 +120,43 @@ def test_batch_totals_after_kills_are_what_was_really_paid(docker_client, tmp_pa
     spent = json.loads((tmp_path / "b" / "batch.json").read_text())["spent_usd"]
     assert spent == pytest.approx(figures["confirmed"] + figures["unconfirmed"], abs=EPS)
     assert figures["confirmed"] <= spent + EPS and figures["paid"] <= spent + EPS
+
+
+def journaled(run: Path) -> list[Path]:
+    """The instance folders of a batch's run that have a journal (unscheduled ones have none)."""
+    return sorted(path.parent for path in run.glob(f"*/{JOURNAL_NAME}"))
+
+
+def batch_args(tmp_path: Path, run_id: str) -> list[str]:
+    return [sys.executable, "-m", "tests.codefix.paid_calls", "batch", "-d", str(FIXTURES), "-m", "gold", "-w", "3",
+            "--budget", "0.06", "--runs-dir", str(tmp_path), "--run-id", run_id]
+
+
+def test_a_batch_of_three_workers_keeps_its_budget(docker_client, tmp_path):
+    """Issue 19: `batch -w 3 --budget 0.06` spent $0.132-0.150, each instance capped at what was
+    left when it started. Every paid call now passes the run-wide gate."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "LITELLM_LOCAL_MODEL_COST_MAP": "True",
+           "CODEFIX_TEST_PAID_LOG": str(tmp_path / "paid.jsonl")}
+    done = subprocess.run(batch_args(tmp_path, "w3"), cwd=ROOT, env=env, capture_output=True, text=True, timeout=900)
+    assert done.returncode in (0, 1), done.stderr[-2000:]
+    figures = check(tmp_path / "paid.jsonl", journaled(tmp_path / "w3"), budget=0.06, workers=3)
+    assert figures["paid"] > 0.03, figures  # the budget, not something else, stopped the run
+    summary = json.loads((tmp_path / "w3" / "batch.json").read_text())
+    assert summary["spent_usd"] == pytest.approx(figures["confirmed"], abs=EPS) and summary["budget_stop"]
+    assert "committed" in done.stderr and "reserved by" in done.stderr  # the live display shows both
+
+
+def test_a_batch_of_three_workers_killed_and_resumed_keeps_its_budget(docker_client, tmp_path):
+    seed = random.randrange(1 << 30)
+    rng = random.Random(seed)
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "LITELLM_LOCAL_MODEL_COST_MAP": "True",
+           "CODEFIX_TEST_PAID_LOG": str(tmp_path / "paid.jsonl")}
+    args, run = batch_args(tmp_path, "k"), tmp_path / "k"
+    kills = 0
+    while kills < 3 and run_until_killed(args, env, run / "none", rng, events=lambda: run_events(run)) is not None:
+        kills += 1
+    final = subprocess.run(args, cwd=ROOT, env=env, capture_output=True, text=True, timeout=900)
+    assert final.returncode in (0, 1), f"seed {seed}: " + final.stderr[-2000:]
+    figures = check(tmp_path / "paid.jsonl", journaled(run), budget=0.06, workers=3)
+    spent = json.loads((run / "batch.json").read_text())["spent_usd"]
+    assert spent == pytest.approx(figures["confirmed"] + figures["unconfirmed"], abs=EPS), f"seed {seed}"

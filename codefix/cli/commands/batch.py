@@ -8,18 +8,21 @@ from pathlib import Path
 
 import click
 
+from codefix.cli.bounded import int_range
 from codefix.cli.image_options import image_options
 from codefix.cli.model_options import budget_tokens_option, model_options
 from codefix.cli.options import (check_stop_when_agree, offline_eval_option, run_id_option, runs_dir_option,
                                  stop_when_agree_option)
 from codefix.cli.run_options import (build_run_config, config_option, docker_host_option, force_option,
                                      generation_options, selection_options)
+from codefix.setting_bounds import INSTANCES_AT_ONCE, WORKERS
 
 PAIR_WORKERS = 2
 """Sandboxes per instance in a batch unless given: instances already run in parallel."""
 COMMAND_DEFAULTS = {"generation.workers": PAIR_WORKERS, "selection.workers": PAIR_WORKERS, "images.cache_level": "env"}
-RUN_BUDGET_HELP = ("USD the whole run may spend on model calls: no new instance is scheduled once the spend "
-                   "so far plus an estimate would pass it, and each instance is capped at what is left.")
+RUN_BUDGET_HELP = ("USD the whole run may spend on model calls: every call of every instance is checked against "
+                   "the run's spend and the calls in flight before it is sent, and no new instance is scheduled "
+                   "once the spend so far plus an estimate would pass it.")
 
 
 @click.command("batch")
@@ -29,9 +32,9 @@ RUN_BUDGET_HELP = ("USD the whole run may spend on model calls: no new instance 
 @click.option("--slice", "slice_", default=None, metavar="A:B", help="Instances A..B-1 in dataset order.")
 @config_option
 @model_options(budget_help=RUN_BUDGET_HELP)
-@click.option("--workers", "-w", "instance_workers", type=click.IntRange(1, 1024), default=2, show_default=True,
+@click.option("--workers", "-w", "instance_workers", type=int_range(INSTANCES_AT_ONCE), default=2, show_default=True,
               help="Instances at once.")
-@click.option("--pair-workers", type=click.IntRange(1, 64), default=None,
+@click.option("--pair-workers", type=int_range(WORKERS), default=None,
               help=f"Sandboxes per instance (generation pairs at once, and voting sandboxes) [default: {PAIR_WORKERS}; "
                    "config key generation.workers].")
 @generation_options(workers=False)
@@ -97,9 +100,9 @@ def command(dataset, instances, pattern, slice_, config_file, instance_workers, 
     if warning:
         click.echo(warning, err=True)
 
-    def make_job(inst, cap):
+    def make_job(inst, cap, gate):
         return BatchJob(instance=inst, dataset_name=ds.name, run_root=str(run_root), run_config=config.model_dump(),
-                        budget_usd=cap, env=env, image_config=images.config.model_dump(), evaluate=grade,
+                        budget_usd=cap, gate=gate, env=env, image_config=images.config.model_dump(), evaluate=grade,
                         eval_network=not offline_eval)
 
     install_signal_handlers()  # sandboxes start in worker threads; Ctrl-C/SIGTERM must remove them
@@ -131,7 +134,7 @@ def command(dataset, instances, pattern, slice_, config_file, instance_workers, 
 
 class ProgressView:
     """A live rich panel on stderr: done / running / failed, each running instance's stage,
-    spend against the budget, ETA."""
+    spend (committed, and reserved by calls in flight) against the budget, ETA."""
 
     def __init__(self):
         from rich.console import Console
@@ -155,7 +158,10 @@ class ProgressView:
 
         table = Table(show_header=False, box=None)
         finished = len(state.done) + len(state.skipped)
-        money = f"${state.spent:.4f}" + (f" of ${state.budget:.4f}" if state.budget else "")
+        money = f"${state.committed:.4f}"
+        if state.budget:
+            money += (f" committed + ${state.reserved:.4f} reserved by {state.calls_in_flight} call(s) in flight"
+                      f" of ${state.budget:.4f}")
         eta = state.eta_seconds()
         table.add_row("instances", f"done {finished}/{state.total}  running {len(state.running)}  "
                       f"queued {state.queued}  failed {len(state.failed)}  incomplete {len(state.incomplete)}")

@@ -6,10 +6,12 @@ from pathlib import Path
 
 import click
 
+from codefix.cli.bounded import int_range
 from codefix.cli.image_options import image_options
 from codefix.cli.model_options import budget_tokens_option, model_options
 from codefix.cli.options import dataset_option, run_id_option, runs_dir_option
 from codefix.cli.run_options import build_run_config, field_help
+from codefix.setting_bounds import RELEVANCE_CONCURRENCY
 
 
 @click.command("context")
@@ -17,7 +19,7 @@ from codefix.cli.run_options import build_run_config, field_help
 @click.option("--instance", "-i", "instance_id", required=True, help="Instance id.")
 @model_options()
 @budget_tokens_option
-@click.option("--concurrency", type=click.IntRange(1, 256), default=None,
+@click.option("--concurrency", type=int_range(RELEVANCE_CONCURRENCY), default=None,
               help=field_help("Relevance requests in flight.", "context.concurrency"))
 @image_options()
 @runs_dir_option

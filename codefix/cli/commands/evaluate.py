@@ -6,9 +6,11 @@ from pathlib import Path
 
 import click
 
+from codefix.cli.bounded import int_range
 from codefix.errors import InputError
 from codefix.cli.image_options import image_options
 from codefix.cli.options import dataset_option, offline_eval_option, run_id_option, runs_dir_option
+from codefix.setting_bounds import WORKERS
 
 
 @click.command("evaluate")
@@ -17,7 +19,7 @@ from codefix.cli.options import dataset_option, offline_eval_option, run_id_opti
 @click.option("--patch", "patch_file", type=click.Path(path_type=Path), help="A unified diff to grade.")
 @click.option("--gold", is_flag=True, help="Grade the instance's own gold patch.")
 @click.option("--predictions", "-p", type=click.Path(path_type=Path), help="A SWE-bench predictions .jsonl/.json.")
-@click.option("--workers", "-w", default=1, show_default=True, type=click.IntRange(1, 64), help="Instances graded at once.")
+@click.option("--workers", "-w", default=1, show_default=True, type=int_range(WORKERS), help="Instances graded at once.")
 @click.option("--timeout", type=float, default=None, help="Seconds the test run may take (default: the instance's, else 1800).")
 @click.option("--strict", is_flag=True,
               help="Grade patches that touch test infrastructure (conftest.py, pytest plugins, sitecustomize, .pth, "

@@ -7,8 +7,10 @@ from pathlib import Path
 
 import click
 
+from codefix.cli.bounded import int_range
 from codefix.cli.image_options import image_options
 from codefix.cli.options import offline_eval_option
+from codefix.setting_bounds import WORKERS
 
 
 @click.command(name="report")
@@ -21,7 +23,7 @@ from codefix.cli.options import offline_eval_option
 @click.option("--grade-candidates", is_flag=True,
               help="Grade every distinct ungraded candidate in Docker first (cached under <instance>/grades/).")
 @click.option("--dataset", "-d", default=None, help="The run's dataset (needed by --grade-candidates).")
-@click.option("--workers", "-w", default=1, show_default=True, type=click.IntRange(1, 64),
+@click.option("--workers", "-w", default=1, show_default=True, type=int_range(WORKERS),
               help="Candidates graded at once.")
 @offline_eval_option
 @image_options(cache_level_default="env")
