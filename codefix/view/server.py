@@ -17,6 +17,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from codefix.redaction import redact
 from codefix.view.embed import data_block, page_html
 from codefix.view.instance_data import Keys
 from codefix.view.page import SERVED_LIMIT, run_data, safe_instance, safe_row
@@ -109,7 +110,8 @@ def make_server(live: LiveRun, port: int = 0) -> ThreadingHTTPServer:
             return self._send(200, target.read_bytes(), kind)
 
         def _send(self, status: int, body, kind: str) -> None:
-            data = body.encode("utf-8") if isinstance(body, str) else body
+            text = body if isinstance(body, str) else body.decode("utf-8", "surrogateescape")
+            data = redact(text).encode("utf-8", "surrogateescape")  # every answer, the run's files too
             self.send_response(status)
             self.send_header("Content-Type", f"{kind}; charset=utf-8")
             self.send_header("Content-Length", str(len(data)))
