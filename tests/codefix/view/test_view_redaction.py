@@ -80,3 +80,29 @@ def test_passwords_in_urls_and_dsns_of_any_variable_are_redacted():
     text = "tried postgres://app:pw1@db:5432/x, amqp://guest:longerpassword@mq// and hunter2hunter; pw1 is fine"
     assert redact(text, env) == "tried postgres://app:***@db:5432/x, amqp://guest:***@mq// and ***; pw1 is fine"
     assert redact("https://example.org/a:b@c", {"X_URL": "https://example.org/a"}) == "https://example.org/a:b@c"
+
+
+def test_the_server_answers_only_to_its_own_host_name_and_closes_idle_connections(run):
+    import socket
+    import time
+
+    server = make_server(LiveRun(run, selection_keys()), 0, idle_seconds=0.5)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    port = server.server_address[1]
+    assert server.request_queue_size >= 64
+    try:
+        def status(host: str) -> int:
+            with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+                sock.sendall(f"GET /api/version HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n".encode())
+                return int(sock.makefile("rb").readline().split()[1])
+
+        assert status(f"127.0.0.1:{port}") == 200 and status("localhost") == 200 and status(f"LOCALHOST:{port}") == 200
+        assert status(f"evil.example:{port}") == 403 and status("127.0.0.1.evil.example") == 403
+        idle = socket.create_connection(("127.0.0.1", port), timeout=10)
+        started = time.monotonic()
+        assert idle.recv(1) == b""  # closed by the server, not by our timeout
+        assert time.monotonic() - started < 5
+        idle.close()
+    finally:
+        server.shutdown()
+        server.server_close()
