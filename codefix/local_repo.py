@@ -17,6 +17,7 @@ from pathlib import Path
 
 from codefix.errors import InputError
 from codefix.instance import Instance
+from codefix.safe_names import docker_safe
 
 DEFAULT_TEST_CMD = "python3 -m pytest -rA -p no:cacheprovider"
 
@@ -37,7 +38,7 @@ def local_instance(
     if not issue.strip():
         raise InputError(f"{issue_file}: is empty")
     head = _git(repo, "rev-parse", "HEAD").strip()
-    name = re.sub(r"[^A-Za-z0-9_.-]+", "-", repo.name).strip("-.") or "repo"
+    name = docker_safe(re.sub(r"[^A-Za-z0-9_.-]+", "-", repo.name))
     source = Path(cache_dir) / "local-repos" / f"{name}-{head[:12]}"
     if not source.is_dir():
         _export_head(repo, source)

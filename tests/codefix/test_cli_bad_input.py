@@ -103,3 +103,21 @@ def test_conflicting_options(dataset: Path, tmp_path: Path) -> None:
 def test_missing_dataset_file(tmp_path: Path) -> None:
     proc = run_cli("evaluate", "-d", str(tmp_path / "none.jsonl"), "-i", "x", "--gold", cwd=tmp_path)
     assert_clean_failure(proc, "no such dataset file")
+
+
+@pytest.mark.parametrize("statement", ["", "  \n\t\n"])
+def test_an_empty_problem_statement_is_refused_before_any_call(tmp_path: Path, statement: str) -> None:
+    path = tmp_path / "bad.jsonl"
+    path.write_text(json.dumps({**RECORD, "problem_statement": statement}) + "\n")
+    proc = run_cli("solve", "-d", str(path), "-i", "demo__pkg-1", "-m", "gold", "--runs-dir", str(tmp_path / "runs"),
+                   cwd=tmp_path)
+    assert_clean_failure(proc, "line 1", "problem_statement is empty")
+    assert not (tmp_path / "runs").exists() or not list((tmp_path / "runs").rglob("ledger.jsonl"))
+
+
+@pytest.mark.parametrize("instance_id", ["a..b", "pkg_-1", "pkg___x-1", "pkg.", "pkg-1_"])
+def test_an_id_that_cannot_name_a_docker_image_is_one_clear_line(tmp_path: Path, instance_id: str) -> None:
+    path = tmp_path / "bad.jsonl"
+    path.write_text(json.dumps({**RECORD, "instance_id": instance_id}) + "\n")
+    proc = run_cli("evaluate", "-d", str(path), "-i", instance_id, "--gold", cwd=tmp_path)
+    assert_clean_failure(proc, "line 1", "instance_id", "cannot name a Docker image")
