@@ -121,3 +121,20 @@ def test_an_id_that_cannot_name_a_docker_image_is_one_clear_line(tmp_path: Path,
     path.write_text(json.dumps({**RECORD, "instance_id": instance_id}) + "\n")
     proc = run_cli("evaluate", "-d", str(path), "-i", instance_id, "--gold", cwd=tmp_path)
     assert_clean_failure(proc, "line 1", "instance_id", "cannot name a Docker image")
+
+
+def test_a_full_disk_while_writing_a_run_is_one_clear_line(tmp_path: Path, monkeypatch, capsys) -> None:
+    import errno
+    import os
+
+    from codefix.cli import main
+
+    def full(fd):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr("codefix.store.os.fsync", full)
+    (tmp_path / "run").mkdir()
+    assert main(["view", str(tmp_path / "run")]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("error: no space left on the device") and "run the same command" in err
+    assert not list((tmp_path / "run").iterdir())  # no half-written file left
