@@ -225,3 +225,18 @@ def test_config_show_lists_the_image_settings(capsys):
     assert main(["config", "show"]) == 0
     shown = yaml.safe_load(capsys.readouterr().out)
     assert shown["images"]["max_pulls"] == 2 and shown["images"]["namespace"] == "swebench"
+
+
+@pytest.mark.parametrize("text, needle", [
+    (b"selection:\n  top_k: 3\n  top_k: 5\n", "key 'top_k' is given twice (line 3)"),
+    (b"selection: {top_k: 3}\nselection: {top_k: 5}\n", "key 'selection' is given twice (line 2)"),
+    (b"selection:\n  top_k: 3 # caf\xe9\n", "not UTF-8 text"),
+])
+def test_a_config_with_a_duplicate_key_or_not_utf8_is_one_clear_line(tmp_path, capsys, text, needle):
+    from codefix.cli import main
+
+    path = tmp_path / "run.yaml"
+    path.write_bytes(text)
+    assert main(["config", "show", "--config", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and needle in err and str(path) in err
