@@ -20,6 +20,10 @@ from sandbox.secrets import redact
 
 __all__ = ["SANDBOX_LABEL", "SWEBENCH_ENV_SETUP", "DockerSandbox", "SandboxConfig"]
 
+MAX_COMMAND_SECONDS = 7 * 24 * 3600.0
+"""A command's timeout is held to a week: beyond what any run needs, and far below what the
+host's wait can take (a timeout of 1e12 s raised OverflowError on every command)."""
+
 
 class DockerSandbox:
     """`with DockerSandbox(config) as sb: sb.run("pytest")`. Implements `codefix.protocols.Sandbox`.
@@ -146,7 +150,7 @@ class DockerSandbox:
         A container that died under the command raises SandboxError: its exit code (137 for a
         `docker kill`) is never passed off as the command's."""
         self._used = True
-        limit = float(timeout or self.config.timeout)
+        limit = min(float(timeout or self.config.timeout), MAX_COMMAND_SECONDS)
         start = time.monotonic()
         collector = HeadTail(self.config.output_limit * 4)
         code, wedged = self._exec_streaming(container_scripts.timed(command, limit), collector, limit)

@@ -116,3 +116,13 @@ def test_a_command_killed_by_a_signal_in_a_live_container_is_its_exit_code(monke
     monkeypatch.setattr("time.sleep", lambda s: None)
     result = box(ScriptedEngine({"code": 137}, keeper=0), ScriptedContainer("running")).run("kill -9 $$")
     assert result.exit_code == 137 and not result.timed_out
+
+
+def test_a_timeout_too_large_for_the_host_to_wait_is_held_to_a_week(monkeypatch):
+    from sandbox.docker_sandbox import MAX_COMMAND_SECONDS
+
+    engine = ScriptedEngine({"code": 0}, keeper=0)
+    result = box(engine, ScriptedContainer("running")).run("true", timeout=1e12)
+    assert result.exit_code == 0 and not result.timed_out
+    argv = next(a for a in engine.execs.values() if not a[-1].startswith("kill -0"))
+    assert argv[:4] == ["timeout", "-s", "KILL", f"{MAX_COMMAND_SECONDS:g}"]
