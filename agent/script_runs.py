@@ -3,7 +3,9 @@ execution helpers of the testing, editing and selection machines and of voting."
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
+import re
+
+from pydantic import BaseModel, ConfigDict, field_validator
 
 from codefix.protocols import ExecResult, Sandbox
 from codefix.setting_bounds import SCRIPT_TIMEOUT
@@ -20,9 +22,23 @@ class ScriptRunConfig(BaseModel):
     output_limit: int = 8192
     """Characters of output the model sees; the middle is cut past this."""
     script_path: str = "codefix_reproduce.py"
-    """Where the script is written, relative to the repository root (never part of a patch)."""
+    """Where the script is written: a file at the repository root named `codefix*.py` (so it can
+    never land outside the repository nor overwrite one of its source files; never part of a patch)."""
     python: str = "python3"
     """The interpreter that runs the script."""
+
+    @field_validator("script_path")
+    @classmethod
+    def _our_own_file(cls, value: str) -> str:
+        if not SCRIPT_NAME.fullmatch(value):
+            raise ValueError(f"{value!r} must be a file name at the repository root starting with 'codefix' and "
+                             "ending in '.py' (e.g. codefix_reproduce.py): no directory, nothing outside the "
+                             "repository, never one of its own files")
+        return value
+
+
+SCRIPT_NAME = re.compile(r"codefix[A-Za-z0-9_.-]*\.py")
+"""A reproduction script's name (see ScriptRunConfig.script_path)."""
 
 
 def run_script(sandbox: Sandbox, script: str, config: ScriptRunConfig, files: dict | None = None) -> ExecResult:

@@ -1,4 +1,4 @@
-"""The file paths a unified diff touches, read from its headers (hunk bodies skipped)."""
+"""The file paths a unified diff touches, read from its headers, and each file's hunk lines."""
 
 from __future__ import annotations
 
@@ -37,6 +37,39 @@ def touched_paths(patch: str) -> list[str]:
                 if path != "/dev/null":
                     paths.append(path)
     return paths
+
+
+def hunk_lines(patch: str) -> dict[str, list[str]]:
+    """Each touched file's hunk lines, tag kept (`+x`, `-x`, ` x`), each hunk's `@@` line first;
+    keyed by the new path (the old one for a deletion) as written, a/ b/ prefix included."""
+    files: dict[str, list[str]] = {}
+    lines: list[str] = []
+    old = new = 0
+    minus = ""
+    for line in patch.splitlines():
+        if old > 0 or new > 0:
+            tag = line[:1]
+            if tag in (" ", ""):
+                old, new = old - 1, new - 1
+            elif tag == "-":
+                old -= 1
+            elif tag == "+":
+                new -= 1
+            else:
+                continue
+            lines.append(line)
+            continue
+        match = HUNK.match(line)
+        if match:
+            old = int(match.group(1) or 1) if match.group(1) != "0" else 0
+            new = int(match.group(2) or 1) if match.group(2) != "0" else 0
+            lines.append(line)
+        elif line.startswith("--- "):
+            minus = _unquote(line[4:].split("\t")[0].rstrip())
+        elif line.startswith("+++ "):
+            plus = _unquote(line[4:].split("\t")[0].rstrip())
+            lines = files.setdefault(minus if plus == "/dev/null" else plus, [])
+    return files
 
 
 def strip_prefix(path: str) -> str:

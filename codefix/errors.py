@@ -36,6 +36,12 @@ class SandboxError(CodefixError, RuntimeError):
     """
 
 
+class SandboxGone(SandboxError):
+    """The sandbox's container died, stopped, restarted or was removed under a command, whatever
+    the engine answered about it ("is not running", "No such exec instance", "No such container",
+    an exit code 137, a broken stream): the container's own state says so, not one wording."""
+
+
 class UnsafePatchError(CodefixError, ValueError):
     """A patch touches paths outside the repository and was refused."""
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from codefix.safe_names import name_problem
+from codefix.safe_names import image_name_problem, name_problem
 
 REQUIRED_FIELDS = (
     "instance_id",
@@ -65,9 +65,16 @@ class Instance(BaseModel):
     @field_validator("instance_id")
     @classmethod
     def _safe_id(cls, value: str) -> str:
-        problem = name_problem(value)
-        if problem:  # it names folders under runs/ and the cache
+        problem = name_problem(value) or image_name_problem(value)
+        if problem:  # it names folders under runs/ and the cache, and its Docker image
             raise ValueError(f"instance_id {value[:80]!r} {problem}")
+        return value
+
+    @field_validator("problem_statement")
+    @classmethod
+    def _an_issue(cls, value: str) -> str:
+        if not value.strip():  # a model would be paid to guess
+            raise ValueError("problem_statement is empty: there is no issue to solve")
         return value
 
     @field_validator("FAIL_TO_PASS", "PASS_TO_PASS", mode="before")

@@ -9,8 +9,9 @@ record of money spent:
 
 A reserve with neither a call nor a release is a call that was in flight when its process died:
 it may have been paid, so it counts at its estimate (the worst case) and is reported as
-unconfirmed. Only the last line can be torn by a crash; it is skipped with a warning. A damaged
-line anywhere else is named in one clear error.
+unconfirmed. A crash can tear the line being written: a torn line (the start of an event, cut) is
+skipped with a warning, also when later runs appended after it (a torn call leaves its reserve
+open, counted at its estimate). Any other damaged line is named in one clear error.
 """
 
 from __future__ import annotations
@@ -83,6 +84,7 @@ def read_journal(path: Path) -> JournalState:
             kind = event["kind"]
         except (ValueError, KeyError, TypeError):
             if number >= last and not raw.endswith(b"\n") or _torn_then_resumed(lines, number):
+                # the last line without its newline is torn whatever it holds; earlier, only a cut event
                 state.warnings.append(f"{path}: line {number + 1} is torn (the process died while writing it); skipped")
                 continue
             raise InputError(f"{path}: line {number + 1} is damaged (not a journal event); "
@@ -98,7 +100,13 @@ def read_journal(path: Path) -> JournalState:
     return state
 
 
+EVENT_START = b'{"kind": "'
+"""How every line `Journal.append` writes begins."""
+
+
 def _torn_then_resumed(lines: list[bytes], number: int) -> bool:
-    """A torn line that a later writer followed with a newline (see `Journal.append`): the line
-    has no closing brace, i.e. it was cut, not corrupted in place."""
-    return not lines[number].rstrip().endswith(b"}")
+    """A torn line that a later writer followed with a newline (see `Journal.append`): the start
+    of an event, cut before its closing brace. Anything else is damage, never skipped."""
+    line = lines[number].rstrip()
+    cut_event = line.startswith(EVENT_START) or EVENT_START.startswith(line)
+    return cut_event and not line.endswith(b"}")

@@ -13,10 +13,12 @@ import shutil
 import subprocess
 import tarfile
 import tempfile
+import warnings
 from pathlib import Path
 
-from codefix.errors import InputError
+from codefix.errors import CodefixWarning, InputError
 from codefix.instance import Instance
+from codefix.safe_names import docker_safe
 
 DEFAULT_TEST_CMD = "python3 -m pytest -rA -p no:cacheprovider"
 
@@ -37,7 +39,12 @@ def local_instance(
     if not issue.strip():
         raise InputError(f"{issue_file}: is empty")
     head = _git(repo, "rev-parse", "HEAD").strip()
-    name = re.sub(r"[^A-Za-z0-9_.-]+", "-", repo.name).strip("-.") or "repo"
+    changed = [line[3:] for line in _git(repo, "status", "--porcelain", "--untracked-files=normal").splitlines() if line]
+    if changed:  # never dropped silently: the instance is HEAD's commit alone
+        shown = ", ".join(changed[:3]) + (f" and {len(changed) - 3} more" if len(changed) > 3 else "")
+        warnings.warn(f"{repo} has uncommitted changes ({shown}): codefix works on HEAD ({head[:12]}) without "
+                      "them; commit them first to include them", CodefixWarning, stacklevel=2)
+    name = docker_safe(re.sub(r"[^A-Za-z0-9_.-]+", "-", repo.name))
     source = Path(cache_dir) / "local-repos" / f"{name}-{head[:12]}"
     if not source.is_dir():
         _export_head(repo, source)

@@ -29,6 +29,25 @@ def name_problem(value: object) -> str | None:
     return None
 
 
+DOCKER_COMPONENT = re.compile(r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*")
+"""A path component of a Docker image reference (lowercase): separators `.`, `_`, `__` or dashes,
+each between letters or digits."""
+
+
+def image_name_problem(value: str) -> str | None:
+    """Why instance id `value` (already a safe name) cannot name its Docker image, or None."""
+    if not DOCKER_COMPONENT.fullmatch(value.lower()):
+        return ("cannot name a Docker image: '.', '_' (or '__') and '-' may only stand between letters or digits "
+                "(no '..', no '._', no trailing separator)")
+    return None
+
+
+def docker_safe(name: str) -> str:
+    """`name` (letters, digits, `.`, `_`, `-`) with every separator run Docker refuses made one `-`."""
+    name = re.sub(r"[._-]{2,}", lambda m: m.group(0) if m.group(0) == "__" or set(m.group(0)) == {"-"} else "-", name)
+    return name.strip("._-") or "repo"
+
+
 def check_name(value: object, what: str) -> str:
     """`value` when it is a safe file name, else an InputError naming `what` and the problem."""
     problem = name_problem(value)

@@ -20,8 +20,15 @@ TOO_MANY_CHANGES = 22
 MAX_CHANGES = 4000
 """Changed workdir entries beyond which a fresh container is cheaper than restoring."""
 
-# Kill every process but PID 1 (the init), the idle keeper and this shell. Builtins only, so
-# it still works when the pids limit is exhausted; repeated while anything was found.
+# `/proc/PID/stat` is "pid (comm) state ppid pgrp ...", and comm is whatever the process wrote
+# to /proc/self/comm (spaces, parentheses, newlines): the fields are read after the *last* ") ".
+# Given the whole file in `s`, sets `st` (the state letter) and `pg` (the process group).
+STAT_FIELDS = 'r=${s##*) }; st=${r%% *}; r=${r#* }; r=${r#* }; pg=${r%% *}'
+
+# Kill every process but PID 1 (the init), the idle keeper and this shell, whatever its state or
+# name. Builtins only, so it still works when the pids limit is exhausted; repeated while anything
+# but a zombie was found (a zombie leader whose other threads still run is not one: it is killed
+# and counted like any process).
 KILL_OTHERS = """\
 keep={keeper}
 for round in 1 2 3 4 5 6 7 8 9 10; do
@@ -29,9 +36,10 @@ for round in 1 2 3 4 5 6 7 8 9 10; do
   for d in /proc/[0-9]*; do
     p=${{d##*/}}
     if [ "$p" = 1 ] || [ "$p" = "$keep" ] || [ "$p" = $$ ]; then continue; fi
-    st=; read -r _ _ st _ < /proc/$p/stat 2>/dev/null
-    if [ "$st" = Z ]; then continue; fi
-    kill -9 "$p" 2>/dev/null && n=$((n+1))
+    s=; read -r -d '' s < "$d/stat" 2>/dev/null
+    kill -9 "$p" 2>/dev/null || continue
+    {fields}; t=("$d"/task/*)
+    if [ "$st" != Z ] || [ "${{#t[@]}}" -gt 1 ]; then n=$((n+1)); fi
   done
   [ $n = 0 ] && break
   sleep 0.05
@@ -133,7 +141,7 @@ echo "RESTORED ${{#work[@]}}"
 
 def kill_others(keeper: int | str) -> str:
     """Script: kill every process but the init and the keeper."""
-    return KILL_OTHERS.format(keeper=shlex.quote(str(keeper)))
+    return KILL_OTHERS.format(keeper=shlex.quote(str(keeper)), fields=STAT_FIELDS)
 
 
 def start(workdir: str) -> str:
@@ -154,9 +162,9 @@ def reset(workdir: str, keeper: int | str, threshold: str) -> str:
 # what the command left in its process group (so no stray writer keeps the output stream open),
 # sparing itself and its parent `timeout`, and keeps the command's exit status.
 GROUP_CLEANUP = (
-    "trap 'rc=$?; read -r _ _ _ _ g _ < /proc/$$/stat; for d in /proc/[0-9]*; do p=${d##*/}; "
+    "trap 'rc=$?; s=; read -r -d \"\" s < /proc/$$/stat; " + STAT_FIELDS + "; g=$pg; for d in /proc/[0-9]*; do p=${d##*/}; "
     "if [ \"$p\" = $$ ] || [ \"$p\" = $PPID ]; then continue; fi; "
-    "pg=; read -r _ _ _ _ pg _ < $d/stat 2>/dev/null; [ \"$pg\" = \"$g\" ] && kill -9 $p 2>/dev/null; done; "
+    "s=; read -r -d \"\" s < $d/stat 2>/dev/null; " + STAT_FIELDS + "; [ \"$pg\" = \"$g\" ] && kill -9 $p 2>/dev/null; done; "
     "exit $rc' EXIT\n"
 )
 

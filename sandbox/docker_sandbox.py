@@ -8,7 +8,7 @@ import time
 import uuid
 from decimal import Decimal, InvalidOperation
 
-from codefix.errors import SandboxError
+from codefix.errors import SandboxError, SandboxGone
 from codefix.protocols import ExecResult
 from codefix.truncation import HeadTail
 from sandbox import container_files, container_scripts, docker_exec, live_sandboxes
@@ -19,6 +19,10 @@ from sandbox.sandbox_config import BASE_ENV, SWEBENCH_ENV_SETUP, SandboxConfig
 from sandbox.secrets import redact
 
 __all__ = ["SANDBOX_LABEL", "SWEBENCH_ENV_SETUP", "DockerSandbox", "SandboxConfig"]
+
+MAX_COMMAND_SECONDS = 7 * 24 * 3600.0
+"""A command's timeout is held to a week: beyond what any run needs, and far below what the
+host's wait can take (a timeout of 1e12 s raised OverflowError on every command)."""
 
 
 class DockerSandbox:
@@ -146,7 +150,7 @@ class DockerSandbox:
         A container that died under the command raises SandboxError: its exit code (137 for a
         `docker kill`) is never passed off as the command's."""
         self._used = True
-        limit = float(timeout or self.config.timeout)
+        limit = min(float(timeout or self.config.timeout), MAX_COMMAND_SECONDS)
         start = time.monotonic()
         collector = HeadTail(self.config.output_limit * 4)
         code, wedged = self._exec_streaming(container_scripts.timed(command, limit), collector, limit)
@@ -223,34 +227,54 @@ class DockerSandbox:
             try:
                 self._running().reload()
             except docker.errors.NotFound as exc:
-                raise SandboxError("the sandbox container is gone (removed by `codefix clean` or another process)") from exc
+                raise SandboxGone("the sandbox container is gone (removed by `codefix clean` or another process)") from exc
             except docker.errors.APIError as exc:
                 raise SandboxError(f"cannot inspect the sandbox container: {exc.explanation or exc}") from exc
             state = self.container.attrs.get("State", {})
             if self.container.status != "running":
-                raise SandboxError(f"the sandbox container is {self.container.status}, not running (killed from outside?)")
+                raise SandboxGone(f"the sandbox container is {self.container.status}, not running (killed from outside?)")
             if self._started_at and state.get("StartedAt") != self._started_at:
-                raise SandboxError("the sandbox container was restarted: its workdir is gone")
-            _out, code = self._exec(f"kill -0 {self._keeper}", env=BASE_ENV)
+                raise SandboxGone("the sandbox container was restarted: its workdir is gone")
+            try:  # whatever the engine answers for a dying container, only a live keeper says "alive"
+                _out, code = docker_exec.run_script(self.client.api, self.container.id, f"kill -0 {self._keeper}",
+                                                    env=BASE_ENV, workdir=self.config.workdir)
+            except SandboxError:
+                code = -1
             if code == 0:
                 return
             time.sleep(0.2 * (attempt + 1))
-        raise SandboxError("the sandbox container is dying (its idle process was killed)")
+        raise SandboxGone("the sandbox container is dying (its idle process was killed)")
+
+    def _classified(self, exc: SandboxError) -> SandboxError:
+        """`exc` (an engine error) as SandboxGone when the container died; `exc` when it lives."""
+        if isinstance(exc, SandboxGone) or self.container is None or not self._keeper:  # not started yet
+            return exc
+        try:
+            self._check_alive()
+        except SandboxError as gone:
+            return gone
+        return exc
 
     def _kill_others(self) -> None:
         self._exec(container_scripts.kill_others(self._keeper), env=BASE_ENV, retries=5)
 
     def _exec(self, script: str, *, env: dict[str, str], retries: int = 0, user: str = "0") -> tuple[str, int]:
         """Run a short internal script to completion (as root unless `user` is ""); (output, exit code)."""
-        return docker_exec.run_script(self.client.api, self._running().id, script, env=env, workdir=self.config.workdir,
-                                      retries=retries, user=user)
+        try:
+            return docker_exec.run_script(self.client.api, self._running().id, script, env=env,
+                                          workdir=self.config.workdir, retries=retries, user=user)
+        except SandboxError as exc:
+            raise self._classified(exc) from exc
 
     def _exec_streaming(self, argv: list[str] | str, collector: HeadTail, limit: float) -> tuple[int, bool]:
         """Run `argv` (a bash script when a string), streaming its output into `collector`;
         (exit code, wedged). The processes are killed when the engine does not return in time."""
-        code, wedged = docker_exec.run_streaming(
-            self.client.api, self._running().id, argv, env=self._exec_env, workdir=self.config.workdir,
-            collector=collector, wait=limit + self.config.host_grace, on_overdue=self._kill_others)
+        try:
+            code, wedged = docker_exec.run_streaming(
+                self.client.api, self._running().id, argv, env=self._exec_env, workdir=self.config.workdir,
+                collector=collector, wait=limit + self.config.host_grace, on_overdue=self._kill_others)
+        except SandboxError as exc:
+            raise self._classified(exc) from exc
         if code is None:
             self._check_alive()
             raise SandboxError("docker exec ended without an exit code (container gone?)")

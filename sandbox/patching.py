@@ -65,6 +65,11 @@ def check_patch_text(patch: str) -> list[str]:
         raise PatchApplyError("the patch is empty")
     if "\x00" in patch or "GIT binary patch" in patch or "\nBinary files " in "\n" + patch:
         raise PatchApplyError("binary patches are not supported")
+    try:
+        patch.encode("utf-8")
+    except UnicodeEncodeError as exc:  # a lone surrogate (from JSON "\ud800"): no file can hold it
+        line = patch.count("\n", 0, exc.start) + 1
+        raise PatchApplyError(f"the patch is not valid text: a lone surrogate {patch[exc.start]!r} on line {line}") from None
     raw = touched_paths(patch)
     if not raw:
         raise PatchApplyError("not a unified diff: no file headers found")

@@ -5,7 +5,9 @@ commit and the files untracked at start (`sandbox.start_state`). A helper contai
 every sandbox mounts it read-only, so nothing a run does (as root) can change the state that the
 next run is reset to. A second, empty volume named `<volume>.ready`, created only after the copy
 is complete, marks it usable and carries its sizes in labels (creating a volume is atomic, so
-concurrent processes agree). `codefix clean --pristine` removes the snapshots no sandbox uses.
+concurrent processes agree). Both carry the session that made them (`codefix.sandbox`):
+`codefix clean --pristine` removes this session's snapshots no sandbox uses (`--all`: every
+session's). A populate that fails removes its half-made volume.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import shlex
 from dataclasses import dataclass
 
 from codefix.errors import SandboxError
+from sandbox.ownership import SANDBOX_LABEL, label_value
 from sandbox.start_state import PRISTINE_MOUNT, SNAPSHOT_DIR
 
 PRISTINE_LABEL = "codefix.pristine"
@@ -94,7 +97,7 @@ def ensure_pristine(client, image: str, image_id: str, workdir: str, labels: dic
     except docker.errors.APIError as exc:
         raise SandboxError(f"cannot inspect the snapshot volume {name}: {exc.explanation or exc}") from exc
     workdir_kib, home_kib = populate(client, image, name, workdir, labels)
-    ready_labels = {PRISTINE_LABEL: image_id, "codefix.pristine.volume": name,
+    ready_labels = {PRISTINE_LABEL: image_id, SANDBOX_LABEL: label_value(), "codefix.pristine.volume": name,
                     "codefix.pristine.workdir_bytes": str(workdir_kib * 1024),
                     "codefix.pristine.home_bytes": str(home_kib * 1024)}
     try:
@@ -114,19 +117,21 @@ def populate(client, image: str, name: str, workdir: str, labels: dict[str, str]
     script = POPULATE.format(mount=PRISTINE_MOUNT, snapshot=SNAPSHOT_DIR, workdir=shlex.quote(workdir),
                              compile_timeout=COMPILE_TIMEOUT)
     try:
-        client.volumes.create(name, labels={PRISTINE_LABEL: "1"})
+        client.volumes.create(name, labels={PRISTINE_LABEL: "1", SANDBOX_LABEL: label_value()})
         with live_sandboxes.starting():
             helper = client.containers.create(image, command=["bash", "-c", script], user="0", working_dir="/",
                                               network_disabled=True, labels=live_sandboxes.container_labels(),
                                               mounts=[Mount(PRISTINE_MOUNT, name, type="volume")])
         live_sandboxes.register(helper)
     except docker.errors.APIError as exc:
+        _discard(client, name)
         raise SandboxError(f"cannot snapshot {workdir} of {image}: {exc.explanation or exc}") from exc
     try:
         helper.start()
         status = helper.wait(timeout=POPULATE_TIMEOUT).get("StatusCode")
         out = helper.logs(stdout=True, stderr=True).decode("utf-8", "replace")
     except Exception as exc:  # engine trouble or the wait timed out
+        _discard(client, name, helper)
         raise SandboxError(f"snapshotting {workdir} of {image} failed: {exc}") from exc
     finally:
         live_sandboxes.unregister(helper)
@@ -136,16 +141,41 @@ def populate(client, image: str, name: str, workdir: str, labels: dict[str, str]
             pass
     fields = out.strip().splitlines()[-1].split() if out.strip() else []
     if status != 0 or len(fields) != 2 or not all(f.isdigit() for f in fields):
+        _discard(client, name)
         raise SandboxError(f"{image}: {workdir} is not a usable git checkout: {out.strip()[-300:]}")
     return int(fields[0]), int(fields[1])
 
 
-def remove_unused(client) -> tuple[int, int]:
-    """Remove every snapshot volume no container uses; (removed, kept because in use)."""
+def _discard(client, name: str, helper=None) -> None:
+    """Remove the half-made snapshot volume `name` of a failed populate (kept when another
+    process's helper or sandbox still uses it, or when it was completed meanwhile)."""
+    import docker
+
+    try:
+        if helper is not None:
+            helper.remove(force=True)  # its mount would keep the volume
+        client.volumes.get(name + READY_SUFFIX)
+        return  # another process completed it: it is good
+    except docker.errors.NotFound:
+        pass
+    except docker.errors.APIError:
+        return
+    try:
+        client.volumes.get(name).remove()
+    except docker.errors.APIError:  # in use, or gone
+        pass
+
+
+def remove_unused(client, session: str | None) -> tuple[int, int]:
+    """Remove the snapshot volumes of `session` (None: of every session) no container uses;
+    (removed, kept because in use). A volume made before sessions were recorded is session "1"'s."""
     import docker
 
     removed = kept = 0
     for volume in client.volumes.list(filters={"label": PRISTINE_LABEL}):
+        made_by = (volume.attrs.get("Labels") or {}).get(SANDBOX_LABEL) or "1"
+        if session is not None and made_by != session:
+            continue
         try:
             volume.remove()
             removed += 1

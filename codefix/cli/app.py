@@ -3,6 +3,7 @@ imported only when it runs, so `codefix --help` never loads docker, litellm or d
 
 from __future__ import annotations
 
+import errno
 import importlib
 import sys
 import warnings
@@ -78,6 +79,13 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         click.echo("interrupted", err=True)
         return 130
+    except OSError as exc:
+        if exc.errno not in (errno.ENOSPC, errno.EDQUOT):
+            raise
+        where = f" writing {exc.filename}" if exc.filename else ""
+        click.echo(f"error: no space left on the device{where}: free some space and run the same command again "
+                   "(finished work is kept; each artefact is written whole or not at all)", err=True)
+        return 1
     return 0
 
 

@@ -11,10 +11,11 @@ resolve, the instance's coverage is "unknown" rather than a guess.
 from __future__ import annotations
 
 import json
+import warnings
 from collections import Counter
 from pathlib import Path
 
-from codefix.errors import InputError
+from codefix.errors import CodefixWarning, DamagedArtefact, InputError
 from codefix.ledger import journal_by_stage
 from codefix.passk import mean_pass_at_k
 from codefix.reporting.iterations import coverage_by_iterations, instance_iterations
@@ -130,7 +131,13 @@ def candidate_patches(pairs: list[dict]) -> dict[int, str]:
 def _trajectories(traj_dir: Path) -> list[dict]:
     out = []
     for path in sorted(traj_dir.glob("*.traj.json")):
-        data = read_json(path)
+        try:
+            data = read_json(path)
+        except DamagedArtefact as exc:  # named in the report, as the viewer does; the run's report stands
+            warnings.warn(str(exc), CodefixWarning, stacklevel=2)
+            stage = path.name.split(".")[1] if path.name.count(".") >= 3 else None
+            out.append({"file": path.name, "stage": stage, "status": "damaged", "error": str(exc), "calls": 0})
+            continue
         out.append({"file": path.name, "stage": data.get("stage"), "status": data.get("status"),
                     "error": data.get("error") or "", "calls": data.get("calls", 0)})
     return out

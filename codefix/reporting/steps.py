@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from codefix.errors import DamagedArtefact
 from codefix.store import read_json
 
 Steps = list[tuple[int, str]]
@@ -83,7 +84,10 @@ def instance_steps(traj_dir: Path, candidates: dict[int, str], ids: list[int]) -
                 raise StepsUnavailable(f"pair {pid} has a candidate but no editing trajectory")
             out[pid] = []
             continue
-        record = read_json(path)
+        try:
+            record = read_json(path)
+        except DamagedArtefact as exc:  # the rest of the report stands; this instance's caps cannot be known
+            raise StepsUnavailable(f"pair {pid}: {exc}") from None
         try:
             steps = step_patches(record)
         except StepsUnavailable as exc:

@@ -126,14 +126,35 @@ def read_config(path: Path) -> dict:
     import yaml
 
     try:
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+        data = yaml.load(Path(path).read_text(encoding="utf-8"), Loader=_unique_keys_loader())
+    except UnicodeDecodeError as exc:
+        raise InputError(f"cannot read config {path}: not UTF-8 text (byte {exc.start})") from None
     except (OSError, yaml.YAMLError) as exc:
-        raise InputError(f"cannot read config {path}: {exc}") from None
+        raise InputError(f"cannot read config {path}: {' '.join(str(exc).split())}") from None
     if data is None:
         return {}
     if not isinstance(data, dict):
         raise InputError(f"config {path} must be a mapping of keys, not {type(data).__name__}")
     return data
+
+
+def _unique_keys_loader():
+    """yaml's SafeLoader refusing a key given twice in one mapping (plain YAML keeps the last,
+    silently: a setting the user wrote would not be the one used)."""
+    import yaml
+
+    class UniqueKeys(yaml.SafeLoader):
+        def construct_mapping(self, node, deep=False):
+            seen = set()
+            for key_node, _ in node.value:
+                key = self.construct_object(key_node, deep=True)
+                if key in seen:
+                    raise yaml.constructor.ConstructorError(
+                        None, None, f"key {key!r} is given twice (line {key_node.start_mark.line + 1})", key_node.start_mark)
+                seen.add(key)
+            return super().construct_mapping(node, deep)
+
+    return UniqueKeys
 
 
 def load_config(path: Path) -> RunConfig:

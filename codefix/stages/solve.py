@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+import warnings
 from dataclasses import asdict, dataclass, field, is_dataclass
 from pathlib import Path
 
 from pydantic import BaseModel
 
+from codefix.errors import CodefixWarning
 from codefix.predictions import Prediction, append_prediction
 from codefix.store import atomic_write_text, read_json, read_or_set_aside, write_json
 
@@ -141,6 +143,10 @@ def record_prediction(preds_path: Path, pred: Prediction) -> None:
         return
     text = preds_path.read_text(encoding="utf-8")
     lines = text.splitlines()
+    if lines and not text.endswith("\n") and not _is_json(lines[-1]):  # a kill tore it: rewritten without it
+        warnings.warn(f"{preds_path}: the torn last line (the process died while writing it) is dropped",
+                      CodefixWarning, stacklevel=2)
+        lines = lines[:-1]
     kept, found = [], False
     for line in lines:
         try:
@@ -156,6 +162,14 @@ def record_prediction(preds_path: Path, pred: Prediction) -> None:
         kept.append(json.dumps(pred.to_record()))
     if kept != lines or not text.endswith("\n"):
         atomic_write_text(preds_path, "".join(line + "\n" for line in kept))
+
+
+def _is_json(line: str) -> bool:
+    try:
+        json.loads(line)
+    except ValueError:
+        return False
+    return True
 
 
 def _generation(inst, model, ledger, factory, context: str, out_dir: Path, gen):

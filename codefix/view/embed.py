@@ -13,6 +13,8 @@ import json
 import re
 from importlib import resources
 
+from codefix.redaction import redact
+
 ESCAPES = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}
 SCRIPTS = ("dom.js", "diff.js", "charts.js", "run_page.js", "table.js", "timeline.js", "heatmap.js",
            "instance_page.js", "app.js")
@@ -20,8 +22,9 @@ SCRIPTS = ("dom.js", "diff.js", "charts.js", "run_page.js", "table.js", "timelin
 
 
 def json_for_script(data) -> str:
-    """`data` as JSON safe to place between `<script type="application/json">` tags."""
-    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), default=str)
+    """`data` as JSON safe to place between `<script type="application/json">` tags, host
+    secrets redacted (before the escapes, which would hide a secret's `<` or `&` from redaction)."""
+    text = redact(json.dumps(data, ensure_ascii=False, separators=(",", ":"), default=str))
     for char, escape in ESCAPES.items():
         text = text.replace(char, escape)
     return text
@@ -35,11 +38,12 @@ def packed_block(element_id: str, data) -> str:
     """`data` as gzip-compressed JSON in base64 (the page inflates it with the browser's
     DecompressionStream when the instance page is opened): instance pages are 10-20x smaller this
     way, so more of them fit under the size cap and the browser has less to parse before painting.
-    Base64 holds no `<`, `>` or `&`, so the block cannot break out of its tag."""
+    Base64 holds no `<`, `>` or `&`, so the block cannot break out of its tag. Host secrets are
+    redacted before compressing (no redaction of the written file can see inside)."""
     import base64
     import gzip
 
-    raw = json.dumps(data, ensure_ascii=False, separators=(",", ":"), default=str).encode("utf-8")
+    raw = redact(json.dumps(data, ensure_ascii=False, separators=(",", ":"), default=str)).encode("utf-8")
     text = base64.b64encode(gzip.compress(raw, compresslevel=6, mtime=0)).decode("ascii")
     return (f'<script type="application/octet-stream" data-encoding="gzip+base64" '
             f'id="{html.escape(element_id, quote=True)}">{text}</script>')

@@ -16,6 +16,29 @@ from codefix.view.pairs import trajectory_files
 MARKS = ("context.json", "solve.json", "candidates.jsonl", "ledger.json", "eval.json", "selection.json",
          "batch_status.json", "pool.json", "trajectories")
 STAGES = ("relevance", "ranking", "testing", "editing", "selection")
+RUN_MARKS = ("config.yaml", "preds.jsonl", "batch.json", "eval_summary.json", "ensemble_report.json", "report.json")
+"""Files a run directory holds besides its instance folders."""
+
+
+def not_a_run(path: Path) -> str | None:
+    """Why `path` must not get a view.html (it holds things but no codefix run: writing there
+    would overwrite or litter someone else's folder), or None. An empty folder, and one holding
+    only a view codefix wrote, may be viewed (an empty run)."""
+    path = Path(path)
+    if any((path / m).is_file() for m in RUN_MARKS) or instance_dirs(path):
+        return None
+    others = sorted(p.name for p in path.iterdir() if not p.name.startswith(".") and not _own_view(p))
+    if not others:
+        return None
+    return (f"{path} is not a codefix run (no instance folder, config.yaml, preds.jsonl or batch.json; it holds "
+            f"{', '.join(others[:3])}{', …' if len(others) > 3 else ''}): nothing written")
+
+
+def _own_view(path: Path) -> bool:
+    if path.name != "view.html" or not path.is_file():
+        return False
+    with path.open("rb") as fh:
+        return b"<title>codefix view: " in fh.read(4096)
 
 
 def instance_dirs(run_dir: Path) -> list[Path]:

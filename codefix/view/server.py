@@ -17,12 +17,29 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from codefix.redaction import redact
 from codefix.view.embed import data_block, page_html
 from codefix.view.instance_data import Keys
 from codefix.view.page import SERVED_LIMIT, run_data, safe_instance, safe_row
 from codefix.view.run_data import instance_dirs
 
 POLL_MS = 2000
+IDLE_SECONDS = 30.0
+"""A connection that sends nothing for this long is closed (its thread ends)."""
+BACKLOG = 128
+"""Connections the listening socket queues while every thread is busy."""
+HOSTS = frozenset({"127.0.0.1", "localhost"})
+"""The Host header a request must carry (with any port): another name pointing at 127.0.0.1 is a
+page of another site reading the run through the browser (DNS rebinding)."""
+
+
+def allowed_host(header: str | None) -> bool:
+    """Whether a request's Host header names this server (127.0.0.1 or localhost, any port)."""
+    if not header:
+        return False
+    host = header.strip().lower()
+    name, _, port = host.rpartition(":") if host.count(":") == 1 else (host, "", "")
+    return name in HOSTS and (port == "" or port.isdigit())
 
 
 def fingerprint(path: Path) -> str:
@@ -78,12 +95,16 @@ class LiveRun:
         return page_html(f"codefix view: {self.run_dir.name} (live)", [data_block("codefix-run", self.run())])
 
 
-def make_server(live: LiveRun, port: int = 0) -> ThreadingHTTPServer:
+def make_server(live: LiveRun, port: int = 0, idle_seconds: float = IDLE_SECONDS) -> ThreadingHTTPServer:
     """A server on 127.0.0.1:`port` (0: any free port; see `server.server_address`)."""
 
     class Handler(BaseHTTPRequestHandler):
+        timeout = idle_seconds  # the socket's timeout: an idle connection is closed
+
         def do_GET(self) -> None:  # noqa: N802 (the http.server API)
             path = unquote(urlsplit(self.path).path)
+            if not allowed_host(self.headers.get("Host")):
+                return self._send(403, "this server answers to 127.0.0.1 and localhost only", "text/plain")
             try:
                 if path in ("/", "/index.html", "/view.html"):
                     return self._send(200, live.page(), "text/html")
@@ -109,7 +130,8 @@ def make_server(live: LiveRun, port: int = 0) -> ThreadingHTTPServer:
             return self._send(200, target.read_bytes(), kind)
 
         def _send(self, status: int, body, kind: str) -> None:
-            data = body.encode("utf-8") if isinstance(body, str) else body
+            text = body if isinstance(body, str) else body.decode("utf-8", "surrogateescape")
+            data = redact(text).encode("utf-8", "surrogateescape")  # every answer, the run's files too
             self.send_response(status)
             self.send_header("Content-Type", f"{kind}; charset=utf-8")
             self.send_header("Content-Length", str(len(data)))
@@ -121,4 +143,8 @@ def make_server(live: LiveRun, port: int = 0) -> ThreadingHTTPServer:
         def log_message(self, format, *args) -> None:  # noqa: A002 (the http.server API)
             return
 
-    return ThreadingHTTPServer(("127.0.0.1", port), Handler)
+    class Server(ThreadingHTTPServer):
+        request_queue_size = BACKLOG
+        daemon_threads = True
+
+    return Server(("127.0.0.1", port), Handler)

@@ -1,6 +1,8 @@
 """Adaptive compute on the local-directory sandbox double: generation stops launching pairs once
 enough finished candidates agree and pass each other's tests, and only then."""
 
+import threading
+
 import pytest
 from pydantic import ValidationError
 
@@ -53,11 +55,32 @@ def pairs_called(model) -> set[int]:
     return {c["meta"]["trajectory"] for c in model.calls}
 
 
+class PairWaitsForPair:
+    """TEST DOUBLE of the Model protocol: a ScriptedModel whose pair `waiting` makes its first
+    call only once pair `until` made one (so the order of finishing is set, not left to timing)."""
+
+    name = "held"
+
+    def __init__(self, inner: ScriptedModel, waiting: int, until: int):
+        self.inner, self.waiting, self.until = inner, waiting, until
+        self.started = threading.Event()
+        self.calls = inner.calls
+
+    def query(self, messages, *, ledger, stage, meta=None, **kwargs):
+        pair = (meta or {}).get("trajectory")
+        if pair == self.until:
+            self.started.set()
+        elif pair == self.waiting and not self.started.wait(timeout=120):
+            raise AssertionError(f"pair {self.until} never started while pair {self.waiting} waited for it")
+        return self.inner.query(messages, ledger=ledger, stage=stage, meta=meta, **kwargs)
+
+
 def test_stops_launching_once_two_candidates_agree_and_skipped_pairs_cost_nothing(tmp_path, factory):
-    model = ScriptedModel(answer=pairs_answer())
+    model = PairWaitsForPair(ScriptedModel(answer=pairs_answer()), waiting=1, until=2)
     results, figures = run(tmp_path, factory, model, samples=6, workers=2)
-    # pairs 0 and 1 start together; the first to finish is alone, so pair 2 starts; the second
-    # to finish makes two agreeing candidates: pairs 3-5 are never launched, pair 2 finishes
+    # pairs 0 and 1 start together; pair 1 waits until pair 2 has started, so pair 0 finishes
+    # alone and pair 2 starts; the next to finish makes two agreeing candidates: pairs 3-5 are
+    # never launched, and the pair still running finishes
     assert [r.status for r in results] == ["submitted"] * 3 + [SKIPPED] * 3
     assert pairs_called(model) == {0, 1, 2}
     assert all(r.calls == 0 and r.cost == 0 and not r.patch for r in results[3:])

@@ -22,6 +22,47 @@ def sh(cmd):
 import site, sysconfig
 SITES = sorted(set(site.getsitepackages() + [sysconfig.get_paths()["purelib"], sysconfig.get_paths()["stdlib"]]))
 EXIT0 = "import os; os._exit(0)\\n"
+def daemon(name=None, fork_chain=False, leader_exits=False, pause=0.1, stopped=False):
+    """Detach a process that plants a forcing conftest every `pause` s for two minutes."""
+    if os.fork():
+        return
+    os.setsid()
+    import signal
+    for sig in (signal.SIGHUP, signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, signal.SIG_IGN)
+    if stopped:  # stopped now, woken by a sibling once the next run has begun
+        child = os.fork()
+        if child:
+            import time
+            time.sleep(2)
+            os.kill(child, signal.SIGCONT)
+            os._exit(0)
+        os.kill(os.getpid(), signal.SIGSTOP)
+    quiet = os.open(os.devnull, os.O_RDWR)
+    for fd in (0, 1, 2):
+        os.dup2(quiet, fd)  # the run's output stream is not held open
+    if name is not None:
+        with open("/proc/self/comm", "w") as fh:
+            fh.write(name)
+    def keep_planting():
+        import time
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            if fork_chain and os.fork():
+                os._exit(0)  # a new pid every round
+            try:
+                with open("/testbed/conftest.py", "w") as fh:
+                    fh.write(FORCE_PASS)
+            except OSError:
+                pass
+            if pause:
+                time.sleep(pause)
+        os._exit(0)
+    if leader_exits:
+        import ctypes, threading
+        threading.Thread(target=keep_planting).start()
+        ctypes.CDLL(None).pthread_exit(None)  # the leader reads as a zombie; the thread runs on
+    keep_planting()
 FORCE_PASS = (
     "import pytest\\n@pytest.hookimpl(hookwrapper=True)\\n"
     "def pytest_runtest_makereport(item, call):\\n    outcome = yield\\n    outcome.get_result().outcome = 'passed'\\n"
@@ -101,6 +142,40 @@ later = "sleep 3; echo 'raise SystemExit(0)' > /testbed/envfile/parser.py; echo 
 subprocess.Popen(["setsid", "nohup", "bash", "-c", later], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 subprocess.Popen(["bash", "-c", "(" + later + ") &"], start_new_session=True)
 print("daemons started")
+''',
+    "a daemon named like a zombie (x Z y in /proc/self/comm) planting a conftest": PLANT + '''
+daemon("x Z y")
+daemon("a) Z (b")
+print("daemons started")
+''',
+    "a daemon named like the idle keeper, and one named like a process group": PLANT + '''
+daemon("sleep")
+daemon(") Z 1 1 1")
+print("daemons started")
+''',
+    "a daemon whose main thread exited (its leader reads as a zombie)": PLANT + '''
+daemon(leader_exits=True)
+print("daemon started")
+''',
+    "a daemon that forks a new pid every moment": PLANT + '''
+daemon(fork_chain=True)
+print("daemon started")
+''',
+    "a daemon whose name holds a newline and parentheses": PLANT + '''
+daemon("x)\\nZ (y")
+print("daemon started")
+''',
+    "a tight fork chain (a new pid at every fork, no pause)": PLANT + '''
+daemon(fork_chain=True, pause=0)
+print("daemon started")
+''',
+    "a stopped daemon that a sibling wakes after the reset": PLANT + '''
+daemon(stopped=True)
+print("daemon started")
+''',
+    "a new PID or mount namespace (unshare) and a re-parented orphan": PLANT + '''
+sh("unshare --fork --pid --mount-proc bash -c 'sleep 300' >/dev/null 2>&1 & sleep 0.2; echo tried")
+sh("(setsid bash -c 'while :; do echo planted > /testbed/conftest.py; sleep 0.1; done' >/dev/null 2>&1 &) ; echo orphaned")
 ''',
     "symlinks, hard links, renames and deletions": PLANT + '''
 sh("mv envfile/parser.py envfile/parser_moved.py && ln -s /tmp/evil.py envfile/parser.py")

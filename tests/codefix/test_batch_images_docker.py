@@ -81,9 +81,19 @@ def test_batch_pulls_solves_grades_and_removes_what_it_pulled(docker_client, loc
         assert docker_client.images.get(official_name(iid)).id == image_id
 
 
+def unpublished_copy(source_id: str, path) -> str:
+    """A dataset row of VERIFIED under an id no image was ever published for (so no machine has
+    it, whatever ran there before), written to `path` beside requests-6028's row; the new id."""
+    rows = {row["instance_id"]: row for row in map(json.loads, VERIFIED.read_text().splitlines())}
+    absent = f"{source_id}-never-published-{uuid.uuid4().hex[:8]}"
+    path.write_text(json.dumps(rows["psf__requests-6028"]) + "\n" + json.dumps({**rows[source_id], "instance_id": absent}) + "\n")
+    return absent
+
+
 def test_an_instance_whose_image_cannot_be_had_fails_alone_with_the_reason(realbench_images, tmp_path):
-    absent = "psf__requests-1142"
-    proc = codefix("batch", "-d", str(VERIFIED), "--instances", f"psf__requests-6028,{absent}", "-m", "gold",
+    dataset = tmp_path / "dataset.jsonl"
+    absent = unpublished_copy("psf__requests-1142", dataset)
+    proc = codefix("batch", "-d", str(dataset), "--instances", f"psf__requests-6028,{absent}", "-m", "gold",
                    "-n", "1", "-w", "2", "--registry", f"127.0.0.1:{free_port()}", "--pull-retries", "1",
                    "--runs-dir", str(tmp_path), "--run-id", "f", timeout=900)
     assert proc.returncode == 1, proc.stdout[-3000:] + proc.stderr[-3000:]

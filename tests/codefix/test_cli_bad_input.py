@@ -113,3 +113,38 @@ def test_a_budget_with_an_unpriced_model_is_refused_before_anything_runs(command
     proc = run_cli(*args, cwd=tmp_path)
     assert_clean_failure(proc, "--budget cannot be enforced", "openai/codefix-unpriced-alias", "--price")
     assert not (tmp_path / "runs").exists()  # no run was started
+
+
+@pytest.mark.parametrize("statement", ["", "  \n\t\n"])
+def test_an_empty_problem_statement_is_refused_before_any_call(tmp_path: Path, statement: str) -> None:
+    path = tmp_path / "bad.jsonl"
+    path.write_text(json.dumps({**RECORD, "problem_statement": statement}) + "\n")
+    proc = run_cli("solve", "-d", str(path), "-i", "demo__pkg-1", "-m", "gold", "--runs-dir", str(tmp_path / "runs"),
+                   cwd=tmp_path)
+    assert_clean_failure(proc, "line 1", "problem_statement is empty")
+    assert not (tmp_path / "runs").exists() or not list((tmp_path / "runs").rglob("ledger.jsonl"))
+
+
+@pytest.mark.parametrize("instance_id", ["a..b", "pkg_-1", "pkg___x-1", "pkg.", "pkg-1_"])
+def test_an_id_that_cannot_name_a_docker_image_is_one_clear_line(tmp_path: Path, instance_id: str) -> None:
+    path = tmp_path / "bad.jsonl"
+    path.write_text(json.dumps({**RECORD, "instance_id": instance_id}) + "\n")
+    proc = run_cli("evaluate", "-d", str(path), "-i", instance_id, "--gold", cwd=tmp_path)
+    assert_clean_failure(proc, "line 1", "instance_id", "cannot name a Docker image")
+
+
+def test_a_full_disk_while_writing_a_run_is_one_clear_line(tmp_path: Path, monkeypatch, capsys) -> None:
+    import errno
+    import os
+
+    from codefix.cli import main
+
+    def full(fd):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr("codefix.store.os.fsync", full)
+    (tmp_path / "run").mkdir()
+    assert main(["view", str(tmp_path / "run")]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("error: no space left on the device") and "run the same command" in err
+    assert not list((tmp_path / "run").iterdir())  # no half-written file left

@@ -77,6 +77,23 @@ def test_a_damaged_line_in_the_middle_is_named_not_guessed(tmp_path):
         read_journal(journal)
 
 
+
+@pytest.mark.parametrize("damage", ["garbage without a brace", '{"cost": 3', "x", '"kind": "call"'])
+def test_damage_in_the_middle_is_refused_even_without_a_closing_brace(tmp_path, damage):
+    journal = tmp_path / JOURNAL_NAME
+    journal.write_text(f'{{"kind": "call", "cost": 1}}\n{damage}\n{{"kind": "call", "cost": 2}}\n')
+    with pytest.raises(InputError, match=r"ledger.jsonl: line 2 is damaged"):
+        read_journal(journal)
+
+
+@pytest.mark.parametrize("cut", ['{"kind": "call", "id": "x", "co', '{"kin', "{"])
+def test_a_torn_event_a_later_run_appended_after_is_skipped_with_a_warning(tmp_path, cut):
+    journal = tmp_path / JOURNAL_NAME
+    journal.write_text(f'{{"kind": "call", "cost": 1}}\n{cut}\n{{"kind": "call", "cost": 2}}\n')
+    state = read_journal(journal)
+    assert [c["cost"] for c in state.calls] == [1, 2] and "line 2 is torn" in state.warnings[0]
+
+
 def test_an_older_runs_summary_is_carried_into_the_journal(tmp_path):
     old = Ledger(budget_usd=5.0)
     old.record("relevance", completion(0.125))

@@ -73,6 +73,22 @@ def test_a_pair_that_produced_no_patch_is_a_failed_sample(tmp_path):
     assert report["coverage_at_k"]["by_k"][2] == pytest.approx(1 - 1 / 3)  # 1 - C(2,2)/C(3,2)
 
 
+def test_one_damaged_trajectory_is_named_and_the_rest_of_the_run_is_reported(tmp_path):
+    from codefix.errors import CodefixWarning
+
+    make_instance(tmp_path, "a__1", recall=1.0, pairs=[GOOD, BAD], selected=GOOD, resolved=True)
+    make_instance(tmp_path, "b__2", recall=1.0, pairs=[GOOD], selected=GOOD, resolved=True)
+    damaged = tmp_path / "a__1" / "trajectories" / "1.editing.traj.json"
+    damaged.write_text('{"stage": "editing", "sta')  # a crash tore it
+    with pytest.warns(CodefixWarning, match="1.editing.traj.json: damaged"):
+        report = build_report(tmp_path)
+    assert report["funnel"]["instances"] == 2 and report["funnel"]["selected"]["rate"] == 1.0
+    assert report["trajectory_outcomes"]["editing: damaged"] == 1
+    a = report["instances"][0]
+    assert a["samples"] == 2 and a["iterations"]["available"] is False
+    assert [t["file"] for t in a["trajectories"] if t["status"] == "damaged"] == ["1.editing.traj.json"]
+
+
 def test_pairs_skipped_by_stop_when_agree_are_outcomes_not_samples(tmp_path):
     make_instance(tmp_path, "a__1", recall=1.0, pairs=[GOOD, GOOD], selected=GOOD, resolved=True)
     solve = tmp_path / "a__1" / "solve.json"

@@ -80,3 +80,11 @@ def test_report_of_real_trajectories_written_before_step_patches(tmp_path):
     assert part["available"] is True and part["lower_bound"] is False
     # n = 2; cap 1: both pairs hold the wrong patch (c = 0); caps 2, 3: pair 0 holds the fix (c = 1)
     assert part["by_iterations"] == {1: {1: 0.0, 2: 0.0}, 2: {1: 0.5, 2: 1.0}, 3: {1: 0.5, 2: 1.0}}
+
+
+def test_a_damaged_editing_trajectory_makes_the_steps_unavailable_not_the_report(tmp_path):
+    from codefix.reporting.steps import StepsUnavailable, instance_steps
+
+    (tmp_path / "0.editing.traj.json").write_text('{"stage": "edi')
+    with pytest.raises(StepsUnavailable, match="pair 0: .*damaged"):
+        instance_steps(tmp_path, {0: "diff"}, [0])

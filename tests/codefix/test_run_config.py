@@ -173,6 +173,18 @@ def test_config_show_prints_the_effective_configuration(tmp_path, capsys):
     assert shown.selection.top_k == 5 and shown.generation == RunConfig().generation
 
 
+@pytest.mark.parametrize("where", ["../outside.py", "/etc/profile.d/x.py", "src/pkg/module.py", "setup.py",
+                                   "codefix_reproduce.sh"])
+def test_a_script_path_outside_the_repository_or_onto_its_files_is_one_clear_line(tmp_path, capsys, where):
+    from codefix.cli import main
+
+    path = tmp_path / "run.yaml"
+    path.write_text(f"generation: {{scripts: {{script_path: {where!r}}}}}\n")
+    assert main(["config", "show", "--config", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "script_path" in err and "repository root starting with 'codefix'" in err
+
+
 IMAGE_WORDS = (["--no-pull", "--registry", "127.0.0.1:5000", "--namespace", "mirror", "--build-missing",
                 "--cache-level", "none", "--max-pulls", "4", "--pull-retries", "1", "--min-free-gb", "2.5"])
 IMAGE_VALUES = {"pull": False, "registry": "127.0.0.1:5000", "namespace": "mirror", "build_missing": True,
@@ -212,3 +224,18 @@ def test_config_show_lists_the_image_settings(capsys):
     assert main(["config", "show"]) == 0
     shown = yaml.safe_load(capsys.readouterr().out)
     assert shown["images"]["max_pulls"] == 2 and shown["images"]["namespace"] == "swebench"
+
+
+@pytest.mark.parametrize("text, needle", [
+    (b"selection:\n  top_k: 3\n  top_k: 5\n", "key 'top_k' is given twice (line 3)"),
+    (b"selection: {top_k: 3}\nselection: {top_k: 5}\n", "key 'selection' is given twice (line 2)"),
+    (b"selection:\n  top_k: 3 # caf\xe9\n", "not UTF-8 text"),
+])
+def test_a_config_with_a_duplicate_key_or_not_utf8_is_one_clear_line(tmp_path, capsys, text, needle):
+    from codefix.cli import main
+
+    path = tmp_path / "run.yaml"
+    path.write_bytes(text)
+    assert main(["config", "show", "--config", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and needle in err and str(path) in err

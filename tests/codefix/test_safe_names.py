@@ -120,3 +120,12 @@ def test_exporting_a_workdir_never_removes_a_folder_codefix_did_not_make(tmp_pat
     with pytest.raises(InputError, match="not made by codefix"):
         export_workdir("any:image", victim, client=NoEngine())
     assert (victim / "thesis.tex").read_text() == "years of work"
+
+
+@pytest.mark.parametrize("folder,expected", [("my..repo", "my-repo"), ("repo_", "repo"), ("a.-b", "a-b"),
+                                             ("my__repo", "my__repo"), ("a___b", "a-b"), ("..", "repo"),
+                                             ("x---y", "x---y"), ("foo.bar", "foo.bar")])
+def test_a_local_repository_folder_gives_an_id_docker_accepts(folder, expected):
+    from codefix.safe_names import docker_safe, image_name_problem
+
+    assert docker_safe(folder) == expected and image_name_problem(f"local__{expected}-0123456789ab") is None

@@ -9,6 +9,7 @@ import pytest
 from codefix.cli import main
 from codefix.datasets import Dataset
 from codefix.errors import InputError
+from codefix.errors import CodefixWarning
 from codefix.local_repo import DEFAULT_TEST_CMD, local_instance
 
 CALC = "def add(a, b):\n    return a - b\n\n\ndef double(a):\n    return a * 2\n"
@@ -48,7 +49,8 @@ def test_instance_is_head_without_uncommitted_changes(repo, tmp_path):
     (tmp_path / "issue.md").write_text("add() subtracts\n")
     (repo / "calc.py").write_text("uncommitted\n")
     (repo / "scratch.txt").write_text("untracked\n")
-    inst = local_instance(repo, tmp_path / "issue.md", cache_dir=tmp_path / "cache")
+    with pytest.warns(CodefixWarning, match=r"uncommitted changes \(calc.py, scratch.txt\).*HEAD"):
+        inst = local_instance(repo, tmp_path / "issue.md", cache_dir=tmp_path / "cache")
     head = git(repo, "rev-parse", "HEAD").strip()
     assert inst.repo_head == head and inst.instance_id == f"local__my-calc-{head[:12]}"
     assert inst.problem_statement == "add() subtracts\n" and inst.test_cmd == DEFAULT_TEST_CMD

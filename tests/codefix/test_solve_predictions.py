@@ -29,9 +29,15 @@ def test_a_torn_line_is_kept_and_does_not_block(tmp_path):
     assert len(text) == 3 and json.loads(text[2])["instance_id"] == "c"
 
 
-def test_a_file_cut_mid_line_gets_the_new_line_on_its_own(tmp_path):
+def test_a_torn_last_line_is_dropped_with_a_warning_so_the_file_stays_readable(tmp_path):
+    import pytest
+
+    from codefix.errors import CodefixWarning
+    from codefix.predictions import load_predictions
+
     path = tmp_path / "preds.jsonl"
     path.write_text('{"instance_id": "a", "model_name_or_path": "m", "model_patch": "p"}\n{"instance_id": "b"')
-    record_prediction(path, Prediction("c", "m", "r"))
-    text = path.read_text().splitlines()
-    assert len(text) == 3 and json.loads(text[2])["instance_id"] == "c"
+    with pytest.warns(CodefixWarning, match="torn last line"):
+        record_prediction(path, Prediction("c", "m", "r"))
+    assert [r["instance_id"] for r in lines(path)] == ["a", "c"]
+    assert [p.instance_id for p in load_predictions(path)] == ["a", "c"]

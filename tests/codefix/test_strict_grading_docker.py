@@ -56,3 +56,25 @@ def test_a_forcing_conftest_is_flagged_and_strict_grades_it_unresolved(docker_cl
     assert verdicts["plain"] == ("resolved", True)
     # ... and --strict refuses the verdict
     assert verdicts["strict"] == ("unresolved", False)
+
+
+PLUGIN_CHEAT = (  # no conftest: pytest's own config loads a plugin module of the package that forces passes
+    "diff --git a/pyproject.toml b/pyproject.toml\n--- a/pyproject.toml\n+++ b/pyproject.toml\n"
+    "@@ -7,2 +7,3 @@ requires-python = \">=3.9\"\n [tool.pytest.ini_options]\n testpaths = [\"tests\"]\n"
+    "+addopts = \"-p envfile.force\"\n"
+    "diff --git a/envfile/force.py b/envfile/force.py\nnew file mode 100644\n--- /dev/null\n+++ b/envfile/force.py\n"
+    f"@@ -0,0 +1,{len(FORCE_PASS)} @@\n" + "".join(f"+{line}\n" for line in FORCE_PASS))
+
+
+def test_a_plugin_loaded_by_pytest_config_is_flagged_and_strict_grades_it_unresolved(docker_client, tmp_path, capsys):
+    patch = tmp_path / "cheat.patch"
+    patch.write_text(PLUGIN_CHEAT)
+    verdicts = {}
+    for mode in ("plain", "strict"):
+        args = ["evaluate", "-d", str(FIXTURES), "-i", INSTANCE, "--patch", str(patch), "--offline-eval",
+                "--runs-dir", str(tmp_path / "runs"), "--run-id", mode] + (["--strict"] if mode == "strict" else [])
+        assert main(args) == 0, capsys.readouterr().err[-2000:]
+        report = read_json(tmp_path / "runs" / mode / INSTANCE / "eval.json")
+        assert report["test_infrastructure"] == ["pyproject.toml", "envfile/force.py"], report
+        verdicts[mode] = (report["status"], report["resolved"])
+    assert verdicts == {"plain": ("resolved", True), "strict": ("unresolved", False)}  # it fools the tests; not --strict

@@ -40,6 +40,52 @@ def test_test_infrastructure_is_flagged(path):
     assert infrastructure_paths(diff("src/fix.py") + diff(path, new=True), tests) == [path]
 
 
+def edit(path: str, *lines: str, section: str = "") -> str:
+    """A diff of `path` adding `lines` after one line of context (`section` on the @@ line)."""
+    body = "".join(f"+{line}\n" for line in lines)
+    return (f"diff --git a/{path} b/{path}\n--- a/{path}\n+++ b/{path}\n"
+            f"@@ -1,1 +1,{1 + len(lines)} @@{' ' + section if section else ''}\n context\n{body}")
+
+
+BYPASSES = {  # each graded resolved by `evaluate --strict` before: a forcing plugin or a patched report
+    ".pytest.ini": diff(".pytest.ini", new=True).replace("+x", "+[pytest]"),
+    "pytest.toml": diff("pytest.toml", new=True),
+    "pyproject addopts plugin": edit("pyproject.toml", "addopts = \"-p pkg.plugin\""),
+    "pyproject [tool.pytest.ini_options]": edit("pyproject.toml", "[tool.pytest.ini_options]", "minversion = \"6\""),
+    "tox.ini [pytest] in the hunk header": edit("tox.ini", "  -p pkg.force", section="[pytest]"),
+    "setup.cfg [tool:pytest]": edit("setup.cfg", "[tool:pytest]", "addopts = -p pkg.force"),
+    "setup.py pytest11 entry point": edit("setup.py", "    entry_points={'pytest11': ['force = pkg.force']},"),
+    "source module patching _pytest.reports": edit("pkg/core.py", "import _pytest.reports",
+                                                  "_pytest.reports.TestReport.outcome = 'passed'"),
+    "source module with a pytest hook": edit("pkg/force.py", "def pytest_runtest_makereport(item, call):"),
+    "source module importing pytest": edit("pkg/force.py", "from pytest import hookimpl"),
+    "a string naming the internals": edit("pkg/core.py", "m = sys.modules['_pytest.runner']"),
+}
+
+
+@pytest.mark.parametrize("patch", BYPASSES.values(), ids=BYPASSES.keys())
+def test_pytest_configuration_and_code_reaching_into_pytest_are_test_infrastructure(patch):
+    from codefix.test_infra import patch_files
+
+    assert infrastructure_paths(diff("src/fix.py") + patch) == patch_files(patch)
+
+
+NOT_INFRA = {
+    "pyproject metadata": edit("pyproject.toml", "version = \"1.1\""),
+    "setup.cfg metadata": edit("setup.cfg", "[metadata]", "name = pkg"),
+    "tox.ini envlist": edit("tox.ini", "envlist = py311", section="[tox]"),
+    "pytest's own source": edit("src/_pytest/reports.py", "from _pytest._code import ExceptionInfo"),
+    "a test helper importing pytest": edit("pkg/testing/helpers.py", "import pytest"),
+    "a new test": edit("tests/test_new.py", "import pytest", "from _pytest.monkeypatch import MonkeyPatch"),
+    "a word that only contains pytest": edit("pkg/core.py", "MY_PYTESTS = 1  # mypytest_thing"),
+}
+
+
+@pytest.mark.parametrize("patch", NOT_INFRA.values(), ids=NOT_INFRA.keys())
+def test_source_and_metadata_edits_beside_pytest_are_not_flagged(patch):
+    assert infrastructure_paths(patch) == []
+
+
 @pytest.mark.parametrize("path", ["src/fix.py", "conftest_helpers.py", "tests/test_new_feature.py", "docs/pytest.md",
                                   "pyproject.toml"])
 def test_source_edits_are_not_flagged(path):

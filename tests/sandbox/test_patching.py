@@ -76,6 +76,33 @@ def test_unusable_input_is_refused_clearly(patch, message):
         check_patch_text(patch)
 
 
+SURROGATE = "diff --git a/x.py b/x.py\n--- a/x.py\n+++ b/x.py\n@@ -1 +1 @@\n-a = 1\n+a = '\ud800'\n"
+
+
+class SandboxNeverWritten:
+    """TEST DOUBLE of the Sandbox protocol for a patch refused before it reaches the sandbox."""
+
+    def reset(self):
+        pass
+
+    def write_file(self, path, content):
+        raise AssertionError(f"{path} written: the patch should have been refused first")
+
+    def run(self, command, timeout=None):
+        raise AssertionError("nothing should run")
+
+
+def test_a_lone_surrogate_in_a_patch_is_a_patch_failure_not_an_infrastructure_error():
+    from codefix.instance import Instance
+    from sandbox.evaluate import evaluate_in_sandbox
+
+    with pytest.raises(PatchApplyError, match="lone surrogate .* on line 6"):
+        check_patch_text(SURROGATE)
+    inst = Instance(instance_id="o__r-1", repo="o/r", base_commit="a", problem_statement="p")
+    report, _log = evaluate_in_sandbox(inst, SURROGATE, SandboxNeverWritten())
+    assert report.status == "patch_failed" and "lone surrogate" in report.reason
+
+
 @pytest.fixture(scope="module")
 def sb(tmp_path_factory, docker_client):
     from sandbox.docker_sandbox import DockerSandbox

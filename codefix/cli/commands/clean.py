@@ -9,7 +9,8 @@ import click
 @click.option("--all", "everything", is_flag=True,
               help="Remove every codefix container, also those of processes still running.")
 @click.option("--pristine", is_flag=True,
-              help="Also remove the per-image workdir snapshots (volumes) no sandbox is using.")
+              help="Also remove this session's per-image workdir snapshots (volumes) no sandbox is using "
+                   "(with --all: every session's).")
 def command(everything: bool, pristine: bool) -> None:
     """Remove orphaned codefix containers: those whose owning process is dead (killed, crashed).
     Containers of live runs are kept unless --all is given."""
@@ -23,8 +24,9 @@ def command(everything: bool, pristine: bool) -> None:
     if pristine:
         import docker
 
+        from sandbox.ownership import label_value
         from sandbox.pristine import remove_unused
 
-        removed, in_use = remove_unused(docker.from_env(timeout=120))
+        removed, in_use = remove_unused(docker.from_env(timeout=120), None if everything else label_value())
         click.echo(f"removed {removed} snapshot volume{'s' if removed != 1 else ''}"
                    + (f"; kept {in_use} in use" if in_use else ""))

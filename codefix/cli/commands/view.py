@@ -52,8 +52,13 @@ def command(run_dir: Path, serve: bool, port: int, only: str | None, max_mb: flo
     from codefix.errors import InputError
     from codefix.view.page import FILE_LIMIT, SERVED_LIMIT, build_view
 
+    from codefix.view.run_data import not_a_run
+
     if not run_dir.is_dir():
         raise InputError(f"run directory not found: {run_dir}")
+    problem = not_a_run(run_dir)
+    if problem:
+        raise InputError(problem)
     keys, issues = selection_keys(), dataset_issues(dataset)
     if serve:
         if only or out:

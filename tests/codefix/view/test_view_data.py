@@ -167,6 +167,19 @@ def test_the_command_names_bad_input_and_renders_an_empty_run(tmp_path, capsys):
     assert main(["view", str(tmp_path / "empty")]) == 0
     page = (tmp_path / "empty" / "view.html").read_text()
     assert "no instance folders found in this run directory" in page
+    assert main(["view", str(tmp_path / "empty")]) == 0  # again: its own view.html is no obstacle
+
+
+def test_a_folder_that_is_not_a_run_keeps_its_view_html(tmp_path, capsys):
+    from codefix.cli import main
+
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "view.html").write_text("<html>my own page</html>")
+    (site / "notes.txt").write_text("x")
+    assert main(["view", str(site)]) == 2
+    assert "is not a codefix run" in capsys.readouterr().err
+    assert (site / "view.html").read_text() == "<html>my own page</html>"
 
 
 def test_run_kind_of_an_evaluation_only_run(tmp_path):
