@@ -15,7 +15,7 @@ from pathlib import Path, PurePosixPath
 
 from codefix.errors import InputError
 
-from agent.languages import BY_NAME, LANGUAGES, Language, language_of
+from agent.languages import BY_NAME, Language, language_of
 
 TEST_DIRS = {"tests", "test", "testing"}
 VENDOR_DIRS = {"vendor", "vendored", "third_party", "_vendor", "site-packages", "node_modules"}
@@ -75,7 +75,7 @@ def is_build_path(path: str) -> bool:
 def detect_languages(paths: list[str]) -> list[str]:
     """The source languages of a repository from its file names: those with at least
     DETECT_SHARE of the most common language's source files (tests, vendored and build output
-    not counted), in the order of LANGUAGES."""
+    not counted), the most common first."""
     counts: dict[str, int] = {}
     for path in paths:
         language = language_of(path)
@@ -84,7 +84,8 @@ def detect_languages(paths: list[str]) -> list[str]:
     if not counts:
         return []
     most = max(counts.values())
-    return [lang.name for lang in LANGUAGES if counts.get(lang.name, 0) >= DETECT_SHARE * most]
+    ordered = sorted(counts, key=lambda name: (-counts[name], list(BY_NAME).index(name)))
+    return [name for name in ordered if counts[name] >= DETECT_SHARE * most]
 
 
 def named_languages(names: list[str]) -> list[Language]:
