@@ -3,6 +3,8 @@ conventions, skeletons and the edit syntax gate (small repositories and sources 
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from agent.context.files import detect_languages, is_test_path, read_sources
@@ -211,3 +213,20 @@ def test_the_editing_machine_refuses_a_broken_go_edit_and_applies_a_good_one(tmp
     usage = "```\ndocs/usage.txt\n<<<<<<< SEARCH\nkv\n=======\nkv store\n>>>>>>> REPLACE\n```\n"
     step = task.observe(usage, sandbox)
     assert "docs/usage.txt was not syntax-checked: no grammar for .txt." in step.outputs["notes"]
+
+
+def test_the_context_stage_reads_a_go_repository_and_records_its_language(tmp_path) -> None:
+    from tests.agent.test_context_stage import replay, run, small_instance
+
+    repo, commit = make_repo(tmp_path / "go", GO_REPO)
+    model = replay(tmp_path, [
+        {"stage": "relevance", "match": 'path="kv\\.go"', "reply": "VERDICT: RELEVANT\nSUMMARY: defines Get"},
+        {"stage": "relevance", "reply": "VERDICT: NOT RELEVANT", "repeat": True},
+        {"stage": "ranking", "reply": "```\nkv.go\n```", "repeat": True},
+    ])
+    out = tmp_path / "context.json"
+    result = run(small_instance(commit, "Get returns the key"), repo, model, out)
+    record = json.loads(out.read_text())
+    assert result.status == "done" and [p for p, _ in result.packed_files] == ["kv.go"]
+    assert record["files"]["languages"] == ["go"] and record["files"]["read"] == 3
+    assert sorted(record["relevance"]) == ["cmd/kv/main.go", "internal/store/store.go", "kv.go"]
