@@ -28,10 +28,14 @@ class Language:
     """File name endings of test files in this ecosystem (e.g. `_test.go`, `.spec.ts`)."""
     build_dirs: frozenset[str] = frozenset()
     """Folder names holding build output or installed dependencies, never read."""
+    unread: frozenset[str] = frozenset()
+    """Endings with a grammar that the context stage does not read (Python's stubs repeat their
+    modules)."""
 
     @property
     def extensions(self) -> tuple[str, ...]:
-        return tuple(self.grammars)
+        """The endings the context stage reads."""
+        return tuple(e for e in self.grammars if e not in self.unread)
 
 
 def _js_test_suffixes() -> tuple[str, ...]:
@@ -40,7 +44,8 @@ def _js_test_suffixes() -> tuple[str, ...]:
 
 
 LANGUAGES: tuple[Language, ...] = (
-    Language("python", {".py": ("tree_sitter_python", "language"), ".pyi": ("tree_sitter_python", "language")}),
+    Language("python", {".py": ("tree_sitter_python", "language"), ".pyi": ("tree_sitter_python", "language")},
+             unread=frozenset({".pyi"})),
     Language(
         "javascript",
         {

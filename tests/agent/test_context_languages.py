@@ -83,10 +83,10 @@ def test_a_python_repository_still_reads_its_python_files_only(tmp_path) -> None
     repo, commit = make_repo(tmp_path / "py", {
         "pkg/core.py": "def f():\n    return 1\n", "pkg/static/admin.js": "var x = 1;\n",
         "pkg/a.py": "A = 1\n", "pkg/b.py": "B = 1\n", "pkg/c.py": "C = 1\n", "pkg/d.py": "D = 1\n",
-        "tests/test_core.py": "def test(): pass\n",
+        "tests/test_core.py": "def test(): pass\n", "pkg/core.pyi": "def f() -> int: ...\n",
     })
     sources = read_sources(repo, commit)
-    assert sources.languages == ["python"] and sources.extensions == (".py", ".pyi")
+    assert sources.languages == ["python"] and sources.extensions == (".py",)  # stubs, as before, not read
     assert [f.path for f in sources.files] == ["pkg/a.py", "pkg/b.py", "pkg/c.py", "pkg/core.py", "pkg/d.py"]
 
 
