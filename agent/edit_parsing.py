@@ -33,7 +33,8 @@ _FENCE = re.compile(r"^[ \t]*(```+|~~~+)[ \t]*(.*?)[ \t]*$")
 _LABEL = re.compile(r"^(?:file(?:name)?|path)\s*[:=]\s*", re.I)
 _PATHLIKE = re.compile(
     r"^/?(?:[\w.@+-]+/)+[\w.@+-]+$"  # has a directory
-    r"|^[\w.@+-]*\w\.(?:py|pyi|pyx|pxd|c|h|cc|cpp|cfg|toml|ini|txt|rst|md|json|ya?ml|js|ts|html|css|sh|in)$"
+    r"|^[\w.@+-]*\w\.(?:py|pyi|pyx|pxd|c|h|cc|cpp|cxx|hh|hpp|hxx|go|rs|java|rb|php|jsx|tsx|mjs|cjs|mts|cts"
+    r"|cfg|toml|ini|txt|rst|md|json|ya?ml|js|ts|html|css|sh|in|mod|sum|lock|gradle|xml)$"
 )
 _LANGUAGES = {"python", "py", "python3", "diff", "text", "txt", "plaintext", "toml", "yaml", "yml", "json", "ini",
               "cfg", "sh", "bash", "c", "cpp", "rst", "markdown", "md", "html", "xml", "js", "javascript"}

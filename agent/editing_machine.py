@@ -17,7 +17,7 @@ from agent.edit_paths import resolve_path
 from agent.edits import Edit, EditError, apply_edit_noted, unified_patch
 from agent.line_match import find_exact, find_tolerant, split_lines
 from agent.reply_parsing import UNTAGGED_HINT, ReplyProblem, clean_reply, read_script_reply, split_tagged
-from agent.syntax import python_syntax_errors
+from agent.syntax import edit_syntax_check
 from agent.task import Step
 from agent.prompts.render import repository_line
 from agent.script_runs import ScriptRunConfig, outputs_of, run_script
@@ -89,12 +89,13 @@ class EditingTask:
             except EditError as exc:
                 return self._rejected(str(exc))
             notes += applied_notes
-            problems = [
-                p.describe(path)
-                for path, text in files.items()
-                if path.endswith(".py") and text is not None and text != self.files.get(path, self.originals.get(path))
-                for p in python_syntax_errors(text)
-            ]
+            problems = []
+            for path, text in files.items():
+                before = self.files.get(path, self.originals.get(path))
+                if text is not None and text != before:
+                    found, notice = edit_syntax_check(path, before, text)
+                    problems += found
+                    notes += [notice] if notice else []
             if problems:
                 return self._rejected("Syntax errors in the edited files:\n" + "\n".join(problems))
             self.applied += [[e.path, e.search, e.replace] for e in edits]

@@ -1,9 +1,12 @@
-"""Syntax check of Python source with tree-sitter, before any test runs on it."""
+"""Syntax check of edited source with tree-sitter, before any test runs on it: every language
+of `agent.languages` has a grammar; a file of any other kind is said to be unchecked."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
+from pathlib import PurePosixPath
+
+from agent.languages import language_of, parser_for
 
 
 @dataclass(frozen=True)
@@ -19,17 +22,39 @@ class SyntaxProblem:
         return f"{path}:{self.line}:{self.column}: syntax error near: {self.text.strip()[:120]}"
 
 
-@lru_cache(maxsize=1)
-def _parser():
-    import tree_sitter_python
-    from tree_sitter import Language, Parser
-
-    return Parser(Language(tree_sitter_python.language()))
-
-
 def python_syntax_errors(source: str, limit: int = 5) -> list[SyntaxProblem]:
-    """Up to `limit` syntax errors in `source` (empty when it parses cleanly)."""
-    tree = _parser().parse(source.encode("utf-8"))
+    """Up to `limit` syntax errors in Python `source` (empty when it parses cleanly)."""
+    return _errors(parser_for("module.py"), source, limit)
+
+
+def syntax_errors(path: str, source: str, limit: int = 5) -> list[SyntaxProblem] | None:
+    """Up to `limit` syntax errors in `source` read as the file at `path`; None when no grammar
+    covers its language."""
+    parser = parser_for(path)
+    return None if parser is None else _errors(parser, source, limit)
+
+
+def edit_syntax_check(path: str, before: str | None, after: str) -> tuple[list[str], str | None]:
+    """(problems that refuse the edit of `path`, a notice for the model) for the edit turning
+    `before` (None: a new file) into `after`. A file without a grammar gets the notice that it was
+    not checked. Outside Python, whose grammar is trusted, errors the grammar already finds in the
+    file before the edit make it a notice too: the grammar does not cover that file's dialect
+    (macros, language extensions), so it cannot tell a broken edit apart."""
+    found = syntax_errors(path, after)
+    if found is None:
+        ending = PurePosixPath(path).suffix or "files without an ending"
+        return [], f"{path} was not syntax-checked: no grammar for {ending}."
+    if not found:
+        return [], None
+    language = language_of(path)
+    if language.name != "python" and before is not None and syntax_errors(path, before):
+        return [], (f"{path} was not syntax-checked: the {language.name} grammar already finds errors "
+                    "in it before your edit.")
+    return [p.describe(path) for p in found], None
+
+
+def _errors(parser, source: str, limit: int) -> list[SyntaxProblem]:
+    tree = parser.parse(source.encode("utf-8"))
     if not tree.root_node.has_error:
         return []
     lines = source.splitlines()

@@ -16,10 +16,16 @@ class ContextConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    extensions: list[str] = Field(default_factory=lambda: [".py"])
-    """File name endings that count as source (with the dot)."""
+    languages: list[str] | None = None
+    """Source languages read (python, javascript — with TypeScript —, go, java, rust, c — with
+    C++ —, php, ruby). None: detected from the repository's tracked files
+    (`agent.context.files.detect_languages`)."""
+    extensions: list[str] | None = None
+    """File name endings that count as source (with the dot), instead of the languages' own.
+    None: every ending of the languages."""
     exclude_tests: bool = True
-    """Leave out test directories (at any depth) and test modules."""
+    """Leave out test files by each language's conventions (test directories at any depth, test
+    modules, `_test.go`, `*.spec.ts`, `__tests__/`, `spec/`, `*Test.php`, ...)."""
     max_file_bytes: int = 1_000_000
     """Files larger than this are skipped as oversized."""
     concurrency: int = RELEVANCE_CONCURRENCY.field(32)

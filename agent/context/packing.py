@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from agent.context.skeleton import python_skeleton
+from agent.context.skeleton import skeleton_of
 
 
 @dataclass(frozen=True)
@@ -61,8 +61,8 @@ def pack(
             packed.append(PackedFile(path, text, "full", tokens))
             used += tokens
             continue
-        if tokens > budget and skeleton_oversized and path.endswith((".py", ".pyi")):
-            skeleton = python_skeleton(text)
+        skeleton = skeleton_of(path, text) if tokens > budget and skeleton_oversized else None
+        if skeleton is not None:
             sk_tokens = count(render_file(path, skeleton, "skeleton"))
             if used + sk_tokens <= budget:
                 packed.append(PackedFile(path, skeleton, "skeleton", sk_tokens))

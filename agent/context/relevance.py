@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass
 from codefix.errors import BudgetExceeded, ContextWindowExceeded, ModelError
 
 from agent.context.files import SourceFile
-from agent.context.skeleton import python_skeleton
+from agent.context.skeleton import skeleton_of
 from agent.prompts.render import render
 from agent.context.tokens import count_tokens
 from agent.reply_parsing import clean_reply
@@ -132,7 +132,9 @@ def shown_content(file: SourceFile, tokens: int, window: int, token_model: str) 
 
 def skeleton_content(file: SourceFile, window: int, token_model: str) -> str:
     """The file's skeleton, cut to roughly `window` tokens if even that is too long."""
-    skeleton = python_skeleton(file.text) if file.path.endswith((".py", ".pyi")) else file.text
+    skeleton = skeleton_of(file.path, file.text)
+    if skeleton is None:
+        skeleton = file.text  # no grammar: the file itself, cut below
     if count_tokens(skeleton, token_model) > window:
         skeleton = skeleton[: window * 3] + "\n... (cut: the skeleton alone is too long)\n"
     return skeleton

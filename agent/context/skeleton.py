@@ -1,26 +1,66 @@
-"""Tree-sitter skeletons of Python files: imports, module-level assignments, class and
-function signatures with their docstrings, bodies elided. Used for files too long to show whole."""
+"""Tree-sitter skeletons of source files, used for files too long to show whole.
+
+Python's keeps imports, module-level assignments, class and function signatures with their
+docstrings. The other languages' (`agent.languages`) keep the file as written with the body of
+every function, method, constructor and closure elided: declarations, types, fields, imports and
+doc comments stay."""
 
 from __future__ import annotations
 
-from functools import lru_cache
+import re
+
+from agent.languages import language_of, parser_for
 
 ELIDED = "..."
 MAX_ASSIGN_CHARS = 200
+FUNCTION_NODES = frozenset({
+    "function_declaration", "function_expression", "generator_function_declaration", "generator_function",
+    "arrow_function", "method_definition", "method_declaration", "func_literal", "constructor_declaration",
+    "compact_constructor_declaration", "lambda_expression", "function_item", "closure_expression",
+    "function_definition", "anonymous_function", "anonymous_function_creation_expression",
+    "method", "singleton_method",
+})
+"""Node types (across the grammars) whose `body` field is a body to elide."""
+BODY_NODES = frozenset({"statement_block", "block", "constructor_body", "compound_statement", "body_statement"})
+"""Body node types elided; an arrow function's or closure's expression body stays."""
 
 
-@lru_cache(maxsize=1)
-def _parser():
-    import tree_sitter_python
-    from tree_sitter import Language, Parser
+def skeleton_of(path: str, text: str) -> str | None:
+    """The skeleton of the file at `path`, or None when no grammar covers its language."""
+    language = language_of(path)
+    if language is None:
+        return None
+    if language.name == "python":
+        return python_skeleton(text)
+    return elided_skeleton(text, parser_for(path), braces=language.name != "ruby")
 
-    return Parser(Language(tree_sitter_python.language()))
+
+def elided_skeleton(text: str, parser, *, braces: bool = True) -> str:
+    """`text` with every function body cut to `{ ... }` (or `...` between `def` and `end`)."""
+    source = text.encode("utf-8")
+    cuts: list[tuple[int, int]] = []
+    stack = [parser.parse(source).root_node]
+    while stack:
+        node = stack.pop()
+        body = node.child_by_field_name("body") if node.type in FUNCTION_NODES else None
+        if body is not None and body.type in BODY_NODES and body.end_byte > body.start_byte:
+            cuts.append((body.start_byte, body.end_byte))
+            continue  # what is nested inside goes with the body
+        stack.extend(node.named_children)
+    out, pos = [], 0
+    for start, stop in sorted(cuts):
+        out.append(source[pos:start].decode("utf-8", "replace"))
+        out.append("{ " + ELIDED + " }" if braces else ELIDED)
+        pos = stop
+    out.append(source[pos:].decode("utf-8", "replace"))
+    joined = re.sub(r"\n[ \t]*\n(?:[ \t]*\n)+", "\n\n", "".join(out))
+    return joined.rstrip() + "\n" if joined.strip() else ""
 
 
 def python_skeleton(text: str) -> str:
     """The outline of a Python module; tolerant of syntax errors (tree-sitter recovers)."""
     source = text.encode("utf-8")
-    tree = _parser().parse(source)
+    tree = parser_for("module.py").parse(source)
     lines: list[str] = []
     for node in tree.root_node.named_children:
         _emit(node, source, lines, indent="")

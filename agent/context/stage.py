@@ -16,7 +16,7 @@ from codefix.parallel import map_isolated
 
 from agent.context.checkpoint import Checkpoint
 from agent.context.config import ContextConfig, resolved
-from agent.context.files import SourceFile, enumerate_files
+from agent.context.files import SourceFile, read_sources
 from agent.context.packing import pack
 from agent.context.ranking import merge_rankings, rank_once
 from agent.context.recall import gold_recall
@@ -77,16 +77,20 @@ class _Stage:
     def run(self) -> ContextResult:
         if not self.issue:
             return self.finish("empty_issue", "the issue has no text: nothing to judge relevance against")
-        files, skipped = enumerate_files(
-            self.repo_dir, self.instance.base_commit or None, extensions=self.config.extensions,
-            max_file_bytes=self.config.max_file_bytes, exclude_tests=self.config.exclude_tests,
+        sources = read_sources(
+            self.repo_dir, self.instance.base_commit or None, languages=self.config.languages,
+            extensions=self.config.extensions, max_file_bytes=self.config.max_file_bytes,
+            exclude_tests=self.config.exclude_tests,
         )
+        files, skipped = sources.files, sources.skipped
         self.existing = {f.path for f in files} | {s.path for s in skipped}
         self.ckpt.update(
-            files={"read": len(files), "skipped": [{"path": s.path, "reason": s.reason} for s in skipped]}
+            files={"read": len(files), "languages": sources.languages,
+                   "skipped": [{"path": s.path, "reason": s.reason} for s in skipped]}
         )
         if not files:
-            return self.finish("empty_repo", f"no readable {'/'.join(self.config.extensions)} file at the base commit")
+            endings = "/".join(sources.extensions) or "source"
+            return self.finish("empty_repo", f"no readable {endings} file at the base commit")
         texts = {f.path: f.text for f in files}
         outcome = self.judge_all(files)
         if outcome is not None:
