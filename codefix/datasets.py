@@ -102,8 +102,13 @@ def load_arrow(path: Path) -> Dataset:
             rows = datasets.load_from_disk(str(source))
     except Exception as exc:  # datasets' errors are many and untyped
         raise InputError(f"{path}: could not read it ({type(exc).__name__}: {exc})") from None
-    return Dataset(str(path), (_to_instance(path, f"row {n + 1}", dict(r), path.resolve().parent)
+    return Dataset(str(path), (_to_instance(path, f"row {n + 1}", _present(r), path.resolve().parent)
                                for n, r in enumerate(rows)))
+
+
+def _present(row: dict) -> dict:
+    """A table row without its null columns (a column some records lack is null in theirs)."""
+    return {key: value for key, value in row.items() if value is not None}
 
 
 def load_local(path: Path) -> Dataset:
@@ -148,7 +153,7 @@ def load_hub(name: str) -> Dataset:
         rows = datasets.load_dataset(name, split=SPLIT)
     except Exception as exc:  # the hub's errors are many and untyped
         raise InputError(f"{name}: could not load the dataset ({type(exc).__name__}: {exc})") from None
-    return Dataset(name, (with_v5_fields(Instance.model_validate(dict(r))) for r in rows))
+    return Dataset(name, (with_v5_fields(Instance.model_validate(_present(r))) for r in rows))
 
 
 def with_v5_fields(instance: Instance) -> Instance:
