@@ -203,3 +203,11 @@ def _tar_bytes(name: str, text: str) -> bytes:
         info.size = len(data)
         tar.addfile(info, io.BytesIO(data))
     return buf.getvalue()
+
+
+def test_build_missing_is_refused_clearly_under_swebench_5():
+    from sandbox.image_build import harness_builders
+    from sandbox.image_pull import ImageUnavailable
+
+    with pytest.raises(ImageUnavailable, match="swebench 5 no longer builds an image from a record"):
+        harness_builders()
