@@ -103,9 +103,37 @@ def grade(instance: Instance, log_text: str) -> GradeReport:
         reason = (f"the log reports no failing test but the test command exited {exit_code}: "
                   "the log does not describe the run that happened")
         return _unresolved(report, reason).model_copy(update={"complete": True})
+    forged = contradicted_tests(instance, parser, spec, test_output)
+    if forged:
+        more = f" (and {len(forged) - 1} more)" if len(forged) > 1 else ""
+        reason = f"the log reports {forged[0]}{more} both FAILED and PASSED: it does not describe one test run"
+        return _unresolved(report, reason).model_copy(update={"complete": True})
     if not status_map:
         report = report.model_copy(update={"reason": "the tests ran but the parser found no test results"})
     return report.model_copy(update={"complete": True})
+
+
+def contradicted_tests(instance: Instance, parser, spec, test_output: str) -> list[str]:
+    """FAIL_TO_PASS / PASS_TO_PASS tests that lines of the log report both FAILED and PASSED.
+
+    One test run reports a test once (or several times with one outcome), so such a pair means
+    some line was printed by something other than the runner: a patch printing `PASSED <test>`
+    after the runner's own FAILED line. swebench 5's exit-status check misses it when some other
+    test failed too (the status map then holds a failure). Each line is read on its own with the
+    record's parser; parsers that need more than one line find nothing and flag nothing. ERROR is
+    left out: pytest reports a test that passed and then failed its teardown with both lines.
+    """
+    required = set(instance.FAIL_TO_PASS) | set(instance.PASS_TO_PASS)
+    seen: dict[str, set[str]] = {}
+    for line in test_output.splitlines():
+        try:
+            found = parser(line, spec)
+        except Exception:  # a parser reading one line out of its context may trip; that line says nothing
+            continue
+        for test, status in found.items():
+            if test in required:
+                seen.setdefault(test, set()).add(status)
+    return sorted(t for t, statuses in seen.items() if {"FAILED", "PASSED"} <= statuses)
 
 
 def _unresolved(report: GradeReport, reason: str) -> GradeReport:

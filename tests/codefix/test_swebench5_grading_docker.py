@@ -4,7 +4,7 @@
   realbench image): only the record's `eval_script`, `log_parser` and `eval_type` can grade it;
   `evaluate --gold` resolves it and a wrong patch does not.
 - On the classic record, patches that cheat the log: one printing `PASSED <test>` for every
-  test when the interpreter exits (no conftest; pytest still exits 1), one making every
+  required test when the interpreter exits (no conftest; pytest still exits 1), one making every
   FAIL_TO_PASS test skip; both unresolved. One whose test run is SIGKILLed is an infrastructure
   failure, labelled in eval.json, eval_summary.json and the table, and not unresolved.
 
@@ -85,7 +85,8 @@ def test_a_v5_record_whose_version_has_no_classic_spec_grades_with_its_own_field
         dataset = tmp_path / "v5.jsonl"
         dataset.write_text(json.dumps(record) + "\n")
         gold = evaluate(dataset, tmp_path, "v5-gold", "--gold")
-        assert gold["status"] == "resolved" and gold["exit_code"] == 0, gold["reason"]
+        # pytest exits 1 with the gold patch too: tests outside FAIL_TO_PASS/PASS_TO_PASS fail here
+        assert gold["status"] == "resolved" and gold["exit_code"] is not None, gold["reason"]
         wrong = write_patch(tmp_path, "wrong", derive_wrong_patch(classic.patch))
         graded = evaluate(dataset, tmp_path, "v5-wrong", "--patch", str(wrong))
         assert graded["status"] == "unresolved" and graded["fail_to_pass"]["failure"], graded
@@ -108,7 +109,9 @@ def test_printed_passed_lines_at_interpreter_exit_are_not_resolved(docker_client
     forged = write_patch(tmp_path, "forged", patch_appending(docker_client, requests_image, "requests/__init__.py", code))
     report = evaluate(VERIFIED, tmp_path, "forged", "--patch", str(forged))
     assert report["status"] == "unresolved" and report["exit_code"] == 1, report
-    assert "the test command exited 1" in report["reason"]
+    # other tests fail in this image too, so swebench 5's exit-status check alone would pass it:
+    # the required tests' own FAILED lines before the printed PASSED ones give it away
+    assert "both FAILED and PASSED: it does not describe one test run" in report["reason"], report["reason"]
     assert not report["test_infrastructure"]  # no conftest, no plugin: only the exit status tells
 
 

@@ -121,3 +121,23 @@ def test_the_signature_table_leaves_ambiguous_signs_to_the_patch():
     assert environment_failure("Temporary failure in name resolution") == "network_unreachable"
     assert environment_failure("/x.sh: line 3:  77 Killed   make test") == "killed"
     assert environment_failure("all fine") is None
+
+
+def test_printed_passed_lines_are_not_resolved_when_another_test_failed_too():
+    # the exit status alone cannot tell: an unrelated test failed, so the status map holds a
+    # failure; the required test's own FAILED line, then a printed PASSED line, can
+    forged = log("FAILED tests/test_utils.py::test_a - AssertionError", "FAILED tests/test_utils.py::test_net",
+                 *ALL_PASS, exit_code=1)
+    report = grade(record(), forged)
+    assert not report.resolved
+    assert "tests/test_utils.py::test_a both FAILED and PASSED" in report.reason
+
+
+def test_a_required_test_passing_while_another_fails_is_still_resolved():
+    honest = log(*ALL_PASS, "FAILED tests/test_utils.py::test_net - ConnectionError", exit_code=1)
+    assert grade(record(), honest).resolved
+
+
+def test_a_passed_test_with_a_teardown_error_is_no_contradiction():
+    teardown = log(*ALL_PASS, "ERROR tests/test_utils.py::test_a - RuntimeError: teardown", exit_code=1)
+    assert "both FAILED and PASSED" not in grade(record(), teardown).reason
