@@ -2,7 +2,8 @@
 
 - A v5 record whose `version` has no classic spec, naming its own image (a second tag of the
   realbench image): only the record's `eval_script`, `log_parser` and `eval_type` can grade it;
-  `evaluate --gold` resolves it and a wrong patch does not.
+  `evaluate --gold` resolves it and a wrong patch does not; `solve -m gold:wrong=0.5` resolves it
+  (the gold double's reproduction script runs the command between the record's markers).
 - On the classic record, patches that cheat the log: one printing `PASSED <test>` for every
   required test when the interpreter exits (no conftest; pytest still exits 1), one making every
   FAIL_TO_PASS test skip; both unresolved. One whose test run is SIGKILLed is an infrastructure
@@ -97,6 +98,19 @@ def test_a_v5_record_whose_version_has_no_classic_spec_grades_with_its_own_field
                        str(tmp_path), "--run-id", "bare")
         assert "no eval_script, and codefix has no classic spec for psf/requests version '2.27-v5'" in (
             proc.stdout + proc.stderr)
+    finally:
+        docker_client.images.remove(V5_IMAGE, noprune=True)
+
+
+def test_solve_resolves_a_v5_record_with_half_the_trajectories_wrong(docker_client, requests_image, classic, tmp_path):
+    requests_image.tag(V5_IMAGE)
+    try:
+        dataset = tmp_path / "v5.jsonl"
+        dataset.write_text(json.dumps(classic.to_record() | {"version": "2.27-v5", "image": V5_IMAGE}) + "\n")
+        proc = codefix("solve", "-d", str(dataset), "-i", IID, "-m", "gold:wrong=0.5", "-n", "2", "-w", "2",
+                       "--evaluate", "--cache-level", "instance", "--runs-dir", str(tmp_path), "--run-id", "s")
+        assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+        assert json.loads((tmp_path / "s" / IID / "eval.json").read_text())["resolved"] is True
     finally:
         docker_client.images.remove(V5_IMAGE, noprune=True)
 
