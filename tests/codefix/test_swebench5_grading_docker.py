@@ -30,6 +30,8 @@ pytestmark = pytest.mark.docker
 ROOT = Path(__file__).resolve().parents[2]
 IID = "psf__requests-6028"
 V5_IMAGE = "codefix-v5-test/requests:6028"
+# an id whose SWE-bench image name exists nowhere: only the record's `image` can start its sandboxes
+V5_IID = "codefix-v5__requests-6028"
 
 
 def codefix(*args, timeout=900) -> subprocess.CompletedProcess:
@@ -38,11 +40,11 @@ def codefix(*args, timeout=900) -> subprocess.CompletedProcess:
                           text=True, timeout=timeout)
 
 
-def evaluate(dataset: Path, tmp_path: Path, run: str, *how: str) -> dict:
-    proc = codefix("evaluate", "-d", str(dataset), "-i", IID, *how, "--cache-level", "instance",
+def evaluate(dataset: Path, tmp_path: Path, run: str, *how: str, iid: str = IID) -> dict:
+    proc = codefix("evaluate", "-d", str(dataset), "-i", iid, *how, "--cache-level", "instance",
                    "--runs-dir", str(tmp_path), "--run-id", run)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
-    report = json.loads((tmp_path / run / IID / "eval.json").read_text())
+    report = json.loads((tmp_path / run / iid / "eval.json").read_text())
     return report | {"_stdout": proc.stdout, "_summary": json.loads((tmp_path / run / "eval_summary.json").read_text())}
 
 
@@ -81,19 +83,19 @@ def test_a_v5_record_whose_version_has_no_classic_spec_grades_with_its_own_field
 
     requests_image.tag(V5_IMAGE)
     try:
-        record = classic.to_record() | {"version": "2.27-v5", "image": V5_IMAGE}
+        record = classic.to_record() | {"instance_id": V5_IID, "version": "2.27-v5", "image": V5_IMAGE}
         assert set(record) >= {"image", "eval_script", "log_parser", "eval_type"}
         dataset = tmp_path / "v5.jsonl"
         dataset.write_text(json.dumps(record) + "\n")
-        gold = evaluate(dataset, tmp_path, "v5-gold", "--gold")
+        gold = evaluate(dataset, tmp_path, "v5-gold", "--gold", iid=V5_IID)
         # pytest exits 1 with the gold patch too: tests outside FAIL_TO_PASS/PASS_TO_PASS fail here
         assert gold["status"] == "resolved" and gold["exit_code"] is not None, gold["reason"]
         wrong = write_patch(tmp_path, "wrong", derive_wrong_patch(classic.patch))
-        graded = evaluate(dataset, tmp_path, "v5-wrong", "--patch", str(wrong))
+        graded = evaluate(dataset, tmp_path, "v5-wrong", "--patch", str(wrong), iid=V5_IID)
         assert graded["status"] == "unresolved" and graded["fail_to_pass"]["failure"], graded
-        # without the record's script the same record cannot be graded at all
+        # without the record's fields (the classic id: its image is there) it cannot be graded at all
         bare = {k: v for k, v in record.items() if k not in ("image", "eval_script", "log_parser", "eval_type")}
-        (tmp_path / "bare.jsonl").write_text(json.dumps(bare) + "\n")
+        (tmp_path / "bare.jsonl").write_text(json.dumps(bare | {"instance_id": IID}) + "\n")
         proc = codefix("evaluate", "-d", str(tmp_path / "bare.jsonl"), "-i", IID, "--gold", "--runs-dir",
                        str(tmp_path), "--run-id", "bare")
         assert "no eval_script, and codefix has no classic spec for psf/requests version '2.27-v5'" in (
@@ -106,11 +108,12 @@ def test_solve_resolves_a_v5_record_with_half_the_trajectories_wrong(docker_clie
     requests_image.tag(V5_IMAGE)
     try:
         dataset = tmp_path / "v5.jsonl"
-        dataset.write_text(json.dumps(classic.to_record() | {"version": "2.27-v5", "image": V5_IMAGE}) + "\n")
-        proc = codefix("solve", "-d", str(dataset), "-i", IID, "-m", "gold:wrong=0.5", "-n", "2", "-w", "2",
+        record = classic.to_record() | {"instance_id": V5_IID, "version": "2.27-v5", "image": V5_IMAGE}
+        dataset.write_text(json.dumps(record) + "\n")
+        proc = codefix("solve", "-d", str(dataset), "-i", V5_IID, "-m", "gold:wrong=0.5", "-n", "2", "-w", "2",
                        "--evaluate", "--cache-level", "instance", "--runs-dir", str(tmp_path), "--run-id", "s")
         assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
-        assert json.loads((tmp_path / "s" / IID / "eval.json").read_text())["resolved"] is True
+        assert json.loads((tmp_path / "s" / V5_IID / "eval.json").read_text())["resolved"] is True
     finally:
         docker_client.images.remove(V5_IMAGE, noprune=True)
 
