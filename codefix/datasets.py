@@ -1,6 +1,9 @@
-"""Load instances: SWE-bench datasets by name or Hugging Face id, or local JSON/JSONL files.
+"""Load instances: SWE-bench datasets by name or Hugging Face id, local JSON/JSONL or parquet
+files, or `datasets.save_to_disk` directories.
 
-Every problem with the input becomes one `InputError` line naming the file and the problem.
+A classic SWE-bench record gets its swebench 5 fields (image, eval_script, log_parser, eval_type)
+here, once (`codefix.classic_records`). Every problem with the input becomes one `InputError`
+line naming the file and the problem.
 """
 
 from __future__ import annotations
@@ -16,10 +19,20 @@ from codefix.instance import REQUIRED_FIELDS, Instance
 from codefix.records_file import read_records
 
 DATASET_ALIASES = {
-    "verified": "princeton-nlp/SWE-bench_Verified",
-    "lite": "princeton-nlp/SWE-bench_Lite",
-    "full": "princeton-nlp/SWE-bench",
+    "verified": "SWE-bench/SWE-bench_Verified",
+    "lite": "SWE-bench/SWE-bench_Lite",
+    "full": "SWE-bench/SWE-bench",
+    "swe-bench": "SWE-bench/SWE-bench",
+    "swebench": "SWE-bench/SWE-bench",
+    "swe-bench-lite": "SWE-bench/SWE-bench_Lite",
+    "multilingual": "SWE-bench/SWE-bench_Multilingual",
+    "multimodal": "SWE-bench/SWE-bench_Multimodal",
+    # the names before swebench 5 moved the datasets to the SWE-bench organisation
+    "princeton-nlp/swe-bench_verified": "SWE-bench/SWE-bench_Verified",
+    "princeton-nlp/swe-bench_lite": "SWE-bench/SWE-bench_Lite",
+    "princeton-nlp/swe-bench": "SWE-bench/SWE-bench",
 }
+SPLIT = "test"
 
 
 class Dataset:
@@ -54,12 +67,48 @@ class Dataset:
 
 
 def load_dataset(spec: str | Path) -> Dataset:
-    """Load a dataset from a local `.json`/`.jsonl` path, an alias, or a Hugging Face id."""
+    """Load a dataset from a local `.json`/`.jsonl`/`.parquet` path, a `save_to_disk` directory,
+    an alias, or a Hugging Face id."""
     text = str(spec)
     path = Path(text)
+    if path.suffix == ".parquet" or (path.is_dir() and saved_split(path) is not None):
+        return load_arrow(path)
     if path.suffix in (".json", ".jsonl") or path.exists():
         return load_local(path)
     return load_hub(DATASET_ALIASES.get(text.lower(), text))
+
+
+def saved_split(directory: Path) -> Path | None:
+    """The `load_from_disk` directory of the test split under `directory` (a DatasetDict's folder,
+    or a Dataset's own), or its `test.parquet`; None when it holds neither."""
+    for candidate in (directory / SPLIT, directory):
+        if (candidate / "dataset_info.json").is_file():
+            return candidate
+    parquet = directory / f"{SPLIT}.parquet"
+    return parquet if parquet.is_file() else None
+
+
+def load_arrow(path: Path) -> Dataset:
+    """A parquet file or a `save_to_disk` directory, read with the `datasets` package."""
+    import datasets  # heavy; only here
+
+    source = path if path.suffix == ".parquet" else saved_split(path)
+    if source is None or not source.exists():
+        raise InputError(f"{path}: not found")
+    try:
+        if source.suffix == ".parquet":
+            rows = datasets.load_dataset("parquet", data_files=str(source), split="train")
+        else:
+            rows = datasets.load_from_disk(str(source))
+    except Exception as exc:  # datasets' errors are many and untyped
+        raise InputError(f"{path}: could not read it ({type(exc).__name__}: {exc})") from None
+    return Dataset(str(path), (_to_instance(path, f"row {n + 1}", _present(r), path.resolve().parent)
+                               for n, r in enumerate(rows)))
+
+
+def _present(row: dict) -> dict:
+    """A table row without its null columns (a column some records lack is null in theirs)."""
+    return {key: value for key, value in row.items() if value is not None}
 
 
 def load_local(path: Path) -> Dataset:
@@ -73,7 +122,7 @@ def load_local(path: Path) -> Dataset:
 def _to_instance(path: Path, where: str, rec: Any, base: Path) -> Instance:
     if not isinstance(rec, dict):
         raise InputError(f"{path}: {where}: expected a JSON object, got {type(rec).__name__}")
-    local = "source" in rec or "image" in rec
+    local = "source" in rec or ("image" in rec and "eval_script" not in rec)
     required = [f for f in REQUIRED_FIELDS if not (local and f == "base_commit")]
     missing = [f for f in required if f not in rec]
     if missing:
@@ -87,7 +136,7 @@ def _to_instance(path: Path, where: str, rec: Any, base: Path) -> Instance:
         rec["source"] = source
         rec.setdefault("base_commit", "")
     try:
-        return Instance.model_validate(rec)
+        return with_v5_fields(Instance.model_validate(rec))
     except ValidationError as exc:
         err = exc.errors()[0]
         field = ".".join(str(p) for p in err["loc"])
@@ -101,7 +150,18 @@ def load_hub(name: str) -> Dataset:
     except ImportError:  # pragma: no cover - swebench depends on datasets
         raise InputError("loading a hub dataset needs the 'datasets' package") from None
     try:
-        rows = datasets.load_dataset(name, split="test")
+        rows = datasets.load_dataset(name, split=SPLIT)
     except Exception as exc:  # the hub's errors are many and untyped
         raise InputError(f"{name}: could not load the dataset ({type(exc).__name__}: {exc})") from None
-    return Dataset(name, (Instance.model_validate(dict(r)) for r in rows))
+    return Dataset(name, (with_v5_fields(Instance.model_validate(_present(r))) for r in rows))
+
+
+def with_v5_fields(instance: Instance) -> Instance:
+    """A classic SWE-bench record with its swebench 5 fields filled in from codefix's classic specs;
+    a swebench 5 record, a local instance, or a classic record codefix has no spec for, as it is."""
+    if not instance.is_swebench or instance.eval_script is not None:
+        return instance
+    from codefix.classic_records import v5_fields
+
+    fields = v5_fields(instance.to_record())
+    return instance if fields is None else instance.model_copy(update=fields)

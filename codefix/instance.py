@@ -52,13 +52,22 @@ class Instance(BaseModel):
     environment_setup_commit: str = ""
     """SWE-bench's commit used to build the environment."""
     image: str | None = None
-    """An existing Docker image whose /testbed holds the repository (local instances)."""
+    """The Docker image whose /testbed holds the repository: a swebench 5 record's evaluation image
+    (derived at load for a classic record), or a local instance's existing image."""
     source: Path | None = None
     """A directory whose contents become /testbed, committed as the base commit (absolute)."""
     test_cmd: str | None = None
     """Shell command that runs the tests in /testbed (local instances; default pytest)."""
     log_parser: str = "pytest"
-    """Name of the swebench log parser for `test_cmd` output (local instances)."""
+    """The swebench 5 log parser that reads the test output: a `PARSER_REGISTRY` name
+    (`parse_log_pytest_options`), or its short form (`pytest`) as local instances give it."""
+    eval_script: str | None = None
+    """The bash script that grades a swebench 5 record (applies the test patch, runs the tests
+    between the markers); derived at load for a classic record; None for a local instance."""
+    eval_type: str = ""
+    """swebench 5's `EvalType`: `pass_and_fail` (the default when empty) or `fail_only`."""
+    image_assets: dict[str, Any] = Field(default_factory=dict)
+    """Binary files (multimodal tasks) the patches cannot carry: {"test_patch": [{"path", "url"}]}."""
     test_timeout: float | None = None
     """Seconds the evaluation's test run may take before it is killed (None: the default)."""
 
@@ -87,6 +96,18 @@ class Instance(BaseModel):
                 raise ValueError(f"not a JSON list of test names: {exc.msg}") from exc
         return value
 
+    @field_validator("image_assets", mode="before")
+    @classmethod
+    def _decode_assets(cls, value: Any) -> Any:
+        if value is None or value == "":
+            return {}
+        if isinstance(value, str):  # the hub datasets ship it as a JSON string
+            try:
+                return json.loads(value)
+            except json.JSONDecodeError as exc:
+                raise ValueError(f"not a JSON object: {exc.msg}") from exc
+        return value
+
     @field_validator("version", mode="before")
     @classmethod
     def _version_as_text(cls, value: Any) -> Any:
@@ -94,8 +115,9 @@ class Instance(BaseModel):
 
     @property
     def is_swebench(self) -> bool:
-        """True for an instance graded with SWE-bench's own specs (no local image/source)."""
-        return self.image is None and self.source is None
+        """True for a SWE-bench record (classic or swebench 5), graded by its eval script in its
+        evaluation image; False for a local instance (a `source`, or an `image` without a script)."""
+        return self.source is None and (self.image is None or self.eval_script is not None)
 
     def to_record(self) -> dict[str, Any]:
         """The record in SWE-bench's JSON shape (test lists as JSON strings)."""

@@ -21,7 +21,7 @@ from codefix.test_infra import instance_infrastructure_paths
 EVAL_SCRIPT_PATH = "/root/codefix_eval.sh"
 DEFAULT_TEST_TIMEOUT = 1800.0
 
-Status = Literal["resolved", "unresolved", "patch_failed", "unsafe_patch", "error"]
+Status = Literal["resolved", "unresolved", "patch_failed", "unsafe_patch", "infra_failure", "error"]
 
 
 class EvalReport(BaseModel):
@@ -34,7 +34,8 @@ class EvalReport(BaseModel):
     resolved: bool = False
     """True when every FAIL_TO_PASS and PASS_TO_PASS test passed."""
     status: Status = "unresolved"
-    """resolved / unresolved / patch_failed / unsafe_patch / error (infrastructure)."""
+    """resolved / unresolved / patch_failed / unsafe_patch / infra_failure (the log shows an
+    environment fault: no verdict on the patch) / error (the grading itself failed)."""
     reason: str = ""
     """Why, in one line, when not resolved."""
     fail_to_pass: dict[str, list[str]] = Field(default_factory=dict)
@@ -49,6 +50,11 @@ class EvalReport(BaseModel):
     """Which method applied the patch (git apply, or the fuzzy fallback)."""
     network: bool | None = None
     """Whether the grading sandbox had a network (the official harness grades with one); None when unknown."""
+    infra_failure: str = ""
+    """The environment fault the log shows (`killed`, `out_of_memory`, ... from
+    `sandbox.infra_failures`), when status is infra_failure."""
+    exit_code: int | None = None
+    """The test command's own exit status, as the eval script recorded it."""
     test_infrastructure: list[str] = Field(default_factory=list)
     """Files of the patch that can change what tests report (conftest.py, pytest plugins,
     sitecustomize, .pth, the evaluation's test files); with `strict`, such a patch is unresolved."""
@@ -95,10 +101,15 @@ def evaluate_in_sandbox(
     resolved = graded.resolved and not (strict and flagged)
     if graded.resolved and not resolved:
         reason = f"--strict: the patch touches test infrastructure ({', '.join(flagged)})"
+    status = "resolved" if resolved else "infra_failure" if graded.infra_failure else "unresolved"
+    if graded.infra_failure:
+        reason = f"infrastructure failure ({graded.infra_failure}): {reason}"
     report = _done(
         report,
         start,
-        status="resolved" if resolved else "unresolved",
+        status=status,
+        infra_failure=graded.infra_failure,
+        exit_code=graded.exit_code,
         resolved=resolved,
         reason="" if resolved else reason,
         fail_to_pass=graded.fail_to_pass,

@@ -85,6 +85,8 @@ class ImageAcquirer:
         if instance.is_swebench:
             from sandbox.specs import swebench_image_name
 
+            if instance.image and instance.image != swebench_image_name(instance):
+                return instance.image  # a swebench 5 record names its own image
             return swebench_image_name(instance, self.config.namespace, self.arch)
         from sandbox.images import image_for
 

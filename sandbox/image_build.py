@@ -23,9 +23,14 @@ class Built:
 
 
 def harness_builders():
-    """swebench 4.1's builders and the spec maker, as one object (tests pass their own)."""
-    from swebench.harness import docker_build
-    from swebench.harness.test_spec.test_spec import make_test_spec
+    """swebench 4.1's builders and the spec maker, as one object (tests pass their own). swebench 5
+    builds images from a task repository's own Dockerfiles, not from a record: refused clearly."""
+    try:
+        from swebench.harness import docker_build
+        from swebench.harness.test_spec.test_spec import make_test_spec
+    except ImportError:
+        raise ImageUnavailable("--build-missing needs swebench 4.1's image builders; swebench 5 no longer builds "
+                               "an image from a record (pull the image, or build it with `swebench images`)") from None
 
     return SimpleNamespace(make_test_spec=make_test_spec, build_env_images=docker_build.build_env_images,
                            build_instance_image=docker_build.build_instance_image,

@@ -1,10 +1,10 @@
 """What to run to grade an instance: its image name and its evaluation script.
 
-For a SWE-bench instance both come from the `swebench` package itself (4.1: the specs in
-`swebench.harness.constants`, the script lines from `make_eval_script_list`), built without
-the network: unlike `make_test_spec`, nothing here fetches requirement files, because codefix
-runs the prebuilt images and never builds an environment. A local instance gets a script in
-the same shape from `sandbox.local_specs`.
+A SWE-bench record (classic or swebench 5) carries its `eval_script` (a classic record's is
+derived at load, `codefix.classic_records`); the script that runs is swebench 5's
+`make_test_spec(record).eval_script`, which also records the test command's own exit status
+after the end marker. A local instance gets a script in the same shape from
+`sandbox.local_specs`, given the same exit-status line.
 
 The script runs as a file with bash inside the container, after the candidate patch has been
 applied to /testbed. It applies the test patch, prints swebench's start/end markers around
@@ -15,22 +15,23 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from codefix.classic_records import IMAGE_ARCH, IMAGE_NAMESPACE, classic_image_name
+from codefix.classic_records import test_directives as classic_test_directives
+from codefix.datasets import with_v5_fields
 from codefix.errors import InputError
 from codefix.instance import Instance
 
 if TYPE_CHECKING:  # pragma: no cover
-    from swebench.harness.test_spec.test_spec import TestSpec
+    from swebench.types import TestSpec
 
-SWEBENCH_NAMESPACE = "swebench"
-SWEBENCH_ARCH = "x86_64"
-ENV_NAME = "testbed"
+SWEBENCH_NAMESPACE = IMAGE_NAMESPACE
+SWEBENCH_ARCH = IMAGE_ARCH
 REPO_DIR = "/testbed"
 
 
 def swebench_image_name(instance: Instance, namespace: str = SWEBENCH_NAMESPACE, arch: str = SWEBENCH_ARCH) -> str:
-    """The prebuilt evaluation image, as SWE-bench names it (Docker Hub: namespace "swebench")."""
-    key = f"sweb.eval.{arch}.{instance.instance_id.lower()}"
-    return f"{namespace}/{key.replace('__', '_1776_')}:latest"
+    """The prebuilt evaluation image of a classic instance, as SWE-bench names it (Docker Hub: "swebench")."""
+    return classic_image_name(instance.instance_id, arch, namespace)
 
 
 def host_arch() -> str:
@@ -41,67 +42,43 @@ def host_arch() -> str:
 
 
 def eval_script(instance: Instance) -> str:
-    """The bash script that applies the test patch and runs the tests between markers."""
+    """The bash script that applies the test patch, runs the tests between markers and records
+    the test command's exit status."""
     if instance.is_swebench:
-        return offline_test_spec(instance).eval_script
+        return test_spec(with_v5_fields(instance)).eval_script
+    from swebench.harness.utils import parse_eval_script, record_test_exit_code
+
     from sandbox.local_specs import local_eval_script
 
-    return local_eval_script(instance)
+    lines = record_test_exit_code(parse_eval_script(local_eval_script(instance)))
+    return "\n".join(["#!/bin/bash", "set -uxo pipefail", *lines]) + "\n"
 
 
 def test_directives(instance: Instance) -> list[str]:
-    """The test files (Django: test modules) named by the test patch, as swebench derives them."""
-    from swebench.harness.test_spec.python import get_test_directives
-
-    return get_test_directives({"repo": instance.repo, "test_patch": instance.test_patch})
+    """The test files (Django: test modules) named by the test patch, as swebench 4.1 derived them."""
+    return classic_test_directives(instance.repo, instance.test_patch)
 
 
 test_directives.__test__ = False  # a pytest collecting this module must not take it for a test
 
 
-def offline_test_spec(instance: Instance) -> TestSpec:
-    """swebench's `TestSpec` for a SWE-bench instance, with everything built offline.
+def test_spec(instance: Instance) -> TestSpec:
+    """swebench 5's `TestSpec` of a SWE-bench record, built from the record alone."""
+    from swebench.harness.utils import make_test_spec
 
-    `eval_script_list` is exactly what `make_test_spec` produces. The image-building scripts
-    (`env_script_list`, `repo_script_list`) are left empty: 4.1 downloads requirement files
-    to write them for some repositories, and codefix only uses prebuilt images. Do not use
-    this spec's `env_image_key` or Dockerfiles.
-    """
-    from swebench.harness.constants import MAP_REPO_TO_EXT
-    from swebench.harness.test_spec.create_scripts import make_eval_script_list
-    from swebench.harness.test_spec.test_spec import TestSpec
-
-    specs = repo_version_specs(instance)
-    record = instance.to_record()
-    lines = make_eval_script_list(record, specs, ENV_NAME, REPO_DIR, instance.base_commit, instance.test_patch)
-    return TestSpec(
-        instance_id=instance.instance_id,
-        repo=instance.repo,
-        version=instance.version,
-        repo_script_list=[],
-        eval_script_list=lines,
-        env_script_list=[],
-        arch=SWEBENCH_ARCH,
-        FAIL_TO_PASS=list(instance.FAIL_TO_PASS),
-        PASS_TO_PASS=list(instance.PASS_TO_PASS),
-        language=MAP_REPO_TO_EXT[instance.repo],
-        docker_specs=specs.get("docker_specs", {}),
-        namespace=SWEBENCH_NAMESPACE,
-    )
-
-
-def repo_version_specs(instance: Instance) -> dict:
-    """swebench's install/test specs for the instance's repository and version."""
-    from swebench.harness.constants import MAP_REPO_VERSION_TO_SPECS
-
-    by_version = MAP_REPO_VERSION_TO_SPECS.get(instance.repo)
-    if by_version is None:
+    if instance.eval_script is None:
         raise InputError(
-            f"{instance.instance_id}: swebench knows no repository {instance.repo!r}; "
-            "give a local instance an 'image' or 'source' (and 'test_cmd')"
+            f"{instance.instance_id}: no eval_script, and codefix has no classic spec for {instance.repo} "
+            f"version {instance.version!r}: give the record swebench 5's image, eval_script, log_parser "
+            "and eval_type, or a local instance an 'image' or 'source' (and 'test_cmd')"
         )
-    if instance.version not in by_version:
+    if instance.image_assets:
         raise InputError(
-            f"{instance.instance_id}: swebench has no specs for {instance.repo} version {instance.version!r}"
+            f"{instance.instance_id}: the record has image_assets ({', '.join(sorted(instance.image_assets))}) "
+            "that grading would have to download; codefix grades offline and does not fetch them"
         )
-    return by_version[instance.version]
+    record = instance.to_record() | {"eval_type": instance.eval_type or "pass_and_fail"}
+    return make_test_spec(record)
+
+
+test_spec.__test__ = False

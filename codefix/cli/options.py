@@ -30,7 +30,7 @@ dataset_option = click.option(
     "--dataset",
     "-d",
     required=True,
-    help="verified, lite, a Hugging Face id, or a local .json/.jsonl file.",
+    help="verified, lite, multilingual, multimodal, a Hugging Face id (SWE-bench/SWE-bench_Verified), a local .json/.jsonl/.parquet file, or a save_to_disk directory.",
 )
 
 

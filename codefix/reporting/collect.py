@@ -78,7 +78,7 @@ def stored_grades(inst_dir: Path) -> dict[str, bool]:
         patch = report.get("model_patch", report.get("patch"))
         if patch is None and path.name == "eval.json":
             patch = solve.get("patch")
-        if patch is not None and report.get("status") != "error":  # an infrastructure error grades nothing
+        if patch is not None and report.get("status") not in ("error", "infra_failure"):  # they grade nothing
             grades[canonical_patch(patch or "")] = bool(report.get("resolved"))
     return grades
 
@@ -108,7 +108,8 @@ def collect_instance(inst_dir: Path) -> dict:
     else:
         row["coverage"] = "unknown" if None in known else False
     evaluation = read_json(inst_dir / "eval.json") if (inst_dir / "eval.json").is_file() else None
-    row["selected"] = None if evaluation is None else bool(evaluation.get("resolved"))
+    infra = evaluation is not None and evaluation.get("status") == "infra_failure"  # no verdict, not unresolved
+    row["selected"] = None if evaluation is None or infra else bool(evaluation.get("resolved"))
     row["eval_status"] = None if evaluation is None else evaluation.get("status")
     solve = read_json(inst_dir / "solve.json") if (inst_dir / "solve.json").is_file() else {}
     row["solve_status"] = solve.get("status")

@@ -87,6 +87,7 @@ def evaluate_predictions(
             "resolved": resolved,
             "resolved_ids": [r.instance_id for r in reports if r.resolved],
             "errors": [r.instance_id for r in reports if r.status == "error"],
+            "infra_failures": {r.instance_id: r.infra_failure for r in reports if r.status == "infra_failure"},
             "network": network,
             "test_infrastructure": {r.instance_id: r.test_infrastructure for r in reports if r.test_infrastructure},
             "strict": strict,
@@ -130,6 +131,10 @@ def print_eval_table(reports) -> None:
     console = Console()
     console.print(table)
     console.print(f"resolved {sum(r.resolved for r in reports)}/{len(reports)}")
+    infra = [r for r in reports if r.status == "infra_failure"]
+    if infra:
+        console.print(f"infrastructure failures (not the patches' verdicts): {len(infra)}: "
+                      + ", ".join(f"{r.instance_id} ({r.infra_failure})" for r in infra))
     modes = {r.network for r in reports if r.network is not None}
     if modes:
         console.print(grading_mode_line(modes.pop()))

@@ -207,15 +207,18 @@ def test_an_unknown_parser_name_is_one_clear_input_error():
 
 
 def test_a_log_that_trips_swebenchs_parser_is_graded_unresolved_with_the_reason():
-    # swebench's seaborn parser indexes the word after " PASSED " and raises on a bare one.
+    # swebench 5's jekyll parser raises on a jekyll instance it does not know.
     inst = Instance(
-        instance_id="mwaskom__seaborn-3010",
-        repo="mwaskom/seaborn",
+        instance_id="jekyll__jekyll-1",
+        repo="jekyll/jekyll",
         base_commit="0f5a013e2cf43562deec3b879458e59a73853813",
-        problem_statement="PolyFit is not robust to missing data",
+        problem_statement="a bug",
         FAIL_TO_PASS=["tests/test_a.py::test_x"],
-        version="0.12",
+        version="4.3",
+        image="example/jekyll:latest",
+        eval_script=f"#!/bin/bash\n: '{START}'\nbundle exec rake test\n: '{END}'\n",
+        log_parser="parse_log_jekyll",
     )
     report = grade(inst, f"{START}\n PASSED \n{END}\n")
     assert not report.resolved and report.tests_ran
-    assert report.reason.startswith("swebench's log parser failed on this log: IndexError")
+    assert report.reason.startswith("swebench's log parser failed on this log: ValueError: Unknown instance id")

@@ -1,4 +1,4 @@
-"""A codefix preds.jsonl is accepted by the official swebench 4.1 harness's own prediction loading
+"""A codefix preds.jsonl is accepted by the official swebench 5 harness's own prediction loading
 and dataset matching (no network, no Docker: the dataset is a local JSONL file)."""
 
 import json
@@ -8,7 +8,6 @@ from codefix.stages.solve import model_name
 
 
 def test_codefix_preds_pass_the_harness_loaders(tmp_path):
-    from swebench.harness.constants import KEY_INSTANCE_ID, KEY_MODEL, KEY_PREDICTION
     from swebench.harness.run_evaluation import get_dataset_from_preds
     from swebench.harness.utils import get_predictions_from_file
 
@@ -22,9 +21,9 @@ def test_codefix_preds_pass_the_harness_loaders(tmp_path):
     append_prediction(preds, Prediction("o__r-1", model_name("gold"), ""))
 
     loaded = get_predictions_from_file(str(preds), str(dataset), "test")
-    assert [p[KEY_INSTANCE_ID] for p in loaded] == ["o__r-0", "o__r-1"]
-    assert loaded[0][KEY_PREDICTION] == patch and loaded[0][KEY_MODEL] == "codefix/gold"
-    by_id = {p[KEY_INSTANCE_ID]: p for p in loaded}
+    assert [p["instance_id"] for p in loaded] == ["o__r-0", "o__r-1"]
+    assert loaded[0]["model_patch"] == patch and loaded[0]["model_name_or_path"] == "codefix/gold"
+    by_id = {p["instance_id"]: p for p in loaded}
     selected = get_dataset_from_preds(str(dataset), "test", [], by_id, f"compat-{tmp_path.name}", False)
     # the empty patch is skipped by the harness, the other instance is scheduled for evaluation
     assert [i["instance_id"] for i in selected] == ["o__r-0"]

@@ -81,7 +81,8 @@ def test_local_script_runs_pytest_on_the_test_files_by_default():
 
 def test_local_script_uses_test_cmd_as_given():
     script = eval_script(local(test_cmd="make check TESTS='a b'"))
-    assert "\nmake check TESTS='a b'\n: '>>>>> End Test Output'\n" in script
+    assert "\nmake check TESTS='a b'\nSWEBENCH_TEST_EXIT_CODE=$?\n: '>>>>> End Test Output'\n" in script
+    assert '\n: \'>>>>> End Test Output\'\necho ">>>>> Test Exit Code: $SWEBENCH_TEST_EXIT_CODE"\n' in script
 
 
 def test_local_script_resets_changed_test_files_and_removes_created_ones_before_and_after():
@@ -116,13 +117,24 @@ def test_a_malformed_test_patch_is_an_input_error():
         eval_script(local(test_patch=bad))
 
 
-def test_unknown_swebench_repo_or_version_is_an_input_error():
-    inst = Instance(instance_id="a__b-1", repo="a/b", base_commit="c", problem_statement="p", version="1.0")
-    with pytest.raises(InputError, match="swebench knows no repository 'a/b'"):
-        eval_script(inst)
-    inst = Instance(instance_id="psf__requests-1", repo="psf/requests", base_commit="c", problem_statement="p",
-                    version="99.9")
-    with pytest.raises(InputError, match="no specs for psf/requests version '99.9'"):
+def test_a_record_without_eval_script_or_classic_spec_is_an_input_error():
+    from codefix.datasets import with_v5_fields
+
+    for repo, version in (("a/b", "1.0"), ("psf/requests", "99.9")):
+        inst = with_v5_fields(Instance(instance_id="a__b-1", repo=repo, base_commit="c", problem_statement="p",
+                                       version=version))
+        assert inst.eval_script is None
+        with pytest.raises(InputError, match=f"no eval_script, and codefix has no classic spec for {repo} "
+                                             f"version '{version}'"):
+            eval_script(inst)
+
+
+def test_a_record_with_image_assets_is_refused_offline():
+    inst = Instance(instance_id="a__b-1", repo="a/b", base_commit="c", problem_statement="p", version="1.0",
+                    image="x/y:latest", eval_script="#!/bin/bash\n", log_parser="parse_log_jest",
+                    image_assets='{"test_patch": [{"path": "a.png", "url": "https://example.com/a.png"}]}')
+    assert inst.is_swebench and inst.image_assets["test_patch"][0]["path"] == "a.png"
+    with pytest.raises(InputError, match="image_assets .test_patch. that grading would have to download"):
         eval_script(inst)
 
 
@@ -191,3 +203,11 @@ def _tar_bytes(name: str, text: str) -> bytes:
         info.size = len(data)
         tar.addfile(info, io.BytesIO(data))
     return buf.getvalue()
+
+
+def test_build_missing_is_refused_clearly_under_swebench_5():
+    from sandbox.image_build import harness_builders
+    from sandbox.image_pull import ImageUnavailable
+
+    with pytest.raises(ImageUnavailable, match="swebench 5 no longer builds an image from a record"):
+        harness_builders()

@@ -26,7 +26,7 @@ RUN_BUDGET_HELP = ("USD the whole run may spend on model calls: every call of ev
 
 
 @click.command("batch")
-@click.option("--dataset", "-d", required=True, help="verified, lite, a Hugging Face id, or a local .json/.jsonl file.")
+@click.option("--dataset", "-d", required=True, help="verified, lite, multilingual, multimodal, a Hugging Face id (SWE-bench/SWE-bench_Verified), a local .json/.jsonl/.parquet file, or a save_to_disk directory.")
 @click.option("--instances", default=None, help="Comma-separated instance ids.")
 @click.option("--filter", "pattern", default=None, help="Regex searched in instance ids.")
 @click.option("--slice", "slice_", default=None, metavar="A:B", help="Instances A..B-1 in dataset order.")

@@ -1,6 +1,7 @@
 """The host side of the gold reproduction script: which command runs an instance's tests and how
-its output reads, taken from the SWE-bench specs (the harness's own test command for the
-repository and version, on the test patch's files) or from a local instance's `test_cmd`."""
+its output reads, taken from a SWE-bench record's eval script (the command between its test-output markers:
+for a classic record, swebench 4.1's test command on the test patch's files) or from a local
+instance's `test_cmd`."""
 
 from __future__ import annotations
 
@@ -15,35 +16,45 @@ MAX_TIMEOUT = 90.0
 READERS = ("pytest", "django", "sympy")
 PARSERS_LINE = 'PARSERS = {"pytest": pytest_results, "django": django_results, "sympy": sympy_results}'
 FORMATS = {"parse_log_django": "django", "parse_log_sympy": "sympy", "django": "django", "sympy": "sympy"}
+# a swebench 5 record's eval script has more than the test command between its markers
+NOT_THE_TEST_COMMAND = ("SWEBENCH_TEST_EXIT_CODE=",)
 
 
 def test_files(instance) -> list[str]:
     """The test files (Django: test modules) the test patch names, as swebench derives them."""
     if not (getattr(instance, "test_patch", "") or "").strip():
         return []
-    from swebench.harness.test_spec.python import get_test_directives
+    from codefix.classic_records import test_directives
 
-    return get_test_directives({"repo": getattr(instance, "repo", ""), "test_patch": instance.test_patch})
+    return test_directives(getattr(instance, "repo", ""), instance.test_patch)
 
 
 def test_command(instance) -> tuple[str, str]:
     """(shell command running the instance's tests on the test patch's files, log format:
     pytest / django / sympy). Any record-like object will do (missing fields: a local instance)."""
-    log_parser = getattr(instance, "log_parser", "pytest")
     if getattr(instance, "is_swebench", False):
-        from swebench.harness.constants import MAP_REPO_VERSION_TO_SPECS
-        from swebench.harness.log_parsers import MAP_REPO_TO_PARSER
+        from codefix.datasets import with_v5_fields
 
-        spec = MAP_REPO_VERSION_TO_SPECS.get(instance.repo, {}).get(instance.version, {})
-        base = spec.get("test_cmd") or DEFAULT_TEST_CMD
-        if isinstance(base, list):
-            base = " && ".join(base)
-        parser = MAP_REPO_TO_PARSER.get(instance.repo)
-        fmt = FORMATS.get(getattr(parser, "__name__", ""), "pytest")
-        return " ".join([base, *test_files(instance)]), fmt
+        instance = with_v5_fields(instance)  # a classic record built without load_dataset
+    log_parser = getattr(instance, "log_parser", "pytest")
+    if getattr(instance, "is_swebench", False) and getattr(instance, "eval_script", None):
+        return script_test_command(instance.eval_script), FORMATS.get(log_parser, "pytest")
     if getattr(instance, "test_cmd", None):
         return instance.test_cmd, FORMATS.get(log_parser, "pytest")
     return " ".join([DEFAULT_TEST_CMD, *(shlex.quote(f) for f in test_files(instance))]), FORMATS.get(log_parser, "pytest")
+
+
+def script_test_command(eval_script: str) -> str:
+    """The command(s) between an eval script's start and end markers, joined with `&&`."""
+    from codefix.classic_records import END_MARKER, START_MARKER
+
+    lines = eval_script.splitlines()
+    start = next((n for n, line in enumerate(lines) if START_MARKER in line), None)
+    end = next((n for n, line in enumerate(lines) if END_MARKER in line and start is not None and n > start), None)
+    if start is None or end is None:
+        return DEFAULT_TEST_CMD
+    commands = [line for line in lines[start + 1 : end] if line.strip() and not line.startswith(NOT_THE_TEST_COMMAND)]
+    return " && ".join(commands) or DEFAULT_TEST_CMD
 
 
 def reproduction_script(instance) -> str:
