@@ -14,7 +14,8 @@ including inside functions):
   stage or the generation machines;
 - reporting (`codefix/reporting/`) reads run artefacts with the kernel, `agent`, `sandbox` and
   `selection`, never a stage runner; only the CLI floor and the viewer (`codefix/view/`) import it,
-  the viewer imports nothing else above the kernel, and only the CLI floor imports the viewer."""
+  the viewer imports nothing else above the kernel, and only the CLI floor imports the viewer;
+- no product package imports `tests` or `benchmarks` (test-only doubles live in `tests/doubles/`)."""
 
 from __future__ import annotations
 
@@ -134,6 +135,12 @@ def test_selection_does_not_depend_on_generation() -> None:
     generation = ("agent.generation", "agent.context", "agent.testing_machine", "agent.editing_machine")
     bad = [f"{rel} imports {m}" for _, path, rel in sources() if rel.startswith("selection/")
            for m in sorted(imported_modules(path)) if any(in_floor(m, g) for g in generation)]
+    assert bad == []
+
+
+def test_the_product_never_imports_test_code() -> None:
+    bad = [f"{rel} imports {m}" for _, path, rel in sources() for m in sorted(imported_modules(path))
+           if m.split(".")[0] in ("tests", "benchmarks")]
     assert bad == []
 
 
