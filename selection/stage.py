@@ -10,7 +10,6 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from codefix.errors import SandboxError
 from codefix.test_infra import instance_infrastructure_paths
 from codefix.store import read_or_set_aside, write_json
 
@@ -206,9 +205,7 @@ def _select_among(instance, candidates, model, ledger, factory, apply_patch, out
 def _run_machine(instance, finalists, scores, model, ledger, factory, apply_patch, out_dir, config) -> TrajectoryRecord:
     pool = SandboxPool(factory, 1)
     try:
-        sandbox = pool.borrow()
-        broken = False
-        try:
+        with pool.lease() as sandbox:
             files = _touched_files(sandbox, finalists)
             example = next((t for c in finalists for t in c.tests if t.strip()), "")
             task = SelectionTask(
@@ -221,11 +218,6 @@ def _run_machine(instance, finalists, scores, model, ledger, factory, apply_patc
                 task, model, sandbox, ledger=ledger, stage=STAGE, path=out_dir / "trajectories" / "selection.traj.json",
                 max_calls=config.max_calls, meta={"instance_id": instance.instance_id}, temperature=config.temperature,
             )
-        except SandboxError:
-            broken = True
-            raise
-        finally:
-            pool.give_back(sandbox, broken=broken)
     finally:
         pool.close()
 
