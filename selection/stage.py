@@ -5,7 +5,7 @@ reused by a rerun: `votes.jsonl` (cells), `trajectories/selection.traj.json` (mo
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -19,7 +19,7 @@ from agent.sandbox_pool import SandboxPool
 from agent.script_runs import ScriptRunConfig
 from agent.task import EXIT_SUBMITTED, RESUMABLE
 from agent.trajectory_record import TrajectoryRecord
-from selection.candidates import Candidate, CandidatePolicy, CandidatePool, build_pool
+from selection.candidates import Candidate
 from selection.selection_machine import STAGE, SelectionTask
 from selection.voting import UNEDITED, Outcome, VotingConfig, counted_tests, rank
 from selection.voting_runner import VOTE_SCRIPT, RunStats, VotingRun, split_repo_votes
@@ -104,18 +104,6 @@ class SelectionResult(BaseModel):
     """Candidates whose patch touches test infrastructure (conftest.py, pytest plugins,
     sitecustomize, .pth, the evaluation's test files), by id: ranked after every other candidate
     and never sent to the state machine while an unflagged one is left."""
-
-
-def candidates_from_records(instance_id: str, records: Iterable[dict], *, run: str = "",
-                            policy: CandidatePolicy | None = None) -> CandidatePool:
-    """Generation's `candidates.jsonl` records (`agent.generation.read_candidates`) as a
-    deduplicated pool; each keeps its test, its source is `<run>/<pair>`."""
-    proposals = []
-    for rec in records:
-        source = f"{run}/{rec.get('pair')}" if run else str(rec.get("pair"))
-        test = rec.get("test") or ""
-        proposals.append((rec.get("patch") or "", source, [test] if test else []))
-    return build_pool(instance_id, proposals, policy)
 
 
 def run_selection(

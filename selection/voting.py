@@ -50,13 +50,6 @@ class Vote:
     outcome: Outcome
 
 
-def outcome_of(exit_code: int | None, *, infra_error: bool = False) -> Outcome:
-    """The outcome of a run: no exit code or an infrastructure error is ERROR."""
-    if infra_error or exit_code is None:
-        return Outcome.ERROR
-    return Outcome.PASS if exit_code == 0 else Outcome.FAIL
-
-
 class VotingConfig(BaseModel):
     """How votes become scores."""
 
