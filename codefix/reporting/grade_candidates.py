@@ -39,8 +39,7 @@ def grade_candidates(run_dir: Path, ds, *, workers: int = 1, timeout: float | No
     Grading sandboxes have the network unless `network` is False, as in `codefix evaluate`;
     `images` (an ImageAcquirer) fetches missing instance images."""
     from codefix.reporting.collect import instance_dirs
-    from sandbox.evaluate import evaluate_in_sandbox
-    from sandbox.backend_config import sandbox_factory
+    from sandbox.evaluate import grade_in_own_sandbox
 
     log = log or (lambda msg: None)
     jobs = []
@@ -52,11 +51,8 @@ def grade_candidates(run_dir: Path, ds, *, workers: int = 1, timeout: float | No
 
     def grade(job):
         inst_dir, patch = job
-        sandboxes, built = sandbox_factory(ds.get(inst_dir.name), backend, images=images, network=network,
-                                           writable_root=True)  # like evaluate
-        with sandboxes() as sandbox:
-            report, _ = evaluate_in_sandbox(built, patch, sandbox, model_name="codefix/candidate", timeout=timeout)
-        return report.model_copy(update={"network": network})
+        return grade_in_own_sandbox(ds.get(inst_dir.name), patch, backend=backend, images=images, network=network,
+                                    model_name="codefix/candidate", timeout=timeout)[0]
 
     graded = 0
     for out in map_isolated(grade, jobs, workers):
