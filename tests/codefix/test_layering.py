@@ -146,6 +146,13 @@ def test_the_product_never_imports_test_code() -> None:
     assert bad == []
 
 
+def test_diffs_are_read_by_codefix_unified_diff_alone() -> None:
+    assert [rel for _, path, rel in sources() if any(m.split(".")[0] == "unidiff" for m in imported_modules(path))] == []
+    hunk_readers = [rel for _, path, rel in sources() if "@@ -" in path.read_text(encoding="utf-8")
+                    and "re.compile" in path.read_text(encoding="utf-8") and "HUNK" in path.read_text(encoding="utf-8")]
+    assert hunk_readers == ["codefix/unified_diff.py"]
+
+
 def test_litellm_is_imported_in_one_place() -> None:
     importers = [rel for _, path, rel in sources() if any(m.split(".")[0] == "litellm" for m in imported_modules(path))]
     assert importers == ["agent/models/litellm_setup.py"]
