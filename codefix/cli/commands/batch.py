@@ -86,7 +86,7 @@ def command(dataset, instances, pattern, slice_, config_file, instance_workers, 
     ds = load_dataset(dataset)
     picked = select_instances(ds, ids=instances, pattern=pattern, slice_=slice_)
     warning = unpriced_warning(*make_models(ds, config.model))  # checked once, here, not per instance
-    run_root = hold_run(Path(runs_dir).resolve(), run_id, "batch", lambda msg: click.echo(msg, err=True)).root
+    run_root = hold_run(Path(runs_dir).resolve(), run_id, "batch").root
     record_run_config(run_root, config, force=force)
     budget = config.budget
     env = passed_env()
