@@ -179,15 +179,8 @@ class _Generation:
         state = load_trajectory(trajectory_path(self.out_dir, reference.pair, "editing")).task_state
         originals = state.get("originals") or {}
         changed = {p: t for p, t in (state.get("files") or {}).items() if t != originals.get(p)}
-        sandbox = self.pool.borrow(check=True)
-        broken = False
-        try:
+        with self.pool.lease(check=True) as sandbox:
             return run_script(sandbox, member.test, self.config.scripts, changed).exit_code
-        except SandboxError:
-            broken = True
-            raise
-        finally:
-            self.pool.give_back(sandbox, broken=broken)
 
     def _run(self, task, stage: str, pair: int, sandbox) -> TrajectoryRecord:
         meta = {"instance_id": self.instance.instance_id, "trajectory": pair, "machine": stage}
@@ -227,26 +220,23 @@ class _Generation:
 
     def _attempt(self, pair, testing, editing, *, check: bool = False) -> tuple[TrajectoryRecord, TrajectoryRecord | None]:
         """Run or resume both machines on one borrowed sandbox; a dead sandbox is discarded."""
-        sandbox = self.pool.borrow(check=check)
-        broken = False
-        try:
+        with self.pool.lease(check=check, broken_by=(Exception,)) as sandbox:
             inst = self.instance
             where = {"repo": getattr(inst, "repo", ""), "version": getattr(inst, "version", "")}
             if not is_finished(testing):
                 testing = self._run(TestingTask(self.issue, self.config.scripts, **where), "testing", pair, sandbox)
-                broken = testing.status == EXIT_SANDBOX_ERROR
+                self._retire_if_dead(sandbox, testing)
             test = (testing.result or {}).get("test")
             if testing.status in FINISHED and test:
                 task = EditingTask(self.issue, test, self._context(), self.config.scripts,
                                    test_run=last_test_run(testing), **where)
                 editing = self._run(task, "editing", pair, sandbox)
-                broken = editing.status == EXIT_SANDBOX_ERROR
-        except Exception:
-            broken = True
-            raise
-        finally:
-            self.pool.give_back(sandbox, broken=broken)
+                self._retire_if_dead(sandbox, editing)
         return testing, editing
+
+    def _retire_if_dead(self, sandbox, record: TrajectoryRecord) -> None:
+        if record.status == EXIT_SANDBOX_ERROR:
+            self.pool.retire(sandbox)
 
     def _context(self) -> str:
         if not self.config.share_attempts:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import queue
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 from codefix.errors import SandboxError
 
@@ -21,6 +22,29 @@ class SandboxPool:
         self.open: list = []
         self.started = 0
         self.peak = 0
+        self._retired: set[int] = set()
+
+    @contextmanager
+    def lease(self, *, check: bool = False, broken_by: tuple[type[BaseException], ...] = (SandboxError,)) -> Iterator:
+        """`with pool.lease() as box:` a borrowed sandbox, given back for reuse on exit; closed
+        instead when an exception of `broken_by` leaves the block or `retire(box)` was called in it."""
+        box = self.borrow(check=check)
+        broken = False
+        try:
+            yield box
+        except broken_by:
+            broken = True
+            raise
+        finally:
+            with self.lock:
+                retired = id(box) in self._retired
+                self._retired.discard(id(box))
+            self.give_back(box, broken=broken or retired)
+
+    def retire(self, box) -> None:
+        """Close `box` when its lease ends instead of reusing it (it answered, but is not sound)."""
+        with self.lock:
+            self._retired.add(id(box))
 
     def borrow(self, *, check: bool = False):
         """A sandbox for one pair; with `check`, idle ones that no longer answer are replaced."""

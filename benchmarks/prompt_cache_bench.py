@@ -3,7 +3,7 @@ Sonnet prices, measured through the fake Anthropic provider's usage accounting.
 
 Per fixture: the context stage runs with the gold double (the packed context the editing
 machine would get), then generation runs twice in Docker with a real LitellmModel on
-`anthropic/claude-sonnet-4-5` pointed at the fake HTTP provider (agent/models/test_doubles/http_provider.py),
+`anthropic/claude-sonnet-4-5` pointed at the fake HTTP provider (tests/doubles/http_provider.py),
 which answers with the gold answers and bills prompts through its simulated prefix cache
 (1024-token minimum, writes at 1.25x, reads at 0.1x): once with cache marks and the warm-up
 (the default), once with `cache_prompts=False`. The editing stage's cost comes from the ledger,
@@ -80,7 +80,7 @@ def padded(context: str, tokens: int) -> tuple[str, int]:
     import sysconfig
 
     from agent.context.packing import render_file
-    from agent.models.test_doubles.http_provider import default_count
+    from tests.doubles.http_provider import default_count
 
     blocks, total = [context], default_count(context)
     for path in sorted(Path(sysconfig.get_paths()["stdlib"]).glob("*.py")):
@@ -99,7 +99,7 @@ def editing_cost(inst, context: str, *, caching: bool, samples: int, workers: in
     """The editing stage's ledger sums for one generation run, plus how many first calls read the cache."""
     from agent.generation import GenerationConfig, generate
     from agent.models.factory import make_model
-    from agent.models.test_doubles.http_provider import FakeProvider
+    from tests.doubles.http_provider import FakeProvider
     from codefix.ledger import Ledger
     from sandbox.backend_config import sandbox_factory
 

@@ -17,6 +17,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from codefix.unified_diff import PatchParseError, parse_patch
+
 SPECS_FILE = Path(__file__).with_name("classic_specs.json")
 IMAGE_NAMESPACE = "swebench"
 IMAGE_ARCH = "x86_64"
@@ -67,11 +69,9 @@ def v5_fields(record: dict[str, Any]) -> dict[str, str] | None:
     parser = classic_log_parser(record["repo"])
     if spec is None or parser is None:
         return None
-    from unidiff.errors import UnidiffParseError
-
     try:
         script = classic_eval_script(record, spec)
-    except UnidiffParseError:  # grading says what is wrong with the test patch; loading does not
+    except PatchParseError:  # grading says what is wrong with the test patch; loading does not
         return None
     return {
         "image": classic_image_name(record["instance_id"]),
@@ -100,9 +100,7 @@ def classic_eval_script(record: dict[str, Any], spec: dict[str, Any]) -> str:
 
 def changed_files(patch: str) -> list[str]:
     """Files the patch changes that exist before it (not those it creates), without `a/`."""
-    from unidiff import PatchSet
-
-    return [f.source_file[2:] for f in PatchSet(patch) if f.source_file != "/dev/null" and f.source_file.startswith("a/")]
+    return [f.old_path for f in parse_patch(patch).files if f.old_path]
 
 
 def test_directives(repo: str, test_patch: str) -> list[str]:

@@ -57,7 +57,7 @@ def infrastructure_paths(patch: str, test_files: Iterable[str] = ()) -> list[str
     if not patch.strip():
         return []
     tests = set(test_files)
-    hunks = {strip_prefix(p) if p.startswith(("a/", "b/")) else p: lines for p, lines in hunk_lines(patch).items()}
+    hunks = hunk_lines(patch)
     flagged = []
     for path in patch_files(patch):
         name = posixpath.basename(path)

@@ -67,20 +67,18 @@ def _test_files(instance: Instance) -> tuple[list[str], list[str]]:
     """(files the test patch changes that exist at base, files it creates)."""
     if not instance.test_patch.strip():
         return [], []
-    from unidiff import PatchSet
-    from unidiff.errors import UnidiffParseError
+    from codefix.unified_diff import PatchParseError, parse_patch
 
     try:
-        files = PatchSet(instance.test_patch)
-    except UnidiffParseError as exc:
+        parsed = parse_patch(instance.test_patch)
+    except PatchParseError as exc:
         raise InputError(f"{instance.instance_id}: test_patch is not a unified diff: {exc}") from None
-    changed = [_strip(f.source_file) for f in files if f.source_file != "/dev/null"]
-    created = [_strip(f.target_file) for f in files if f.source_file == "/dev/null"]
+    if parsed.warnings:  # a hunk shorter than its header: applying it would fail
+        raise InputError(f"{instance.instance_id}: test_patch is not a unified diff: {parsed.warnings[0]}")
+    files = parsed.files
+    changed = [f.old_path for f in files if f.old_path is not None]
+    created = [f.new_path for f in files if f.old_path is None and f.new_path is not None]
     return changed, created
-
-
-def _strip(path: str) -> str:
-    return path[2:] if path.startswith(("a/", "b/")) else path
 
 
 def _reset_command(base: str, changed: list[str], created: list[str]) -> str:

@@ -6,13 +6,12 @@ under `out_dir` and reused by a rerun: `votes.jsonl` (cells), `trajectories/sele
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from codefix.errors import SandboxError
 from codefix.setting_bounds import MACHINE_CALLS, OUTPUT_TOKENS, SCRIPT_TIMEOUT, TEMPERATURE, TOP_K, WORKERS
 from codefix.test_infra import instance_infrastructure_paths
 from codefix.store import read_or_set_aside, write_json
@@ -24,7 +23,7 @@ from agent.sandbox_pool import SandboxPool
 from agent.script_runs import ScriptRunConfig
 from agent.task import EXIT_SUBMITTED, RESUMABLE
 from agent.trajectory_record import TrajectoryRecord
-from selection.candidates import Candidate, CandidatePolicy, CandidatePool, build_pool
+from selection.candidates import Candidate
 from selection.selection_machine import STAGE, SelectionTask
 from selection.strategies import STRATEGIES
 from selection.voting import UNEDITED, Outcome, RankedCandidate, counted_tests, rank
@@ -118,18 +117,6 @@ class SelectionResult(BaseModel):
     """Candidates whose patch touches test infrastructure (conftest.py, pytest plugins,
     sitecustomize, .pth, the evaluation's test files), by id: ranked after every other candidate
     and never sent to the state machine while an unflagged one is left."""
-
-
-def candidates_from_records(instance_id: str, records: Iterable[dict], *, run: str = "",
-                            policy: CandidatePolicy | None = None) -> CandidatePool:
-    """Generation's `candidates.jsonl` records (`agent.generation.read_candidates`) as a
-    deduplicated pool; each keeps its test, its source is `<run>/<pair>`."""
-    proposals = []
-    for rec in records:
-        source = f"{run}/{rec.get('pair')}" if run else str(rec.get("pair"))
-        test = rec.get("test") or ""
-        proposals.append((rec.get("patch") or "", source, [test] if test else []))
-    return build_pool(instance_id, proposals, policy)
 
 
 def run_selection(
@@ -252,9 +239,7 @@ class Selection:
         instance, config = self.instance, self.config
         pool = SandboxPool(self.sandbox_factory, 1)
         try:
-            sandbox = pool.borrow()
-            broken = False
-            try:
+            with pool.lease() as sandbox:
                 files = _touched_files(sandbox, finalists)
                 example = next((t for c in finalists for t in c.tests if t.strip()), "")
                 task = SelectionTask(
@@ -269,11 +254,6 @@ class Selection:
                     meta={"instance_id": instance.instance_id}, temperature=config.temperature,
                     **stage_output_limit(config.max_tokens),
                 )
-            except SandboxError:
-                broken = True
-                raise
-            finally:
-                pool.give_back(sandbox, broken=broken)
         finally:
             pool.close()
 

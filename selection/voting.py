@@ -50,13 +50,6 @@ class Vote:
     outcome: Outcome
 
 
-def outcome_of(exit_code: int | None, *, infra_error: bool = False) -> Outcome:
-    """The outcome of a run: no exit code or an infrastructure error is ERROR."""
-    if infra_error or exit_code is None:
-        return Outcome.ERROR
-    return Outcome.PASS if exit_code == 0 else Outcome.FAIL
-
-
 REPO_TEST_PENALTY = 1.0
 """Points a candidate loses per repository test it breaks (passes unedited, fails with it)."""
 

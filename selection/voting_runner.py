@@ -173,18 +173,14 @@ class VotingRun:
         if column in self.unappliable:
             vote = Vote(column, test, Outcome.ERROR)
             return vote if cell in self.errors_known else self._record(vote)
-        box = pool.borrow()
-        broken = False
         try:
-            run = run_cell(box, self.patches[column], command, apply_patch=self.apply_patch,
-                           script=self.scripts.get(test), config=self.config)
+            with pool.lease() as box:
+                run = run_cell(box, self.patches[column], command, apply_patch=self.apply_patch,
+                               script=self.scripts.get(test), config=self.config)
         except SandboxError:
-            broken = True
             with self._lock:
                 self.stats.runs += 1
             return self._record(Vote(column, test, Outcome.ERROR))
-        finally:
-            pool.give_back(box, broken=broken)
         with self._lock:
             if run.note.startswith("patch does not apply"):  # the script never ran
                 if column not in self.unappliable:
@@ -219,16 +215,12 @@ def _repo_python_files(pool: SandboxPool, listing_path: Path) -> list[str]:
     """The repository's tracked `.py` files, listed once and kept next to the vote cache."""
     if listing_path.is_file():
         return json.loads(listing_path.read_text(encoding="utf-8"))
-    box = pool.borrow()
-    broken = False
     try:
-        box.reset()
-        listing = box.run("git ls-files -- '*.py'", timeout=60)
+        with pool.lease() as box:
+            box.reset()
+            listing = box.run("git ls-files -- '*.py'", timeout=60)
     except SandboxError:
-        broken = True
         return []
-    finally:
-        pool.give_back(box, broken=broken)
     if listing.exit_code != 0:
         return []
     files = [p.strip() for p in listing.output.splitlines() if p.strip()]

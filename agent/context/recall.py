@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import re
-
-_DIFF_HEADER = re.compile(r"^diff --git a/(\S+) b/(\S+)", re.M)
-_PLUS_HEADER = re.compile(r"^\+\+\+ b/(\S+)", re.M)
+from codefix.unified_diff import PatchParseError, parse_patch
 
 
 def patch_files(patch: str) -> list[str]:
-    """Paths a unified diff changes (new paths for renames), sorted, each once."""
-    found = {b for _, b in _DIFF_HEADER.findall(patch or "")}
-    found |= set(_PLUS_HEADER.findall(patch or ""))
-    return sorted(found)
+    """Paths a unified diff changes (new paths for renames), sorted, each once; none for text
+    that is not a diff."""
+    try:
+        return parse_patch(patch or "").paths
+    except PatchParseError:
+        return []
 
 
 def gold_recall(patch: str, relevant: list[str], packed: list[str], existing: set[str]) -> dict | None:

@@ -15,7 +15,7 @@ from codefix.errors import BudgetExceeded, ContextWindowExceeded, ModelError
 from agent.context.files import SourceFile
 from agent.context.skeleton import skeleton_of
 from agent.prompts.render import render
-from agent.context.tokens import count_tokens
+from agent.models.context_window import count_text
 from agent.reply_parsing import clean_reply
 
 _VERDICT = re.compile(r"^[\s*#>_`]*verdict[\s*_`]*[:=\-–—][\s*_`]*(.*?)\s*$", re.I | re.M)
@@ -135,7 +135,7 @@ def skeleton_content(file: SourceFile, window: int, token_model: str) -> str:
     skeleton = skeleton_of(file.path, file.text)
     if skeleton is None:
         skeleton = file.text  # no grammar: the file itself, cut below
-    if count_tokens(skeleton, token_model) > window:
+    if count_text(token_model, skeleton) > window:
         skeleton = skeleton[: window * 3] + "\n... (cut: the skeleton alone is too long)\n"
     return skeleton
 
@@ -178,7 +178,7 @@ def file_window(model, issue: str, config) -> int:
     window = config.relevance_window_tokens
     known = model_window(model)
     if known:
-        room = known - count_tokens(issue, config.token_model) - config.relevance_max_tokens - PROMPT_RESERVE
+        room = known - count_text(config.token_model, issue) - config.relevance_max_tokens - PROMPT_RESERVE
         window = min(window, max(room, PROMPT_RESERVE))
     return window
 
@@ -187,7 +187,7 @@ def judge_file(model, issue: str, file: SourceFile, *, ledger, meta: dict, confi
     """Ask `model` whether `file` matters for `issue`; files over `window` tokens (default: the
     configured limit) are shown as skeletons. BudgetExceeded propagates."""
     window = window or config.relevance_window_tokens
-    tokens = count_tokens(file.text, config.token_model)
+    tokens = count_text(config.token_model, file.text)
     form, content = shown_content(file, tokens, window, config.token_model)
     decision = RelevanceDecision(status="failed", tokens=tokens, shown=form)
     messages = relevance_messages(issue, file.path, form, content)

@@ -5,9 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from codefix.errors import InputError
-from codefix.store import read_json
-
 from agent.context.packing import PackedFile, render_packed
 
 FINAL_STATUSES = ("done", "no_relevant_files", "empty_repo", "empty_issue")
@@ -34,11 +31,6 @@ class ContextResult:
     path: Path | None = None
     """The context.json this result is stored in."""
 
-    @property
-    def packed_files(self) -> list[tuple[str, str]]:
-        """(path, text) of each packed file, in ranked order."""
-        return [(f.path, f.text) for f in self.packed]
-
     def render(self) -> str:
         """The packed context as text for later stages' prompts."""
         return render_packed(self.packed)
@@ -55,11 +47,3 @@ class ContextResult:
             message=record.get("message", ""),
             path=path,
         )
-
-
-def load_context(path: Path) -> ContextResult:
-    """A stored context.json as a ContextResult."""
-    path = Path(path)
-    if not path.is_file():
-        raise InputError(f"{path}: no context stage output (run 'codefix context' first)")
-    return ContextResult.from_record(read_json(path), path)

@@ -22,7 +22,7 @@ from agent.context.ranking import merge_rankings, rank_once
 from agent.context.recall import gold_recall
 from agent.context.relevance import RelevanceDecision, file_window, judge_file
 from agent.context.result import FINAL_STATUSES, ContextResult
-from agent.context.tokens import count_tokens
+from agent.models.context_window import count_text
 from agent.issue_text import prompt_issue
 
 MAX_CONSECUTIVE_ERRORS = 16
@@ -112,7 +112,7 @@ class _Stage:
                                ranking=[], packed=[], packed_tokens=0, recall=self.recall(relevant, []))
         order = merge_rankings(rankings, relevant)
         named = {p for r in rankings for p in r}  # the rankings say how much is needed: no other file is packed
-        count = lambda text: count_tokens(text, self.config.token_model)  # noqa: E731
+        count = lambda text: count_text(self.config.token_model, text)  # noqa: E731
         packed, left_out = pack([p for p in order if p in named], texts, self.config.budget_tokens, count,
                                 skeleton_oversized=self.config.skeleton_oversized)
         left_out += [{"path": p, "reason": "no ranking listed it"} for p in order if p not in named]

@@ -29,22 +29,11 @@ def make_model(spec: str, *, api_base: str | None = None, dataset=None, temperat
         load_price_file(price_file)
     if not spec:
         raise InputError("--model is empty")
-    if spec == "noisy" or spec.startswith("noisy:"):
-        from agent.models.test_doubles.noisy import NoisyModel, parse_noisy_options
+    from agent.models.test_doubles.by_name import double_model
 
-        return NoisyModel(dataset, **parse_noisy_options(spec.removeprefix("noisy").removeprefix(":")),
-                          temperature=temperature, **kwargs)
-    if spec == "gold" or spec.startswith("gold:"):
-        from agent.models.test_doubles.gold import GoldModel
-
-        return GoldModel(dataset, wrong=_gold_wrong(spec), temperature=temperature, **kwargs)
-    if spec.startswith("replay:"):
-        from agent.models.test_doubles.replay import ReplayModel
-
-        path = Path(spec.removeprefix("replay:"))
-        if not path.is_file():
-            raise InputError(f"replay script not found: {path}")
-        return ReplayModel(path, temperature=temperature, **kwargs)
+    double = double_model(spec, dataset=dataset, temperature=temperature, **kwargs)
+    if double is not None:
+        return double
     from agent.models.litellm_model import LitellmModel
 
     name = f"openai/{spec}" if api_base and not _has_provider(spec) else spec
@@ -71,19 +60,6 @@ def _has_provider(spec: str) -> bool:
     first = spec.split("/", 1)[0] if "/" in spec else ""
     known = {str(getattr(p, "value", p)) for p in litellm.provider_list}
     return first in known or first in {entry.get("provider") for entry in litellm.custom_provider_map}
-
-
-def _gold_wrong(spec: str) -> float:
-    options = spec.removeprefix("gold").removeprefix(":")
-    if not options:
-        return 0.0
-    key, _, value = options.partition("=")
-    if key != "wrong" or not value:
-        raise InputError(f"unknown gold option {options!r}; use gold or gold:wrong=0.6")
-    try:
-        return float(value)
-    except ValueError:
-        raise InputError(f"gold:wrong= wants a number, got {value!r}") from None
 
 
 def _check_provider(name: str) -> None:

@@ -49,6 +49,9 @@ class LazyGroup(click.Group):
 @click.version_option(package_name="codefix")
 def cli() -> None:
     """codefix: repair GitHub issues with parallel, execution-checked attempts."""
+    from codefix.cli.log_output import print_logs_on_stderr
+
+    print_logs_on_stderr()
 
 
 def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:

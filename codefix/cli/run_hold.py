@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 
 import click
@@ -12,6 +11,6 @@ from codefix.stages.run_session import open_run
 from codefix.store import RunStore
 
 
-def hold_run(runs_dir: Path, run_id: str | None, prefix: str, log: Callable[[str], None]) -> RunStore:
+def hold_run(runs_dir: Path, run_id: str | None, prefix: str) -> RunStore:
     """`open_run` for a click command: held until the command's context closes."""
-    return click.get_current_context().with_resource(open_run(runs_dir, run_id, prefix, log=log))
+    return click.get_current_context().with_resource(open_run(runs_dir, run_id, prefix))

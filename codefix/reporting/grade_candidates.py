@@ -7,11 +7,14 @@ canonical patch already has a grade (there or in eval.json) is not graded again.
 from __future__ import annotations
 
 import hashlib
+import logging
 from pathlib import Path
 
 from codefix.errors import InputError
 from codefix.parallel import map_isolated
 from codefix.store import write_json
+
+logger = logging.getLogger(__name__)
 
 
 def ungraded_candidates(inst_dir: Path) -> list[str]:
@@ -31,18 +34,16 @@ def ungraded_candidates(inst_dir: Path) -> list[str]:
     return list(todo.values())
 
 
-def grade_candidates(run_dir: Path, ds, *, workers: int = 1, timeout: float | None = None, log=None,
+def grade_candidates(run_dir: Path, ds, *, workers: int = 1, timeout: float | None = None,
                      images=None, network: bool = True, backend=None) -> int:
     """Grade and cache every ungraded candidate of the run; returns how many were graded.
 
-    An infrastructure error is reported through `log` and not cached, so the candidate stays unknown.
+    An infrastructure error is logged and not cached, so the candidate stays unknown.
     Grading sandboxes have the network unless `network` is False, as in `codefix evaluate`;
     `images` (an ImageAcquirer) fetches missing instance images."""
     from codefix.reporting.collect import instance_dirs
-    from sandbox.evaluate import evaluate_in_sandbox
-    from sandbox.backend_config import sandbox_factory
+    from sandbox.evaluate import grade_in_own_sandbox
 
-    log = log or (lambda msg: None)
     jobs = []
     for inst_dir in instance_dirs(Path(run_dir)):
         patches = ungraded_candidates(inst_dir)
@@ -52,20 +53,17 @@ def grade_candidates(run_dir: Path, ds, *, workers: int = 1, timeout: float | No
 
     def grade(job):
         inst_dir, patch = job
-        sandboxes, built = sandbox_factory(ds.get(inst_dir.name), backend, images=images, network=network,
-                                           writable_root=True)  # like evaluate
-        with sandboxes() as sandbox:
-            report, _ = evaluate_in_sandbox(built, patch, sandbox, model_name="codefix/candidate", timeout=timeout)
-        return report.model_copy(update={"network": network})
+        return grade_in_own_sandbox(ds.get(inst_dir.name), patch, backend=backend, images=images, network=network,
+                                    model_name="codefix/candidate", timeout=timeout)[0]
 
     graded = 0
     for out in map_isolated(grade, jobs, workers):
         inst_dir, patch = out.item
         if out.error is not None or out.result.status == "error":
-            log(f"{inst_dir.name}: grading a candidate failed: {out.error or out.result.reason}")
+            logger.warning(f"{inst_dir.name}: grading a candidate failed: {out.error or out.result.reason}")
             continue
         name = hashlib.sha256(patch.encode()).hexdigest()[:12]
         write_json(inst_dir / "grades" / f"{name}.json", {**out.result.model_dump(), "model_patch": patch})
-        log(f"{inst_dir.name}: candidate {name} {out.result.status}")
+        logger.info(f"{inst_dir.name}: candidate {name} {out.result.status}")
         graded += 1
     return graded

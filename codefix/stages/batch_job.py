@@ -108,16 +108,16 @@ def _run_instance(job: BatchJob, images=None) -> dict:
         ledger.gate = job.gate
         calls_before, spent_before = len(ledger.calls), ledger.spent
 
-        def log(msg: str) -> None:
+        def progress(msg: str) -> None:
             rec.update(stage=msg, spent=ledger.spent)
             write_json(path, rec)
 
         with stack, images.lease(inst):
-            log("image")
+            progress("image")
             outcome = solve_instance(inst, primary=primary, reader=reader, ledger=ledger, store=store,
-                                     config=config, log=log, images=images)
+                                     config=config, progress=progress, images=images)
             if job.evaluate and outcome.patch.strip():
-                log("evaluation")
+                progress("evaluation")
                 rec["eval"] = grade_patch(ds, inst, outcome.patch, store, model_name=model_name(config.model.name),
                                           images=images, network=job.eval_network, backend=config.sandbox)
         rec.update(status="done" if outcome.complete else "incomplete", outcome=outcome.status,

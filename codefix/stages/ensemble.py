@@ -6,12 +6,15 @@ Every skipped line or record is kept as an `IngestProblem` and shown; nothing is
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from codefix.predictions import Prediction
 from codefix.store import read_json, write_json
+
+logger = logging.getLogger(__name__)
 
 ENSEMBLE_MODEL_NAME = "codefix-ensemble"
 
@@ -51,7 +54,7 @@ def write_pools(store, pools: dict) -> None:
         })
 
 
-def select_all(ds, pools: dict, *, model, ledger, store, config, sandbox_factory_for: Callable | None = None, log=None,
+def select_all(ds, pools: dict, *, model, ledger, store, config, sandbox_factory_for: Callable | None = None,
                images=None) -> tuple[dict[str, str], dict[str, str]]:
     """Pick one candidate per instance with a pool (resumed from `<instance>/selection.json`) as
     `config` (a `codefix.stages.run_config.RunConfig`: its selection and sandbox) says;
@@ -63,7 +66,6 @@ def select_all(ds, pools: dict, *, model, ledger, store, config, sandbox_factory
     from codefix.errors import CodefixError
     from codefix.stages.solve import record_prediction
 
-    log = log or (lambda msg: None)
     preds_path = store.root / "preds.jsonl"
     chosen: dict[str, str] = {}
     failed: dict[str, str] = {}
@@ -75,10 +77,10 @@ def select_all(ds, pools: dict, *, model, ledger, store, config, sandbox_factory
                 result = _select_one(ds, iid, pool, model, ledger, store, config, sandbox_factory_for, images)
         except CodefixError as exc:
             failed[iid] = f"{type(exc).__name__}: {exc}"
-            log(f"{iid}: selection failed, no prediction: {failed[iid]}")
+            logger.warning(f"{iid}: selection failed, no prediction: {failed[iid]}")
             continue
         chosen[iid] = str(result["winner"])
-        log(f"{iid}: picked {chosen[iid]} of {len(pool.candidates)} ({result.get('method', '')})")
+        logger.info(f"{iid}: picked {chosen[iid]} of {len(pool.candidates)} ({result.get('method', '')})")
         record_prediction(preds_path, Prediction(iid, ENSEMBLE_MODEL_NAME, result["patch"]))
     return chosen, failed
 

@@ -37,9 +37,8 @@ def evaluate_predictions(
     (a `sandbox.backend_config` config) says where sandboxes run (default: the local Docker engine)."""
     from rich.console import Console
 
-    from sandbox.evaluate import EvalReport, evaluate_in_sandbox
+    from sandbox.evaluate import EvalReport, grade_in_own_sandbox
     from sandbox.secrets import redact
-    from sandbox.backend_config import sandbox_factory
 
     console = Console(stderr=True)
     lock = threading.Lock()
@@ -48,15 +47,11 @@ def evaluate_predictions(
     def grade_one(pred: Prediction) -> EvalReport:
         instance = ds.get(pred.instance_id)
         with images.lease(instance) if images is not None else nullcontext():
-            # grading scripts reinstall the package (site-packages): a writable root, one container per grade
-            sandboxes, built = sandbox_factory(instance, backend, images=images, output_limit=EVAL_OUTPUT_LIMIT,
-                                               network=network, writable_root=True)
-            with sandboxes() as sandbox:
-                report, log = evaluate_in_sandbox(
-                    built, pred.model_patch, sandbox, model_name=pred.model_name_or_path, timeout=timeout, strict=strict
-                )
+            report, log = grade_in_own_sandbox(instance, pred.model_patch, backend=backend, images=images,
+                                               network=network, output_limit=EVAL_OUTPUT_LIMIT,
+                                               model_name=pred.model_name_or_path, timeout=timeout, strict=strict)
         atomic_write_text(store.artefact(pred.instance_id, "eval.log"), redact(log))
-        return report.model_copy(update={"network": network})
+        return report
 
     def progress(outcome) -> None:
         with lock:

@@ -157,10 +157,6 @@ def _unique_keys_loader():
     return UniqueKeys
 
 
-def load_config(path: Path) -> RunConfig:
-    return validated(read_config(path), str(path))
-
-
 def record_run_config(run_root: Path, config: RunConfig, *, force: bool = False) -> None:
     """Write `config` to `<run>/config.yaml`. A run that already has one made with settings that
     would change its finished results is refused, naming the keys, unless `force`."""

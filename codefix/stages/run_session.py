@@ -3,14 +3,17 @@ with the run, and the orphaned containers a killed earlier process of this run l
 
 from __future__ import annotations
 
+import logging
 import os
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from codefix.run_lock import RunLock
 from codefix.store import RunStore
+
+logger = logging.getLogger(__name__)
 
 
 def run_name(run_id: str | None, prefix: str) -> str:
@@ -19,8 +22,7 @@ def run_name(run_id: str | None, prefix: str) -> str:
 
 
 @contextmanager
-def open_run(runs_dir: Path, run_id: str | None, prefix: str, *,
-             log: Callable[[str], None] = lambda msg: None) -> Iterator[RunStore]:
+def open_run(runs_dir: Path, run_id: str | None, prefix: str) -> Iterator[RunStore]:
     """The run's store, held by this process until the block ends (`RunInUse` names the holder
     when another live process has it)."""
     from sandbox.orphans import reap_run
@@ -29,13 +31,13 @@ def open_run(runs_dir: Path, run_id: str | None, prefix: str, *,
     store = RunStore(runs_dir, run_name(run_id, prefix))
     with RunLock(store.root, f"run {store.run_id}") as lock:
         if lock.took_over:
-            log(f"run {store.run_id}: taking over from pid {lock.took_over.get('pid', '?')}, which died holding it")
+            logger.warning(f"run {store.run_id}: taking over from pid {lock.took_over.get('pid', '?')}, which died holding it")
         previous = os.environ.get(RUN_ENV)
         os.environ[RUN_ENV] = store.run_id  # labels this process's containers (and travels to Ray workers)
         try:
             reaped = reap_run(store.run_id)
             if reaped:
-                log(f"run {store.run_id}: removed {reaped} container(s) left behind by a killed earlier process")
+                logger.warning(f"run {store.run_id}: removed {reaped} container(s) left behind by a killed earlier process")
             yield store
         finally:
             if previous is None:

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import warnings
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, is_dataclass
 from pathlib import Path
 
@@ -19,6 +21,8 @@ from pydantic import BaseModel
 from codefix.errors import CodefixWarning
 from codefix.predictions import Prediction, append_prediction
 from codefix.store import atomic_write_text, read_json, read_or_set_aside, write_json
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -55,7 +59,7 @@ def model_name(model_spec: str) -> str:
     return f"codefix/{model_spec}"
 
 
-def load_ledger(directory: Path, budget: float | None, log=None):
+def load_ledger(directory: Path, budget: float | None):
     """The instance's ledger from its journal in `directory` (every paid call of every earlier run
     counted, calls cut off by a kill at their worst case). Without a given budget, the one stored
     by the previous run holds."""
@@ -66,21 +70,26 @@ def load_ledger(directory: Path, budget: float | None, log=None):
         try:
             budget = read_json(directory / "ledger.json").get("budget_usd")
         except (OSError, ValueError, AttributeError):
-            (log or (lambda m: None))(f"{directory / 'ledger.json'} is damaged; the journal ledger.jsonl is used")
+            logger.warning(f"{directory / 'ledger.json'} is damaged; the journal ledger.jsonl is used")
     ledger = Ledger.open(directory, budget)
     for warning in ledger.warnings:
-        (log or (lambda m: None))(warning)
+        logger.warning(warning)
     return ledger
 
 
-def solve_instance(inst, *, primary, reader, ledger, store, config, sandbox_factory=None, log=None,
-                   images=None) -> SolveOutcome:
+def _nothing(message: str) -> None:
+    """No progress display."""
+
+
+def solve_instance(inst, *, primary, reader, ledger, store, config, sandbox_factory=None,
+                   progress: Callable[[str], None] | None = None, images=None) -> SolveOutcome:
     """Run or resume every stage of `inst` as `config` (a `codefix.stages.run_config.RunConfig`)
     says and record its prediction (one line per instance).
 
     An outcome cut short (budget, model or sandbox errors) is recorded too, as `complete=False`:
     a rerun resumes the unfinished stages and replaces the prediction if the choice changes.
-    `images` (an ImageAcquirer) fetches the instance's image when it is missing."""
+    `images` (an ImageAcquirer) fetches the instance's image when it is missing; `progress` hears
+    which stage starts (a live display's hook)."""
     from codefix.stages.wiring import checked_out, run_context
     from sandbox.backend_config import sandbox_factory as sandboxes_for
     from codefix.test_infra import instance_infrastructure_paths
@@ -90,7 +99,7 @@ def solve_instance(inst, *, primary, reader, ledger, store, config, sandbox_fact
     ledger_path = out_dir / "ledger.json"
     preds_path = store.root / "preds.jsonl"
     done_path = out_dir / "solve.json"
-    log = log or (lambda msg: None)
+    progress = progress or _nothing
     done = read_or_set_aside(done_path, "the instance's stages are resumed from their artefacts")
     if done is not None:
         outcome = SolveOutcome(**done)
@@ -106,18 +115,18 @@ def solve_instance(inst, *, primary, reader, ledger, store, config, sandbox_fact
 
         notice = cap_notice(inst.instance_id, inst.problem_statement)
         if notice:
-            log(notice)
-        log("context stage")
+            logger.warning(notice)
+        progress("context stage")
         context = run_context(inst, repo_dir, primary=primary, reader=reader, ledger=ledger,
-                              out_path=out_dir / "context.json", config=config.context, log=log)
-        log(f"context {context.status}; generation stage ({config.generation.samples} pair(s))")
+                              out_path=out_dir / "context.json", config=config.context)
+        progress(f"context {context.status}; generation stage ({config.generation.samples} pair(s))")
         candidates, unfinished, skipped = _generation(inst, primary, ledger, factory, context.render(), out_dir,
                                                       config.generation)
         write_json(ledger_path, ledger.to_dict())
         if skipped:
-            log(f"generation stopped early: {len(skipped)} pair(s) skipped, "
+            progress(f"generation stopped early: {len(skipped)} pair(s) skipped, "
                 f"{config.generation.stop_when_agree} candidates agree")
-        log(f"{len(candidates)} distinct candidate(s); selection stage")
+        progress(f"{len(candidates)} distinct candidate(s); selection stage")
         outcome = _selection(inst, candidates, primary, ledger, factory, out_dir, config.selection)
     finally:
         write_json(ledger_path, ledger.to_dict())
@@ -130,7 +139,7 @@ def solve_instance(inst, *, primary, reader, ledger, store, config, sandbox_fact
     outcome.complete, outcome.unfinished, outcome.skipped_pairs = not short, short, skipped
     outcome.test_infrastructure = instance_infrastructure_paths(inst, outcome.patch)
     if outcome.test_infrastructure:
-        log(f"the chosen patch touches test infrastructure: {', '.join(outcome.test_infrastructure)}")
+        logger.warning(f"the chosen patch touches test infrastructure: {', '.join(outcome.test_infrastructure)}")
     write_json(done_path, asdict(outcome))
     record_prediction(preds_path, Prediction(inst.instance_id, model_name(model_spec), outcome.patch))
     return outcome

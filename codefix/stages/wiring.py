@@ -3,8 +3,10 @@ the host checkout and the context stage (sandboxes: `sandbox.backend_config.sand
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import logging
 from pathlib import Path
+
+logger = logging.getLogger(__name__)
 
 
 def make_models(ds, config):
@@ -61,8 +63,7 @@ def checked_out(inst, images=None):
     return inst, repo_dir
 
 
-def run_context(inst, repo_dir: Path, *, primary, reader, ledger, out_path: Path, config,
-                log: Callable[[str], None] | None = None):
+def run_context(inst, repo_dir: Path, *, primary, reader, ledger, out_path: Path, config):
     """Run (or resume) the context stage (`config`: its ContextConfig) into `out_path`. Without a
     `budget_tokens`, the packing budget derives from the primary model's context window
     (`agent.context.budget`); without a `token_model`, tokens are counted with the primary
@@ -76,9 +77,8 @@ def run_context(inst, repo_dir: Path, *, primary, reader, ledger, out_path: Path
     updates = {"token_model": config.token_model or counting_model(name)}
     if config.budget_tokens is None:
         updates["budget_tokens"], window = context_budget(primary, prompt_issue(inst.problem_statement))
-        if log:
-            log(f"context budget {updates['budget_tokens']} tokens" + (
-                f" (window of {primary.name}: {window})" if window else f" ({primary.name}'s window is unknown)"))
+        logger.info(f"context budget {updates['budget_tokens']} tokens" + (
+            f" (window of {primary.name}: {window})" if window else f" ({primary.name}'s window is unknown)"))
     return run_context_stage(inst, repo_dir, relevance_model=reader, ranking_model=primary, ledger=ledger,
                              out_path=out_path, config=config.model_copy(update=updates))
 

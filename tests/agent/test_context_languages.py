@@ -227,6 +227,6 @@ def test_the_context_stage_reads_a_go_repository_and_records_its_language(tmp_pa
     out = tmp_path / "context.json"
     result = run(small_instance(commit, "Get returns the key"), repo, model, out)
     record = json.loads(out.read_text())
-    assert result.status == "done" and [p for p, _ in result.packed_files] == ["kv.go"]
+    assert result.status == "done" and [f.path for f in result.packed] == ["kv.go"]
     assert record["files"]["languages"] == ["go"] and record["files"]["read"] == 3
     assert sorted(record["relevance"]) == ["cmd/kv/main.go", "internal/store/store.go", "kv.go"]

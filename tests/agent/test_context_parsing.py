@@ -89,9 +89,9 @@ def test_the_file_window_shrinks_to_what_a_small_model_leaves() -> None:
             self.litellm_model = self.name = name
 
     config = ContextConfig(relevance_window_tokens=100_000, relevance_max_tokens=512)
-    from agent.context.tokens import count_tokens
+    from agent.models.context_window import count_text
 
     issue = "issue " * 100
-    assert file_window(Named("gpt-4-0613"), issue, config) == 8192 - count_tokens(issue) - 512 - 1000
+    assert file_window(Named("gpt-4-0613"), issue, config) == 8192 - count_text("gpt-4o", issue) - 512 - 1000
     assert file_window(Named("anthropic/claude-sonnet-4-5"), "issue", config) == 100_000
     assert file_window(Named("openai/some-local-model"), "issue", config) == 100_000  # unknown window

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from agent.context.config import ContextConfig
-from agent.context.result import load_context
+from agent.context.result import ContextResult
 from agent.context.stage import run_context_stage
 from codefix.datasets import load_dataset
 from codefix.instance import Instance
@@ -31,6 +31,10 @@ class CountingModel:
     def query(self, messages, *, ledger, stage, meta=None, **kwargs):
         self.calls.append(stage)
         return self.model.query(messages, ledger=ledger, stage=stage, meta=meta, **kwargs)
+
+
+def packed_files(result: ContextResult) -> list[tuple[str, str]]:
+    return [(f.path, f.text) for f in result.packed]
 
 
 def replay(tmp_path: Path, entries: list[dict]) -> CountingModel:
@@ -78,20 +82,20 @@ def test_gold_model_packs_the_gold_files_of_every_fixture(tmp_path, fixture_id) 
     record = read_json(out)
     assert result.status == "done", result.message
     gold = record["recall"]["gold_files"]
-    assert gold and set(gold) <= {path for path, _ in result.packed_files}
+    assert gold and set(gold) <= {path for path, _ in packed_files(result)}
     assert result.recall == 1.0 and result.ranking[: len(gold)] == gold
     assert model.calls.count("ranking") == 3 and model.calls.count("relevance") == record["files"]["read"]
     assert "usage" in record and record["packed_tokens"] == result.packed_tokens > 0
 
     again = CountingModel(make_model("gold", dataset=ds))
     second = run(inst, repo, again, out, concurrency=32)
-    assert again.calls == [] and second.packed_files == result.packed_files
+    assert again.calls == [] and packed_files(second) == packed_files(result)
     assert read_json(out) == record  # nothing rewritten
 
     repacked = run(inst, repo, again, out, budget_tokens=1000)  # same decisions, new budget
     assert again.calls == [] and repacked.packed_tokens <= 1000
     assert read_json(out)["earlier_usage"][0]["totals"]["calls"] == len(model.calls)
-    assert load_context(out).render() == repacked.render()
+    assert ContextResult.from_record(read_json(out), out).render() == repacked.render()
 
 
 def test_malformed_relevance_answers_are_reasked_then_recorded_and_invented_paths_dropped(tmp_path) -> None:
@@ -126,7 +130,7 @@ def test_rate_limit_and_timeout_are_retried_by_the_model_layer_and_the_stage_com
     ])
     out = tmp_path / "context.json"
     result = run(small_instance(commit), repo, model, out)
-    assert result.status == "done" and result.packed_files[0][0] == "pkg/a.py"
+    assert result.status == "done" and packed_files(result)[0][0] == "pkg/a.py"
     assert read_json(out)["relevance"]["pkg/a.py"]["attempts"] == 1  # retries are the model layer's
 
 
@@ -161,12 +165,12 @@ def test_empty_issue_empty_repo_and_no_relevant_file_are_clear_outcomes(tmp_path
 
     model = replay(tmp_path, [{"stage": "relevance", "reply": "VERDICT: NOT RELEVANT", "repeat": True}])
     repo, commit = make_repo(tmp_path / "r", REPO_FILES)
-    result = run(small_instance(commit, issue="  \n"), repo, model, tmp_path / "c1.json")
-    assert result.status == "empty_issue" and model.calls == []
+    with pytest.raises(ValueError, match="problem_statement is empty"):  # refused before any stage runs
+        small_instance(commit, issue="  \n")
 
     git.Repo.init(tmp_path / "empty")
     result = run(small_instance(""), tmp_path / "empty", model, tmp_path / "c2.json")
-    assert result.status == "empty_repo" and result.packed_files == []
+    assert result.status == "empty_repo" and packed_files(result) == []
 
     result = run(small_instance(commit), repo, model, tmp_path / "c3.json")
     assert result.status == "no_relevant_files" and result.render() == "" and len(model.calls) == 2
@@ -183,7 +187,7 @@ def test_files_too_long_for_the_relevance_window_are_shown_as_skeletons(tmp_path
     out = tmp_path / "context.json"
     result = run(small_instance(commit), repo, model, out, relevance_window_tokens=200)
     assert read_json(out)["relevance"]["pkg/long.py"]["shown"] == "skeleton"
-    assert result.packed_files == [("pkg/long.py", body)]  # packing still takes the whole file
+    assert packed_files(result) == [("pkg/long.py", body)]  # packing still takes the whole file
 
 
 def test_a_context_window_error_is_answered_by_showing_the_skeleton(tmp_path) -> None:

@@ -105,6 +105,33 @@ def test_share_attempts_shows_earlier_patches_to_later_pairs(tmp_path, factory):
     assert "Other attempts" in prompts[1] and "+    return a + b" in prompts[1]
 
 
+def test_a_lease_gives_the_sandbox_back_unless_it_broke_or_was_retired(factory):
+    from codefix.errors import SandboxError
+
+    from agent.sandbox_pool import SandboxPool
+
+    pool = SandboxPool(factory, size=1)
+    with pool.lease() as box:
+        pass
+    with pool.lease() as again:
+        assert again is box  # given back, reused
+    with pytest.raises(SandboxError), pool.lease() as dead:
+        raise SandboxError("container died")
+    assert dead not in pool.open and pool.started == 1
+    with pool.lease() as retired:
+        pool.retire(retired)
+    assert retired is not box and retired not in pool.open
+    with pytest.raises(ValueError), pool.lease() as kept:
+        raise ValueError("not the sandbox's fault")
+    with pool.lease(broken_by=(Exception,)) as fresh:
+        assert fresh is kept
+    assert pool.started == 3 and pool.open == [fresh]
+    with pytest.raises(ValueError), pool.lease(broken_by=(Exception,)):
+        raise ValueError("counts as broken here")
+    assert pool.open == []
+    pool.close()
+
+
 def test_pool_replaces_idle_sandboxes_that_no_longer_answer_when_asked(tmp_path, factory):
     from codefix.errors import SandboxError
 

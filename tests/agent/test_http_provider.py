@@ -14,7 +14,7 @@ from agent.loop import run_trajectory
 from agent.models.factory import make_model
 from agent.models.pricing import call_cost
 from agent.models.retry import RetryPolicy
-from agent.models.test_doubles.http_provider import FakeHTTPError, FakeProvider, FakeReply, default_count
+from tests.doubles.http_provider import FakeHTTPError, FakeProvider, FakeReply, default_count
 from agent.testing_machine import TestingTask
 from codefix.errors import ModelError
 from codefix.ledger import Ledger

@@ -9,7 +9,7 @@ import pytest
 from agent.loop import run_trajectory
 from agent.models.factory import make_model
 from agent.models.pricing import register_price
-from agent.models.test_doubles.http_provider import FakeHTTPError, FakeProvider
+from tests.doubles.http_provider import FakeHTTPError, FakeProvider
 from agent.testing_machine import TestingTask
 from codefix.errors import ContextWindowExceeded, InputError, ModelError
 from codefix.ledger import Ledger

@@ -7,7 +7,7 @@ import threading
 
 from agent.models.cache_warmup import WarmedModel, WarmupGate
 from agent.models.caching import flag_for_caching
-from agent.models.test_doubles.prefix_cache import CacheUsage, PrefixCache, Segment
+from tests.doubles.prefix_cache import CacheUsage, PrefixCache, Segment
 
 
 def seg(text: str, tokens: int, mark: bool = False) -> Segment:

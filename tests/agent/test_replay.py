@@ -115,7 +115,7 @@ def test_concurrent_calls_each_take_a_different_entry(tmp_path) -> None:
 
 
 def test_a_recorded_script_replays_the_same_replies_for_the_same_prompts_in_any_order(tmp_path) -> None:
-    from agent.models.test_doubles.recording import RecordingModel
+    from tests.doubles.recording import RecordingModel
 
     source, _ = model(tmp_path, [{"stage": "relevance", "reply": "A (x+1)?"}, {"stage": "relevance", "reply": "B"},
                                  {"stage": "ranking", "reply": "R"}])

@@ -13,6 +13,7 @@ import sys
 def install() -> None:
     from agent.models.pricing import call_cost
     from agent.models.test_doubles import providers
+    from agent.models.test_doubles.gold import GOLD_MODEL
     from codefix.protocols import Usage
 
     original = providers.fill_response
@@ -21,7 +22,7 @@ def install() -> None:
     def served(model_response, model, messages, text):
         response = original(model_response, model, messages, text)
         usage = Usage(input_tokens=response.usage.prompt_tokens, output_tokens=response.usage.completion_tokens)
-        entry = {"cost": call_cost(providers.GOLD_MODEL, usage), "tokens": [usage.input_tokens, usage.output_tokens]}
+        entry = {"cost": call_cost(GOLD_MODEL, usage), "tokens": [usage.input_tokens, usage.output_tokens]}
         fd = os.open(log, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
         try:
             os.write(fd, (json.dumps(entry) + "\n").encode())

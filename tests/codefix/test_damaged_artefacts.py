@@ -102,7 +102,7 @@ def test_a_damaged_ledger_journal_stops_a_command_in_one_line_before_any_work(tm
     assert sorted(p.name for p in inst_dir.iterdir()) == ["ledger.jsonl"]  # no stage ran
 
 
-def test_a_damaged_ledger_summary_is_named_and_the_journal_is_used(tmp_path):
+def test_a_damaged_ledger_summary_is_named_and_the_journal_is_used(tmp_path, caplog):
     from codefix.ledger import Ledger
     from codefix.protocols import Completion, Usage
     from codefix.stages.solve import load_ledger
@@ -110,7 +110,7 @@ def test_a_damaged_ledger_summary_is_named_and_the_journal_is_used(tmp_path):
     first = Ledger.open(tmp_path, budget_usd=0.5)
     first.record("testing", Completion("x", Usage(100, 10), 0.125))
     (tmp_path / "ledger.json").write_text('{"budget_usd": 0.5, "tot')
-    said: list[str] = []
-    ledger = load_ledger(tmp_path, None, log=said.append)
-    assert said == [f"{tmp_path / 'ledger.json'} is damaged; the journal ledger.jsonl is used"]
+    with caplog.at_level("WARNING", logger="codefix.stages.solve"):
+        ledger = load_ledger(tmp_path, None)
+    assert caplog.messages == [f"{tmp_path / 'ledger.json'} is damaged; the journal ledger.jsonl is used"]
     assert ledger.spent == pytest.approx(0.125)

@@ -14,7 +14,10 @@ including inside functions):
   stage or the generation machines;
 - reporting (`codefix/reporting/`) reads run artefacts with the kernel, `agent`, `sandbox` and
   `selection`, never a stage runner; only the CLI floor and the viewer (`codefix/view/`) import it,
-  the viewer imports nothing else above the kernel, and only the CLI floor imports the viewer."""
+  the viewer imports nothing else above the kernel, and only the CLI floor imports the viewer;
+- no product package imports `tests` or `benchmarks` (test-only doubles live in `tests/doubles/`);
+- litellm is imported by `agent/models/litellm_setup.py` alone (tokens are counted by
+  `agent/models/context_window.count_text`, nowhere else)."""
 
 from __future__ import annotations
 
@@ -135,6 +138,24 @@ def test_selection_does_not_depend_on_generation() -> None:
     bad = [f"{rel} imports {m}" for _, path, rel in sources() if rel.startswith("selection/")
            for m in sorted(imported_modules(path)) if any(in_floor(m, g) for g in generation)]
     assert bad == []
+
+
+def test_the_product_never_imports_test_code() -> None:
+    bad = [f"{rel} imports {m}" for _, path, rel in sources() for m in sorted(imported_modules(path))
+           if m.split(".")[0] in ("tests", "benchmarks")]
+    assert bad == []
+
+
+def test_diffs_are_read_by_codefix_unified_diff_alone() -> None:
+    assert [rel for _, path, rel in sources() if any(m.split(".")[0] == "unidiff" for m in imported_modules(path))] == []
+    hunk_readers = [rel for _, path, rel in sources() if "@@ -" in path.read_text(encoding="utf-8")
+                    and "re.compile" in path.read_text(encoding="utf-8") and "HUNK" in path.read_text(encoding="utf-8")]
+    assert hunk_readers == ["codefix/unified_diff.py"]
+
+
+def test_litellm_is_imported_in_one_place() -> None:
+    importers = [rel for _, path, rel in sources() if any(m.split(".")[0] == "litellm" for m in imported_modules(path))]
+    assert importers == ["agent/models/litellm_setup.py"]
 
 
 def test_the_checker_sees_imports_inside_functions(tmp_path: Path) -> None:

@@ -7,7 +7,7 @@ import pytest
 from codefix.ledger import Ledger
 
 from selection.candidates import build_pool
-from selection.stage import SelectionConfig, SelectionResult, candidates_from_records, run_selection
+from selection.stage import SelectionConfig, SelectionResult, run_selection
 from tests.agent.fakes import ScriptedModel
 
 PATCH = "diff --git a/a.py b/a.py\n--- a/a.py\n+++ b/a.py\n@@ -1 +1 @@\n-x = 1\n+x = 2\n"
@@ -26,7 +26,7 @@ def no_apply(sandbox, patch):
                                                                    {"pair": 1, "patch": PATCH + "\n", "test": "t"}],
                                                                   "only_candidate")])
 def test_nothing_or_one_candidate_needs_no_call_and_no_sandbox(tmp_path, records, method):
-    pool = candidates_from_records(INSTANCE.instance_id, records)
+    pool = build_pool(INSTANCE.instance_id, [(r["patch"], str(r["pair"]), [r["test"]]) for r in records])
     model = ScriptedModel()
     result = run_selection(INSTANCE, pool.candidates, model=model, ledger=Ledger(), sandbox_factory=no_sandbox,
                            apply_patch=no_apply, out_dir=tmp_path, config=SelectionConfig())

@@ -12,7 +12,7 @@ from codefix.ledger import Ledger
 from agent.models.factory import make_model
 from agent.models.test_doubles.gold_answers.testing import reproduction_script
 from selection.candidates import build_pool
-from selection.stage import SelectionConfig, candidates_from_records, run_selection
+from selection.stage import SelectionConfig, run_selection
 from selection.voting_runner import RunStats
 
 pytestmark = pytest.mark.docker
@@ -45,7 +45,7 @@ def test_gold_model_picks_the_gold_candidate_and_a_rerun_repeats_nothing(docker_
         {"pair": 2, "patch": inst.wrong_patch, "test": test},
         {"pair": 3, "patch": "", "test": test},
     ]
-    pool = candidates_from_records(inst.instance_id, records, run="r1")
+    pool = build_pool(inst.instance_id, [(r["patch"], f"r1/{r['pair']}", [r["test"]]) for r in records])
     assert len(pool.candidates) == 2 and len(pool.dropped) == 1
     wrong, gold = pool.candidates
     assert wrong.sources == ["r1/0", "r1/2"] and wrong.tests == [test]

@@ -12,7 +12,6 @@ from selection.voting import (
     append_vote,
     broken_repo_tests,
     counted_tests,
-    outcome_of,
     pending_cells,
     rank,
     read_votes,
@@ -111,9 +110,6 @@ def test_conflicting_duplicate_cells_and_duplicate_candidates_are_refused() -> N
     assert ids(rank([cand("a", 1)], [Vote("a", "t", P), Vote("a", "t", P)], only_failing_before=False)) == ["a"]
 
 
-def test_outcome_of_an_execution() -> None:
-    assert outcome_of(0) is P and outcome_of(2) is F and outcome_of(-1) is F
-    assert outcome_of(None) is E and outcome_of(0, infra_error=True) is E
 
 
 def test_pending_cells_skip_settled_cells_and_rerun_infrastructure_errors() -> None:

@@ -9,5 +9,9 @@
   reply shapes real models produce (`noisy_replies/<stage>.py`), a fraction M of calls in a
   shape the pipeline must ask again, cut replies reported with finish_reason "length".
 
+`make_model` finds them by name in `by_name.DOUBLES`; each registers its own litellm provider
+(`providers.register_provider`) when its model is made. Doubles that only tests use (the fake
+HTTP provider, the recording model) live in `tests/doubles/`.
+
 For tests and the offline demo only: production code never falls back to them.
 """

@@ -15,9 +15,11 @@ import math
 from collections.abc import Callable
 
 from agent.models.litellm_model import LitellmModel
-from agent.models.test_doubles.providers import GOLD_MODEL, register_test_providers
+from agent.models.test_doubles.providers import register_provider
 from codefix.errors import InputError, ModelError
 
+GOLD_MODEL = "codefix-gold/gold"
+"""The litellm model name of the gold provider."""
 ANSWERS_PACKAGE = "agent.models.test_doubles.gold_answers"
 
 AnswerFn = Callable[..., str]
@@ -44,7 +46,7 @@ class GoldModel(LitellmModel):
             raise InputError("--model gold needs the dataset whose gold patches it answers from")
         if not 0.0 <= wrong <= 1.0:
             raise InputError(f"gold:wrong= wants a fraction between 0 and 1, got {wrong}")
-        register_test_providers()
+        register_provider(GOLD_MODEL, gold_answer)
         super().__init__("gold" if wrong == 0 else f"gold:wrong={wrong:g}", **kwargs)
         self.litellm_model = GOLD_MODEL
         self.dataset = dataset
@@ -95,3 +97,20 @@ def gold_answer(model: str, messages: list, metadata: dict) -> str:
         raise
     except Exception as exc:  # an answer module that cannot read the prompt: a clear error, never retried
         raise ModelError(f"gold answer for stage {request['stage']!r} failed: {type(exc).__name__}: {exc}") from exc
+
+
+def from_spec(options: str, *, dataset, temperature: float | None = None, **kwargs) -> GoldModel:
+    """The model of `--model gold` (`options` empty) or `gold:wrong=F` (`options` "wrong=F")."""
+    return GoldModel(dataset, wrong=_wrong_fraction(options), temperature=temperature, **kwargs)
+
+
+def _wrong_fraction(options: str) -> float:
+    if not options:
+        return 0.0
+    key, _, value = options.partition("=")
+    if key != "wrong" or not value:
+        raise InputError(f"unknown gold option {options!r}; use gold or gold:wrong=0.6")
+    try:
+        return float(value)
+    except ValueError:
+        raise InputError(f"gold:wrong= wants a number, got {value!r}") from None

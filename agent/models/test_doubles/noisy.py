@@ -26,13 +26,16 @@ import threading
 from pathlib import Path
 
 from agent.models.test_doubles.gold import GoldModel, gold_answer
-from agent.models.test_doubles.providers import NOISY_MODEL, ProviderReply
+from agent.models.test_doubles.providers import ProviderReply, register_provider
 from codefix.errors import InputError, ModelError
 
 DEFAULT_MALFORMED = 0.1
 """Share of calls answered in a shape the pipeline must ask again (the default noise)."""
 TRUNCATED = "truncated"
 """The malformed shape of a reply cut at the output limit."""
+
+NOISY_MODEL = "codefix-noisy/noisy"
+"""The litellm model name of the noisy provider."""
 
 
 class NoisyModel(GoldModel):
@@ -43,6 +46,7 @@ class NoisyModel(GoldModel):
         if not 0.0 <= malformed <= 1.0:
             raise InputError(f"noisy:malformed= wants a fraction between 0 and 1, got {malformed}")
         super().__init__(dataset, wrong=wrong, **kwargs)
+        register_provider(NOISY_MODEL, noisy_answer)
         options = [f"wrong={wrong:g}"] * bool(wrong) + [f"seed={seed}"] * bool(seed) + \
             [f"malformed={malformed:g}"] * (malformed != DEFAULT_MALFORMED)
         self.name = "noisy" + (":" + ",".join(options) if options else "")
@@ -149,3 +153,8 @@ def shapes_of(stage: str):
         return importlib.import_module(f"agent.models.test_doubles.noisy_replies.{stage}")
     except ModuleNotFoundError as exc:
         raise ModelError(f"the noisy model has no reply shapes for stage {stage!r}") from exc
+
+
+def from_spec(options: str, *, dataset, temperature: float | None = None, **kwargs) -> NoisyModel:
+    """The model of `--model noisy` or `noisy:wrong=F,seed=S,malformed=M` (`options` after the colon)."""
+    return NoisyModel(dataset, **parse_noisy_options(options), temperature=temperature, **kwargs)

@@ -1,4 +1,6 @@
-"""Registration of the test-double providers with litellm (idempotent, thread-safe).
+"""The registry of test-double providers: `register_provider(model, answer)` makes
+`<provider>/<name>` callable through litellm (idempotent, thread-safe). Each double registers its
+own provider when its model is made; this module knows none of them.
 
 Each provider is a `litellm.CustomLLM` whose reply text comes from an answer function
 `(model, messages, metadata) -> str`; usage is counted with `litellm.token_counter` and the
@@ -14,12 +16,6 @@ from typing import NamedTuple
 from agent.models.litellm_setup import load_litellm
 from agent.models.pricing import register_price
 
-GOLD_PROVIDER = "codefix-gold"
-REPLAY_PROVIDER = "codefix-replay"
-NOISY_PROVIDER = "codefix-noisy"
-GOLD_MODEL = f"{GOLD_PROVIDER}/gold"
-REPLAY_MODEL = f"{REPLAY_PROVIDER}/script"
-NOISY_MODEL = f"{NOISY_PROVIDER}/noisy"
 TEST_PRICE = {
     "input_per_mtok": 1.0,
     "output_per_mtok": 2.0,
@@ -28,7 +24,7 @@ TEST_PRICE = {
     "max_input_tokens": 200_000,
     "max_output_tokens": 8192,
 }
-"""USD per million tokens of both test doubles: small, non-zero, so costs show."""
+"""USD per million tokens of every test double: small, non-zero, so costs show."""
 
 _lock = threading.Lock()
 
@@ -44,26 +40,17 @@ class ProviderReply(NamedTuple):
 Answer = Callable[[str, list, dict], "str | ProviderReply"]
 
 
-def register_test_providers() -> None:
-    """Make `codefix-gold/gold`, `codefix-noisy/noisy` and `codefix-replay/script` callable
-    through litellm."""
-    from agent.models.test_doubles.gold import gold_answer
-    from agent.models.test_doubles.noisy import noisy_answer
-    from agent.models.test_doubles.replay import replay_answer
-
+def register_provider(model: str, answer: Answer) -> None:
+    """Make `model` (`<provider>/<name>`) callable through litellm, answered by `answer`, at
+    `TEST_PRICE`; a provider already registered is kept."""
+    provider = model.split("/", 1)[0]
     litellm = load_litellm()
     with _lock:
-        present = {entry.get("provider") for entry in litellm.custom_provider_map}
-        added = [
-            {"provider": name, "custom_handler": answering_handler(fn)}
-            for name, fn in ((GOLD_PROVIDER, gold_answer), (NOISY_PROVIDER, noisy_answer), (REPLAY_PROVIDER, replay_answer))
-            if name not in present
-        ]
-        if added:
-            litellm.custom_provider_map = [*litellm.custom_provider_map, *added]
+        if provider not in {entry.get("provider") for entry in litellm.custom_provider_map}:
+            litellm.custom_provider_map = [*litellm.custom_provider_map,
+                                           {"provider": provider, "custom_handler": answering_handler(answer)}]
             litellm.utils.custom_llm_setup()
-        for model in (GOLD_MODEL, NOISY_MODEL, REPLAY_MODEL):
-            register_price(model, **TEST_PRICE)
+        register_price(model, **TEST_PRICE)
 
 
 def answering_handler(answer: Answer):

@@ -16,9 +16,11 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
 from agent.models.litellm_model import LitellmModel
-from agent.models.test_doubles.providers import REPLAY_MODEL, register_test_providers
+from agent.models.test_doubles.providers import register_provider
 from codefix.errors import InputError, ModelError
 
+REPLAY_MODEL = "codefix-replay/script"
+"""The litellm model name of the replay provider."""
 ErrorKind = Literal["rate_limit", "timeout", "server_error", "auth", "context_window"]
 
 
@@ -105,7 +107,7 @@ class ReplayModel(LitellmModel):
 
     def __init__(self, path: str | Path, **kwargs):
         script = ReplayScript.load(path)
-        register_test_providers()
+        register_provider(REPLAY_MODEL, replay_answer)
         super().__init__(f"replay:{path}", **kwargs)
         self.litellm_model = REPLAY_MODEL
         self.script = script
@@ -165,3 +167,11 @@ def _yaml(text: str):
         return yaml.safe_load(text)
     except yaml.YAMLError as exc:
         raise ValueError(str(exc)) from exc
+
+
+def from_spec(options: str, *, dataset=None, temperature: float | None = None, **kwargs) -> ReplayModel:
+    """The model of `--model replay:PATH` (`options` is PATH)."""
+    path = Path(options)
+    if not options or not path.is_file():
+        raise InputError(f"replay script not found: {path if options else '(none given: replay:PATH)'}")
+    return ReplayModel(path, temperature=temperature, **kwargs)

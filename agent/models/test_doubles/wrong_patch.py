@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import re
 
-HUNK = re.compile(r"^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")
+from codefix.unified_diff import Hunk, PatchParseError, parse_patch
+
 CONTINUES_BLOCK = ("elif", "else", "except", "finally", "case ", ")", "]", "}")
 STRING_START = re.compile(r"""^[rRbBuUfF]{0,2}["']""")
 OPEN_END = ("\\", ",", "(", "[", "{", "+", "-", "*", "/", "%", "&", "|", "^", "=", "<", ">", ".")
@@ -49,47 +50,25 @@ def derive_wrong_patch(gold: str) -> str:
 def _files(patch: str) -> list[tuple[str, list]]:
     """[(path, [(old start, old-side lines, index of the first change in them, no newline at end)])]
     for every modified (not created or deleted) file."""
-    out: list[tuple[str, list]] = []
-    path, hunks, created = None, [], False
+    try:
+        files = parse_patch(patch).files
+    except PatchParseError:
+        return []
+    return [(fd.new_path, [_hunk(h) for h in fd.hunks]) for fd in files
+            if fd.old_path is not None and fd.new_path is not None and fd.hunks]
+
+
+def _hunk(hunk: Hunk) -> tuple[int, list[str], int, bool]:
     old: list[str] = []
-    state = {}
-
-    def close_hunk():
-        if state:
-            hunks.append((state["start"], list(old), state.get("changed", len(old)), state.get("no_eol", False)))
-            state.clear()
-
-    def close_file():
-        close_hunk()
-        if path and not created and hunks:
-            out.append((path, list(hunks)))
-
-    for line in patch.splitlines():
-        if line.startswith("diff --git "):
-            close_file()
-            path, hunks, created = None, [], False
-        elif line.startswith("--- ") and not state:
-            created = line.strip() == "--- /dev/null"
-        elif line.startswith("+++ ") and not state:
-            target = line[4:].strip()
-            path = None if target == "/dev/null" else (target[2:] if target.startswith("b/") else target)
-        elif HUNK.match(line):
-            close_hunk()
-            old.clear()
-            state["start"] = int(HUNK.match(line).group(1))
-        elif state:
-            mark, text = line[:1], line[1:]
-            if mark in (" ", ""):
-                old.append(text)
-            elif mark == "-":
-                state.setdefault("changed", len(old))
-                old.append(text)
-            elif mark == "+":
-                state.setdefault("changed", len(old))
-            elif line.startswith("\\") and old:
-                state["no_eol"] = True
-    close_file()
-    return out
+    changed = None
+    for line in hunk.lines:
+        mark, text = line[:1], line[1:]
+        if mark in "-+" and changed is None:
+            changed = len(old)
+        if mark in " -":
+            old.append(text)
+    no_eol = any(line.startswith("\\") for line in hunk.lines)
+    return hunk.old_start, old, len(old) if changed is None else changed, no_eol
 
 
 def _insertion_point(old: list[str], changed_at: int) -> int | None:

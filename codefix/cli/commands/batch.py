@@ -91,7 +91,7 @@ def command(dataset, instances, pattern, slice_, config_file, instance_workers, 
     models = make_models(ds, config.model)
     refuse_unpriced_budget(config.budget, *models)
     warning = unpriced_warning(*models)  # checked once, here, not per instance
-    run_root = hold_run(Path(runs_dir).resolve(), run_id, "batch", lambda msg: click.echo(msg, err=True)).root
+    run_root = hold_run(Path(runs_dir).resolve(), run_id, "batch").root
     record_run_config(run_root, config, force=force)
     budget = config.budget
     env = passed_env()

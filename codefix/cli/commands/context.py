@@ -40,7 +40,7 @@ def command(dataset, instance_id, image_opts, runs_dir, run_id, **given):
     inst = ds.get(instance_id)
     primary, reader = make_models(ds, config.model)
     refuse_unpriced_budget(config.budget, primary, reader)
-    store = hold_run(runs_dir, run_id, "context", lambda msg: click.echo(msg, err=True))
+    store = hold_run(runs_dir, run_id, "context")
     out = store.artefact(inst.instance_id, "context.json")
     from codefix.stages.images import make_acquirer
 
@@ -52,7 +52,7 @@ def command(dataset, instance_id, image_opts, runs_dir, run_id, **given):
     ledger = Ledger(budget_usd=None if config.budget is None else max(0.0, config.budget - earlier),
                     journal=Journal(instance_dir / JOURNAL_NAME))
     result = run_context(inst, repo_dir, primary=primary, reader=reader, ledger=ledger, out_path=out,
-                         config=config.context, log=lambda msg: click.echo(msg, err=True))
+                         config=config.context)
     print_context_report(result, ledger, earlier_cost=earlier)
     click.echo(f"context in {out}")
 

@@ -62,7 +62,7 @@ def command(submission_dirs, dataset, codefix_runs, do_select, config_file, json
     for problem in members.problems:
         click.echo(f"skipped: {problem}", err=True)
     pools = build_pools(members.submissions)
-    store = hold_run(runs_dir, run_id, "ensemble", lambda msg: click.echo(msg, err=True))
+    store = hold_run(runs_dir, run_id, "ensemble")
     if do_select:
         from codefix.stages.run_config import record_run_config
 
@@ -83,8 +83,7 @@ def command(submission_dirs, dataset, codefix_runs, do_select, config_file, json
         try:
             with make_acquirer(config.images) as images:
                 selected, failed = select_all(ds, pools, model=selector, ledger=ledger, store=store,
-                                              config=config, images=images,
-                                              log=lambda msg: click.echo(msg, err=True))
+                                              config=config, images=images)
         finally:
             write_json(store.root / "ledger.json", ledger.to_dict())
         print_ledger(ledger, "selection model calls", calls_this_run=len(ledger.calls) - calls_before)

@@ -61,7 +61,7 @@ def command(dataset, instance_id, patch_file, gold, predictions, workers, timeou
         name = "gold" if gold else str(patch_file)
         preds = [Prediction(inst.instance_id, name, patch)]
 
-    store = hold_run(runs_dir, run_id, "eval", lambda msg: click.echo(msg, err=True))
+    store = hold_run(runs_dir, run_id, "eval")
     with make_acquirer(image_opts, cache_level="env" if predictions else "instance") as images:
         reports = evaluate_predictions(ds, preds, store, workers=workers, timeout=timeout, images=images,
                                        network=not offline_eval, strict=strict)

@@ -50,18 +50,16 @@ def command(dataset, instance_id, config_file, image_opts, runs_dir, run_id, for
     install_signal_handlers()  # sandboxes start in worker threads; Ctrl-C/SIGTERM must remove them
     ds = load_dataset(dataset)
     inst = ds.get(instance_id)
-    say = lambda msg: click.echo(msg, err=True)  # noqa: E731
     primary, reader = make_models(ds, run.model)
     refuse_unpriced_budget(run.budget, primary, reader)
-    store = hold_run(runs_dir, run_id, "generate", say)
+    store = hold_run(runs_dir, run_id, "generate")
     record_run_config(store.root, run, force=force)
     config = run.generation
     with make_acquirer(run.images) as images, images.lease(inst):
         inst, repo_dir = checked_out(inst, images)
-        ledger = load_ledger(store.instance_dir(inst.instance_id), run.budget, log=say)
+        ledger = load_ledger(store.instance_dir(inst.instance_id), run.budget)
         context = run_context(inst, repo_dir, primary=primary, reader=reader, ledger=ledger,
-                              out_path=store.artefact(inst.instance_id, "context.json"), config=run.context,
-                              log=lambda msg: click.echo(msg, err=True))
+                              out_path=store.artefact(inst.instance_id, "context.json"), config=run.context)
         out_dir = store.instance_dir(inst.instance_id)
         write_json(out_dir / "generation_config.json", config.model_dump())
         started = time.monotonic()

@@ -42,7 +42,7 @@ def command(run_dir: Path, json_path: Path | None, plot_dir: Path | None, grade_
         from codefix.stages.images import make_acquirer
 
         with make_acquirer(image_opts, cache_level="env") as images:
-            n = grade(run_dir, load_dataset(dataset), workers=workers, log=lambda m: click.echo(m, err=True),
+            n = grade(run_dir, load_dataset(dataset), workers=workers,
                       images=images, network=not offline_eval)
         click.echo(f"graded {n} candidate(s)", err=True)
     elif dataset:

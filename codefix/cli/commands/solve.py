@@ -75,16 +75,16 @@ def command(dataset, instance_id, repo, issue_file, test_cmd, config_file, grade
     say = lambda msg: click.echo(msg, err=True)  # noqa: E731
     primary, reader = make_models(ds, config.model)
     refuse_unpriced_budget(config.budget, primary, reader)
-    store = hold_run(runs_dir, run_id, "solve", say)
+    store = hold_run(runs_dir, run_id, "solve")
     record_run_config(store.root, config, force=force)
     warning = unpriced_warning(primary, reader)
     if warning:
         say(warning)
-    ledger = load_ledger(store.instance_dir(inst.instance_id), config.budget, log=say)
+    ledger = load_ledger(store.instance_dir(inst.instance_id), config.budget)
     calls_before = len(ledger.calls)
     with make_acquirer(config.images) as images, images.lease(inst):
         outcome = solve_instance(inst, primary=primary, reader=reader, ledger=ledger, store=store, config=config,
-                                 log=lambda msg: click.echo(msg, err=True), images=images)
+                                 progress=say, images=images)
         _show(outcome, ledger, calls_before, inst, store)
         if grade:
             _evaluate(ds, inst, outcome, store, config, images=images, network=not offline_eval)

@@ -27,7 +27,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from agent.models.test_doubles.prefix_cache import CacheUsage, PrefixCache, Segment
+from tests.doubles.prefix_cache import CacheUsage, PrefixCache, Segment
 
 MAX_CACHE_MARKS = 4
 """Anthropic refuses a request with more `cache_control` blocks than this."""
