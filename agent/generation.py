@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from codefix.errors import InputError, SandboxError
 from codefix.parallel import map_isolated
+from codefix.run_layout import CANDIDATES, TRAJECTORIES
 from codefix.store import atomic_write_text, read_jsonl
 
 from agent.agreement import AgreementStop
@@ -84,7 +85,7 @@ class PairResult:
 
 
 def trajectory_path(out_dir: Path, pair: int, machine: str) -> Path:
-    return Path(out_dir) / "trajectories" / f"{pair}.{machine}.traj.json"
+    return Path(out_dir) / TRAJECTORIES / f"{pair}.{machine}.traj.json"
 
 
 def generate(
@@ -98,6 +99,7 @@ def generate(
     config: GenerationConfig | None = None,
     on_pair: Callable[[PairResult], None] | None = None,
     patch_key: Callable[[str], str] | None = None,
+    row_ids: Callable[[str, str], dict] | None = None,
 ) -> tuple[list[PairResult], dict]:
     """Run (or resume) every pair of `instance`; return the pair results and pool figures.
 
@@ -106,6 +108,7 @@ def generate(
     `out_dir/trajectories/<pair>.{testing,editing}.traj.json` and `out_dir/candidates.jsonl`;
     with `config.stop_when_agree`, also `out_dir/early_stop.json`, and `patch_key` says when two
     patches agree (the patch text itself when None; a patch it cannot read is its own key).
+    `row_ids(patch, test)` gives the ids stored in each candidates row (`id`, `test_id`).
     Figures: sandboxes started and at peak, `skipped_pairs`, and `early_stop` (the record or None).
     """
     config = config or GenerationConfig()
@@ -122,7 +125,7 @@ def generate(
     finally:
         pool.close()
     results = [stage.result_of(o) for o in outcomes]
-    write_candidates(out_dir, results)
+    write_candidates(out_dir, results, row_ids)
     if stage.stop:
         stage.stop.save()
     return results, {"sandboxes_started": pool.started, "sandboxes_peak": pool.peak,
@@ -291,11 +294,14 @@ def summarize(pair: int, testing: TrajectoryRecord | None, editing: TrajectoryRe
     )
 
 
-def write_candidates(out_dir: Path, results: list[PairResult]) -> Path:
-    """`candidates.jsonl`: one line per pair that produced a patch: pair, patch, test, verdicts."""
-    path = Path(out_dir) / "candidates.jsonl"
+def write_candidates(out_dir: Path, results: list[PairResult],
+                     row_ids: Callable[[str, str], dict] | None = None) -> Path:
+    """`candidates.jsonl`: one line per pair that produced a patch: pair, its ids (`row_ids`: the
+    candidate id and the test id, so no reader computes them), patch, test, verdicts."""
+    path = Path(out_dir) / CANDIDATES
     lines = [
-        json.dumps({k: v for k, v in asdict(r).items() if k in ("pair", "status", "patch", "test", "before", "after")})
+        json.dumps({"pair": r.pair, **(row_ids(r.patch, r.test) if row_ids else {}),
+                    **{k: v for k, v in asdict(r).items() if k in ("status", "patch", "test", "before", "after")}})
         for r in results if r.patch
     ]
     atomic_write_text(path, "".join(line + "\n" for line in lines))
@@ -303,7 +309,7 @@ def write_candidates(out_dir: Path, results: list[PairResult]) -> Path:
 
 
 def read_candidates(out_dir: Path) -> list[dict]:
-    path = Path(out_dir) / "candidates.jsonl"
+    path = Path(out_dir) / CANDIDATES
     if not path.exists():
         return []
     return read_jsonl(path)

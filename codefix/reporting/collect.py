@@ -44,12 +44,10 @@ def pair_ids(traj_dir: Path, candidates: dict[int, str]) -> list[int]:
 
 
 def canonical_patch(patch: str) -> str:
-    from selection.normalize import normalize_patch
+    """`selection.normalize.normalized_or_text`: what grades and candidates are compared by."""
+    from selection.normalize import normalized_or_text
 
-    try:
-        return normalize_patch(patch)
-    except Exception:  # an unparsable patch is compared by its text
-        return patch.strip()
+    return normalized_or_text(patch)
 
 
 def read_jsonl(path: Path) -> list[dict]:

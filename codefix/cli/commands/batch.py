@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from codefix.run_layout import BATCH_SUMMARY
 from codefix.cli.image_options import image_options
 from codefix.cli.model_options import budget_tokens_option, model_options
 from codefix.cli.options import (check_stop_when_agree, offline_eval_option, run_id_option, runs_dir_option,
@@ -65,19 +66,15 @@ def command(dataset, instances, pattern, slice_, config_file, instance_workers, 
     instance; images present before the run are never removed (log: runs/<run>/images.log)."""
     from codefix.datasets import load_dataset
     from codefix.errors import InputError
-    from codefix.log_file import appending_log
     import functools
 
     from codefix.stages.batch import passed_env, run_batch, summary
     from codefix.stages.batch_job import BatchJob, run_instance
     from codefix.stages.instance_selection import select_instances
     from codefix.stages.executors import make_executor
-    from codefix.stages.images import make_acquirer
-    from codefix.cli.run_hold import hold_run
-    from codefix.stages.wiring import make_models, unpriced_warning
-    from codefix.stages.run_config import record_run_config
+    from codefix.stages.run_session import open_session
     from codefix.store import write_json
-    from sandbox.live_sandboxes import install_signal_handlers, remove_all
+    from sandbox.live_sandboxes import remove_all
 
     config = run_config({**given, "config_file": config_file, "instance_workers": instance_workers, **image_opts})
     check_stop_when_agree(config)
@@ -85,22 +82,20 @@ def command(dataset, instances, pattern, slice_, config_file, instance_workers, 
         raise InputError("--address goes with --executor ray")
     ds = load_dataset(dataset)
     picked = select_instances(ds, ids=instances, pattern=pattern, slice_=slice_)
-    warning = unpriced_warning(*make_models(ds, config.model))  # checked once, here, not per instance
-    run_root = hold_run(Path(runs_dir).resolve(), run_id, "batch", lambda msg: click.echo(msg, err=True)).root
-    record_run_config(run_root, config, force=force)
+    # the models are made (and their prices checked) once here, not per instance; held till the command ends
+    session = click.get_current_context().with_resource(open_session(
+        ds, config, runs_dir=Path(runs_dir).resolve(), run_id=run_id, prefix="batch", force=force,
+        images_log_file=True, log=lambda msg: click.echo(msg, err=True)))
+    run_root, images = session.store.root, session.images
     budget = config.budget
     env = passed_env()
-    images = make_acquirer(config.images, log=appending_log(run_root / "images.log"))
     _report_images(images, picked)
-    if warning:
-        click.echo(warning, err=True)
 
     def make_job(inst, cap):
         return BatchJob(instance=inst, dataset_name=ds.name, run_root=str(run_root), run_config=config.model_dump(),
                         budget_usd=cap, env=env, image_config=images.config.model_dump(), evaluate=grade,
                         eval_network=not offline_eval)
 
-    install_signal_handlers()  # sandboxes start in worker threads; Ctrl-C/SIGTERM must remove them
     runner = make_executor(executor, instance_workers, address)
     click.echo(f"run {run_root}: {len(picked)} instance(s), {instance_workers} at once ({executor})", err=True)
     view = ProgressView()
@@ -116,7 +111,7 @@ def command(dataset, instances, pattern, slice_, config_file, instance_workers, 
     info = summary(state)
     if grade:
         info["evaluated"] = _graded(run_root, picked)
-    write_json(run_root / "batch.json", info)
+    write_json(run_root / BATCH_SUMMARY, info)
     _report(info, run_root)
     if grade:
         from codefix.stages.evaluation import grading_mode_line
