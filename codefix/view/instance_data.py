@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from codefix import run_layout as layout
-from codefix.candidate_rows import TEST_ID, with_ids
+from codefix.candidate_rows import ID, TEST_ID, with_ids
 from codefix.view.artefacts import Problems, as_dict, as_list, read_dict, read_rows
 from codefix.view.candidates_view import candidates_view
 from codefix.view.capping import cap
@@ -66,13 +66,12 @@ def instance_view(inst_dir: Path, keys: Keys, *, limit: int, issue: str | None =
     grades = _grades(inst_dir, keys, problems, solve, read[layout.EVAL])
     if pool is not None:
         pooled = [as_dict(c) for c in as_list(pool.get("candidates"))]
-        proposals = [(c.get("patch"), ", ".join(map(str, as_list(c.get("sources"))))) for c in pooled]
-        members = {keys.candidate(c["patch"]): [str(s) for s in as_list(c.get("sources"))]
-                   for c in pooled if isinstance(c.get("patch"), str) and c["patch"].strip()}
+        proposals = [(c.get("id"), c.get("patch"), ", ".join(map(str, as_list(c.get("sources"))))) for c in pooled]
+        members = {c["id"]: [str(s) for s in as_list(c.get("sources"))] for c in pooled if isinstance(c.get("id"), str)}
     else:
-        proposals = [(as_dict(r).get("patch"), f"pair {pid}") for pid, r in sorted(records.items())]
+        proposals = [(as_dict(r).get(ID), as_dict(r).get("patch"), f"pair {pid}") for pid, r in sorted(records.items())]
         members = None
-    candidates = candidates_view(proposals, as_dict(chosen), grades, keys.candidate, limit=limit, members=members,
+    candidates = candidates_view(proposals, as_dict(chosen), grades, limit=limit, members=members,
                                  normalize=keys.normalize)
     sel_dir = selection_dir(inst_dir, chosen)
     test_labels = {}
