@@ -21,6 +21,7 @@ so a pair skipped before stays skipped.
 
 from __future__ import annotations
 
+from codefix import run_layout as layout
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -34,7 +35,7 @@ ISSUE_PRESENT = 2
 """A reproduction test's exit code when the issue is present."""
 FIXED = 0
 """A reproduction test's exit code when the issue is fixed."""
-RECORD = "early_stop.json"
+RECORD = layout.EARLY_STOP
 
 
 def passes_own_test(result) -> bool:

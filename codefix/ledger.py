@@ -13,6 +13,7 @@ flight when its process died counts at its estimate (`unconfirmed`).
 
 from __future__ import annotations
 
+from codefix import run_layout as layout
 import threading
 import uuid
 from collections.abc import Iterator
@@ -73,7 +74,7 @@ class Ledger:
         path = Path(directory) / JOURNAL_NAME
         journal = Journal(path)
         if not path.exists():
-            _import_summary(Path(directory) / "ledger.json", journal)
+            _import_summary(Path(directory) / layout.LEDGER, journal)
         state = read_journal(path)
         ledger = cls(budget_usd, journal=journal)
         for call in state.calls:

@@ -15,6 +15,7 @@ line anywhere else is named in one clear error.
 
 from __future__ import annotations
 
+from codefix import run_layout as layout
 import json
 import os
 import threading
@@ -24,7 +25,7 @@ from pathlib import Path
 from codefix.errors import InputError
 from codefix.redaction import redact
 
-JOURNAL_NAME = "ledger.jsonl"
+JOURNAL_NAME = layout.LEDGER_JOURNAL
 
 
 @dataclass

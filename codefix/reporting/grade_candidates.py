@@ -6,6 +6,7 @@ canonical patch already has a grade (there or in eval.json) is not graded again.
 
 from __future__ import annotations
 
+from codefix import run_layout as layout
 import hashlib
 from pathlib import Path
 
@@ -21,8 +22,8 @@ def ungraded_candidates(inst_dir: Path) -> list[str]:
     from codefix.reporting.iterations import capped_patches
 
     graded = set(stored_grades(inst_dir))
-    candidates = candidate_patches(read_jsonl(inst_dir / "candidates.jsonl"))
-    ids = pair_ids(inst_dir / "trajectories", candidates)
+    candidates = candidate_patches(read_jsonl(inst_dir / layout.CANDIDATES))
+    ids = pair_ids(inst_dir / layout.TRAJECTORIES, candidates)
     todo: dict[str, str] = {}
     for patch in [*candidates.values(), *capped_patches(inst_dir, candidates, ids)]:
         key = canonical_patch(patch)
@@ -65,7 +66,7 @@ def grade_candidates(run_dir: Path, ds, *, workers: int = 1, timeout: float | No
             log(f"{inst_dir.name}: grading a candidate failed: {out.error or out.result.reason}")
             continue
         name = hashlib.sha256(patch.encode()).hexdigest()[:12]
-        write_json(inst_dir / "grades" / f"{name}.json", {**out.result.model_dump(), "model_patch": patch})
+        write_json(inst_dir / layout.GRADES_DIR / f"{name}.json", {**out.result.model_dump(), "model_patch": patch})
         log(f"{inst_dir.name}: candidate {name} {out.result.status}")
         graded += 1
     return graded

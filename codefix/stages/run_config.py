@@ -8,6 +8,7 @@ Each setting's default is defined once, on the stage config that owns it
 
 from __future__ import annotations
 
+from codefix import run_layout as layout
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -20,7 +21,7 @@ from sandbox.backend_config import DockerBackendConfig, SandboxBackendConfig
 from sandbox.image_config import ImageConfig
 from selection.stage import SelectionConfig
 
-CONFIG_FILE = "config.yaml"
+CONFIG_FILE = layout.RUN_CONFIG
 
 
 class ModelConfig(BaseModel):

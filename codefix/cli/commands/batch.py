@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+from codefix import run_layout as layout
 import os
 import time
 from pathlib import Path
 
 import click
 
-from codefix.run_layout import BATCH_SUMMARY
 from codefix.cli.image_options import image_options
 from codefix.cli.model_options import budget_tokens_option, model_options
 from codefix.cli.options import (check_stop_when_agree, offline_eval_option, run_id_option, runs_dir_option,
@@ -111,7 +111,7 @@ def command(dataset, instances, pattern, slice_, config_file, instance_workers, 
     info = summary(state)
     if grade:
         info["evaluated"] = _graded(run_root, picked)
-    write_json(run_root / BATCH_SUMMARY, info)
+    write_json(run_root / layout.BATCH_SUMMARY, info)
     _report(info, run_root)
     if grade:
         from codefix.stages.evaluation import grading_mode_line
@@ -217,7 +217,7 @@ def _report(info: dict, run_root: Path) -> None:
          f"incomplete {len(info['incomplete'])}, failed {len(info['failed'])}, "
          f"spent ${info['spent_usd']:.4f}" + (f" of ${info['budget_usd']:.4f}" if info["budget_usd"] else ""))
     for iid, err in info["failed"].items():
-        status = run_root / iid / "batch_status.json"  # absent when the job was refused (another holds it)
+        status = run_root / iid / layout.BATCH_STATUS  # absent when the job was refused (another holds it)
         echo(f"  failed {iid}: {err}" + (f" (traceback in {status})" if status.is_file() else ""))
     for iid in info["incomplete"]:
         echo(f"  incomplete {iid}: rerun with the same --run-id to finish")
