@@ -13,7 +13,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from codefix.errors import InputError, SandboxError
+from codefix.errors import SandboxError
 from codefix.parallel import map_isolated
 from codefix.run_layout import CANDIDATES, TRAJECTORIES
 from codefix.store import atomic_write_text, read_jsonl
@@ -107,7 +107,8 @@ def generate(
     `codefix.protocols.Sandbox`); at most `config.workers` are opened. Writes
     `out_dir/trajectories/<pair>.{testing,editing}.traj.json` and `out_dir/candidates.jsonl`;
     with `config.stop_when_agree`, also `out_dir/early_stop.json`, and `patch_key` says when two
-    patches agree (the patch text itself when None; a patch it cannot read is its own key).
+    patches agree (the patch text itself when None; it must not raise: the stages pass
+    `selection.normalize.normalized_or_text`).
     `row_ids(patch, test)` gives the ids stored in each candidates row (`id`, `test_id`).
     Figures: sandboxes started and at peak, `skipped_pairs`, and `early_stop` (the record or None).
     """
@@ -116,7 +117,7 @@ def generate(
     pool = SandboxPool(sandbox_factory, config.workers)
     stage = _Generation(instance, model, ledger, pool, context, out_dir, config)
     if config.stop_when_agree:
-        stage.stop = AgreementStop(config.stop_when_agree, _key_or_text(patch_key), stage.cross_run, out_dir)
+        stage.stop = AgreementStop(config.stop_when_agree, patch_key or (lambda patch: patch), stage.cross_run, out_dir)
         stage.load_finished()
     try:
         outcomes = map_isolated(stage.pair, range(config.samples), config.workers,
@@ -131,16 +132,6 @@ def generate(
     return results, {"sandboxes_started": pool.started, "sandboxes_peak": pool.peak,
                      "skipped_pairs": [r.pair for r in results if r.status == SKIPPED],
                      "early_stop": stage.stop.record() if stage.stop else None}
-
-
-def _key_or_text(key: Callable[[str], str] | None) -> Callable[[str], str]:
-    def safe(patch: str) -> str:
-        try:
-            return key(patch)
-        except InputError:  # not a diff it can read: agrees only with the same text
-            return patch
-
-    return safe if key is not None else (lambda patch: patch)
 
 
 class _Generation:
