@@ -21,11 +21,11 @@ so a pair skipped before stays skipped.
 
 from __future__ import annotations
 
-from codefix import run_layout as layout
 import threading
 from collections.abc import Callable
 from pathlib import Path
 
+from codefix import run_layout as layout
 from codefix.errors import SandboxError
 from codefix.store import read_json, write_json
 

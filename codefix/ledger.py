@@ -13,7 +13,6 @@ flight when its process died counts at its estimate (`unconfirmed`).
 
 from __future__ import annotations
 
-from codefix import run_layout as layout
 import threading
 import uuid
 from collections.abc import Iterator
@@ -21,6 +20,7 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from codefix import run_layout as layout
 from codefix.errors import BudgetExceeded
 from codefix.ledger_journal import JOURNAL_NAME, Journal, read_journal
 

@@ -15,13 +15,13 @@ line anywhere else is named in one clear error.
 
 from __future__ import annotations
 
-from codefix import run_layout as layout
 import json
 import os
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from codefix import run_layout as layout
 from codefix.errors import InputError
 from codefix.redaction import redact
 

@@ -9,12 +9,12 @@ usable at all (no predictions file) raises `InputError`.
 
 from __future__ import annotations
 
-from codefix import run_layout as layout
 import json
 from collections.abc import Container, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from codefix import run_layout as layout
 from codefix.errors import InputError
 from selection.candidates import CandidatePolicy, CandidatePool, build_pool
 

@@ -10,11 +10,11 @@ resolve, the instance's coverage is "unknown" rather than a guess.
 
 from __future__ import annotations
 
-from codefix import run_layout as layout
 import json
 from collections import Counter
 from pathlib import Path
 
+from codefix import run_layout as layout
 from codefix.errors import InputError
 from codefix.ledger import journal_by_stage
 from codefix.passk import mean_pass_at_k

@@ -6,10 +6,10 @@ canonical patch already has a grade (there or in eval.json) is not graded again.
 
 from __future__ import annotations
 
-from codefix import run_layout as layout
 import hashlib
 from pathlib import Path
 
+from codefix import run_layout as layout
 from codefix.errors import InputError
 from codefix.parallel import map_isolated
 from codefix.store import write_json

@@ -11,9 +11,9 @@ not compare with coverage vs samples).
 
 from __future__ import annotations
 
-from codefix import run_layout as layout
 from pathlib import Path
 
+from codefix import run_layout as layout
 from codefix.passk import mean_pass_at_k
 from codefix.reporting.steps import StepsUnavailable, instance_steps, patch_at
 

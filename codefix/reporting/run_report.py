@@ -3,9 +3,9 @@ store it as `RUN_DIR/report.json`."""
 
 from __future__ import annotations
 
-from codefix import run_layout as layout
 from pathlib import Path
 
+from codefix import run_layout as layout
 from codefix.ledger import cache_summary
 from codefix.store import write_json
 

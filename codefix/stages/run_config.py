@@ -8,7 +8,6 @@ Each setting's default is defined once, on the stage config that owns it
 
 from __future__ import annotations
 
-from codefix import run_layout as layout
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -16,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from agent.context.config import ContextConfig
 from agent.generation import GenerationConfig
+from codefix import run_layout as layout
 from codefix.errors import InputError
 from sandbox.backend_config import DockerBackendConfig, SandboxBackendConfig
 from sandbox.image_config import ImageConfig

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from codefix import run_layout as layout
 import os
 import time
 from pathlib import Path
 
 import click
 
+from codefix import run_layout as layout
 from codefix.cli.image_options import image_options
 from codefix.cli.model_options import budget_tokens_option, model_options
 from codefix.cli.options import (check_stop_when_agree, offline_eval_option, run_id_option, runs_dir_option,
