@@ -25,6 +25,7 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
+from codefix import run_layout as layout
 from codefix.errors import SandboxError
 from codefix.store import read_json, write_json
 
@@ -34,7 +35,7 @@ ISSUE_PRESENT = 2
 """A reproduction test's exit code when the issue is present."""
 FIXED = 0
 """A reproduction test's exit code when the issue is fixed."""
-RECORD = "early_stop.json"
+RECORD = layout.EARLY_STOP
 
 
 def passes_own_test(result) -> bool:

@@ -13,8 +13,9 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from codefix.errors import InputError, SandboxError
+from codefix.errors import SandboxError
 from codefix.parallel import map_isolated
+from codefix.run_layout import CANDIDATES, TRAJECTORIES
 from codefix.setting_bounds import AGREEMENT, MACHINE_CALLS, OUTPUT_TOKENS, SAMPLES, TEMPERATURE, WORKERS
 from codefix.store import atomic_write_text, read_jsonl
 
@@ -89,7 +90,7 @@ class PairResult:
 
 
 def trajectory_path(out_dir: Path, pair: int, machine: str) -> Path:
-    return Path(out_dir) / "trajectories" / f"{pair}.{machine}.traj.json"
+    return Path(out_dir) / TRAJECTORIES / f"{pair}.{machine}.traj.json"
 
 
 def generate(
@@ -103,6 +104,7 @@ def generate(
     config: GenerationConfig | None = None,
     on_pair: Callable[[PairResult], None] | None = None,
     patch_key: Callable[[str], str] | None = None,
+    row_ids: Callable[[str, str], dict] | None = None,
 ) -> tuple[list[PairResult], dict]:
     """Run (or resume) every pair of `instance`; return the pair results and pool figures.
 
@@ -110,7 +112,9 @@ def generate(
     `codefix.protocols.Sandbox`); at most `config.workers` are opened. Writes
     `out_dir/trajectories/<pair>.{testing,editing}.traj.json` and `out_dir/candidates.jsonl`;
     with `config.stop_when_agree`, also `out_dir/early_stop.json`, and `patch_key` says when two
-    patches agree (the patch text itself when None; a patch it cannot read is its own key).
+    patches agree (the patch text itself when None; it must not raise: the stages pass
+    `selection.normalize.normalized_or_text`).
+    `row_ids(patch, test)` gives the ids stored in each candidates row (`id`, `test_id`).
     Figures: sandboxes started and at peak, `skipped_pairs`, and `early_stop` (the record or None).
     """
     config = config or GenerationConfig()
@@ -118,7 +122,7 @@ def generate(
     pool = SandboxPool(sandbox_factory, config.workers)
     stage = _Generation(instance, model, ledger, pool, context, out_dir, config)
     if config.stop_when_agree:
-        stage.stop = AgreementStop(config.stop_when_agree, _key_or_text(patch_key), stage.cross_run, out_dir)
+        stage.stop = AgreementStop(config.stop_when_agree, patch_key or (lambda patch: patch), stage.cross_run, out_dir)
         stage.load_finished()
     try:
         outcomes = map_isolated(stage.pair, range(config.samples), config.workers,
@@ -127,22 +131,12 @@ def generate(
     finally:
         pool.close()
     results = [stage.result_of(o) for o in outcomes]
-    write_candidates(out_dir, results)
+    write_candidates(out_dir, results, row_ids)
     if stage.stop:
         stage.stop.save()
     return results, {"sandboxes_started": pool.started, "sandboxes_peak": pool.peak,
                      "skipped_pairs": [r.pair for r in results if r.status == SKIPPED],
                      "early_stop": stage.stop.record() if stage.stop else None}
-
-
-def _key_or_text(key: Callable[[str], str] | None) -> Callable[[str], str]:
-    def safe(patch: str) -> str:
-        try:
-            return key(patch)
-        except InputError:  # not a diff it can read: agrees only with the same text
-            return patch
-
-    return safe if key is not None else (lambda patch: patch)
 
 
 class _Generation:
@@ -286,11 +280,14 @@ def summarize(pair: int, testing: TrajectoryRecord | None, editing: TrajectoryRe
     )
 
 
-def write_candidates(out_dir: Path, results: list[PairResult]) -> Path:
-    """`candidates.jsonl`: one line per pair that produced a patch: pair, patch, test, verdicts."""
-    path = Path(out_dir) / "candidates.jsonl"
+def write_candidates(out_dir: Path, results: list[PairResult],
+                     row_ids: Callable[[str, str], dict] | None = None) -> Path:
+    """`candidates.jsonl`: one line per pair that produced a patch: pair, its ids (`row_ids`: the
+    candidate id and the test id, so no reader computes them), patch, test, verdicts."""
+    path = Path(out_dir) / CANDIDATES
     lines = [
-        json.dumps({k: v for k, v in asdict(r).items() if k in ("pair", "status", "patch", "test", "before", "after")})
+        json.dumps({"pair": r.pair, **(row_ids(r.patch, r.test) if row_ids else {}),
+                    **{k: v for k, v in asdict(r).items() if k in ("status", "patch", "test", "before", "after")}})
         for r in results if r.patch
     ]
     atomic_write_text(path, "".join(line + "\n" for line in lines))
@@ -298,7 +295,7 @@ def write_candidates(out_dir: Path, results: list[PairResult]) -> Path:
 
 
 def read_candidates(out_dir: Path) -> list[dict]:
-    path = Path(out_dir) / "candidates.jsonl"
+    path = Path(out_dir) / CANDIDATES
     if not path.exists():
         return []
     return read_jsonl(path)

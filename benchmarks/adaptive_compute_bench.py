@@ -71,13 +71,13 @@ def run_arm(inst, ds, model_spec: str, out_dir: Path, config, grader: CoverageGr
     from agent.models.factory import make_model
     from codefix.ledger import Ledger
     from sandbox.backend_config import sandbox_factory
-    from selection.normalize import normalize_patch
+    from selection.normalize import normalized_or_text
 
     ledger = Ledger()
     started = time.monotonic()
     results, figures = generate(inst, model=make_model(model_spec, dataset=ds), ledger=ledger,
                                 sandbox_factory=sandbox_factory(inst)[0], context="", out_dir=out_dir,
-                                config=config, patch_key=normalize_patch)
+                                config=config, patch_key=normalized_or_text)
     wall = time.monotonic() - started
     errors = [f"pair {r.pair}: {r.error}" for r in results if r.status == "error"]
     if errors:

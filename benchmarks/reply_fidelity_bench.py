@@ -74,7 +74,7 @@ def main() -> None:
             config = RunConfig.model_validate({"model": {"name": model.name},
                                                "generation": {"samples": args.samples, "workers": 2}})
             outcome = solve_instance(ds.get(iid), primary=model, reader=model, ledger=Ledger(), store=store,
-                                     config=config)
+                                     predictions=store.root / "preds.jsonl", config=config)
             print(f"{iid}: {outcome.status}, {outcome.method}, complete={outcome.complete}", flush=True)
         wall = time.monotonic() - started
         report(ds, ids, store, journal_records(journal), args, wall)

@@ -100,6 +100,8 @@ def classic_eval_script(record: dict[str, Any], spec: dict[str, Any]) -> str:
 
 def changed_files(patch: str) -> list[str]:
     """Files the patch changes that exist before it (not those it creates), without `a/`."""
+    if not patch.strip():
+        return []
     return [f.old_path for f in parse_patch(patch).files if f.old_path]
 
 

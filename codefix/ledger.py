@@ -23,6 +23,7 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from codefix import run_layout as layout
 from codefix.budget_gate import pass_gate
 from codefix.errors import BudgetExceeded
 from codefix.ledger_journal import JOURNAL_NAME, Journal, read_journal
@@ -80,7 +81,7 @@ class Ledger:
         path = Path(directory) / JOURNAL_NAME
         journal = Journal(path)
         if not path.exists():
-            _import_summary(Path(directory) / "ledger.json", journal)
+            _import_summary(Path(directory) / layout.LEDGER, journal)
         state = read_journal(path)
         ledger = cls(budget_usd, journal=journal)
         for call in state.calls:

@@ -22,10 +22,11 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from codefix import run_layout as layout
 from codefix.errors import InputError
 from codefix.redaction import redact
 
-JOURNAL_NAME = "ledger.jsonl"
+JOURNAL_NAME = layout.LEDGER_JOURNAL
 
 
 @dataclass

@@ -67,6 +67,15 @@ def normalize_patch(text: str) -> str:
     return "\n".join(out) + "\n" if out else ""
 
 
+def normalized_or_text(text: str) -> str:
+    """The patch's canonical text, or its stripped text when it is not a diff this module reads:
+    how candidates, grades and agreeing pairs are compared (an unreadable patch equals only itself)."""
+    try:
+        return normalize_patch(text)
+    except PatchParseError:
+        return text.strip()
+
+
 def _normalize_file(path: str, parts: list[FileDiff]) -> list[str]:
     first = parts[0]
     status: list[str] = []

@@ -14,6 +14,7 @@ from collections.abc import Container, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from codefix import run_layout as layout
 from codefix.errors import InputError
 from selection.candidates import CandidatePolicy, CandidatePool, build_pool
 
@@ -71,7 +72,7 @@ def read_submission(
 def read_codefix_run(run_dir: Path, *, known_instances: Container[str] | None = None) -> Submission:
     """A codefix run: `preds.jsonl`, labelled from each instance's `eval.json` when all were graded."""
     run_dir = Path(run_dir)
-    preds = run_dir / "preds.jsonl"
+    preds = run_dir / layout.PREDICTIONS
     if not preds.is_file():
         raise InputError(f"{run_dir}: has no preds.jsonl (is it a codefix run directory?)")
     sub = Submission(run_dir.name)
@@ -79,7 +80,7 @@ def read_codefix_run(run_dir: Path, *, known_instances: Container[str] | None = 
     resolved: set[str] = set()
     ungraded = []
     for iid in sub.predictions:
-        report = run_dir / iid / "eval.json"
+        report = run_dir / iid / layout.EVAL
         try:
             data = json.loads(report.read_text(encoding="utf-8"))
         except (OSError, ValueError):

@@ -15,6 +15,7 @@ import warnings
 from collections import Counter
 from pathlib import Path
 
+from codefix import run_layout as layout
 from codefix.errors import CodefixWarning, DamagedArtefact, InputError
 from codefix.ledger import journal_by_stage
 from codefix.passk import mean_pass_at_k
@@ -29,7 +30,7 @@ def instance_dirs(run_dir: Path) -> list[Path]:
     """Every instance directory of a run (one holding any codefix artefact)."""
     if not run_dir.is_dir():
         raise InputError(f"run directory not found: {run_dir}")
-    marks = ("context.json", "solve.json", "candidates.jsonl", "ledger.json", "ledger.jsonl", "eval.json")
+    marks = (layout.CONTEXT, layout.SOLVE, layout.CANDIDATES, layout.LEDGER, layout.LEDGER_JOURNAL, layout.EVAL)
     return sorted(d for d in run_dir.iterdir() if d.is_dir() and any((d / m).exists() for m in marks))
 
 
@@ -45,12 +46,10 @@ def pair_ids(traj_dir: Path, candidates: dict[int, str]) -> list[int]:
 
 
 def canonical_patch(patch: str) -> str:
-    from selection.normalize import normalize_patch
+    """`selection.normalize.normalized_or_text`: what grades and candidates are compared by."""
+    from selection.normalize import normalized_or_text
 
-    try:
-        return normalize_patch(patch)
-    except Exception:  # an unparsable patch is compared by its text
-        return patch.strip()
+    return normalized_or_text(patch)
 
 
 def read_jsonl(path: Path) -> list[dict]:
@@ -69,14 +68,14 @@ def stored_grades(inst_dir: Path) -> dict[str, bool]:
     """Canonical patch → resolved, from every eval.json stored for the instance (the selected
     patch's, and candidate grades under grades/)."""
     grades: dict[str, bool] = {}
-    solve = read_json(inst_dir / "solve.json") if (inst_dir / "solve.json").is_file() else {}
-    evals = [inst_dir / "eval.json", *sorted((inst_dir / "grades").glob("*.json"))]
+    solve = read_json(inst_dir / layout.SOLVE) if (inst_dir / layout.SOLVE).is_file() else {}
+    evals = [inst_dir / layout.EVAL, *sorted((inst_dir / layout.GRADES_DIR).glob("*.json"))]
     for path in evals:
         if not path.is_file():
             continue
         report = read_json(path)
         patch = report.get("model_patch", report.get("patch"))
-        if patch is None and path.name == "eval.json":
+        if patch is None and path.name == layout.EVAL:
             patch = solve.get("patch")
         if patch is not None and report.get("status") not in ("error", "infra_failure"):  # they grade nothing
             grades[canonical_patch(patch or "")] = bool(report.get("resolved"))
@@ -86,13 +85,13 @@ def stored_grades(inst_dir: Path) -> dict[str, bool]:
 def collect_instance(inst_dir: Path) -> dict:
     """One instance's row of the report."""
     row: dict = {"instance_id": inst_dir.name}
-    ctx = read_json(inst_dir / "context.json") if (inst_dir / "context.json").is_file() else {}
+    ctx = read_json(inst_dir / layout.CONTEXT) if (inst_dir / layout.CONTEXT).is_file() else {}
     recall = (ctx.get("recall") or {}).get("recall")
     row["context_status"] = ctx.get("status")
     row["recall"] = recall
-    pairs = read_jsonl(inst_dir / "candidates.jsonl")
+    pairs = read_jsonl(inst_dir / layout.CANDIDATES)
     candidates = candidate_patches(pairs)
-    ids = pair_ids(inst_dir / "trajectories", candidates)  # a pair without a patch is a failed sample
+    ids = pair_ids(inst_dir / layout.TRAJECTORIES, candidates)  # a pair without a patch is a failed sample
     grades = stored_grades(inst_dir)
     known = []  # per pair: True / False / None (unknown)
     for pid in ids:
@@ -102,24 +101,24 @@ def collect_instance(inst_dir: Path) -> dict:
     row["resolving_samples"] = sum(1 for k in known if k)
     row["ungraded_samples"] = sum(1 for k in known if k is None)
     if not pairs:
-        row["coverage"] = False if (inst_dir / "candidates.jsonl").is_file() else "unknown"
+        row["coverage"] = False if (inst_dir / layout.CANDIDATES).is_file() else "unknown"
     elif any(known):
         row["coverage"] = True
     else:
         row["coverage"] = "unknown" if None in known else False
-    evaluation = read_json(inst_dir / "eval.json") if (inst_dir / "eval.json").is_file() else None
+    evaluation = read_json(inst_dir / layout.EVAL) if (inst_dir / layout.EVAL).is_file() else None
     infra = evaluation is not None and evaluation.get("status") == "infra_failure"  # no verdict, not unresolved
     row["selected"] = None if evaluation is None or infra else bool(evaluation.get("resolved"))
     row["eval_status"] = None if evaluation is None else evaluation.get("status")
-    solve = read_json(inst_dir / "solve.json") if (inst_dir / "solve.json").is_file() else {}
+    solve = read_json(inst_dir / layout.SOLVE) if (inst_dir / layout.SOLVE).is_file() else {}
     row["solve_status"] = solve.get("status")
     row["complete"] = solve.get("complete")
     row["skipped_pairs"] = list(solve.get("skipped_pairs") or [])
     by_stage = journal_by_stage(inst_dir)  # the journal: what was paid, also by killed runs
     if by_stage is None:
-        by_stage = (read_json(inst_dir / "ledger.json") if (inst_dir / "ledger.json").is_file() else {}).get("by_stage", {})
+        by_stage = (read_json(inst_dir / layout.LEDGER) if (inst_dir / layout.LEDGER).is_file() else {}).get("by_stage", {})
     row["by_stage"] = by_stage
-    row["trajectories"] = _trajectories(inst_dir / "trajectories")
+    row["trajectories"] = _trajectories(inst_dir / layout.TRAJECTORIES)
     row["iterations"] = instance_iterations(inst_dir, candidates, ids, grades)
     return row
 

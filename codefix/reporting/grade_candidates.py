@@ -10,6 +10,7 @@ import hashlib
 import logging
 from pathlib import Path
 
+from codefix import run_layout as layout
 from codefix.errors import InputError
 from codefix.parallel import map_isolated
 from codefix.store import write_json
@@ -24,8 +25,8 @@ def ungraded_candidates(inst_dir: Path) -> list[str]:
     from codefix.reporting.iterations import capped_patches
 
     graded = set(stored_grades(inst_dir))
-    candidates = candidate_patches(read_jsonl(inst_dir / "candidates.jsonl"))
-    ids = pair_ids(inst_dir / "trajectories", candidates)
+    candidates = candidate_patches(read_jsonl(inst_dir / layout.CANDIDATES))
+    ids = pair_ids(inst_dir / layout.TRAJECTORIES, candidates)
     todo: dict[str, str] = {}
     for patch in [*candidates.values(), *capped_patches(inst_dir, candidates, ids)]:
         key = canonical_patch(patch)
@@ -63,7 +64,7 @@ def grade_candidates(run_dir: Path, ds, *, workers: int = 1, timeout: float | No
             logger.warning(f"{inst_dir.name}: grading a candidate failed: {out.error or out.result.reason}")
             continue
         name = hashlib.sha256(patch.encode()).hexdigest()[:12]
-        write_json(inst_dir / "grades" / f"{name}.json", {**out.result.model_dump(), "model_patch": patch})
+        write_json(inst_dir / layout.GRADES_DIR / f"{name}.json", {**out.result.model_dump(), "model_patch": patch})
         logger.info(f"{inst_dir.name}: candidate {name} {out.result.status}")
         graded += 1
     return graded

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from codefix import run_layout as layout
 from codefix.passk import mean_pass_at_k
 from codefix.reporting.steps import StepsUnavailable, instance_steps, patch_at
 
@@ -22,7 +23,7 @@ def instance_iterations(inst_dir: Path, candidates: dict[int, str], ids: list[in
     from codefix.reporting.collect import canonical_patch
 
     try:
-        steps, calls = instance_steps(inst_dir / "trajectories", candidates, ids)
+        steps, calls = instance_steps(inst_dir / layout.TRAJECTORIES, candidates, ids)
     except StepsUnavailable as exc:
         return {"available": False, "note": str(exc), "resolving": [], "ungraded": []}
     grade_of: dict[str, bool | None] = {}  # patch text → grade (a pair holds one patch over many caps)
@@ -43,7 +44,7 @@ def capped_patches(inst_dir: Path, candidates: dict[int, str], ids: list[int]) -
     """Every intermediate patch some cap would select (what `--grade-candidates` must also grade);
     [] when the instance's per-step patches are unavailable."""
     try:
-        steps, _ = instance_steps(inst_dir / "trajectories", candidates, ids)
+        steps, _ = instance_steps(inst_dir / layout.TRAJECTORIES, candidates, ids)
     except StepsUnavailable:
         return []
     return [patch for s in steps.values() for _, patch in s if patch.strip()]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from codefix import run_layout as layout
 from codefix.ledger import cache_summary
 from codefix.store import write_json
 
@@ -96,7 +97,7 @@ def run_report(run_dir: Path, *, json_path: Path | None = None, plot_dir: Path |
 
     report = build_report(Path(run_dir))
     render(report, console or Console())
-    write_json(Path(json_path) if json_path else Path(run_dir) / "report.json", report)
+    write_json(Path(json_path) if json_path else Path(run_dir) / layout.REPORT, report)
     if plot_dir is not None:
         from codefix.reporting.plots import write_plots
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from codefix import run_layout as layout
 from codefix.stages.batch_status import instance_spent, is_infrastructure, read_status, status_path
 from codefix.store import RunStore, write_json
 
@@ -37,21 +38,11 @@ class BatchJob:
     """Whether grading sandboxes have the network (the official harness's way)."""
 
 
-class InstanceStore(RunStore):
-    """The run store as one instance's job sees it: artefacts in `<run>/<instance>/`, but its
-    prediction in `<run>/<instance>/prediction/preds.jsonl`, so parallel jobs never share a file."""
-
-    def __init__(self, run_root: Path, instance_id: str):
-        super().__init__(Path(run_root).parent, Path(run_root).name)
-        self.run_root = self.root
-        self.root = self.instance_dir(instance_id) / "prediction"
-
-    def instance_dir(self, instance_id: str) -> Path:
-        from codefix.safe_names import inside
-
-        path = inside(self.run_root, instance_id, "instance id")
-        path.mkdir(parents=True, exist_ok=True)
-        return path
+def prediction_path(run_root: Path, instance_id: str) -> Path:
+    """Where a batch instance's job records its prediction: `<run>/<instance>/prediction/preds.jsonl`,
+    so parallel jobs never share a file (the driver gathers them into `<run>/preds.jsonl`)."""
+    return RunStore(Path(run_root).parent, Path(run_root).name).instance_dir(instance_id) / \
+        layout.PREDICTION_DIR / layout.PREDICTIONS
 
 
 def run_instance(job: BatchJob, images=None) -> dict:
@@ -103,7 +94,8 @@ def _run_instance(job: BatchJob, images=None) -> dict:
         config = RunConfig.model_validate(job.run_config)
         ds = Dataset(job.dataset_name, [inst])
         primary, reader = make_models(ds, config.model)
-        store = InstanceStore(root, inst.instance_id)
+        store = RunStore(root.parent, root.name)
+        predictions = prediction_path(root, inst.instance_id)
         ledger = load_ledger(store.instance_dir(inst.instance_id), job.budget_usd)
         ledger.gate = job.gate
         calls_before, spent_before = len(ledger.calls), ledger.spent
@@ -115,11 +107,12 @@ def _run_instance(job: BatchJob, images=None) -> dict:
         with stack, images.lease(inst):
             progress("image")
             outcome = solve_instance(inst, primary=primary, reader=reader, ledger=ledger, store=store,
-                                     config=config, progress=progress, images=images)
+                                     predictions=predictions, config=config, progress=progress, images=images)
             if job.evaluate and outcome.patch.strip():
                 progress("evaluation")
                 rec["eval"] = grade_patch(ds, inst, outcome.patch, store, model_name=model_name(config.model.name),
-                                          images=images, network=job.eval_network, backend=config.sandbox)
+                                          images=images, network=job.eval_network, backend=config.sandbox,
+                                          summary=predictions.parent / layout.EVAL_SUMMARY)
         rec.update(status="done" if outcome.complete else "incomplete", outcome=outcome.status,
                    unfinished=outcome.unfinished, skipped_pairs=outcome.skipped_pairs, calls_this_run=len(ledger.calls) - calls_before,
                    cost_this_run=ledger.spent - spent_before, error=None, traceback=None)

@@ -10,7 +10,9 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
+from codefix import run_layout as layout
 from codefix.predictions import Prediction
 from codefix.store import read_json, write_json
 
@@ -47,62 +49,82 @@ def write_pools(store, pools: dict) -> None:
     """Each instance's pool as `<instance>/pool.json`: every candidate with the members that proposed
     it (its sources) and every dropped patch with the reason, so a run shows who proposed what."""
     for iid, pool in pools.items():
-        write_json(store.instance_dir(iid) / "pool.json", {
+        write_json(store.instance_dir(iid) / layout.POOL, {
             "instance_id": iid,
             "candidates": [c.model_dump() for c in pool.candidates],
             "dropped": [{"patch": d.patch, "sources": list(d.sources), "reason": d.reason} for d in pool.dropped],
         })
 
 
-def select_all(ds, pools: dict, *, model, ledger, store, config, sandbox_factory_for: Callable | None = None,
-               images=None) -> tuple[dict[str, str], dict[str, str]]:
-    """Pick one candidate per instance with a pool (resumed from `<instance>/selection.json`) as
-    `config` (a `codefix.stages.run_config.RunConfig`: its selection and sandbox) says;
-    record each pick in `preds.jsonl` once. An instance whose selection fails is reported and
-    skipped. Returns ({instance_id: candidate id}, {instance_id: error}). `images` (an
-    ImageAcquirer) fetches missing instance images, each released after its instance."""
+@dataclass
+class EnsembleSelection:
+    """What `select_all` picked and paid."""
+
+    chosen: dict[str, str] = field(default_factory=dict)
+    """Instance id → the picked candidate's id."""
+    failed: dict[str, str] = field(default_factory=dict)
+    """Instance id → why its selection failed (it has no prediction)."""
+    ledger: Any = None
+    """The run's selection ledger (`runs/<run>/ledger.json`, journaled)."""
+    calls_this_run: int = 0
+
+
+def select_all(session, ds, pools: dict, *, sandbox_factory_for: Callable | None = None) -> EnsembleSelection:
+    """Pick one candidate per instance with a pool (resumed from `<instance>/selection.json`) with
+    the session's model (`codefix.stages.run_session.RunSession`), as its config's selection and
+    sandbox settings say, within its budget for the whole run; record each pick in the run's
+    predictions once. An instance whose selection fails is reported and skipped. Its image is
+    fetched when missing and released after it."""
     from contextlib import nullcontext
 
     from codefix.errors import CodefixError
+    from codefix.ledger import Ledger
     from codefix.stages.solve import record_prediction
 
-    preds_path = store.root / "preds.jsonl"
-    chosen: dict[str, str] = {}
-    failed: dict[str, str] = {}
-    for iid, pool in pools.items():
-        if not pool.candidates:
-            continue
-        try:
-            with images.lease(ds.get(iid)) if images is not None and len(pool.candidates) > 1 else nullcontext():
-                result = _select_one(ds, iid, pool, model, ledger, store, config, sandbox_factory_for, images)
-        except CodefixError as exc:
-            failed[iid] = f"{type(exc).__name__}: {exc}"
-            logger.warning(f"{iid}: selection failed, no prediction: {failed[iid]}")
-            continue
-        chosen[iid] = str(result["winner"])
-        logger.info(f"{iid}: picked {chosen[iid]} of {len(pool.candidates)} ({result.get('method', '')})")
-        record_prediction(preds_path, Prediction(iid, ENSEMBLE_MODEL_NAME, result["patch"]))
-    return chosen, failed
+    store, images = session.store, session.images
+    ledger = Ledger.open(store.root, session.config.budget)  # journaled: a kill loses no record of spending
+    out = EnsembleSelection(ledger=ledger)
+    calls_before = len(ledger.calls)
+    try:
+        for iid, pool in pools.items():
+            if not pool.candidates:
+                continue
+            try:
+                with images.lease(ds.get(iid)) if len(pool.candidates) > 1 else nullcontext():
+                    result = _select_one(ds, iid, pool, session, ledger, sandbox_factory_for)
+            except CodefixError as exc:
+                out.failed[iid] = f"{type(exc).__name__}: {exc}"
+                logger.warning(f"{iid}: selection failed, no prediction: {out.failed[iid]}")
+                continue
+            out.chosen[iid] = str(result["winner"])
+            logger.info(f"{iid}: picked {out.chosen[iid]} of {len(pool.candidates)} ({result.get('method', '')})")
+            record_prediction(session.predictions, Prediction(iid, ENSEMBLE_MODEL_NAME, result["patch"]))
+    finally:
+        write_json(store.root / layout.LEDGER, ledger.to_dict())
+    out.calls_this_run = len(ledger.calls) - calls_before
+    return out
 
 
-def _select_one(ds, iid, pool, model, ledger, store, config, sandbox_factory_for, images=None) -> dict:
+def _select_one(ds, iid, pool, session, ledger, sandbox_factory_for) -> dict:
     from codefix.stages.solve import plain, select
     from codefix.stages.wiring import checked_out
-    from sandbox.backend_config import sandbox_factory
+    from selection.stage import ONLY_CANDIDATE
 
-    out_dir = store.instance_dir(iid)
-    result_path = out_dir / "selection.json"
+    config = session.config
+    out_dir = session.store.instance_dir(iid)
+    result_path = out_dir / layout.SELECTION
     if result_path.is_file():
         return read_json(result_path)
     if len(pool.candidates) == 1:
         only = pool.candidates[0]
-        result = {"winner": only.id, "patch": only.patch, "method": "only candidate"}
+        result = {"winner": only.id, "patch": only.patch, "method": ONLY_CANDIDATE}
     else:
-        inst, _ = checked_out(ds.get(iid), images)
+        inst, _ = checked_out(ds.get(iid), session.images)
         factory = (sandbox_factory_for(inst) if sandbox_factory_for
-                   else sandbox_factory(inst, config.sandbox, images=images, parallel=config.selection.workers)[0])
-        result = plain(select(inst, pool.candidates, model=model, ledger=ledger, sandbox_factory=factory,
-                              out_dir=out_dir / "selection", config=config.selection))
+                   else session.sandboxes(inst, config.selection.workers))
+        result = plain(select(inst, pool.candidates, model=session.primary, ledger=ledger,
+                              sandbox_factory=factory, out_dir=out_dir / layout.SELECTION_DIR,
+                              config=config.selection))
     write_json(result_path, result)
     return result
 

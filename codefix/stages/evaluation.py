@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import threading
 from contextlib import nullcontext
+from pathlib import Path
 
+from codefix import run_layout as layout
 from codefix.datasets import Dataset
 from codefix.parallel import map_isolated
 from codefix.predictions import Prediction
@@ -30,11 +32,13 @@ def evaluate_predictions(
     network: bool = True,
     strict: bool = False,
     backend=None,
+    summary: Path | None = None,
 ):
     """Grade every prediction; an infrastructure failure is recorded as status "error".
     `images` (an ImageAcquirer) fetches missing instance images, each released after its grading.
     Patches touching test infrastructure are listed; with `strict` they are unresolved. `backend`
-    (a `sandbox.backend_config` config) says where sandboxes run (default: the local Docker engine)."""
+    (a `sandbox.backend_config` config) says where sandboxes run (default: the local Docker engine).
+    Reports go to each instance's folder, the summary to `summary` (default: the run's eval_summary.json)."""
     from rich.console import Console
 
     from sandbox.evaluate import EvalReport, grade_in_own_sandbox
@@ -50,7 +54,7 @@ def evaluate_predictions(
             report, log = grade_in_own_sandbox(instance, pred.model_patch, backend=backend, images=images,
                                                network=network, output_limit=EVAL_OUTPUT_LIMIT,
                                                model_name=pred.model_name_or_path, timeout=timeout, strict=strict)
-        atomic_write_text(store.artefact(pred.instance_id, "eval.log"), redact(log))
+        atomic_write_text(store.artefact(pred.instance_id, layout.EVAL_LOG), redact(log))
         return report
 
     def progress(outcome) -> None:
@@ -72,11 +76,11 @@ def evaluate_predictions(
             )
         else:
             report = out.result
-        write_json(store.artefact(report.instance_id, "eval.json"), report.model_dump())
+        write_json(store.artefact(report.instance_id, layout.EVAL), report.model_dump())
         reports.append(report)
     resolved = sum(r.resolved for r in reports)
     write_json(
-        store.root / "eval_summary.json",
+        summary or store.root / layout.EVAL_SUMMARY,
         {
             "total": len(reports),
             "resolved": resolved,
@@ -92,13 +96,13 @@ def evaluate_predictions(
 
 
 def grade_patch(ds: Dataset, inst, patch: str, store: RunStore, *, model_name: str, images=None,
-                network: bool = True, backend=None) -> dict:
+                network: bool = True, backend=None, summary: Path | None = None) -> dict:
     """Grade one patch of `inst` (eval.json in the store); its verdict in short. An infrastructure
     failure raises SandboxError: it is never a verdict."""
     from codefix.errors import SandboxError
 
     report = evaluate_predictions(ds, [Prediction(inst.instance_id, model_name, patch)], store, images=images,
-                                  network=network, backend=backend)[0]
+                                  network=network, backend=backend, summary=summary)[0]
     if report.status == "error":
         raise SandboxError(f"grading failed: {report.reason}")
     return {"status": report.status, "resolved": report.resolved, "network": network}

@@ -15,13 +15,14 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from agent.context.config import ContextConfig
 from agent.generation import GenerationConfig
+from codefix import run_layout as layout
 from codefix.errors import InputError
 from codefix.setting_bounds import BUDGET_USD, PARALLEL_SANDBOXES
 from sandbox.backend_config import DockerBackendConfig, SandboxBackendConfig
 from sandbox.image_config import ImageConfig
 from selection.stage import SelectionConfig
 
-CONFIG_FILE = "config.yaml"
+CONFIG_FILE = layout.RUN_CONFIG
 
 
 class ModelConfig(BaseModel):

@@ -1,9 +1,11 @@
 """`solve` for one instance: context → generation → selection → the final patch, each stage
 resumed from its artefacts so that a rerun repeats no model call and no finished stage.
 
-Artefacts in `runs/<run>/<instance>/`: context.json, trajectories/, candidates.jsonl (the
-generation stage's), early_stop.json (with `stop_when_agree`), selection/ and selection.json, ledger.json (every call so far), solve.json
-(the outcome, `complete` false when a stage was cut short); and one line per instance in `runs/<run>/preds.jsonl`.
+Artefacts in `runs/<run>/<instance>/` (names in `codefix.run_layout`): context.json,
+trajectories/, candidates.jsonl (the generation stage's), early_stop.json (with
+`stop_when_agree`), selection/ and selection.json, ledger.json (every call so far), solve.json
+(the outcome, `complete` false when a stage was cut short); and one line per instance in the
+predictions file the caller names (`runs/<run>/preds.jsonl`, or the instance's own in a batch).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
+from codefix import run_layout as layout
 from codefix.errors import CodefixWarning
 from codefix.predictions import Prediction, append_prediction
 from codefix.store import atomic_write_text, read_json, read_or_set_aside, write_json
@@ -34,7 +37,7 @@ class SolveOutcome:
     """"solved" (a patch was chosen), "no_candidate" (generation produced no usable patch)."""
     patch: str
     method: str = ""
-    """How the winner was chosen (the selection result's method, or "only candidate")."""
+    """How the winner was chosen (the selection result's method, e.g. "only_candidate")."""
     candidates: int = 0
     """Distinct candidates selection chose among."""
     winner: str = ""
@@ -66,11 +69,11 @@ def load_ledger(directory: Path, budget: float | None):
     from codefix.ledger import Ledger
 
     directory = Path(directory)
-    if budget is None and (directory / "ledger.json").is_file():
+    if budget is None and (directory / layout.LEDGER).is_file():
         try:
-            budget = read_json(directory / "ledger.json").get("budget_usd")
+            budget = read_json(directory / layout.LEDGER).get("budget_usd")
         except (OSError, ValueError, AttributeError):
-            logger.warning(f"{directory / 'ledger.json'} is damaged; the journal ledger.jsonl is used")
+            logger.warning(f"{directory / layout.LEDGER} is damaged; the journal {layout.LEDGER_JOURNAL} is used")
     ledger = Ledger.open(directory, budget)
     for warning in ledger.warnings:
         logger.warning(warning)
@@ -81,10 +84,11 @@ def _nothing(message: str) -> None:
     """No progress display."""
 
 
-def solve_instance(inst, *, primary, reader, ledger, store, config, sandbox_factory=None,
+def solve_instance(inst, *, primary, reader, ledger, store, predictions: Path, config, sandbox_factory=None,
                    progress: Callable[[str], None] | None = None, images=None) -> SolveOutcome:
     """Run or resume every stage of `inst` as `config` (a `codefix.stages.run_config.RunConfig`)
-    says and record its prediction (one line per instance).
+    says, its artefacts in `store`'s instance folder, and record its prediction in the
+    `predictions` file (one line per instance).
 
     An outcome cut short (budget, model or sandbox errors) is recorded too, as `complete=False`:
     a rerun resumes the unfinished stages and replaces the prediction if the choice changes.
@@ -96,9 +100,9 @@ def solve_instance(inst, *, primary, reader, ledger, store, config, sandbox_fact
 
     model_spec = config.model.name
     out_dir = store.instance_dir(inst.instance_id)
-    ledger_path = out_dir / "ledger.json"
-    preds_path = store.root / "preds.jsonl"
-    done_path = out_dir / "solve.json"
+    ledger_path = out_dir / layout.LEDGER
+    preds_path = Path(predictions)
+    done_path = out_dir / layout.SOLVE
     progress = progress or _nothing
     done = read_or_set_aside(done_path, "the instance's stages are resumed from their artefacts")
     if done is not None:
@@ -118,7 +122,7 @@ def solve_instance(inst, *, primary, reader, ledger, store, config, sandbox_fact
             logger.warning(notice)
         progress("context stage")
         context = run_context(inst, repo_dir, primary=primary, reader=reader, ledger=ledger,
-                              out_path=out_dir / "context.json", config=config.context)
+                              out_path=out_dir / layout.CONTEXT, config=config.context)
         progress(f"context {context.status}; generation stage ({config.generation.samples} pair(s))")
         candidates, unfinished, skipped = _generation(inst, primary, ledger, factory, context.render(), out_dir,
                                                       config.generation)
@@ -184,14 +188,13 @@ def _is_json(line: str) -> bool:
 def _generation(inst, model, ledger, factory, context: str, out_dir: Path, gen):
     """(distinct candidates, ["pair N <status>" for every pair cut short], pairs skipped by the
     early stop); `gen` is the GenerationConfig."""
-    from agent.generation import SKIPPED, generate
+    from agent.generation import SKIPPED
     from agent.task import FINISHED
+    from codefix.stages.generation_only import run_generation
     from selection.candidates import build_pool
-    from selection.normalize import normalize_patch
 
-    write_json(out_dir / "generation_config.json", gen.model_dump())
-    results, figures = generate(inst, model=model, ledger=ledger, sandbox_factory=factory, context=context,
-                                out_dir=out_dir, config=gen, patch_key=normalize_patch)
+    results, figures = run_generation(inst, model=model, ledger=ledger, sandbox_factory=factory, context=context,
+                                      out_dir=out_dir, config=gen)
     proposals = [(r.patch, f"pair-{r.pair}", [r.test] if r.test else []) for r in results if r.patch]
     unfinished = [f"pair {r.pair} {r.status}" for r in results if r.status not in FINISHED | {SKIPPED}]
     return build_pool(inst.instance_id, proposals).candidates, unfinished, figures["skipped_pairs"]
@@ -204,12 +207,12 @@ def _selection(inst, candidates, model, ledger, factory, out_dir: Path, config) 
     from agent.task import RESUMABLE
 
     key = hashlib.sha256(" ".join(sorted(c.id for c in candidates)).encode()).hexdigest()[:12]
-    stored = out_dir / "selection" / key / "selection.json"
+    stored = out_dir / layout.SELECTION_DIR / key / layout.SELECTION
     if (read_or_set_aside(stored, "selection is resumed") or {}).get("machine_status") in RESUMABLE:
         stored.unlink()  # cut short (budget, errors): resume its trajectory instead of keeping the fallback
     result = plain(select(inst, candidates, model=model, ledger=ledger, sandbox_factory=factory,
-                          out_dir=out_dir / "selection" / key, config=config))
-    write_json(out_dir / "selection.json", result)
+                          out_dir=out_dir / layout.SELECTION_DIR / key, config=config))
+    write_json(out_dir / layout.SELECTION, result)
     return SolveOutcome(inst.instance_id, "solved", result["patch"], method=str(result.get("method", "")),
                         candidates=len(candidates), winner=str(result.get("winner", "")),
                         machine_status=str(result.get("machine_status", "")))

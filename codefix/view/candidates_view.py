@@ -26,19 +26,19 @@ def diff_stats(patch: str) -> dict:
     return {"files": files, "added": added, "removed": removed}
 
 
-def candidates_view(proposals: list[tuple[str, str]], selection: dict, grades: dict[str, bool], candidate_of,
+def candidates_view(proposals: list[tuple[str, str, str]], selection: dict, grades: dict[str, bool],
                     *, limit: int, members: dict[str, list[str]] | None = None, normalize=None) -> list[dict]:
     """One entry per candidate id, in voting rank order (unranked after, first-seen order).
 
-    `proposals` are (patch, source) in first-seen order (source: "pair 3", or a member name);
+    `proposals` are (candidate id, patch, source) in first-seen order, the ids as stored with
+    them (source: "pair 3", or a member name);
     `grades` maps candidate id → resolved; `members` (ensembles) maps id → proposing members;
     `normalize` gives the normalized text shown as `patch` (the text as first seen when absent)."""
     normalize = normalize or (lambda p: p)
     by_id: dict[str, dict] = {}
-    for patch, source in proposals:
-        if not isinstance(patch, str) or not patch.strip():
+    for cid, patch, source in proposals:
+        if not isinstance(patch, str) or not patch.strip() or not isinstance(cid, str) or not cid:
             continue
-        cid = candidate_of(patch)
         entry = by_id.get(cid)
         if entry is None:
             entry = by_id[cid] = {"id": cid, "patch": cap(normalize(patch), limit), "sources": [], **diff_stats(patch)}

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from codefix.candidate_rows import ID
+from codefix.run_layout import TRAJECTORIES
 from codefix.view.artefacts import Problems, as_dict, read_dict
 from codefix.view.capping import cap
 from codefix.view.timeline import timeline
@@ -38,11 +40,11 @@ def pair_records(rows: list[dict]) -> dict[int, dict]:
     return out
 
 
-def pairs_view(inst_dir: Path, records: dict[int, dict], skipped: list, candidate_of, *, limit: int,
+def pairs_view(inst_dir: Path, records: dict[int, dict], skipped: list, *, limit: int,
                problems: Problems) -> tuple[list[dict], list[str]]:
-    """(one entry per pair, other trajectory file names). `candidate_of(patch)` gives a patch's
-    candidate id ('' for none)."""
-    files, others = trajectory_files(inst_dir / "trajectories")
+    """(one entry per pair, other trajectory file names); each record carries its candidate id
+    (`codefix.candidate_rows`)."""
+    files, others = trajectory_files(inst_dir / TRAJECTORIES)
     skipped_ids = {int(p) for p in skipped if isinstance(p, int) or str(p).isdigit()}
     ids = sorted(set(records) | set(files) | skipped_ids)
     out = []
@@ -54,7 +56,7 @@ def pairs_view(inst_dir: Path, records: dict[int, dict], skipped: list, candidat
             "status": rec.get("status"),
             "before": rec.get("before"),
             "after": rec.get("after"),
-            "candidate": candidate_of(patch) if patch.strip() else "",
+            "candidate": str(rec.get(ID) or "") if patch.strip() else "",
             "has_record": pid in records,
             "skipped": pid in skipped_ids and pid not in files,
         }

@@ -10,11 +10,12 @@ from __future__ import annotations
 from collections import Counter
 from pathlib import Path
 
+from codefix import run_layout as layout
 from codefix.view.artefacts import Problems, as_dict, as_list, as_number, read_dict, read_rows
 from codefix.view.pairs import trajectory_files
 
-MARKS = ("context.json", "solve.json", "candidates.jsonl", "ledger.json", "eval.json", "selection.json",
-         "batch_status.json", "pool.json", "trajectories")
+MARKS = (layout.CONTEXT, layout.SOLVE, layout.CANDIDATES, layout.LEDGER, layout.EVAL, layout.SELECTION,
+         layout.BATCH_STATUS, layout.POOL, layout.TRAJECTORIES)
 STAGES = ("relevance", "ranking", "testing", "editing", "selection")
 RUN_MARKS = ("config.yaml", "preds.jsonl", "batch.json", "eval_summary.json", "ensemble_report.json", "report.json")
 """Files a run directory holds besides its instance folders."""
@@ -50,14 +51,14 @@ def instance_dirs(run_dir: Path) -> list[Path]:
 def instance_row(inst_dir: Path) -> dict:
     """One instance's row of the run table."""
     problems = Problems(inst_dir)
-    solve = read_dict(inst_dir / "solve.json", problems)
-    batch = read_dict(inst_dir / "batch_status.json", problems)
-    ledger = read_dict(inst_dir / "ledger.json", problems)
-    evaluation = read_dict(inst_dir / "eval.json", problems)
-    context = read_dict(inst_dir / "context.json", problems)
-    chosen = read_dict(inst_dir / "selection.json", problems)
-    rows = read_rows(inst_dir / "candidates.jsonl", problems)
-    files, _ = trajectory_files(inst_dir / "trajectories")
+    solve = read_dict(inst_dir / layout.SOLVE, problems)
+    batch = read_dict(inst_dir / layout.BATCH_STATUS, problems)
+    ledger = read_dict(inst_dir / layout.LEDGER, problems)
+    evaluation = read_dict(inst_dir / layout.EVAL, problems)
+    context = read_dict(inst_dir / layout.CONTEXT, problems)
+    chosen = read_dict(inst_dir / layout.SELECTION, problems)
+    rows = read_rows(inst_dir / layout.CANDIDATES, problems)
+    files, _ = trajectory_files(inst_dir / layout.TRAJECTORIES)
     coverage, outcomes = _report_row(inst_dir, files, problems)
     totals = as_dict(as_dict(ledger).get("totals"))
     by_stage = {s: as_number(as_dict(u).get("cost")) or 0.0 for s, u in as_dict(as_dict(ledger).get("by_stage")).items()}
@@ -147,12 +148,12 @@ def run_summary(run_dir: Path, rows: list[dict]) -> dict:
     """Run-level facts: the kind of run, batch progress, ensemble members, run-level problems."""
     run_dir = Path(run_dir)
     problems = Problems(run_dir)
-    batch = read_dict(run_dir / "batch.json", problems)
-    ensemble = read_dict(run_dir / "ensemble_report.json", problems)
-    evals = read_dict(run_dir / "eval_summary.json", problems)
-    preds = read_rows(run_dir / "preds.jsonl", problems)
+    batch = read_dict(run_dir / layout.BATCH_SUMMARY, problems)
+    ensemble = read_dict(run_dir / layout.ENSEMBLE_REPORT, problems)
+    evals = read_dict(run_dir / layout.EVAL_SUMMARY, problems)
+    preds = read_rows(run_dir / layout.PREDICTIONS, problems)
     statuses = Counter(r["status"] for r in rows)
-    in_batch = batch is not None or any((run_dir / r["id"] / "batch_status.json").is_file() for r in rows)
+    in_batch = batch is not None or any((run_dir / r["id"] / layout.BATCH_STATUS).is_file() for r in rows)
     kind = "ensemble" if ensemble is not None else "batch" if in_batch else "solve" if rows else "empty"
     if kind == "solve" and evals is not None and all(r["status"] == "unknown" and not r["pairs"] for r in rows):
         kind = "evaluation"  # `codefix evaluate --run-id`: grades only

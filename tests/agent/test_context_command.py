@@ -49,3 +49,16 @@ def test_a_truncated_context_json_is_named_in_one_line_set_aside_and_redone(tmp_
     assert len(named) == 1 and str(path) in named[0] and "set aside" in named[0] and "Traceback" not in err, err
     assert read_json(path)["status"] == "done" and read_json(path)["packed"] == good["packed"]
     assert len(list(path.parent.glob("context.json.damaged-*"))) == 1
+
+
+def test_context_takes_a_run_config_file_under_the_options_given(tmp_path, monkeypatch, capsys) -> None:
+    monkeypatch.setenv("CODEFIX_CACHE", str(tmp_path / "cache"))
+    config = tmp_path / "config.yaml"
+    config.write_text("model:\n  name: gold\ncontext:\n  concurrency: 2\n  budget_tokens: 1500\n")
+    args = ["context", "-d", str(ROOT / "data/fixtures.jsonl"), "-i", "codefix-fixtures__invoicing-1",
+            "--config", str(config), "--concurrency", "3", "--run-id", "r", "--runs-dir", str(tmp_path / "runs")]
+    assert main(args) == 0
+    assert "(budget 1500)" in capsys.readouterr().out
+    stored = read_json(tmp_path / "runs/r/codefix-fixtures__invoicing-1/context.json")["config"]
+    assert stored["budget_tokens"] == 1500 and stored["concurrency"] == 3  # the file, under the option given
+    assert not (tmp_path / "runs/r/config.yaml").exists()  # context alone records no run configuration

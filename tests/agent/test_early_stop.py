@@ -9,7 +9,7 @@ from pydantic import ValidationError
 from codefix.store import read_json
 
 from agent.generation import SKIPPED, GenerationConfig, generate, read_candidates
-from selection.normalize import normalize_patch
+from selection.normalize import normalized_or_text
 from tests.agent.fakes import ScriptedModel, local_sandbox_factory
 
 SRC = {"calc.py": "def add(a, b):\n    return a - b\n"}
@@ -45,7 +45,7 @@ def factory(tmp_path):
     return local_sandbox_factory(tmp_path, SRC)
 
 
-def run(tmp_path, factory, model, *, samples=6, workers=1, agree=2, key=normalize_patch, out="out"):
+def run(tmp_path, factory, model, *, samples=6, workers=1, agree=2, key=normalized_or_text, out="out"):
     config = GenerationConfig(samples=samples, workers=workers, max_calls=3, stop_when_agree=agree)
     return generate(Inst(), model=model, ledger=None, sandbox_factory=factory, context="ctx",
                     out_dir=tmp_path / out, config=config, patch_key=key)

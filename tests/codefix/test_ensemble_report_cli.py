@@ -116,3 +116,22 @@ def test_a_codefix_run_is_a_member_labelled_by_its_evaluations(tmp_path, capsys)
     assert report["members"]["solve-1"]["resolved"] == 1 and report["members"]["other"]["resolved"] == 1
     assert report["coverage"]["resolved"] == 2 and report["problems"] == []
     assert report["distinct_candidates"] == {"1": 1, "2": 1}
+
+
+def test_the_ensemble_model_takes_its_price_from_config(tmp_path, capsys):
+    """The selection model is made through the run session, so `--config`'s model.price reaches it
+    (a model litellm has no price for is named once; priced from the file, it is not)."""
+    rec = json.loads(FIXTURES.read_text().splitlines()[0])
+    patch = "diff --git a/m.py b/m.py\n--- a/m.py\n+++ b/m.py\n@@ -1 +1,2 @@\n-a = 1\n+a = 2\n+b = 3\n"
+    sub = experiments_dir(tmp_path / "subs", "one", [{"instance_id": rec["instance_id"], "model_name_or_path": "one",
+                                                      "model_patch": patch}], [rec["instance_id"]])
+    config = tmp_path / "config.yaml"
+    config.write_text("model:\n  name: openai/codefix-unpriced-selector\n")
+    base = ["ensemble", str(sub), "-d", str(FIXTURES), "--config", str(config), "--runs-dir", str(tmp_path / "runs")]
+    assert main([*base, "--run-id", "unpriced"]) == 0
+    assert "no price known for openai/codefix-unpriced-selector" in capsys.readouterr().err
+    config.write_text("model:\n  name: openai/codefix-unpriced-selector\n  price: 1,2\n")
+    assert main([*base, "--run-id", "priced"]) == 0
+    assert "no price known" not in capsys.readouterr().err
+    chosen = json.loads((tmp_path / "runs/priced" / rec["instance_id"] / "selection.json").read_text())
+    assert chosen["method"] == "only_candidate" and chosen["patch"] == patch

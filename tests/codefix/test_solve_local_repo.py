@@ -95,7 +95,7 @@ def test_local_repo_is_solved_end_to_end(docker_client, repo, tmp_path):
     model = make_model("gold", dataset=ds)
     store = RunStore(tmp_path / "runs", "local")
     outcome = solve_instance(inst, primary=model, reader=model, ledger=Ledger(), store=store,
-                             config=RunConfig.model_validate({"model": {"name": "gold"},
+                             predictions=store.root / "preds.jsonl", config=RunConfig.model_validate({"model": {"name": "gold"},
                                                               "generation": {"samples": 2, "workers": 1}}))
     assert outcome.status == "solved" and "+    return a + b" in outcome.patch
     sandboxes, built = sandbox_factory(labelled)

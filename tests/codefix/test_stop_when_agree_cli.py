@@ -78,5 +78,5 @@ def test_solve_generation_stops_on_normalized_agreement_and_skips_are_not_unfini
     assert skipped == [2, 3, 4] and unfinished == []
     assert {c["meta"]["trajectory"] for c in model.calls} == {0, 1}
     assert len(candidates) == 1  # one normalized patch
-    assert read_json(out / "generation_config.json")["stop_when_agree"] == 2
+    assert read_json(out / "early_stop.json")["stop_when_agree"] == 2 and not (out / "generation_config.json").exists()
     assert read_json(out / "early_stop.json")["agreeing_pairs"] == [0, 1]

@@ -174,3 +174,12 @@ def test_sql_comment_lines_that_look_like_headers_stay_content_when_the_counts_s
     parsed = parse_patch(patch)
     assert parsed.paths == ["q.sql"] and len(parsed.files[0].hunks) == 2
     assert (parsed.added, parsed.removed, parsed.warnings) == (2, 2, [])
+
+
+def test_normalized_or_text_falls_back_to_the_stripped_text_of_what_is_not_a_diff():
+    from selection.normalize import normalized_or_text
+
+    assert normalized_or_text(GIT) == normalize_patch(GIT) == normalized_or_text(PLAIN)
+    assert normalized_or_text("  not a diff at all\n") == "not a diff at all"
+    with pytest.raises(PatchParseError):
+        normalize_patch("  not a diff at all\n")

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from codefix import run_layout as layout
 from codefix.cli.bounded import int_range
 from codefix.cli.image_options import image_options
 from codefix.cli.model_options import budget_tokens_option, model_options
@@ -68,19 +69,15 @@ def command(dataset, instances, pattern, slice_, config_file, instance_workers, 
     instance; images present before the run are never removed (log: runs/<run>/images.log)."""
     from codefix.datasets import load_dataset
     from codefix.errors import InputError
-    from codefix.log_file import appending_log
     import functools
 
     from codefix.stages.batch import passed_env, run_batch, summary
     from codefix.stages.batch_job import BatchJob, run_instance
     from codefix.stages.instance_selection import select_instances
     from codefix.stages.executors import make_executor
-    from codefix.stages.images import make_acquirer
-    from codefix.cli.run_hold import hold_run
-    from codefix.stages.wiring import make_models, refuse_unpriced_budget, unpriced_warning
-    from codefix.stages.run_config import record_run_config
+    from codefix.stages.run_session import open_session
     from codefix.store import write_json
-    from sandbox.live_sandboxes import install_signal_handlers, remove_all
+    from sandbox.live_sandboxes import remove_all
 
     config = run_config({**given, "config_file": config_file, "instance_workers": instance_workers, **image_opts})
     check_stop_when_agree(config)
@@ -88,24 +85,20 @@ def command(dataset, instances, pattern, slice_, config_file, instance_workers, 
         raise InputError("--address goes with --executor ray")
     ds = load_dataset(dataset)
     picked = select_instances(ds, ids=instances, pattern=pattern, slice_=slice_)
-    models = make_models(ds, config.model)
-    refuse_unpriced_budget(config.budget, *models)
-    warning = unpriced_warning(*models)  # checked once, here, not per instance
-    run_root = hold_run(Path(runs_dir).resolve(), run_id, "batch").root
-    record_run_config(run_root, config, force=force)
+    # the models are made (and their prices checked) once here, not per instance; held till the command ends
+    session = click.get_current_context().with_resource(open_session(
+        ds, config, runs_dir=Path(runs_dir).resolve(), run_id=run_id, prefix="batch", force=force,
+        images_log_file=True))
+    run_root, images = session.store.root, session.images
     budget = config.budget
     env = passed_env()
-    images = make_acquirer(config.images, log=appending_log(run_root / "images.log"))
     _report_images(images, picked)
-    if warning:
-        click.echo(warning, err=True)
 
     def make_job(inst, cap, gate):
         return BatchJob(instance=inst, dataset_name=ds.name, run_root=str(run_root), run_config=config.model_dump(),
                         budget_usd=cap, gate=gate, env=env, image_config=images.config.model_dump(), evaluate=grade,
                         eval_network=not offline_eval)
 
-    install_signal_handlers()  # sandboxes start in worker threads; Ctrl-C/SIGTERM must remove them
     runner = make_executor(executor, instance_workers, address)
     click.echo(f"run {run_root}: {len(picked)} instance(s), {instance_workers} at once ({executor})", err=True)
     view = ProgressView()
@@ -121,7 +114,7 @@ def command(dataset, instances, pattern, slice_, config_file, instance_workers, 
     info = summary(state)
     if grade:
         info["evaluated"] = _graded(run_root, picked)
-    write_json(run_root / "batch.json", info)
+    write_json(run_root / layout.BATCH_SUMMARY, info)
     _report(info, run_root)
     if grade:
         from codefix.stages.evaluation import grading_mode_line
@@ -230,7 +223,7 @@ def _report(info: dict, run_root: Path) -> None:
          f"incomplete {len(info['incomplete'])}, failed {len(info['failed'])}, "
          f"spent ${info['spent_usd']:.4f}" + (f" of ${info['budget_usd']:.4f}" if info["budget_usd"] else ""))
     for iid, err in info["failed"].items():
-        status = run_root / iid / "batch_status.json"  # absent when the job was refused (another holds it)
+        status = run_root / iid / layout.BATCH_STATUS  # absent when the job was refused (another holds it)
         echo(f"  failed {iid}: {err}" + (f" (traceback in {status})" if status.is_file() else ""))
     for iid in info["incomplete"]:
         echo(f"  incomplete {iid}: rerun with the same --run-id to finish")

@@ -8,6 +8,8 @@ from pathlib import Path
 import click
 
 from codefix.errors import InputError
+from codefix.run_layout import ENSEMBLE_REPORT
+from codefix.store import write_json
 from codefix.cli.image_options import image_options
 from codefix.cli.model_options import api_base_option, budget_option, model_option
 from codefix.cli.options import dataset_option, run_id_option, runs_dir_option
@@ -46,9 +48,8 @@ def command(submission_dirs, dataset, codefix_runs, do_select, config_file, json
     score, the coverage (oracle), the expected random pick and the selected score."""
     from codefix.datasets import load_dataset
     from codefix.stages.ensemble import read_members, report_for, select_all, write_pools
+    from codefix.stages.run_session import open_session
     from codefix.stages.wiring import print_ledger
-    from codefix.cli.run_hold import hold_run
-    from codefix.store import write_json
     from selection.submissions import build_pools
 
     config = run_config({**given, "config_file": config_file, **image_opts})
@@ -62,34 +63,17 @@ def command(submission_dirs, dataset, codefix_runs, do_select, config_file, json
     for problem in members.problems:
         click.echo(f"skipped: {problem}", err=True)
     pools = build_pools(members.submissions)
-    store = hold_run(runs_dir, run_id, "ensemble")
-    if do_select:
-        from codefix.stages.run_config import record_run_config
-
-        record_run_config(store.root, config, force=force)
-    write_pools(store, pools)
-    selected, failed = None, {}
-    if do_select:
-        from agent.models.factory import make_model
-        from codefix.ledger import Ledger
-        from sandbox.live_sandboxes import install_signal_handlers
-
-        install_signal_handlers()
-        selector = make_model(config.model.name, api_base=config.model.api_base, dataset=ds)
-        ledger = Ledger.open(store.root, config.budget)  # journaled: a kill loses no record of spending
-        calls_before = len(ledger.calls)
-        from codefix.stages.images import make_acquirer
-
-        try:
-            with make_acquirer(config.images) as images:
-                selected, failed = select_all(ds, pools, model=selector, ledger=ledger, store=store,
-                                              config=config, images=images)
-        finally:
-            write_json(store.root / "ledger.json", ledger.to_dict())
-        print_ledger(ledger, "selection model calls", calls_this_run=len(ledger.calls) - calls_before)
-    report = report_for(ids, members.submissions, pools, selected)
-    data = {**report.to_dict(), "problems": [str(p) for p in members.problems], "selection_failures": failed}
-    write_json(store.root / "ensemble_report.json", data)
+    with open_session(ds, config, runs_dir=runs_dir, run_id=run_id, prefix="ensemble", force=force, models=do_select,
+                      record_config=do_select, sandboxes=do_select) as session:
+        write_pools(session.store, pools)
+        selected, failed = None, {}
+        if do_select:
+            picked = select_all(session, ds, pools)
+            selected, failed = picked.chosen, picked.failed
+            print_ledger(picked.ledger, "selection model calls", calls_this_run=picked.calls_this_run)
+        report = report_for(ids, members.submissions, pools, selected)
+        data = {**report.to_dict(), "problems": [str(p) for p in members.problems], "selection_failures": failed}
+        write_json(session.store.root / ENSEMBLE_REPORT, data)
     if json_out:
         write_json(json_out, data)
     for line in report.lines():
@@ -97,9 +81,10 @@ def command(submission_dirs, dataset, codefix_runs, do_select, config_file, json
     unlabelled = [s.name for s in members.submissions if s.resolved is None]
     if unlabelled:
         click.echo(f"no resolved labels for: {', '.join(unlabelled)} (left out of the scores)", err=True)
-    click.echo(f"{len(members.problems)} problem(s) skipped; report in {store.root / 'ensemble_report.json'}", err=True)
+    click.echo(f"{len(members.problems)} problem(s) skipped; report in {session.store.root / ENSEMBLE_REPORT}",
+               err=True)
     if selected is not None:
-        click.echo(f"{len(selected)} prediction(s) in {store.root / 'preds.jsonl'}", err=True)
+        click.echo(f"{len(selected)} prediction(s) in {session.predictions}", err=True)
     click.echo(json.dumps(data, indent=2))
 
 

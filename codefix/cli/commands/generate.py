@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import click
 
 from codefix.cli.image_options import image_options
@@ -33,50 +31,23 @@ def command(dataset, instance_id, config_file, image_opts, runs_dir, run_id, for
     Writes runs/<run>/<instance>/trajectories/*.traj.json and candidates.jsonl, and the run's
     configuration to runs/<run>/config.yaml; rerun with the same --run-id to resume (finished
     model calls are never repeated)."""
-    from agent.generation import generate
-    from selection.normalize import normalize_patch
     from codefix.datasets import load_dataset
-    from codefix.stages.images import make_acquirer
-    from codefix.stages.run_config import record_run_config
-    from codefix.cli.run_hold import hold_run
-    from codefix.stages.solve import load_ledger
-    from codefix.stages.wiring import checked_out, make_models, refuse_unpriced_budget, run_context
-    from sandbox.backend_config import sandbox_factory
-    from codefix.store import write_json
-    from sandbox.live_sandboxes import install_signal_handlers
+    from codefix.stages.generation_only import generate_instance
+    from codefix.stages.run_session import open_session
 
     run = run_config({**given, "config_file": config_file, **image_opts})
     check_stop_when_agree(run)
-    install_signal_handlers()  # sandboxes start in worker threads; Ctrl-C/SIGTERM must remove them
     ds = load_dataset(dataset)
     inst = ds.get(instance_id)
-    primary, reader = make_models(ds, run.model)
-    refuse_unpriced_budget(run.budget, primary, reader)
-    store = hold_run(runs_dir, run_id, "generate")
-    record_run_config(store.root, run, force=force)
-    config = run.generation
-    with make_acquirer(run.images) as images, images.lease(inst):
-        inst, repo_dir = checked_out(inst, images)
-        ledger = load_ledger(store.instance_dir(inst.instance_id), run.budget)
-        context = run_context(inst, repo_dir, primary=primary, reader=reader, ledger=ledger,
-                              out_path=store.artefact(inst.instance_id, "context.json"), config=run.context)
-        out_dir = store.instance_dir(inst.instance_id)
-        write_json(out_dir / "generation_config.json", config.model_dump())
-        started = time.monotonic()
-        parallel = run.parallel_sandboxes or config.workers
-        results, figures = generate(
-            inst, model=primary, ledger=ledger, sandbox_factory=sandbox_factory(inst, run.sandbox, images=images,
-                                                                                parallel=parallel)[0],
-            context=context.render(), out_dir=out_dir, config=config,
-            on_pair=lambda r: click.echo(f"pair {r.pair}: {r.status}", err=True), patch_key=normalize_patch,
-        )
-        write_json(out_dir / "ledger.json", ledger.to_dict())
-    print_pairs(inst.instance_id, results)
-    if figures["early_stop"]:
-        click.echo(early_stop_line(figures["early_stop"]))
-    click.echo(f"{sum(1 for r in results if r.patch)} candidate(s) in {out_dir / 'candidates.jsonl'}; "
-               f"{figures['sandboxes_started']} sandbox(es) started; {time.monotonic() - started:.1f} s; "
-               f"context {context.status}, ${ledger.spent:.4f} spent in total")
+    say = lambda msg: click.echo(msg, err=True)  # noqa: E731
+    with open_session(ds, run, runs_dir=runs_dir, run_id=run_id, prefix="generate", force=force) as session:
+        done = generate_instance(session, inst, on_pair=lambda r: say(f"pair {r.pair}: {r.status}"))
+    print_pairs(done.instance_id, done.results)
+    if done.figures["early_stop"]:
+        click.echo(early_stop_line(done.figures["early_stop"]))
+    click.echo(f"{sum(1 for r in done.results if r.patch)} candidate(s) in {done.candidates_path}; "
+               f"{done.figures['sandboxes_started']} sandbox(es) started; {done.seconds:.1f} s; "
+               f"context {done.context_status}, ${done.ledger.spent:.4f} spent in total")
 
 
 def early_stop_line(record: dict) -> str:

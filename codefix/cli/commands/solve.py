@@ -45,12 +45,8 @@ def command(dataset, instance_id, repo, issue_file, test_cmd, config_file, grade
     that file reruns it. Rerun with the same --run-id to resume: finished stages and model calls
     are never repeated, and a finished instance is not predicted twice."""
     from codefix.datasets import Dataset, load_dataset
-    from codefix.stages.images import make_acquirer
-    from codefix.stages.run_config import record_run_config
-    from codefix.stages.solve import load_ledger, solve_instance
-    from codefix.cli.run_hold import hold_run
-    from codefix.stages.wiring import make_models, refuse_unpriced_budget, unpriced_warning
-    from sandbox.live_sandboxes import install_signal_handlers
+    from codefix.stages.run_session import open_session
+    from codefix.stages.solve import solve_instance
 
     config = run_config({**given, "config_file": config_file, **image_opts})
     check_stop_when_agree(config)
@@ -71,26 +67,21 @@ def command(dataset, instance_id, repo, issue_file, test_cmd, config_file, grade
             raise InputError("--test-cmd goes with --repo")
         ds = load_dataset(dataset)
         inst = ds.get(instance_id)
-    install_signal_handlers()  # sandboxes start in worker threads; Ctrl-C/SIGTERM must remove them
     say = lambda msg: click.echo(msg, err=True)  # noqa: E731
-    primary, reader = make_models(ds, config.model)
-    refuse_unpriced_budget(config.budget, primary, reader)
-    store = hold_run(runs_dir, run_id, "solve")
-    record_run_config(store.root, config, force=force)
-    warning = unpriced_warning(primary, reader)
-    if warning:
-        say(warning)
-    ledger = load_ledger(store.instance_dir(inst.instance_id), config.budget)
-    calls_before = len(ledger.calls)
-    with make_acquirer(config.images) as images, images.lease(inst):
-        outcome = solve_instance(inst, primary=primary, reader=reader, ledger=ledger, store=store, config=config,
-                                 progress=say, images=images)
-        _show(outcome, ledger, calls_before, inst, store)
-        if grade:
-            _evaluate(ds, inst, outcome, store, config, images=images, network=not offline_eval)
+    with open_session(ds, config, runs_dir=runs_dir, run_id=run_id, prefix="solve", force=force) as session:
+        ledger = session.ledger(inst.instance_id)
+        calls_before = len(ledger.calls)
+        with session.images.lease(inst):
+            outcome = solve_instance(inst, primary=session.primary, reader=session.reader, ledger=ledger,
+                                     store=session.store, predictions=session.predictions, config=config, progress=say,
+                                     images=session.images)
+            _show(outcome, ledger, calls_before, inst, session)
+            if grade:
+                _evaluate(ds, inst, outcome, session.store, config, images=session.images, network=not offline_eval)
 
 
-def _show(outcome, ledger, calls_before: int, inst, store) -> None:
+def _show(outcome, ledger, calls_before: int, inst, session) -> None:
+    from codefix.run_layout import EARLY_STOP
     from codefix.stages.wiring import print_ledger
 
     print_ledger(ledger, f"{inst.instance_id}: model calls per stage", calls_this_run=len(ledger.calls) - calls_before)
@@ -99,7 +90,7 @@ def _show(outcome, ledger, calls_before: int, inst, store) -> None:
     click.echo(f"{outcome.status}: {outcome.candidates} distinct candidate(s), chosen by {outcome.method or '-'}", err=True)
     if outcome.skipped_pairs:
         click.echo(f"generation stopped early: pairs {outcome.skipped_pairs} skipped "
-                   f"(why: {store.instance_dir(inst.instance_id) / 'early_stop.json'})", err=True)
+                   f"(why: {session.store.instance_dir(inst.instance_id) / EARLY_STOP})", err=True)
     if outcome.test_infrastructure:
         click.echo(f"warning: the patch touches test infrastructure ({', '.join(outcome.test_infrastructure)}); "
                    "its verdicts may not be the code's", err=True)
@@ -107,7 +98,7 @@ def _show(outcome, ledger, calls_before: int, inst, store) -> None:
         click.echo(f"cut short ({'; '.join(outcome.unfinished)}): rerun with the same --run-id "
                    "(and a larger --budget if that stopped it) to finish", err=True)
     click.echo(outcome.patch, nl=False)
-    click.echo(f"prediction in {store.root / 'preds.jsonl'}", err=True)
+    click.echo(f"prediction in {session.predictions}", err=True)
 
 
 def _evaluate(ds, inst, outcome, store, config, *, images, network: bool) -> None:

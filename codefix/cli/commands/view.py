@@ -9,20 +9,15 @@ import click
 
 
 def selection_keys():
-    """Candidate and test ids as the selection stage computes them (`selection.candidates`,
-    `selection.voting`), for the view (which stays free of the selection package)."""
+    """Candidate and test ids as the selection stage computes them, for the patches the view meets
+    without a stored id (pools, grades, candidates rows of older runs); the view stays free of the
+    selection package."""
     from codefix.view.instance_data import Keys
-    from selection.candidates import candidate_id
-    from selection.normalize import normalize_patch
+    from selection.candidate_rows import patch_id
+    from selection.normalize import normalized_or_text
     from selection.voting import script_id
 
-    def normalized(patch: str) -> str:
-        try:
-            return normalize_patch(patch)
-        except Exception:  # an unparsable patch: keyed by its text, as the report compares it
-            return patch.strip()
-
-    return Keys(candidate=lambda patch: candidate_id(normalized(patch)), script=script_id, normalize=normalized)
+    return Keys(candidate=patch_id, script=script_id, normalize=normalized_or_text)
 
 
 def dataset_issues(dataset: str | None) -> dict[str, str]:

@@ -72,12 +72,13 @@ def test_voting_matrix_orders_candidates_greys_tests_passing_unedited_and_keeps_
 
 def test_candidates_group_pairs_by_id_in_voting_order_with_winner_and_grades():
     other = PATCH.replace("b = 3", "b = 4")
-    proposals = [(PATCH, "pair 0"), (other, "pair 1"), (PATCH, "pair 2"), ("", "pair 3")]
+    keyed = lambda p: "id-" + p[-6:]  # noqa: E731
+    proposals = [(keyed(PATCH), PATCH, "pair 0"), (keyed(other), other, "pair 1"), (keyed(PATCH), PATCH, "pair 2"),
+                 ("", "", "pair 3")]
     selection = {"winner": "id-" + other[-6:], "finalists": ["id-" + PATCH[-6:], "id-" + other[-6:]],
                  "ranking": [{"id": "id-" + other[-6:], "score": 1, "passes": 1, "counted_tests": 2},
                              {"id": "id-" + PATCH[-6:], "score": 0, "passes": 0, "counted_tests": 2}]}
-    keyed = lambda p: "id-" + p[-6:]  # noqa: E731
-    out = candidates_view(proposals, selection, {keyed(PATCH): False}, keyed, limit=1000, normalize=str.upper)
+    out = candidates_view(proposals, selection, {keyed(PATCH): False}, limit=1000, normalize=str.upper)
     assert [c["sources"] for c in out] == [["pair 1"], ["pair 0", "pair 2"]]
     assert [(c["rank"], c["winner"], c["finalist"], c["resolved"]) for c in out] == [(1, True, True, None), (2, False, True, False)]
     assert out[0]["voting"] == {"score": 1, "passes": 1, "counted_tests": 2}
