@@ -25,9 +25,9 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
-from codefix import run_layout as layout
-from codefix.errors import SandboxError
-from codefix.store import read_json, write_json
+from codefix.core import run_layout as layout
+from codefix.core.errors import SandboxError
+from codefix.core.store import read_json, write_json
 
 from agent.task import FINISHED
 

@@ -9,7 +9,7 @@ original text of lines an earlier edit changed is rejected with why. See docs/mo
 
 from __future__ import annotations
 
-from codefix.protocols import Sandbox
+from codefix.core.protocols import Sandbox
 
 from agent.prompts.render import render
 from agent.edit_parsing import parse_edits

@@ -13,11 +13,11 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from codefix.errors import SandboxError
-from codefix.parallel import map_isolated
-from codefix.run_layout import CANDIDATES, TRAJECTORIES
-from codefix.setting_bounds import AGREEMENT, MACHINE_CALLS, OUTPUT_TOKENS, SAMPLES, TEMPERATURE, WORKERS
-from codefix.store import atomic_write_text, read_jsonl
+from codefix.core.errors import SandboxError
+from codefix.core.parallel import map_isolated
+from codefix.core.run_layout import CANDIDATES, TRAJECTORIES
+from codefix.core.setting_bounds import AGREEMENT, MACHINE_CALLS, OUTPUT_TOKENS, SAMPLES, TEMPERATURE, WORKERS
+from codefix.core.store import atomic_write_text, read_jsonl
 
 from agent.agreement import AgreementStop
 from agent.editing_machine import EditingTask
@@ -109,7 +109,7 @@ def generate(
     """Run (or resume) every pair of `instance`; return the pair results and pool figures.
 
     `sandbox_factory()` returns an unopened sandbox (a context manager implementing
-    `codefix.protocols.Sandbox`); at most `config.workers` are opened. Writes
+    `codefix.core.protocols.Sandbox`); at most `config.workers` are opened. Writes
     `out_dir/trajectories/<pair>.{testing,editing}.traj.json` and `out_dir/candidates.jsonl`;
     with `config.stop_when_agree`, also `out_dir/early_stop.json`, and `patch_key` says when two
     patches agree (the patch text itself when None; it must not raise: the stages pass

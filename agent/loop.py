@@ -19,9 +19,9 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from codefix.errors import BudgetExceeded, CodefixError, CodefixWarning, ContextWindowExceeded, SandboxError
-from codefix.protocols import Model, Sandbox
-from codefix.store import read_or_set_aside, set_aside, write_json
+from codefix.core.errors import BudgetExceeded, CodefixError, CodefixWarning, ContextWindowExceeded, SandboxError
+from codefix.core.protocols import Model, Sandbox
+from codefix.core.store import read_or_set_aside, set_aside, write_json
 
 from agent.models.caching import flag_for_caching
 from agent.prompts.render import PROMPTS_DIR, render

@@ -7,7 +7,7 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-from codefix.errors import SandboxError
+from codefix.core.errors import SandboxError
 
 
 class SandboxPool:

@@ -7,9 +7,9 @@ import re
 
 from pydantic import BaseModel, ConfigDict, field_validator
 
-from codefix.protocols import ExecResult, Sandbox
-from codefix.setting_bounds import SCRIPT_TIMEOUT
-from codefix.truncation import truncate_middle
+from codefix.core.protocols import ExecResult, Sandbox
+from codefix.core.setting_bounds import SCRIPT_TIMEOUT
+from codefix.core.truncation import truncate_middle
 
 
 class ScriptRunConfig(BaseModel):

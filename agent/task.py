@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from codefix.protocols import Sandbox
+from codefix.core.protocols import Sandbox
 
 EXIT_SUBMITTED = "submitted"
 """The model accepted its work; the step's result holds it."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from codefix.protocols import Sandbox
+from codefix.core.protocols import Sandbox
 
 from agent.prompts.render import render, repository_line
 from agent.reply_parsing import UNTAGGED_HINT, ReplyProblem, read_script_reply

@@ -14,7 +14,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from codefix.protocols import Usage
+from codefix.core.protocols import Usage
 
 RUNNING = "running"
 """The status of a trajectory the loop has not finished (or that was stopped mid-run)."""

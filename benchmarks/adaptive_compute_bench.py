@@ -40,14 +40,14 @@ class Arm:
 
 
 class CoverageGrader:
-    """Grades each distinct normalized patch of an instance once, in Docker (sandbox.evaluate)."""
+    """Grades each distinct normalized patch of an instance once, in Docker (sandbox.evaluation.evaluate)."""
 
     def __init__(self):
         self.cache: dict[tuple[str, str], bool] = {}
         self.graded = 0
 
     def resolved(self, inst, patch: str) -> bool:
-        from sandbox.evaluate import evaluate_in_sandbox
+        from sandbox.evaluation.evaluate import evaluate_in_sandbox
         from sandbox.backend_config import sandbox_factory
         from selection.normalize import normalize_patch
 
@@ -69,7 +69,7 @@ class CoverageGrader:
 def run_arm(inst, ds, model_spec: str, out_dir: Path, config, grader: CoverageGrader) -> Arm:
     from agent.generation import SKIPPED, generate
     from agent.models.factory import make_model
-    from codefix.ledger import Ledger
+    from codefix.core.ledger import Ledger
     from sandbox.backend_config import sandbox_factory
     from selection.normalize import normalized_or_text
 
@@ -100,10 +100,10 @@ def main() -> None:
 
     from agent.generation import GenerationConfig
     from agent.models.litellm_setup import load_litellm
-    from codefix.datasets import load_dataset
-    from sandbox.images import sandbox_config_for
+    from codefix.core.datasets import load_dataset
+    from sandbox.images.images import sandbox_config_for
 
-    import sandbox.evaluate  # noqa: F401  (its swebench import turns on INFO logging; quiet litellm after it)
+    import sandbox.evaluation.evaluate  # noqa: F401  (its swebench import turns on INFO logging; quiet litellm after it)
 
     load_litellm()  # imported once before any timing
     logging.getLogger("LiteLLM").setLevel(logging.WARNING)

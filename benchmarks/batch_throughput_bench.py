@@ -43,7 +43,7 @@ def main() -> None:
     args = parser.parse_args()
 
     import codefix.stages.wiring as wiring
-    from codefix.datasets import load_dataset
+    from codefix.core.datasets import load_dataset
     from codefix.stages.batch import passed_env, run_batch
     from codefix.stages.batch_job import BatchJob
     from codefix.stages.executors import LocalExecutor

@@ -34,10 +34,10 @@ def main() -> None:
 
     from agent.generation import GenerationConfig, generate
     from agent.models.factory import make_model
-    from codefix.datasets import load_dataset
-    from codefix.ledger import Ledger
-    from sandbox.docker_sandbox import DockerSandbox
-    from sandbox.images import sandbox_config_for
+    from codefix.core.datasets import load_dataset
+    from codefix.core.ledger import Ledger
+    from sandbox.docker.docker_sandbox import DockerSandbox
+    from sandbox.images.images import sandbox_config_for
 
     ds = load_dataset(str(ROOT / "data" / "fixtures.jsonl"))
     inst = ds.get(args.instance)

@@ -25,7 +25,7 @@ def main() -> None:
     args = parser.parse_args()
 
     from agent.models.factory import make_model
-    from codefix.ledger import Ledger
+    from codefix.core.ledger import Ledger
 
     with tempfile.TemporaryDirectory() as tmp:
         script = Path(tmp) / "script.json"

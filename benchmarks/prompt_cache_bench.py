@@ -64,7 +64,7 @@ def packed_context(inst, ds) -> tuple[str, int]:
     from agent.context.config import ContextConfig
     from agent.context.stage import run_context_stage
     from agent.models.factory import make_model
-    from codefix.ledger import Ledger
+    from codefix.core.ledger import Ledger
     from codefix.stages.wiring import checked_out
 
     inst, repo_dir = checked_out(inst)
@@ -100,7 +100,7 @@ def editing_cost(inst, context: str, *, caching: bool, samples: int, workers: in
     from agent.generation import GenerationConfig, generate
     from agent.models.factory import make_model
     from tests.doubles.http_provider import FakeProvider
-    from codefix.ledger import Ledger
+    from codefix.core.ledger import Ledger
     from sandbox.backend_config import sandbox_factory
 
     factory, _ = sandbox_factory(inst)
@@ -129,7 +129,7 @@ def main() -> None:
                         help="tokens of the padded contexts (the paper's average packed context)")
     args = parser.parse_args()
 
-    from codefix.datasets import load_dataset
+    from codefix.core.datasets import load_dataset
 
     ds = load_dataset(str(ROOT / "data" / "fixtures.jsonl"))
     wanted = [i for i in args.instances.split(",") if i] or [inst.instance_id for inst in ds]

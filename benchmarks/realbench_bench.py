@@ -48,8 +48,8 @@ def median(values) -> float:
 
 def sandbox_overhead(ds, client, reps: int) -> None:
     from agent.models.test_doubles.gold_script.params import test_command
-    from sandbox.docker_sandbox import DockerSandbox
-    from sandbox.images import sandbox_config_for
+    from sandbox.docker.docker_sandbox import DockerSandbox
+    from sandbox.images.images import sandbox_config_for
 
     print("(1) sandbox vs raw docker on the real layout (median seconds)")
     print(f"{'instance':22} {'start raw':>9} {'start sb':>9} {'ratio':>6} {'reset':>6} {'run raw':>8} {'run sb':>7} {'ratio':>6}")
@@ -88,9 +88,9 @@ def context_rate(ds) -> None:
     from agent.context.config import ContextConfig
     from agent.context.stage import run_context_stage
     from agent.models.factory import make_model
-    from sandbox.host_checkout import checkout
-    from codefix.ledger import Ledger
-    from codefix.store import read_json
+    from sandbox.images.host_checkout import checkout
+    from codefix.core.ledger import Ledger
+    from codefix.core.store import read_json
 
     import logging
 
@@ -112,14 +112,14 @@ def context_rate(ds) -> None:
 
 
 def lifecycle(ds, client) -> None:
-    from sandbox.docker_sandbox import DockerSandbox
-    from sandbox.image_acquire import ImageAcquirer
-    from sandbox.image_config import ImageConfig
-    from sandbox.image_records import ImageRecords
-    from sandbox.images import sandbox_config_for
+    from sandbox.docker.docker_sandbox import DockerSandbox
+    from sandbox.images.image_acquire import ImageAcquirer
+    from sandbox.images.image_config import ImageConfig
+    from sandbox.images.image_records import ImageRecords
+    from sandbox.images.images import sandbox_config_for
 
     from tests.sandbox.local_registry import LocalRegistry, push, with_marker_layer
-    from sandbox.specs import swebench_image_name
+    from sandbox.evaluation.specs import swebench_image_name
 
     if shutil.which("docker-registry") is None:
         print("(3) skipped: docker-registry is not installed")
@@ -160,7 +160,7 @@ def main() -> None:
     args = parser.parse_args()
     import docker
 
-    from codefix.datasets import load_dataset
+    from codefix.core.datasets import load_dataset
 
     client = docker.from_env(timeout=600)
     ds = load_dataset(VERIFIED)

@@ -101,9 +101,9 @@ def main() -> None:
     from agent.context.files import enumerate_files
     from agent.context.stage import run_context_stage
     from agent.models.factory import make_model
-    from codefix.instance import Instance
-    from codefix.ledger import Ledger
-    from codefix.store import read_json
+    from codefix.core.instance import Instance
+    from codefix.core.ledger import Ledger
+    from codefix.core.store import read_json
 
     provider = delayed_provider(args.delay, args.relevant)
     litellm.custom_provider_map = [*litellm.custom_provider_map, {"provider": PROVIDER, "custom_handler": provider}]

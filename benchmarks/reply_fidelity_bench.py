@@ -54,11 +54,11 @@ def main() -> None:
         return
 
     from agent.models.test_doubles.noisy import NoisyModel
-    from codefix.datasets import load_dataset
-    from codefix.ledger import Ledger
+    from codefix.core.datasets import load_dataset
+    from codefix.core.ledger import Ledger
     from codefix.stages.run_config import RunConfig
     from codefix.stages.solve import solve_instance
-    from codefix.store import RunStore
+    from codefix.core.store import RunStore
 
     ds = load_dataset(str(ROOT / "data" / "fixtures.jsonl"))
     ids = args.instances or [i.instance_id for i in ds]

@@ -40,10 +40,10 @@ def main() -> None:
 
     import docker
 
-    from codefix.datasets import load_dataset
-    from sandbox.docker_sandbox import DockerSandbox
-    from sandbox.images import build_local_image, sandbox_config_for
-    from sandbox.patching import apply_patch
+    from codefix.core.datasets import load_dataset
+    from sandbox.docker.docker_sandbox import DockerSandbox
+    from sandbox.images.images import build_local_image, sandbox_config_for
+    from sandbox.docker.patching import apply_patch
 
     inst = load_dataset(ROOT / "data" / "fixtures.jsonl").get(args.instance)
     client = docker.from_env(timeout=120)

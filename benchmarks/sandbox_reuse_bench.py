@@ -47,7 +47,7 @@ SCRIPTS = {
 }
 """The reproduction script each run executes."""
 
-# The reset before issue 11, measured as the baseline (sandbox/container_scripts.py at 58edc44).
+# The reset before issue 11, measured as the baseline (sandbox/docker/container_scripts.py at 58edc44).
 LEGACY_START = """\
 set -e
 mkdir -p /var/cache/codefix-sandbox && cd /testbed
@@ -111,7 +111,7 @@ class PlainContainer:
 
 
 def attempt(sandbox, patch: str, script: str) -> None:
-    from sandbox.patching import apply_patch
+    from sandbox.docker.patching import apply_patch
 
     apply_patch(sandbox, patch)
     sandbox.write_file("codefix_reproduce.py", script)
@@ -122,8 +122,8 @@ def attempt(sandbox, patch: str, script: str) -> None:
 def target(instance_id: str):
     """(label, instance with a buildable image, sandbox config, patch, script)."""
     from agent.models.test_doubles.gold_answers.testing import reproduction_script
-    from codefix.datasets import load_dataset
-    from sandbox.images import build_local_image, sandbox_config_for
+    from codefix.core.datasets import load_dataset
+    from sandbox.images.images import build_local_image, sandbox_config_for
 
     if instance_id.startswith("codefix-fixtures__"):
         inst = load_dataset(ROOT / "data" / "fixtures.jsonl").get(instance_id)
@@ -138,7 +138,7 @@ def target(instance_id: str):
 
 
 def measure(client, config, patch: str, script: str, reps: int) -> dict[str, list[float]]:
-    from sandbox.docker_sandbox import DockerSandbox
+    from sandbox.docker.docker_sandbox import DockerSandbox
 
     times: dict[str, list[float]] = {k: [] for k in ("h", "f", "p", "t", "h_reset", "t_reset")}
     hardened = DockerSandbox(config, client=client).__enter__()

@@ -53,10 +53,10 @@ def main() -> None:
     parser.add_argument("--single-runs", type=int, default=6, help="Cells timed one at a time for the single-run figure.")
     args = parser.parse_args()
 
-    from codefix.datasets import load_dataset
-    from sandbox.docker_sandbox import DockerSandbox
-    from sandbox.images import sandbox_config_for
-    from sandbox.patching import apply_patch
+    from codefix.core.datasets import load_dataset
+    from sandbox.docker.docker_sandbox import DockerSandbox
+    from sandbox.images.images import sandbox_config_for
+    from sandbox.docker.patching import apply_patch
     from selection.candidates import build_pool
     from selection.voting import UNEDITED, rank
     from selection.voting_runner import VotingRun, run_script_cell

@@ -3,7 +3,7 @@
 gets its sandboxes from.
 
 Adding a backend touches this file (its config class, added to `SandboxBackendConfig`) and the
-module implementing it (a factory of unopened objects that satisfy `codefix.protocols.Sandbox`);
+module implementing it (a factory of unopened objects that satisfy `codefix.core.protocols.Sandbox`);
 its import stays inside `sandboxes`, so choosing Docker never loads the others."""
 
 from __future__ import annotations
@@ -13,11 +13,11 @@ from typing import Annotated, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from codefix.instance import Instance
+from codefix.core.instance import Instance
 
 
 class DockerBackendConfig(BaseModel):
-    """Sandboxes as hardened containers of a Docker engine (`sandbox.docker_sandbox`)."""
+    """Sandboxes as hardened containers of a Docker engine (`sandbox.docker.docker_sandbox`)."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -41,9 +41,9 @@ SandboxBackendConfig = Annotated[Union[DockerBackendConfig], Field(discriminator
 def sandbox_factory(instance: Instance, backend: DockerBackendConfig | None = None, *, images=None,
                     **settings) -> tuple[Callable[[], object], Instance]:
     """`(factory, instance)`: a factory of unopened sandboxes (context managers satisfying
-    `codefix.protocols.Sandbox`) for `instance` on `backend` (default: the local Docker engine),
+    `codefix.core.protocols.Sandbox`) for `instance` on `backend` (default: the local Docker engine),
     and the instance with the base commit of the image its sandboxes start from (a local `source`
     gets its real commit). The image is built, or fetched by `images` (an ImageAcquirer), once,
-    here. `settings` are the sandboxes' own (`sandbox.sandbox_config.SandboxConfig` fields such as
+    here. `settings` are the sandboxes' own (`sandbox.docker.sandbox_config.SandboxConfig` fields such as
     network, output_limit, writable_root, and `parallel`: how many run at once)."""
     return (backend or DockerBackendConfig()).sandboxes(instance, images=images, **settings)

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from codefix.instance import Instance
+from codefix.core.instance import Instance
 
 
 def docker_sandboxes(backend, instance: Instance, *, images=None, **settings) -> tuple[Callable[[], object], Instance]:
     """`(factory, instance)` for `sandbox.backend_config.sandbox_factory` on Docker: a local
     `source` is built into an image (its instance then carries the image's real base commit), a
     missing SWE-bench image is fetched by `images`; `settings` go to `SandboxConfig`."""
-    from sandbox.docker_sandbox import DockerSandbox
-    from sandbox.images import build_local_image, sandbox_config_for
+    from sandbox.docker.docker_sandbox import DockerSandbox
+    from sandbox.images.images import build_local_image, sandbox_config_for
 
     client = engine(backend.docker_host)
     built = instance
@@ -36,7 +36,7 @@ def engine(docker_host: str | None) -> Callable[[], object] | None:
     def client():
         import docker
 
-        from codefix.errors import SandboxError
+        from codefix.core.errors import SandboxError
 
         try:
             return docker.DockerClient(base_url=docker_host, timeout=120)

@@ -1,4 +1,4 @@
-"""Write codefix/classic_specs.json from swebench 4.1 (run once, in an environment with swebench 4.1).
+"""Write codefix/core/classic_specs.json from swebench 4.1 (run once, in an environment with swebench 4.1).
 
 swebench 5 no longer ships the per-repository, per-version specs the classic SWE-bench records
 (Verified, Lite, full) need for their eval scripts: each v5 record carries its own. codefix keeps
@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-OUT = Path(__file__).resolve().parents[1] / "codefix" / "classic_specs.json"
+OUT = Path(__file__).resolve().parents[1] / "codefix" / "core" / "classic_specs.json"
 KEPT = ("test_cmd", "install", "eval_commands")
 
 

@@ -1,7 +1,7 @@
 """Parse unified diffs and reduce them to a canonical text, so that two patches with the same
 effect on the same files compare equal.
 
-Parsing is `codefix.unified_diff.parse_patch` (lenient where real patches are sloppy). The
+Parsing is `codefix.core.unified_diff.parse_patch` (lenient where real patches are sloppy). The
 canonical text keeps, per file (sorted by path), only
 what changes the result: the file's status (new, deleted, renamed, mode) and each run of
 changed lines as (old line number, removed lines, added lines). Dropped as noise: `index` and
@@ -11,7 +11,7 @@ lines removed and re-added unchanged. The canonical text is for identity, not fo
 
 from __future__ import annotations
 
-from codefix.unified_diff import NO_EOL, FileDiff, PatchParseError, parse_patch
+from codefix.core.unified_diff import NO_EOL, FileDiff, PatchParseError, parse_patch
 
 __all__ = ["PatchParseError", "change_blocks", "normalize_patch", "parse_patch"]
 

@@ -14,8 +14,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 
-from codefix.protocols import Sandbox
-from codefix.truncation import truncate_middle
+from codefix.core.protocols import Sandbox
+from codefix.core.truncation import truncate_middle
 
 from agent.prompts.render import render, repository_line
 from agent.reply_parsing import UNTAGGED_HINT, ReplyProblem, read_script_reply

@@ -12,9 +12,9 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from codefix.setting_bounds import MACHINE_CALLS, OUTPUT_TOKENS, SCRIPT_TIMEOUT, TEMPERATURE, TOP_K, WORKERS
-from codefix.test_infra import instance_infrastructure_paths
-from codefix.store import read_or_set_aside, write_json
+from codefix.core.setting_bounds import MACHINE_CALLS, OUTPUT_TOKENS, SCRIPT_TIMEOUT, TEMPERATURE, TOP_K, WORKERS
+from codefix.core.test_infra import instance_infrastructure_paths
+from codefix.core.store import read_or_set_aside, write_json
 
 from agent.issue_text import prompt_issue
 from agent.loop import run_trajectory
@@ -134,7 +134,7 @@ def run_selection(
     """Choose one of `candidates` (deduplicated) for `instance`; stored in `out_dir/selection.json`.
 
     `sandbox_factory()` returns an unopened sandbox (a context manager implementing
-    `codefix.protocols.Sandbox`); `apply_patch(sandbox, patch)` applies a patch in it,
+    `codefix.core.protocols.Sandbox`); `apply_patch(sandbox, patch)` applies a patch in it,
     raising `PatchApplyError`/`UnsafePatchError`. A finished result is returned as stored.
     When the state machine stopped on a model error, the budget or a dead sandbox, the
     top-voted fallback is returned but not stored, so a rerun resumes the machine (its

@@ -14,8 +14,8 @@ from collections.abc import Container, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from codefix import run_layout as layout
-from codefix.errors import InputError
+from codefix.core import run_layout as layout
+from codefix.core.errors import InputError
 from selection.candidates import CandidatePolicy, CandidatePool, build_pool
 
 PREDICTION_FILES = ("all_preds.jsonl", "preds.json")
@@ -53,7 +53,7 @@ def read_submission(
 ) -> Submission:
     """A submission directory: `all_preds.jsonl` or `preds.json`, and `results/results.json` if present.
 
-    `known_instances` (a set of ids, or a `codefix.datasets.Dataset`) turns patches for other
+    `known_instances` (a set of ids, or a `codefix.core.datasets.Dataset`) turns patches for other
     instances into problems."""
     directory = Path(directory)
     if not directory.is_dir():

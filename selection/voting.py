@@ -22,7 +22,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
 
-from codefix.redaction import redact
+from codefix.core.redaction import redact
 
 from selection.candidates import Candidate
 

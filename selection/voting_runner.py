@@ -24,10 +24,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from codefix.errors import PatchApplyError, SandboxError, UnsafePatchError
-from codefix.parallel import map_isolated
-from codefix.store import atomic_write_text
-from codefix.truncation import truncate_middle
+from codefix.core.errors import PatchApplyError, SandboxError, UnsafePatchError
+from codefix.core.parallel import map_isolated
+from codefix.core.store import atomic_write_text
+from codefix.core.truncation import truncate_middle
 
 from agent.sandbox_pool import SandboxPool
 from agent.script_runs import ScriptRunConfig

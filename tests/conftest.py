@@ -13,7 +13,7 @@ os.environ.setdefault("CODEFIX_BASE_IMAGE", "codefix-base:bookworm")
 
 SANDBOX_LABEL = "codefix.sandbox"
 # Containers get this session's value on the label, so that concurrent test sessions on one
-# engine check and remove only their own (sandbox.live_sandboxes.label_value reads it).
+# engine check and remove only their own (sandbox.docker.live_sandboxes.label_value reads it).
 SESSION = os.environ.setdefault("CODEFIX_SANDBOX_SESSION", f"tests-{uuid.uuid4().hex[:12]}")
 
 

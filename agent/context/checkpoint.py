@@ -1,7 +1,7 @@
 """context.json, written as the stage goes so an interrupted run resumes file by file.
 
 Relevance decisions arrive from many threads; they are recorded under a lock and written in
-batches (every N decisions or every few seconds), atomically through codefix.store.
+batches (every N decisions or every few seconds), atomically through codefix.core.store.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import threading
 import time
 from pathlib import Path
 
-from codefix.store import read_or_set_aside, write_json
+from codefix.core.store import read_or_set_aside, write_json
 
 FORMAT = 1
 

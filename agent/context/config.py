@@ -5,7 +5,7 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict, Field
 
 from agent.context.budget import MAX_BUDGET, TARGET_TOKENS
-from codefix.setting_bounds import CONTEXT_TOKENS, RELEVANCE_CONCURRENCY, TEMPERATURE
+from codefix.core.setting_bounds import CONTEXT_TOKENS, RELEVANCE_CONCURRENCY, TEMPERATURE
 
 DEFAULT_TOKEN_MODEL = "gpt-4o"
 """The tokenizer counted with when neither the config nor a command names one."""

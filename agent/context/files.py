@@ -13,7 +13,7 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from codefix.errors import InputError
+from codefix.core.errors import InputError
 
 from agent.languages import BY_NAME, Language, language_of
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 
-from codefix.errors import BudgetExceeded, ModelError
+from codefix.core.errors import BudgetExceeded, ModelError
 
 from agent.context.budget import TARGET_TOKENS
 from agent.context.ranking_reply import parse_ranking

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from codefix.unified_diff import PatchParseError, parse_patch
+from codefix.core.unified_diff import PatchParseError, parse_patch
 
 
 def patch_files(patch: str) -> list[str]:

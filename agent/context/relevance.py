@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import asdict, dataclass
 
-from codefix.errors import BudgetExceeded, ContextWindowExceeded, ModelError
+from codefix.core.errors import BudgetExceeded, ContextWindowExceeded, ModelError
 
 from agent.context.files import SourceFile
 from agent.context.skeleton import skeleton_of

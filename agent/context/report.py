@@ -9,7 +9,7 @@ def print_context_report(result: ContextResult, ledger=None, console=None, earli
     from rich.console import Console
     from rich.table import Table
 
-    from codefix.store import read_json
+    from codefix.core.store import read_json
 
     console = console or Console()
     record = read_json(result.path) if result.path and result.path.is_file() else {}

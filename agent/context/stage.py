@@ -11,8 +11,8 @@ import json
 import threading
 from pathlib import Path
 
-from codefix.errors import BudgetExceeded
-from codefix.parallel import map_isolated
+from codefix.core.errors import BudgetExceeded
+from codefix.core.parallel import map_isolated
 
 from agent.context.checkpoint import Checkpoint
 from agent.context.config import ContextConfig, resolved

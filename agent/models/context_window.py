@@ -8,7 +8,7 @@ provider prefix is removed first. Windows come from litellm's map, or from a pri
 
 from __future__ import annotations
 
-from codefix.errors import ContextWindowExceeded
+from codefix.core.errors import ContextWindowExceeded
 
 from agent.models.litellm_setup import load_litellm
 

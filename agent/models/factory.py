@@ -14,12 +14,12 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from codefix.errors import InputError
+from codefix.core.errors import InputError
 
 
 def make_model(spec: str, *, api_base: str | None = None, dataset=None, temperature: float | None = None,
                price: str | None = None, price_file: str | Path | None = None, **kwargs):
-    """A `codefix.protocols.Model` for `spec`. `price` "IN,OUT[,CACHE_READ,CACHE_WRITE]" (USD per
+    """A `codefix.core.protocols.Model` for `spec`. `price` "IN,OUT[,CACHE_READ,CACHE_WRITE]" (USD per
     million tokens) registers the model's price with litellm, `price_file` registers every model
     of a JSON/YAML price file (see agent.models.pricing.load_price_file); extra kwargs go to LitellmModel."""
     spec = (spec or "").strip()

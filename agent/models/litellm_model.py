@@ -15,8 +15,8 @@ from agent.models.litellm_setup import load_litellm
 from agent.models.output_limit import default_max_tokens
 from agent.models.pricing import call_cost, estimate_cost, price_of
 from agent.models.retry import RetryPolicy, call_with_retries
-from codefix.errors import InputError
-from codefix.protocols import Completion, Usage
+from codefix.core.errors import InputError
+from codefix.core.protocols import Completion, Usage
 
 DEFAULT_MAX_TOKENS = 4096
 

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from agent.models.litellm_setup import load_litellm
-from codefix.errors import InputError
-from codefix.protocols import Usage
+from codefix.core.errors import InputError
+from codefix.core.protocols import Usage
 
 MTOK = 1_000_000
 

@@ -18,7 +18,7 @@ from typing import TypeVar
 from pydantic import BaseModel, ConfigDict, Field
 
 from agent.models.litellm_setup import load_litellm
-from codefix.errors import CodefixError, ContextWindowExceeded, ModelError
+from codefix.core.errors import CodefixError, ContextWindowExceeded, ModelError
 
 T = TypeVar("T")
 

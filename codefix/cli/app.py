@@ -10,7 +10,7 @@ import warnings
 
 import click
 
-from codefix.errors import CodefixError, CodefixWarning
+from codefix.core.errors import CodefixError, CodefixWarning
 
 COMMANDS = {
     "evaluate": ("codefix.cli.commands.evaluate", "Grade patches against an instance's tests in Docker."),

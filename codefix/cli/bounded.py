@@ -1,11 +1,11 @@
-"""Click ranges from the settings' bounds (`codefix.setting_bounds`), so an option accepts exactly
+"""Click ranges from the settings' bounds (`codefix.core.setting_bounds`), so an option accepts exactly
 what the config key it sets accepts."""
 
 from __future__ import annotations
 
 import click
 
-from codefix.setting_bounds import Bound
+from codefix.core.setting_bounds import Bound
 
 
 def int_range(bound: Bound) -> click.IntRange:

@@ -1,6 +1,6 @@
 """Click options for getting instance images (pull, mirror, build) and removing them after use,
 shared by every command that runs a sandbox. Only names here: every option defaults to None ("not
-given"), so each default lives once, on `sandbox.image_config.ImageConfig` (shown in --help from
+given"), so each default lives once, on `sandbox.images.image_config.ImageConfig` (shown in --help from
 there); the composition root turns what was given into the config (for solve, batch, generate
 and ensemble, the `images` section of the run's RunConfig, so `--config` can set it too)."""
 
@@ -11,7 +11,7 @@ import functools
 import click
 
 from codefix.cli.bounded import float_range, int_range
-from codefix.setting_bounds import FREE_GB, IMAGE_PULLS, PULL_RETRIES
+from codefix.core.setting_bounds import FREE_GB, IMAGE_PULLS, PULL_RETRIES
 
 CACHE_LEVEL_HELP = ("What to remove of the images codefix fetches in this run, like the SWE-bench harness: "
                     "none (instance images after their instance, built env/base images at the end), base (keep "
@@ -24,7 +24,7 @@ IMAGE_OPTIONS = ("pull", "registry", "namespace", "build_missing", "cache_level"
 
 
 def _default(name: str) -> str:
-    from sandbox.image_config import ImageConfig
+    from sandbox.images.image_config import ImageConfig
 
     return f" [default: {ImageConfig.model_fields[name].default}]"
 

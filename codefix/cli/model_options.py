@@ -1,7 +1,7 @@
 """Click options for choosing models, shared by every command that calls one.
 
 Only names and strings here: commands pass the values to `agent.models.factory.make_model` and
-`codefix.ledger.Ledger` themselves (the kernel never imports agent).
+`codefix.core.ledger.Ledger` themselves (the kernel never imports agent).
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from pathlib import Path
 import click
 
 from codefix.cli.bounded import int_range
-from codefix.setting_bounds import BUDGET_USD, CONTEXT_TOKENS
+from codefix.core.setting_bounds import BUDGET_USD, CONTEXT_TOKENS
 
 MODEL_HELP = (
     "a litellm provider string (anthropic/claude-sonnet-4-5, openai/gpt-4.1, ...), "

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from codefix.setting_bounds import AGREEMENT
+from codefix.core.setting_bounds import AGREEMENT
 
 runs_dir_option = click.option(
     "--runs-dir",
@@ -16,7 +16,7 @@ runs_dir_option = click.option(
     help="Where outputs go (relative to the current directory).",
 )
 def _safe_run_id(ctx, param, value):
-    from codefix.safe_names import name_problem
+    from codefix.core.safe_names import name_problem
 
     problem = None if value is None else name_problem(value)
     if problem:

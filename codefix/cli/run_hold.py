@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from codefix.stages.run_session import open_run
-from codefix.store import RunStore
+from codefix.core.store import RunStore
 
 
 def hold_run(runs_dir: Path, run_id: str | None, prefix: str) -> RunStore:

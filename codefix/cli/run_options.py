@@ -14,7 +14,7 @@ from pathlib import Path
 import click
 
 from codefix.cli.bounded import float_range, int_range
-from codefix.setting_bounds import MACHINE_CALLS, SAMPLES, SCRIPT_TIMEOUT, TEMPERATURE, TOP_K, WORKERS
+from codefix.core.setting_bounds import MACHINE_CALLS, SAMPLES, SCRIPT_TIMEOUT, TEMPERATURE, TOP_K, WORKERS
 
 SETS: dict[str, tuple[str, ...]] = {
     "model": ("model.name",),

@@ -15,12 +15,12 @@ import warnings
 from collections import Counter
 from pathlib import Path
 
-from codefix import run_layout as layout
-from codefix.errors import CodefixWarning, DamagedArtefact, InputError
-from codefix.ledger import journal_by_stage
-from codefix.passk import mean_pass_at_k
+from codefix.core import run_layout as layout
+from codefix.core.errors import CodefixWarning, DamagedArtefact, InputError
+from codefix.core.ledger import journal_by_stage
+from codefix.core.passk import mean_pass_at_k
 from codefix.reporting.iterations import coverage_by_iterations, instance_iterations
-from codefix.store import read_json
+from codefix.core.store import read_json
 
 TOKEN_FIELDS = ("calls", "input_tokens", "output_tokens", "cache_read_tokens", "cache_write_tokens", "cost")
 STAGE_ORDER = ("relevance", "ranking", "testing", "editing", "selection")

@@ -10,10 +10,10 @@ import hashlib
 import logging
 from pathlib import Path
 
-from codefix import run_layout as layout
-from codefix.errors import InputError
-from codefix.parallel import map_isolated
-from codefix.store import write_json
+from codefix.core import run_layout as layout
+from codefix.core.errors import InputError
+from codefix.core.parallel import map_isolated
+from codefix.core.store import write_json
 
 logger = logging.getLogger(__name__)
 
@@ -43,7 +43,7 @@ def grade_candidates(run_dir: Path, ds, *, workers: int = 1, timeout: float | No
     Grading sandboxes have the network unless `network` is False, as in `codefix evaluate`;
     `images` (an ImageAcquirer) fetches missing instance images."""
     from codefix.reporting.collect import instance_dirs
-    from sandbox.evaluate import grade_in_own_sandbox
+    from sandbox.evaluation.evaluate import grade_in_own_sandbox
 
     jobs = []
     for inst_dir in instance_dirs(Path(run_dir)):

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from codefix import run_layout as layout
-from codefix.passk import mean_pass_at_k
+from codefix.core import run_layout as layout
+from codefix.core.passk import mean_pass_at_k
 from codefix.reporting.steps import StepsUnavailable, instance_steps, patch_at
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from codefix.errors import InputError
+from codefix.core.errors import InputError
 
 
 def write_plots(report: dict, out_dir: Path) -> list[Path]:

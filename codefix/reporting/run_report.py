@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from codefix import run_layout as layout
-from codefix.ledger import cache_summary
-from codefix.store import write_json
+from codefix.core import run_layout as layout
+from codefix.core.ledger import cache_summary
+from codefix.core.store import write_json
 
 
 def _pct(part: dict) -> str:

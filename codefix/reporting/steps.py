@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from codefix.errors import DamagedArtefact
-from codefix.store import read_json
+from codefix.core.errors import DamagedArtefact
+from codefix.core.store import read_json
 
 Steps = list[tuple[int, str]]
 """(call, patch after that call's step) for every step that ran the edited repository."""

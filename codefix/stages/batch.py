@@ -1,6 +1,6 @@
 """`batch`'s scheduler: the whole `solve` pipeline for many instances, instances in parallel on an
 executor (`codefix.stages.executors`) within the run's budget, which every paid call of every
-instance passes before it is sent (the executor's `budget_gate`, see `codefix.budget_gate`);
+instance passes before it is sent (the executor's `budget_gate`, see `codefix.core.budget_gate`);
 each instance's job (`batch_job`) isolates and records its failure in its status
 (`batch_status`).
 
@@ -12,7 +12,7 @@ writes `runs/<run>/preds.jsonl` (one line per solved instance) and `runs/<run>/b
 Statuses: "done" (skipped on resume), "incomplete" (a stage was cut short, e.g. by the
 budget), "infra_error" (Docker, model API, I/O, an image that cannot be had) and "running" (the
 batch was killed) are retried on resume; "error" (anything else, e.g. a bad instance) is retried
-only when asked. Each instance holds a lease on its image (`sandbox.image_acquire`) while it
+only when asked. Each instance holds a lease on its image (`sandbox.images.image_acquire`) while it
 runs, so its image is fetched when missing and removed after it when the cache level says so;
 too little disk for a pull stops the scheduling of further instances.
 """
@@ -27,7 +27,7 @@ from pathlib import Path
 
 from codefix.stages.batch_job import run_instance
 from codefix.stages.batch_status import instance_spent, read_status, status_path
-from codefix.store import write_json
+from codefix.core.store import write_json
 
 RETRIED = ("incomplete", "infra_error", "running")
 ENV_PASSED = ("CODEFIX_", "LITELLM_LOCAL_MODEL_COST_MAP", "DOCKER_")
@@ -173,7 +173,7 @@ def write_predictions(run_root: Path) -> int:
     returns the number of lines."""
     import json
 
-    from codefix.store import atomic_write_text
+    from codefix.core.store import atomic_write_text
 
     lines = {}
     for path in sorted(run_root.glob("*/prediction/preds.jsonl")):

@@ -11,9 +11,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from codefix import run_layout as layout
+from codefix.core import run_layout as layout
 from codefix.stages.batch_status import instance_spent, is_infrastructure, read_status, status_path
-from codefix.store import RunStore, write_json
+from codefix.core.store import RunStore, write_json
 
 @dataclass
 class BatchJob:
@@ -27,7 +27,7 @@ class BatchJob:
     budget_usd: float | None
     """The instance's cap: its earlier spend plus what the batch budget had left when scheduled."""
     gate: Any = None
-    """The run-wide budget gate every paid call passes before it is sent (`codefix.budget_gate`;
+    """The run-wide budget gate every paid call passes before it is sent (`codefix.core.budget_gate`;
     on Ray a proxy of its actor), or None without a budget."""
     env: dict = field(default_factory=dict)
     image_config: dict = field(default_factory=dict)
@@ -51,7 +51,7 @@ def run_instance(job: BatchJob, images=None) -> dict:
     one (a Ray task) the job makes its own from `job.image_config`. One process at a time works
     on an instance: a second one (a duplicated task) is refused without touching the first one's
     records."""
-    from codefix.run_lock import RunInUse, RunLock
+    from codefix.core.run_lock import RunInUse, RunLock
 
     os.environ.update(job.env)
     iid = job.instance.instance_id
@@ -66,12 +66,12 @@ def run_instance(job: BatchJob, images=None) -> dict:
 def _run_instance(job: BatchJob, images=None) -> dict:
     from contextlib import ExitStack
 
-    from codefix.datasets import Dataset
+    from codefix.core.datasets import Dataset
     from codefix.stages.evaluation import grade_patch
     from codefix.stages.run_config import RunConfig
     from codefix.stages.solve import load_ledger, model_name, solve_instance
     from codefix.stages.wiring import make_models
-    from sandbox.image_pull import DiskSpaceLow
+    from sandbox.images.image_pull import DiskSpaceLow
 
     inst = job.instance
     root = Path(job.run_root)
@@ -87,8 +87,8 @@ def _run_instance(job: BatchJob, images=None) -> dict:
     try:
         stack = ExitStack()
         if images is None:
-            from sandbox.image_acquire import ImageAcquirer
-            from sandbox.image_config import ImageConfig
+            from sandbox.images.image_acquire import ImageAcquirer
+            from sandbox.images.image_config import ImageConfig
 
             images = stack.enter_context(ImageAcquirer(ImageConfig(**job.image_config)))
         config = RunConfig.model_validate(job.run_config)

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from codefix.errors import ModelError, SandboxError
-from codefix.store import read_json
+from codefix.core.errors import ModelError, SandboxError
+from codefix.core.store import read_json
 
 STATUS_FILE = "batch_status.json"
 
@@ -34,8 +34,8 @@ def is_infrastructure(exc: BaseException) -> bool:
 def instance_spent(run_root: Path, instance_id: str) -> float:
     """USD the instance's journal records (0 without one); a damaged journal falls back to the
     spend its status last recorded."""
-    from codefix.errors import InputError
-    from codefix.ledger import journal_spent
+    from codefix.core.errors import InputError
+    from codefix.core.ledger import journal_spent
 
     try:
         return journal_spent(run_root / instance_id)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from codefix import run_layout as layout
+from codefix.core import run_layout as layout
 
 
 @dataclass
@@ -27,8 +27,8 @@ class ContextRun:
 
 def context_instance(session, inst) -> ContextRun:
     """Run (or resume) the context stage of `inst` in `session` (`codefix.stages.run_session.RunSession`)."""
-    from codefix.ledger import Ledger, journal_spent
-    from codefix.ledger_journal import JOURNAL_NAME, Journal
+    from codefix.core.ledger import Ledger, journal_spent
+    from codefix.core.ledger_journal import JOURNAL_NAME, Journal
     from codefix.stages.wiring import checked_out, run_context
 
     with session.images.lease(inst):

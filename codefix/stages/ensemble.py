@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from codefix import run_layout as layout
-from codefix.predictions import Prediction
-from codefix.store import read_json, write_json
+from codefix.core import run_layout as layout
+from codefix.core.predictions import Prediction
+from codefix.core.store import read_json, write_json
 
 logger = logging.getLogger(__name__)
 
@@ -77,8 +77,8 @@ def select_all(session, ds, pools: dict, *, sandbox_factory_for: Callable | None
     fetched when missing and released after it."""
     from contextlib import nullcontext
 
-    from codefix.errors import CodefixError
-    from codefix.ledger import Ledger
+    from codefix.core.errors import CodefixError
+    from codefix.core.ledger import Ledger
     from codefix.stages.solve import record_prediction
 
     store, images = session.store, session.images

@@ -11,11 +11,11 @@ import threading
 from contextlib import nullcontext
 from pathlib import Path
 
-from codefix import run_layout as layout
-from codefix.datasets import Dataset
-from codefix.parallel import map_isolated
-from codefix.predictions import Prediction
-from codefix.store import RunStore, atomic_write_text, write_json
+from codefix.core import run_layout as layout
+from codefix.core.datasets import Dataset
+from codefix.core.parallel import map_isolated
+from codefix.core.predictions import Prediction
+from codefix.core.store import RunStore, atomic_write_text, write_json
 
 # Test logs can be megabytes; the middle is cut past this, keeping the summary at the end.
 EVAL_OUTPUT_LIMIT = 2_000_000
@@ -41,8 +41,8 @@ def evaluate_predictions(
     Reports go to each instance's folder, the summary to `summary` (default: the run's eval_summary.json)."""
     from rich.console import Console
 
-    from sandbox.evaluate import EvalReport, grade_in_own_sandbox
-    from sandbox.secrets import redact
+    from sandbox.evaluation.evaluate import EvalReport, grade_in_own_sandbox
+    from sandbox.docker.secrets import redact
 
     console = Console(stderr=True)
     lock = threading.Lock()
@@ -99,7 +99,7 @@ def grade_patch(ds: Dataset, inst, patch: str, store: RunStore, *, model_name: s
                 network: bool = True, backend=None, summary: Path | None = None) -> dict:
     """Grade one patch of `inst` (eval.json in the store); its verdict in short. An infrastructure
     failure raises SandboxError: it is never a verdict."""
-    from codefix.errors import SandboxError
+    from codefix.core.errors import SandboxError
 
     report = evaluate_predictions(ds, [Prediction(inst.instance_id, model_name, patch)], store, images=images,
                                   network=network, backend=backend, summary=summary)[0]

@@ -47,8 +47,8 @@ class LocalExecutor:
         self._futures[self._pool.submit(fn, job)] = key
 
     def budget_gate(self, budget: float, committed: float):
-        """The run-wide budget gate the jobs' ledgers pass (`codefix.budget_gate`)."""
-        from codefix.budget_gate import BudgetGate
+        """The run-wide budget gate the jobs' ledgers pass (`codefix.core.budget_gate`)."""
+        from codefix.core.budget_gate import BudgetGate
 
         return BudgetGate(budget, committed)
 
@@ -135,6 +135,6 @@ def make_executor(kind: str, workers: int, address: str | None = None):
         return RayExecutor(workers, address)
     if kind == "local":
         return LocalExecutor(workers)
-    from codefix.errors import InputError
+    from codefix.core.errors import InputError
 
     raise InputError(f"unknown executor {kind!r}: use local or ray")

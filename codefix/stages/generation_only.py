@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from codefix import run_layout as layout
+from codefix.core import run_layout as layout
 
 
 def run_generation(inst, *, model, ledger, sandbox_factory, context: str, out_dir: Path, config,
@@ -49,7 +49,7 @@ def generate_instance(session, inst, *, on_pair: Callable | None = None) -> Gene
     """Run (or resume) the context stage and the generation pairs of `inst` in `session`
     (`codefix.stages.run_session.RunSession`); the ledger is stored after them."""
     from codefix.stages.wiring import checked_out, run_context
-    from codefix.store import write_json
+    from codefix.core.store import write_json
 
     config = session.config
     with session.images.lease(inst):

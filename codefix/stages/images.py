@@ -9,8 +9,8 @@ def make_acquirer(image_opts, *, cache_level: str = "instance", log: Callable[[s
     """An `ImageAcquirer` for `image_opts`: the image options given (from `codefix.cli.image_options`,
     the rest taken from `ImageConfig`'s defaults, `cache_level` the command's own), or a run's whole
     `ImageConfig`."""
-    from sandbox.image_acquire import ImageAcquirer
-    from sandbox.image_config import ImageConfig
+    from sandbox.images.image_acquire import ImageAcquirer
+    from sandbox.images.image_config import ImageConfig
 
     if isinstance(image_opts, ImageConfig):
         opts = image_opts.model_dump()

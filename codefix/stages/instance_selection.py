@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from codefix.errors import InputError
+from codefix.core.errors import InputError
 
 
 def select_instances(ds, *, ids: str | None = None, pattern: str | None = None, slice_: str | None = None) -> list:

@@ -1,4 +1,4 @@
-"""A batch's run-wide budget gate (`codefix.budget_gate.BudgetGate`) shared by the Ray tasks of a
+"""A batch's run-wide budget gate (`codefix.core.budget_gate.BudgetGate`) shared by the Ray tasks of a
 cluster: the gate lives in one small actor, and each task's ledger reaches it through
 `RayBudgetGate`, which travels with the job. Every paid call of every node passes the same
 gate before it is sent, and the driver reads the committed and reserved spend from it as the
@@ -8,14 +8,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from codefix.budget_gate import GateState
+from codefix.core.budget_gate import GateState
 
 
 def start_ray_gate(budget: float, committed: float) -> "RayBudgetGate":
     """A gate actor for this batch (Ray must be initialised); it ends with the driver's Ray."""
     import ray
 
-    from codefix.budget_gate import BudgetGate
+    from codefix.core.budget_gate import BudgetGate
 
     actor = ray.remote(num_cpus=0, max_restarts=0)(BudgetGate).remote(budget, committed)
     return RayBudgetGate(actor, budget)

@@ -15,11 +15,11 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from agent.context.config import ContextConfig
 from agent.generation import GenerationConfig
-from codefix import run_layout as layout
-from codefix.errors import InputError
-from codefix.setting_bounds import BUDGET_USD, PARALLEL_SANDBOXES
+from codefix.core import run_layout as layout
+from codefix.core.errors import InputError
+from codefix.core.setting_bounds import BUDGET_USD, PARALLEL_SANDBOXES
 from sandbox.backend_config import DockerBackendConfig, SandboxBackendConfig
-from sandbox.image_config import ImageConfig
+from sandbox.images.image_config import ImageConfig
 from selection.stage import SelectionConfig
 
 CONFIG_FILE = layout.RUN_CONFIG
@@ -162,7 +162,7 @@ def record_run_config(run_root: Path, config: RunConfig, *, force: bool = False)
     """Write `config` to `<run>/config.yaml`. A run that already has one made with settings that
     would change its finished results is refused, naming the keys, unless `force`."""
     from codefix.stages.config_yaml import commented_yaml
-    from codefix.store import atomic_write_text
+    from codefix.core.store import atomic_write_text
 
     path = Path(run_root) / CONFIG_FILE
     if path.is_file() and not force:

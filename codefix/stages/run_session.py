@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from codefix import run_layout as layout
-from codefix.run_lock import RunLock
-from codefix.store import RunStore
+from codefix.core import run_layout as layout
+from codefix.core.run_lock import RunLock
+from codefix.core.store import RunStore
 
 logger = logging.getLogger(__name__)
 
@@ -29,8 +29,8 @@ def run_name(run_id: str | None, prefix: str) -> str:
 def open_run(runs_dir: Path, run_id: str | None, prefix: str) -> Iterator[RunStore]:
     """The run's store, held by this process until the block ends (`RunInUse` names the holder
     when another live process has it)."""
-    from sandbox.orphans import reap_run
-    from sandbox.ownership import RUN_ENV
+    from sandbox.docker.orphans import reap_run
+    from sandbox.docker.ownership import RUN_ENV
 
     store = RunStore(runs_dir, run_name(run_id, prefix))
     with RunLock(store.root, f"run {store.run_id}") as lock:
@@ -60,7 +60,7 @@ class RunSession:
     store: RunStore
     """The run's folder, held by this process (the run lock) while the session is open."""
     images: Any
-    """The `sandbox.image_acquire.ImageAcquirer` fetching (and, by the cache level, removing) images."""
+    """The `sandbox.images.image_acquire.ImageAcquirer` fetching (and, by the cache level, removing) images."""
     primary: Any = None
     """The primary model (None when the session was opened without models)."""
     reader: Any = None
@@ -101,7 +101,7 @@ def open_session(ds, config, *, runs_dir: Path, run_id: str | None, prefix: str,
     from codefix.stages.wiring import make_models, refuse_unpriced_budget, unpriced_warning
 
     if sandboxes:
-        from sandbox.live_sandboxes import install_signal_handlers
+        from sandbox.docker.live_sandboxes import install_signal_handlers
 
         install_signal_handlers()
     primary, reader = make_models(ds, config.model) if models else (None, None)
@@ -115,7 +115,7 @@ def open_session(ds, config, *, runs_dir: Path, run_id: str | None, prefix: str,
             logger.warning(warning)
         images_log = None
         if images_log_file:
-            from codefix.log_file import appending_log
+            from codefix.core.log_file import appending_log
 
             images_log = appending_log(store.root / layout.IMAGES_LOG)
         with make_acquirer(config.images, log=images_log) as images:

@@ -1,7 +1,7 @@
 """`solve` for one instance: context → generation → selection → the final patch, each stage
 resumed from its artefacts so that a rerun repeats no model call and no finished stage.
 
-Artefacts in `runs/<run>/<instance>/` (names in `codefix.run_layout`): context.json,
+Artefacts in `runs/<run>/<instance>/` (names in `codefix.core.run_layout`): context.json,
 trajectories/, candidates.jsonl (the generation stage's), early_stop.json (with
 `stop_when_agree`), selection/ and selection.json, ledger.json (every call so far), solve.json
 (the outcome, `complete` false when a stage was cut short); and one line per instance in the
@@ -20,10 +20,10 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
-from codefix import run_layout as layout
-from codefix.errors import CodefixWarning
-from codefix.predictions import Prediction, append_prediction
-from codefix.store import atomic_write_text, read_json, read_or_set_aside, write_json
+from codefix.core import run_layout as layout
+from codefix.core.errors import CodefixWarning
+from codefix.core.predictions import Prediction, append_prediction
+from codefix.core.store import atomic_write_text, read_json, read_or_set_aside, write_json
 
 logger = logging.getLogger(__name__)
 
@@ -66,7 +66,7 @@ def load_ledger(directory: Path, budget: float | None):
     """The instance's ledger from its journal in `directory` (every paid call of every earlier run
     counted, calls cut off by a kill at their worst case). Without a given budget, the one stored
     by the previous run holds."""
-    from codefix.ledger import Ledger
+    from codefix.core.ledger import Ledger
 
     directory = Path(directory)
     if budget is None and (directory / layout.LEDGER).is_file():
@@ -96,7 +96,7 @@ def solve_instance(inst, *, primary, reader, ledger, store, predictions: Path, c
     which stage starts (a live display's hook)."""
     from codefix.stages.wiring import checked_out, run_context
     from sandbox.backend_config import sandbox_factory as sandboxes_for
-    from codefix.test_infra import instance_infrastructure_paths
+    from codefix.core.test_infra import instance_infrastructure_paths
 
     model_spec = config.model.name
     out_dir = store.instance_dir(inst.instance_id)
@@ -221,7 +221,7 @@ def _selection(inst, candidates, model, ledger, factory, out_dir: Path, config) 
 def select(inst, candidates, *, model, ledger, sandbox_factory, out_dir: Path, config):
     """Pick among `candidates` with the selection stage as `config` (its SelectionConfig) says;
     returns its `SelectionResult`."""
-    from sandbox.patching import apply_patch
+    from sandbox.docker.patching import apply_patch
     from selection.stage import run_selection
 
     return run_selection(inst, candidates, model=model, ledger=ledger, sandbox_factory=sandbox_factory,

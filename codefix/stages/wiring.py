@@ -13,7 +13,7 @@ def make_models(ds, config):
     """(primary, reader) of a `codefix.stages.run_config.ModelConfig`: the primary model and the
     one reading every file (default: primary), with the config's price file loaded first."""
     from agent.models.factory import make_model
-    from codefix.errors import InputError
+    from codefix.core.errors import InputError
 
     if not config.name:
         raise InputError("give --model (or model.name in --config)")
@@ -44,7 +44,7 @@ def refuse_unpriced_budget(budget: float | None, *models) -> None:
     """InputError before anything runs when a --budget is given and a model has no known price
     (a budget over calls recorded as $0 could never stop the run)."""
     from agent.models.pricing import price_of
-    from codefix.errors import InputError
+    from codefix.core.errors import InputError
 
     names = list(dict.fromkeys(m.name for m in models if price_of(getattr(m, "litellm_model", m.name)) is None))
     if budget is not None and names:
@@ -55,7 +55,7 @@ def refuse_unpriced_budget(budget: float | None, *models) -> None:
 def checked_out(inst, images=None):
     """(instance, repo_dir): a host checkout at the base commit; a local instance gets its real commit.
     `images` (an ImageAcquirer) fetches a missing SWE-bench image first."""
-    from sandbox.host_checkout import checkout
+    from sandbox.images.host_checkout import checkout
 
     repo_dir, commit = checkout(inst, images)
     if commit and commit != inst.base_commit:
@@ -105,7 +105,7 @@ def print_ledger(ledger, title: str, *, calls_this_run: int | None = None) -> No
     if ledger.unconfirmed_usd:
         console.print(f"calls in flight when an earlier process was killed: up to ${ledger.unconfirmed_usd:.4f} "
                       "more (counted against the budget)")
-    from codefix.ledger import cache_summary
+    from codefix.core.ledger import cache_summary
 
     cache = cache_summary(ledger.totals())
     if cache:

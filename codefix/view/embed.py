@@ -13,7 +13,7 @@ import json
 import re
 from importlib import resources
 
-from codefix.redaction import redact
+from codefix.core.redaction import redact
 
 ESCAPES = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}
 SCRIPTS = ("dom.js", "diff.js", "charts.js", "run_page.js", "table.js", "timeline.js", "heatmap.js",

@@ -9,8 +9,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from codefix import run_layout as layout
-from codefix.candidate_rows import ID, TEST_ID, with_ids
+from codefix.core import run_layout as layout
+from codefix.core.candidate_rows import ID, TEST_ID, with_ids
 from codefix.view.artefacts import Problems, as_dict, as_list, read_dict, read_rows
 from codefix.view.candidates_view import candidates_view
 from codefix.view.capping import cap

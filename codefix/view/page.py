@@ -10,9 +10,9 @@ import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from codefix.errors import InputError
+from codefix.core.errors import InputError
 from codefix.view.embed import data_block, json_for_script, packed_block, page_html
-from codefix.run_layout import VIEW
+from codefix.core.run_layout import VIEW
 from codefix.view.instance_data import Keys, instance_view
 from codefix.view.run_data import cost_by_stage, funnel, instance_dirs, instance_row, outcome_counts, run_summary
 
@@ -114,7 +114,7 @@ def build_view(run_dir: Path, keys: Keys, *, out: Path | None = None, max_bytes:
                         "text_limit": limit}
     html_text = page_html(f"codefix view: {run_dir.name}", [data_block("codefix-run", data)], blocks)
     target = Path(out) if out else run_dir / (VIEW if only is None else f"view-{only}.html")
-    from codefix.store import atomic_write_text
+    from codefix.core.store import atomic_write_text
 
     atomic_write_text(target, html_text)
     return ViewStats(path=target, bytes=len(html_text.encode("utf-8")), instances=len(ids),

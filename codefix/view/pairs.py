@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from codefix.candidate_rows import ID
-from codefix.run_layout import TRAJECTORIES
+from codefix.core.candidate_rows import ID
+from codefix.core.run_layout import TRAJECTORIES
 from codefix.view.artefacts import Problems, as_dict, read_dict
 from codefix.view.capping import cap
 from codefix.view.timeline import timeline
@@ -43,7 +43,7 @@ def pair_records(rows: list[dict]) -> dict[int, dict]:
 def pairs_view(inst_dir: Path, records: dict[int, dict], skipped: list, *, limit: int,
                problems: Problems) -> tuple[list[dict], list[str]]:
     """(one entry per pair, other trajectory file names); each record carries its candidate id
-    (`codefix.candidate_rows`)."""
+    (`codefix.core.candidate_rows`)."""
     files, others = trajectory_files(inst_dir / TRAJECTORIES)
     skipped_ids = {int(p) for p in skipped if isinstance(p, int) or str(p).isdigit()}
     ids = sorted(set(records) | set(files) | skipped_ids)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import Counter
 from pathlib import Path
 
-from codefix import run_layout as layout
+from codefix.core import run_layout as layout
 from codefix.view.artefacts import Problems, as_dict, as_list, as_number, read_dict, read_rows
 from codefix.view.pairs import trajectory_files
 

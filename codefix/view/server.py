@@ -17,7 +17,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from codefix.redaction import redact
+from codefix.core.redaction import redact
 from codefix.view.embed import data_block, page_html
 from codefix.view.instance_data import Keys
 from codefix.view.page import SERVED_LIMIT, run_data, safe_instance, safe_row

@@ -10,7 +10,7 @@ import threading
 import time
 from pathlib import Path
 
-from codefix.protocols import Completion, ExecResult, Usage
+from codefix.core.protocols import Completion, ExecResult, Usage
 
 
 class LocalDirSandbox:

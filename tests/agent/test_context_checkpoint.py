@@ -8,8 +8,8 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from agent.context.checkpoint import Checkpoint
-from codefix.errors import CodefixWarning
-from codefix.store import read_json
+from codefix.core.errors import CodefixWarning
+from codefix.core.store import read_json
 
 
 def test_decisions_are_written_in_batches_from_many_threads(tmp_path) -> None:

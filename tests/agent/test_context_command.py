@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from codefix.cli import main
-from codefix.store import read_json
+from codefix.core.store import read_json
 
 ROOT = Path(__file__).resolve().parents[2]
 

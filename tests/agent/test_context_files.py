@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from agent.context.files import enumerate_files, is_test_path
-from codefix.errors import InputError
+from codefix.core.errors import InputError
 from tests.agent.context_repo import make_repo
 
 

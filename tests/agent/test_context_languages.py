@@ -12,7 +12,7 @@ from agent.context.packing import pack
 from agent.context.skeleton import skeleton_of
 from agent.editing_machine import EditingTask
 from agent.syntax import edit_syntax_check, syntax_errors
-from codefix.errors import InputError
+from codefix.core.errors import InputError
 from tests.agent.context_repo import make_repo
 from tests.agent.fakes import LocalDirSandbox
 from tests.agent.fakes import make_repo as make_sandbox_repo

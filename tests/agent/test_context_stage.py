@@ -11,9 +11,9 @@ import pytest
 from agent.context.config import ContextConfig
 from agent.context.result import ContextResult
 from agent.context.stage import run_context_stage
-from codefix.datasets import load_dataset
-from codefix.instance import Instance
-from codefix.store import read_json
+from codefix.core.datasets import load_dataset
+from codefix.core.instance import Instance
+from codefix.core.store import read_json
 from tests.agent.context_repo import make_repo
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -47,7 +47,7 @@ def replay(tmp_path: Path, entries: list[dict]) -> CountingModel:
 
 
 def run(inst, repo, model, out, ledger=None, **config):
-    from codefix.ledger import Ledger
+    from codefix.core.ledger import Ledger
 
     return run_context_stage(
         inst, repo, relevance_model=model, ranking_model=model, ledger=ledger or Ledger(),
@@ -70,7 +70,7 @@ REPO_FILES = {
 @pytest.mark.parametrize("fixture_id", [i.instance_id for i in load_dataset(FIXTURES)] if FIXTURES.exists() else [])
 def test_gold_model_packs_the_gold_files_of_every_fixture(tmp_path, fixture_id) -> None:
     from agent.models.factory import make_model
-    from sandbox.source_repo import prepare_source_repo
+    from sandbox.images.source_repo import prepare_source_repo
 
     ds = load_dataset(FIXTURES)
     inst = ds.get(fixture_id)
@@ -135,7 +135,7 @@ def test_rate_limit_and_timeout_are_retried_by_the_model_layer_and_the_stage_com
 
 
 def test_budget_stops_cleanly_keeps_what_was_done_and_a_rerun_resumes(tmp_path) -> None:
-    from codefix.ledger import Ledger
+    from codefix.core.ledger import Ledger
 
     files = {f"pkg/m{i}.py": f"def f{i}():\n    return {i}\n" for i in range(6)}
     repo, commit = make_repo(tmp_path / "r", files)

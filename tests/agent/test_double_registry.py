@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from agent.models.test_doubles.by_name import DOUBLES, double_model
-from codefix.errors import InputError
+from codefix.core.errors import InputError
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -6,7 +6,7 @@ import threading
 import pytest
 from pydantic import ValidationError
 
-from codefix.store import read_json
+from codefix.core.store import read_json
 
 from agent.generation import SKIPPED, GenerationConfig, generate, read_candidates
 from selection.normalize import normalized_or_text

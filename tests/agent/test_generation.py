@@ -2,7 +2,7 @@
 
 import pytest
 
-from codefix.store import read_json
+from codefix.core.store import read_json
 
 from agent.generation import GenerationConfig, generate, read_candidates, trajectory_path
 from tests.agent.fakes import ScriptedModel, local_sandbox_factory
@@ -106,7 +106,7 @@ def test_share_attempts_shows_earlier_patches_to_later_pairs(tmp_path, factory):
 
 
 def test_a_lease_gives_the_sandbox_back_unless_it_broke_or_was_retired(factory):
-    from codefix.errors import SandboxError
+    from codefix.core.errors import SandboxError
 
     from agent.sandbox_pool import SandboxPool
 
@@ -133,7 +133,7 @@ def test_a_lease_gives_the_sandbox_back_unless_it_broke_or_was_retired(factory):
 
 
 def test_pool_replaces_idle_sandboxes_that_no_longer_answer_when_asked(tmp_path, factory):
-    from codefix.errors import SandboxError
+    from codefix.core.errors import SandboxError
 
     from agent.sandbox_pool import SandboxPool
 

@@ -5,10 +5,10 @@ from pathlib import Path
 
 import pytest
 
-from codefix.datasets import load_dataset
-from codefix.ledger import Ledger
-from codefix.parallel import map_isolated
-from codefix.store import read_json
+from codefix.core.datasets import load_dataset
+from codefix.core.ledger import Ledger
+from codefix.core.parallel import map_isolated
+from codefix.core.store import read_json
 
 from agent.generation import GenerationConfig, generate, trajectory_path
 from agent.models.factory import make_model
@@ -27,17 +27,17 @@ def dataset():
 
 
 def docker_factory(instance):
-    from sandbox.docker_sandbox import DockerSandbox
-    from sandbox.images import sandbox_config_for
+    from sandbox.docker.docker_sandbox import DockerSandbox
+    from sandbox.images.images import sandbox_config_for
 
     config = sandbox_config_for(instance)
     return lambda: DockerSandbox(config)
 
 
 def grade(instance, patch):
-    from sandbox.docker_sandbox import DockerSandbox
-    from sandbox.evaluate import evaluate_in_sandbox
-    from sandbox.images import sandbox_config_for
+    from sandbox.docker.docker_sandbox import DockerSandbox
+    from sandbox.evaluation.evaluate import evaluate_in_sandbox
+    from sandbox.images.images import sandbox_config_for
 
     with DockerSandbox(sandbox_config_for(instance)) as box:
         return evaluate_in_sandbox(instance, patch, box)[0]

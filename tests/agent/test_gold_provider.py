@@ -8,10 +8,10 @@ import pytest
 from agent.models.factory import make_model
 from agent.models.retry import RetryPolicy
 from agent.models.test_doubles.gold import GoldAnswerMissing, GoldModel, is_wrong
-from codefix.datasets import Dataset
-from codefix.errors import InputError, ModelError
-from codefix.instance import Instance
-from codefix.ledger import Ledger
+from codefix.core.datasets import Dataset
+from codefix.core.errors import InputError, ModelError
+from codefix.core.instance import Instance
+from codefix.core.ledger import Ledger
 
 PATCH = "diff --git a/pkg/a.py b/pkg/a.py\n--- a/pkg/a.py\n+++ b/pkg/a.py\n@@ -1,2 +1,2 @@ def f():\n-    return 1\n+    return 2\n"
 DATASET = Dataset("t", [Instance(instance_id="t__gold-1", repo="t/gold", base_commit="abc",
@@ -87,7 +87,7 @@ def test_concurrent_calls_cannot_together_pass_the_budget() -> None:
     import threading
     import time
 
-    from codefix.errors import BudgetExceeded
+    from codefix.core.errors import BudgetExceeded
 
     def slow(instance, messages, meta, wrong):
         # hold every admitted call in flight until the other 13 were refused (10 s at most), so

@@ -10,7 +10,7 @@ import pytest
 from agent.models.test_doubles.gold_script import reproduce
 from agent.models.test_doubles.gold_script.params import reproduction_script
 from agent.models.test_doubles.gold_script.params import test_command as command_for
-from codefix.instance import Instance
+from codefix.core.instance import Instance
 from tests.selection.shared_data import VERIFIED, need
 
 PYTEST_LOG = """\
@@ -59,7 +59,7 @@ REPO_OF_FORMAT = {"pytest": ["psf/requests", "pytest-dev/pytest", "scikit-learn/
 def test_the_script_reads_every_test_swebench_reads_with_the_same_status(fmt, repo):
     from swebench.harness.log_parsers import PARSER_REGISTRY
 
-    from codefix.classic_records import classic_log_parser
+    from codefix.core.classic_records import classic_log_parser
 
     theirs = PARSER_REGISTRY[classic_log_parser(repo)](LOGS[fmt], None)
     # swebench 5's pytest_v2 parser keeps an ERROR line's " - <message>" in the test's name; such a
@@ -102,7 +102,7 @@ def test_a_local_instance_uses_its_own_test_command_and_parser():
 
 
 def test_every_verified_instance_gets_its_specs_test_command_and_a_script_that_compiles():
-    from codefix.classic_records import version_spec
+    from codefix.core.classic_records import version_spec
 
     records = [json.loads(line) for line in need(VERIFIED).read_text().splitlines()]
     formats = {}

@@ -16,9 +16,9 @@ from agent.models.pricing import call_cost
 from agent.models.retry import RetryPolicy
 from tests.doubles.http_provider import FakeHTTPError, FakeProvider, FakeReply, default_count
 from agent.testing_machine import TestingTask
-from codefix.errors import ModelError
-from codefix.ledger import Ledger
-from codefix.protocols import Usage
+from codefix.core.errors import ModelError
+from codefix.core.ledger import Ledger
+from codefix.core.protocols import Usage
 from tests.agent.fakes import LocalDirSandbox, local_sandbox_factory, make_repo
 
 SONNET = "anthropic/claude-sonnet-4-5"

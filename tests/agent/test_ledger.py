@@ -7,9 +7,9 @@ import threading
 
 import pytest
 
-from codefix.errors import BudgetExceeded
-from codefix.ledger import Ledger
-from codefix.protocols import Completion, Usage
+from codefix.core.errors import BudgetExceeded
+from codefix.core.ledger import Ledger
+from codefix.core.protocols import Completion, Usage
 
 
 def completion(inp=100, out=10, read=0, write=0, cost=0.5) -> Completion:

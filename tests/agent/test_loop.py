@@ -2,8 +2,8 @@ import json
 
 import pytest
 
-from codefix.errors import BudgetExceeded, ContextWindowExceeded, ModelError
-from codefix.store import read_json
+from codefix.core.errors import BudgetExceeded, ContextWindowExceeded, ModelError
+from codefix.core.store import read_json
 
 from agent.loop import run_trajectory
 from agent.task import Step

@@ -2,8 +2,8 @@
 
 import pytest
 
-from codefix.errors import ModelError
-from codefix.instance import Instance
+from codefix.core.errors import ModelError
+from codefix.core.instance import Instance
 
 from agent.edit_parsing import parse_edits
 from agent.edits import apply_edits

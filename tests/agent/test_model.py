@@ -15,9 +15,9 @@ from agent.models.litellm_setup import load_litellm
 from agent.models.litellm_model import usage_of
 from agent.models.factory import make_model
 from agent.models.pricing import call_cost, load_price_file, parse_price, price_of
-from codefix.errors import BudgetExceeded, ContextWindowExceeded, InputError
-from codefix.ledger import Ledger
-from codefix.protocols import Usage
+from codefix.core.errors import BudgetExceeded, ContextWindowExceeded, InputError
+from codefix.core.ledger import Ledger
+from codefix.core.protocols import Usage
 
 litellm = load_litellm()
 MESSAGES = [{"role": "system", "content": "You judge files."}, {"role": "user", "content": "Is a.py relevant?"}]
@@ -156,7 +156,7 @@ def test_cli_help_and_the_model_modules_do_not_import_heavy_libraries() -> None:
     code = (
         "import sys\n"
         "from codefix.cli import main\n"
-        "import agent.models.factory, agent.models.litellm_model, agent.models.retry, agent.models.pricing, codefix.cli.model_options, codefix.ledger\n"
+        "import agent.models.factory, agent.models.litellm_model, agent.models.retry, agent.models.pricing, codefix.cli.model_options, codefix.core.ledger\n"
         "rc = main(['--help'])\n"
         "heavy = [m for m in ('litellm', 'docker', 'datasets', 'swebench') if m in sys.modules]\n"
         "print('HEAVY', heavy, rc)\n"
@@ -241,7 +241,7 @@ def test_anthropic_over_http_gets_cache_control_and_its_429_retry_after_is_honou
 
 def test_local_openai_compatible_server_retries_5xx_not_401_and_never_sees_the_cache_flag(provider_server) -> None:
     from agent.models.litellm_model import LitellmModel
-    from codefix.errors import ModelError
+    from codefix.core.errors import ModelError
 
     slept: list[float] = []
     model = make_model("qwen-local", api_base=provider_server.url + "/v1", api_key="k", sleep=slept.append)

@@ -11,8 +11,8 @@ from agent.models.factory import make_model
 from agent.models.pricing import register_price
 from tests.doubles.http_provider import FakeHTTPError, FakeProvider
 from agent.testing_machine import TestingTask
-from codefix.errors import ContextWindowExceeded, InputError, ModelError
-from codefix.ledger import Ledger
+from codefix.core.errors import ContextWindowExceeded, InputError, ModelError
+from codefix.core.ledger import Ledger
 from codefix.stages.wiring import make_models, unpriced_warning
 from codefix.stages.run_config import ModelConfig
 

@@ -14,9 +14,9 @@ from agent.reply_parsing import ReplyProblem
 from agent.models.test_doubles.gold_answers.editing import patch_to_blocks
 from agent.models.test_doubles.noisy import is_malformed, parse_noisy_options, without_reasks
 from agent.models.test_doubles.noisy_replies import editing, ranking, relevance, selection, testing
-from codefix.datasets import Dataset
-from codefix.errors import InputError
-from codefix.instance import Instance
+from codefix.core.datasets import Dataset
+from codefix.core.errors import InputError
+from codefix.core.instance import Instance
 from tests.agent.test_reply_variants import (ORDER, SCRIPT, read_editing, read_ranking, read_relevance, read_selection,
                                              read_testing)
 

@@ -52,7 +52,7 @@ def test_the_generation_config_sets_the_output_limit_of_testing_and_editing_call
 
 
 def test_the_selection_config_sets_the_output_limit_of_selection_calls(tmp_path):
-    from codefix.ledger import Ledger
+    from codefix.core.ledger import Ledger
     from codefix.stages.solve import select
     from tests.codefix.test_run_config import config_of
     from tests.codefix.test_run_config_reach import INST, MACHINE_REPLIES, SLOW_FIX_CHECK, Sandboxes, candidates

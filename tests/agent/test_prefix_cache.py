@@ -116,7 +116,7 @@ def test_the_gate_opens_when_the_first_call_fails() -> None:
 
 
 def test_the_cost_tables_cache_line_gives_the_share_read_from_the_cache() -> None:
-    from codefix.ledger import cache_summary
+    from codefix.core.ledger import cache_summary
 
     line = cache_summary({"input_tokens": 1000, "cache_read_tokens": 8000, "cache_write_tokens": 1000})
     assert line == "prompt cache: 80% of 10000 prompt tokens read from it (8000 read, 1000 written)"

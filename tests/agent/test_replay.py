@@ -10,8 +10,8 @@ import pytest
 
 from agent.models.retry import RetryPolicy
 from agent.models.test_doubles.replay import ReplayExhausted, ReplayModel, ReplayScript
-from codefix.errors import ContextWindowExceeded, InputError, ModelError
-from codefix.ledger import Ledger
+from codefix.core.errors import ContextWindowExceeded, InputError, ModelError
+from codefix.core.ledger import Ledger
 
 
 def script(tmp_path, entries, name="script.json"):

@@ -9,7 +9,7 @@ import pytest
 
 from agent.models.litellm_setup import load_litellm
 from agent.models.retry import RetryPolicy, backoff, call_with_retries, classify, retry_after
-from codefix.errors import BudgetExceeded, ContextWindowExceeded, ModelError
+from codefix.core.errors import BudgetExceeded, ContextWindowExceeded, ModelError
 
 litellm = load_litellm()
 REQUEST = httpx.Request("POST", "https://provider.invalid/v1/chat/completions")

@@ -14,7 +14,7 @@ def install() -> None:
     from agent.models.pricing import call_cost
     from agent.models.test_doubles import providers
     from agent.models.test_doubles.gold import GOLD_MODEL
-    from codefix.protocols import Usage
+    from codefix.core.protocols import Usage
 
     original = providers.fill_response
     log = os.environ["CODEFIX_TEST_PAID_LOG"]

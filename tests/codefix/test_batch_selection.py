@@ -5,8 +5,8 @@ from pathlib import Path
 import pytest
 
 from codefix.cli import main
-from codefix.datasets import load_dataset
-from codefix.errors import InputError, SandboxError
+from codefix.core.datasets import load_dataset
+from codefix.core.errors import InputError, SandboxError
 from codefix.stages.batch_status import is_infrastructure
 from codefix.stages.instance_selection import select_instances
 

@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from codefix.budget_gate import BudgetGate, GateState, pass_gate
-from codefix.errors import BudgetExceeded
-from codefix.ledger import Ledger, journal_spent
-from codefix.protocols import Completion, Usage
+from codefix.core.budget_gate import BudgetGate, GateState, pass_gate
+from codefix.core.errors import BudgetExceeded
+from codefix.core.ledger import Ledger, journal_spent
+from codefix.core.protocols import Completion, Usage
 from codefix.stages.batch import run_batch
 from codefix.stages.executors import LocalExecutor
 

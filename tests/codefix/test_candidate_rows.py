@@ -8,11 +8,11 @@ import json
 
 import pytest
 
-from codefix.candidate_rows import with_ids
+from codefix.core.candidate_rows import with_ids
 from codefix.cli import main
 from codefix.stages.generation_only import run_generation
 from codefix.stages.run_config import RunConfig, record_run_config
-from codefix.store import read_jsonl, write_json
+from codefix.core.store import read_jsonl, write_json
 from codefix.view.instance_data import Keys, instance_view
 from selection.candidate_rows import patch_id
 from selection.candidates import build_pool

@@ -142,7 +142,7 @@ def test_a_full_disk_while_writing_a_run_is_one_clear_line(tmp_path: Path, monke
     def full(fd):
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
-    monkeypatch.setattr("codefix.store.os.fsync", full)
+    monkeypatch.setattr("codefix.core.store.os.fsync", full)
     (tmp_path / "run").mkdir()
     assert main(["view", str(tmp_path / "run")]) == 1
     err = capsys.readouterr().err

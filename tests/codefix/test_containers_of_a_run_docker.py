@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from codefix.cli import main
-from sandbox.ownership import OWNER_LABEL, RUN_LABEL, SANDBOX_LABEL, label_value, owner_id
+from sandbox.docker.ownership import OWNER_LABEL, RUN_LABEL, SANDBOX_LABEL, label_value, owner_id
 
 pytestmark = pytest.mark.docker
 
@@ -89,7 +89,7 @@ def test_a_rerun_after_sigkill_reaps_the_orphans_and_finishes(docker_client, tmp
 
 LIVE = """
 import sys, time
-from sandbox.docker_sandbox import DockerSandbox
+from sandbox.docker.docker_sandbox import DockerSandbox
 sb = DockerSandbox(sys.argv[1]); sb.start()
 print(sb.container.id, flush=True)
 time.sleep(300)

@@ -9,9 +9,9 @@ import pytest
 
 from agent.generation import GenerationConfig, generate, trajectory_path
 from codefix.cli import main
-from codefix.errors import CodefixWarning, DamagedArtefact, InputError
-from codefix.predictions import load_predictions
-from codefix.store import read_json, read_jsonl, read_or_set_aside
+from codefix.core.errors import CodefixWarning, DamagedArtefact, InputError
+from codefix.core.predictions import load_predictions
+from codefix.core.store import read_json, read_jsonl, read_or_set_aside
 from tests.agent.fakes import ScriptedModel, local_sandbox_factory
 from tests.agent.test_generation import FIX, SCRIPT, SRC, Inst
 
@@ -103,8 +103,8 @@ def test_a_damaged_ledger_journal_stops_a_command_in_one_line_before_any_work(tm
 
 
 def test_a_damaged_ledger_summary_is_named_and_the_journal_is_used(tmp_path, caplog):
-    from codefix.ledger import Ledger
-    from codefix.protocols import Completion, Usage
+    from codefix.core.ledger import Ledger
+    from codefix.core.protocols import Completion, Usage
     from codefix.stages.solve import load_ledger
 
     first = Ledger.open(tmp_path, budget_usd=0.5)

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from codefix.datasets import load_dataset
-from codefix.errors import InputError
+from codefix.core.datasets import load_dataset
+from codefix.core.errors import InputError
 
 BASE = {
     "instance_id": "demo__pkg-1",

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from codefix.datasets import DATASET_ALIASES, load_dataset
+from codefix.core.datasets import DATASET_ALIASES, load_dataset
 
 TEST_PATCH = ("diff --git a/tests/test_a.py b/tests/test_a.py\n--- a/tests/test_a.py\n+++ b/tests/test_a.py\n"
               "@@ -1 +1,2 @@\n x = 1\n+y = 2\n")

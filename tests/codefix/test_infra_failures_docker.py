@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 
 from codefix.cli import main
-from codefix.datasets import load_dataset
-from codefix.store import read_json
-from sandbox.ownership import RUN_LABEL, SANDBOX_LABEL, label_value
+from codefix.core.datasets import load_dataset
+from codefix.core.store import read_json
+from sandbox.docker.ownership import RUN_LABEL, SANDBOX_LABEL, label_value
 
 pytestmark = pytest.mark.docker
 

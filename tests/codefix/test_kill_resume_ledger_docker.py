@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from codefix.ledger_journal import JOURNAL_NAME, read_journal
+from codefix.core.ledger_journal import JOURNAL_NAME, read_journal
 
 pytestmark = pytest.mark.docker
 

@@ -1,10 +1,14 @@
 """The floors of docs/architecture.md, enforced on the source (imports anywhere in a module,
 including inside functions):
 
-- the kernel (`codefix/` outside `cli/`, `stages/`, `reporting/` and `view/`: protocols, errors,
-  store, ledger, instances, datasets) imports neither click nor `agent`, `sandbox`, `selection`,
-  nor any floor above it;
-- `sandbox` and `agent` import only the kernel, `selection` the kernel and `agent`;
+- the kernel (`codefix/core/`: protocols, errors, store, ledger, instances, datasets) imports
+  neither click nor `agent`, `sandbox`, `selection`, nor any floor above it; `codefix/` itself
+  holds nothing but its floors (`core/`, `stages/`, `reporting/`, `view/`, `cli/`) and `__main__`;
+- `sandbox` and `agent` import only the kernel (of `codefix`, only `codefix.core`), `selection`
+  the kernel and `agent`;
+- inside `sandbox`, the Docker sandbox (`sandbox/docker/`) stands on the kernel alone: images
+  (`sandbox/images/`) and evaluation (`sandbox/evaluation/`) build on it, and only the backends at
+  the top (`sandbox/backend_config.py`, `sandbox/docker_backend.py`) put the three together;
 - click is imported on the CLI floor alone (the stage runners neither);
 - only the CLI floor (`codefix/cli/`) and the stage runners (`codefix/stages/`) wire the
   packages together, and nothing but the CLI floor imports it;
@@ -49,6 +53,10 @@ def imported_modules(path: Path) -> set[str]:
     return found
 
 
+KERNEL = "codefix.core"
+FLOORS_OF_CODEFIX = {"core", "cli", "stages", "reporting", "view"}
+
+
 def imported_packages(path: Path) -> set[str]:
     return {m.split(".")[0] for m in imported_modules(path) if m.split(".")[0] in PACKAGES}
 
@@ -68,6 +76,29 @@ def test_packages_import_only_what_the_layering_allows() -> None:
         if bad:
             violations.append(f"{rel} imports {sorted(bad)}")
     assert not violations, "\n".join(violations)
+
+
+def test_codefix_holds_only_its_floors() -> None:
+    top = ROOT / "codefix"
+    modules = sorted(p.name for p in top.glob("*.py"))
+    folders = sorted(p.name for p in top.iterdir() if p.is_dir() and (p / "__init__.py").is_file())
+    assert modules == ["__init__.py", "__main__.py"]
+    assert set(folders) == FLOORS_OF_CODEFIX
+
+
+def test_below_the_stage_runners_only_the_kernel_of_codefix_is_imported() -> None:
+    bad = [f"{rel} imports {m}" for package, path, rel in sources()
+           if package in ("agent", "sandbox", "selection") or rel.startswith("codefix/core/")
+           for m in sorted(imported_modules(path))
+           if m.split(".")[0] == "codefix" and not in_floor(m, KERNEL)]
+    assert bad == []
+
+
+def test_the_docker_sandbox_stands_on_the_kernel_alone() -> None:
+    bad = [f"{rel} imports {m}" for _, path, rel in sources() if rel.startswith("sandbox/docker/")
+           for m in sorted(imported_modules(path))
+           if in_floor(m, "sandbox.images") or in_floor(m, "sandbox.evaluation") or m == "sandbox.docker_backend"]
+    assert bad == []
 
 
 def test_click_lives_only_on_the_cli_floor() -> None:
@@ -150,7 +181,7 @@ def test_diffs_are_read_by_codefix_unified_diff_alone() -> None:
     assert [rel for _, path, rel in sources() if any(m.split(".")[0] == "unidiff" for m in imported_modules(path))] == []
     hunk_readers = [rel for _, path, rel in sources() if "@@ -" in path.read_text(encoding="utf-8")
                     and "re.compile" in path.read_text(encoding="utf-8") and "HUNK" in path.read_text(encoding="utf-8")]
-    assert hunk_readers == ["codefix/unified_diff.py"]
+    assert hunk_readers == ["codefix/core/unified_diff.py"]
 
 
 def test_litellm_is_imported_in_one_place() -> None:
@@ -160,6 +191,6 @@ def test_litellm_is_imported_in_one_place() -> None:
 
 def test_the_checker_sees_imports_inside_functions(tmp_path: Path) -> None:
     mod = tmp_path / "m.py"
-    mod.write_text("def f():\n    from sandbox.docker_sandbox import DockerSandbox\n    import click.testing\n")
+    mod.write_text("def f():\n    from sandbox.docker.docker_sandbox import DockerSandbox\n    import click.testing\n")
     assert imported_packages(mod) == {"sandbox"}
-    assert imported_modules(mod) == {"sandbox.docker_sandbox", "click.testing"}
+    assert imported_modules(mod) == {"sandbox.docker.docker_sandbox", "click.testing"}

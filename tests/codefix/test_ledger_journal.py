@@ -12,10 +12,10 @@ import threading
 
 import pytest
 
-from codefix.errors import BudgetExceeded, InputError
-from codefix.ledger import Ledger, journal_spent
-from codefix.ledger_journal import JOURNAL_NAME, read_journal
-from codefix.protocols import Completion, Usage
+from codefix.core.errors import BudgetExceeded, InputError
+from codefix.core.ledger import Ledger, journal_spent
+from codefix.core.ledger_journal import JOURNAL_NAME, read_journal
+from codefix.core.protocols import Completion, Usage
 
 
 def completion(cost: float) -> Completion:
@@ -116,8 +116,8 @@ def test_concurrent_calls_are_all_journaled(tmp_path):
 
 KILLED = """
 import os, signal, sys
-from codefix.ledger import Ledger
-from codefix.protocols import Completion, Usage
+from codefix.core.ledger import Ledger
+from codefix.core.protocols import Completion, Usage
 ledger = Ledger.open(sys.argv[1], budget_usd=1.0)
 with ledger.reserve(0.2):
     ledger.record("testing", Completion("x", Usage(1, 1), 0.1))
@@ -135,7 +135,7 @@ def test_sigkill_mid_call_loses_no_record(tmp_path):
 
 
 def test_reports_read_the_journal_without_writing(tmp_path):
-    from codefix.ledger import journal_by_stage
+    from codefix.core.ledger import journal_by_stage
 
     assert journal_by_stage(tmp_path) is None
     ledger = Ledger.open(tmp_path)

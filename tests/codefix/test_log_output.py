@@ -15,7 +15,7 @@ def test_a_command_prints_the_packages_log_records_on_stderr_once(capsys) -> Non
     print_logs_on_stderr()
     print_logs_on_stderr()
     logging.getLogger("codefix.stages.run_session").warning("run r: taking over from pid 7, which died holding it")
-    logging.getLogger("sandbox.image_acquire").info("pulled x")
+    logging.getLogger("sandbox.images.image_acquire").info("pulled x")
     logging.getLogger("agent.loop").debug("not shown")
     assert capsys.readouterr().err == "run r: taking over from pid 7, which died holding it\npulled x\n"
     assert sum(isinstance(h, StderrLines) for h in logging.getLogger("codefix").handlers) == 1

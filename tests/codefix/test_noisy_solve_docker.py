@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from agent.models.test_doubles.gold_answers.editing import patch_to_blocks
-from codefix.datasets import load_dataset
+from codefix.core.datasets import load_dataset
 
 pytestmark = pytest.mark.docker
 

@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from codefix.parallel import map_isolated
+from codefix.core.parallel import map_isolated
 
 
 def test_results_in_item_order_and_a_failure_is_recorded_not_raised():

@@ -1,6 +1,6 @@
 import pytest
 
-from codefix.passk import mean_pass_at_k, pass_at_k
+from codefix.core.passk import mean_pass_at_k, pass_at_k
 
 
 def test_no_success_is_zero():

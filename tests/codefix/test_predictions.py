@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from codefix.errors import InputError
-from codefix.predictions import load_predictions
+from codefix.core.errors import InputError
+from codefix.core.predictions import load_predictions
 
 PRED = {"instance_id": "a__b-1", "model_name_or_path": "m", "model_patch": "diff --git a/x b/x\n"}
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from codefix.ledger import journal_spent
+from codefix.core.ledger import journal_spent
 
 ROOT = Path(__file__).resolve().parents[2]
 EPS = 1e-9
@@ -33,9 +33,9 @@ class Job:
 def pay_calls(job) -> dict:
     """A test double of `run_instance` for Ray tasks: the instance's ledger (journal, cap and the
     run's gate) pays up to 40 calls of $0.001, two threads at a time, each held at $0.002."""
-    from codefix.errors import BudgetExceeded
-    from codefix.ledger import Ledger
-    from codefix.protocols import Completion, Usage
+    from codefix.core.errors import BudgetExceeded
+    from codefix.core.ledger import Ledger
+    from codefix.core.protocols import Completion, Usage
 
     ledger = Ledger.open(Path(job.run_root) / job.instance.instance_id, job.budget_usd)
     ledger.gate = job.gate

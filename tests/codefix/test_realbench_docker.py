@@ -36,7 +36,7 @@ def write_preds(path: Path, patches: dict[str, str], name: str) -> Path:
 
 def test_gold_resolves_and_a_derived_wrong_patch_does_not_on_every_shipped_instance(realbench_images, tmp_path):
     from agent.models.test_doubles.wrong_patch import derive_wrong_patch
-    from codefix.datasets import load_dataset
+    from codefix.core.datasets import load_dataset
 
     ds = load_dataset(VERIFIED)
     gold = write_preds(tmp_path / "gold.jsonl", {i: ds.get(i).patch for i in IDS}, "gold")

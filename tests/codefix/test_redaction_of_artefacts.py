@@ -6,11 +6,11 @@ from __future__ import annotations
 import json
 
 from agent.generation import GenerationConfig, generate
-from codefix.ledger import Ledger
-from codefix.predictions import Prediction, append_prediction
-from codefix.redaction import redact
+from codefix.core.ledger import Ledger
+from codefix.core.predictions import Prediction, append_prediction
+from codefix.core.redaction import redact
 from codefix.stages.solve import record_prediction
-from codefix.store import write_json
+from codefix.core.store import write_json
 from tests.agent.fakes import ScriptedModel, local_sandbox_factory
 
 SECRET = "sk-live-0123456789abcdef\"quoted\\"
@@ -57,7 +57,7 @@ def test_redaction_covers_the_json_escaped_form(monkeypatch):
 
 
 def test_a_run_log_masks_secrets_and_keeps_one_line_per_message(tmp_path, monkeypatch):
-    from codefix.log_file import appending_log
+    from codefix.core.log_file import appending_log
 
     monkeypatch.setenv("REGISTRY_PASSWORD", SECRET)
     log = appending_log(tmp_path / "images.log")

@@ -5,7 +5,7 @@ import json
 import pytest
 
 from codefix.cli import main
-from codefix.errors import InputError
+from codefix.core.errors import InputError
 from codefix.reporting.collect import build_report
 
 GOOD = "diff --git a/m.py b/m.py\n--- a/m.py\n+++ b/m.py\n@@ -1,1 +1,1 @@\n-x = 1\n+x = 2\n"
@@ -74,7 +74,7 @@ def test_a_pair_that_produced_no_patch_is_a_failed_sample(tmp_path):
 
 
 def test_one_damaged_trajectory_is_named_and_the_rest_of_the_run_is_reported(tmp_path):
-    from codefix.errors import CodefixWarning
+    from codefix.core.errors import CodefixWarning
 
     make_instance(tmp_path, "a__1", recall=1.0, pairs=[GOOD, BAD], selected=GOOD, resolved=True)
     make_instance(tmp_path, "b__2", recall=1.0, pairs=[GOOD], selected=GOOD, resolved=True)

@@ -68,7 +68,7 @@ def test_iterations_curve_of_a_gold_run_with_a_wrong_pair(docker_client, tmp_pat
 
 def test_grade_candidates_measures_coverage_and_caches(docker_client, tmp_path):
     from codefix.cli import main
-    from codefix.datasets import load_dataset
+    from codefix.core.datasets import load_dataset
 
     inst = load_dataset(FIXTURES).get("codefix-fixtures__invoicing-1")
     inst_dir = tmp_path / "r" / inst.instance_id

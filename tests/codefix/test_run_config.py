@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from codefix.cli.run_options import SETS
-from codefix.errors import InputError
+from codefix.core.errors import InputError
 from codefix.stages.config_yaml import commented_yaml
 from codefix.stages.run_config import CONFIG_FILE, RunConfig, record_run_config
 
@@ -193,7 +193,7 @@ IMAGE_VALUES = {"pull": False, "registry": "127.0.0.1:5000", "namespace": "mirro
 
 @pytest.mark.parametrize("name", list(BASE_ARGS))
 def test_image_options_are_part_of_the_run_config(name, tmp_path):
-    from sandbox.image_config import ImageConfig
+    from sandbox.images.image_config import ImageConfig
 
     config = config_of(name, IMAGE_WORDS)
     assert config.images.model_dump(include=set(IMAGE_VALUES)) == IMAGE_VALUES
@@ -209,7 +209,7 @@ def test_image_options_are_part_of_the_run_config(name, tmp_path):
 
 def test_the_acquirer_gets_the_run_configs_images_and_other_commands_the_defaults_once():
     from codefix.stages.images import make_acquirer
-    from sandbox.image_config import ImageConfig
+    from sandbox.images.image_config import ImageConfig
 
     config = config_of("solve", ["--registry", "127.0.0.1:5000", "--max-pulls", "3"])
     with make_acquirer(config.images, log=lambda _m: None) as acquirer:

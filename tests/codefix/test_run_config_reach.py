@@ -9,8 +9,8 @@ import itertools
 import threading
 import time
 
-from codefix.instance import Instance
-from codefix.ledger import Ledger
+from codefix.core.instance import Instance
+from codefix.core.ledger import Ledger
 from codefix.stages.solve import _generation, select
 from selection.candidates import build_pool
 from tests.agent.fakes import LocalDirSandbox, ScriptedModel, make_repo

@@ -12,11 +12,11 @@ import sys
 import pytest
 
 from codefix.cli import main
-from codefix.run_lock import LOCK_NAME, RunInUse, RunLock
+from codefix.core.run_lock import LOCK_NAME, RunInUse, RunLock
 
 HOLD = """
 import sys, time
-from codefix.run_lock import RunLock
+from codefix.core.run_lock import RunLock
 lock = RunLock(sys.argv[1], "run r1")
 lock.acquire()
 print("held", flush=True)

@@ -8,11 +8,11 @@ import json
 import pytest
 
 from codefix.cli import main
-from codefix.datasets import load_local
-from codefix.errors import InputError
-from codefix.instance import Instance
-from codefix.safe_names import check_name, inside, mark, remove_marked
-from codefix.store import RunStore
+from codefix.core.datasets import load_local
+from codefix.core.errors import InputError
+from codefix.core.instance import Instance
+from codefix.core.safe_names import check_name, inside, mark, remove_marked
+from codefix.core.store import RunStore
 
 BAD = {
     "absolute": "/etc",
@@ -105,7 +105,7 @@ def test_only_marked_directories_are_removed(tmp_path):
 
 
 def test_exporting_a_workdir_never_removes_a_folder_codefix_did_not_make(tmp_path):
-    from sandbox.workdir_export import export_workdir
+    from sandbox.docker.workdir_export import export_workdir
 
     victim = tmp_path / "victim"
     victim.mkdir()
@@ -126,6 +126,6 @@ def test_exporting_a_workdir_never_removes_a_folder_codefix_did_not_make(tmp_pat
                                              ("my__repo", "my__repo"), ("a___b", "a-b"), ("..", "repo"),
                                              ("x---y", "x---y"), ("foo.bar", "foo.bar")])
 def test_a_local_repository_folder_gives_an_id_docker_accepts(folder, expected):
-    from codefix.safe_names import docker_safe, image_name_problem
+    from codefix.core.safe_names import docker_safe, image_name_problem
 
     assert docker_safe(folder) == expected and image_name_problem(f"local__{expected}-0123456789ab") is None

@@ -1,5 +1,5 @@
 """A `--config` file is held to the command line's limits: each bound is defined once
-(`codefix.setting_bounds`), the click option and the config key take the same range, and a config
+(`codefix.core.setting_bounds`), the click option and the config key take the same range, and a config
 out of range is refused naming the key and the bound."""
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ import pytest
 from codefix.cli import main
 from codefix.cli.image_options import IMAGE_OPTIONS
 from codefix.cli.run_options import SETS
-from codefix.errors import InputError
-from codefix.setting_bounds import Bound
+from codefix.core.errors import InputError
+from codefix.core.setting_bounds import Bound
 from codefix.stages.run_config import RunConfig, validated
 
 COMMANDS = ("solve", "batch", "generate", "ensemble", "context")

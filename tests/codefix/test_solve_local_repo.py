@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 
 from codefix.cli import main
-from codefix.datasets import Dataset
-from codefix.errors import InputError
-from codefix.errors import CodefixWarning
-from codefix.local_repo import DEFAULT_TEST_CMD, local_instance
+from codefix.core.datasets import Dataset
+from codefix.core.errors import InputError
+from codefix.core.errors import CodefixWarning
+from codefix.core.local_repo import DEFAULT_TEST_CMD, local_instance
 
 CALC = "def add(a, b):\n    return a - b\n\n\ndef double(a):\n    return a * 2\n"
 TESTS = "from calc import double\n\n\ndef test_double():\n    assert double(2) == 4\n"
@@ -76,11 +76,11 @@ def test_bad_repo_or_issue_is_one_clear_error(repo, tmp_path, capsys):
 @pytest.mark.docker
 def test_local_repo_is_solved_end_to_end(docker_client, repo, tmp_path):
     from agent.models.factory import make_model
-    from codefix.ledger import Ledger
+    from codefix.core.ledger import Ledger
     from codefix.stages.run_config import RunConfig
     from codefix.stages.solve import solve_instance
-    from codefix.store import RunStore
-    from sandbox.evaluate import evaluate_in_sandbox
+    from codefix.core.store import RunStore
+    from sandbox.evaluation.evaluate import evaluate_in_sandbox
     from sandbox.backend_config import sandbox_factory
 
     (tmp_path / "issue.md").write_text("calc.add(2, 3) returns -1 instead of 5.\n")

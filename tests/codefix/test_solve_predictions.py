@@ -2,7 +2,7 @@
 
 import json
 
-from codefix.predictions import Prediction
+from codefix.core.predictions import Prediction
 from codefix.stages.solve import record_prediction
 
 
@@ -32,8 +32,8 @@ def test_a_torn_line_is_kept_and_does_not_block(tmp_path):
 def test_a_torn_last_line_is_dropped_with_a_warning_so_the_file_stays_readable(tmp_path):
     import pytest
 
-    from codefix.errors import CodefixWarning
-    from codefix.predictions import load_predictions
+    from codefix.core.errors import CodefixWarning
+    from codefix.core.predictions import load_predictions
 
     path = tmp_path / "preds.jsonl"
     path.write_text('{"instance_id": "a", "model_name_or_path": "m", "model_patch": "p"}\n{"instance_id": "b"')

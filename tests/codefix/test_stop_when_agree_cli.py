@@ -9,7 +9,7 @@ import pytest
 from codefix.cli import main
 from codefix.stages.run_config import RunConfig
 from codefix.stages.solve import _generation
-from codefix.store import read_json
+from codefix.core.store import read_json
 from tests.agent.fakes import LocalDirSandbox, ScriptedModel, make_repo
 
 FIXTURES = Path(__file__).resolve().parents[2] / "data" / "fixtures.jsonl"

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from codefix.cli import main
-from codefix.store import read_json
+from codefix.core.store import read_json
 
 pytestmark = pytest.mark.docker
 

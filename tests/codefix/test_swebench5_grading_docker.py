@@ -58,7 +58,7 @@ def requests_image(docker_client):
 
 @pytest.fixture(scope="module")
 def classic():
-    from codefix.datasets import load_dataset
+    from codefix.core.datasets import load_dataset
 
     return load_dataset(VERIFIED).get(IID)
 

@@ -7,8 +7,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from codefix.ledger import Ledger
-from codefix.test_infra import eval_test_files, infrastructure_paths, instance_infrastructure_paths
+from codefix.core.ledger import Ledger
+from codefix.core.test_infra import eval_test_files, infrastructure_paths, instance_infrastructure_paths
 from selection.candidates import build_pool
 from selection.stage import SelectionConfig, run_selection
 from tests.agent.fakes import ScriptedModel
@@ -65,7 +65,7 @@ BYPASSES = {  # each graded resolved by `evaluate --strict` before: a forcing pl
 
 @pytest.mark.parametrize("patch", BYPASSES.values(), ids=BYPASSES.keys())
 def test_pytest_configuration_and_code_reaching_into_pytest_are_test_infrastructure(patch):
-    from codefix.test_infra import patch_files
+    from codefix.core.test_infra import patch_files
 
     assert infrastructure_paths(diff("src/fix.py") + patch) == patch_files(patch)
 

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from codefix.cli import main
-from codefix.datasets import load_dataset
-from codefix.store import read_json
+from codefix.core.datasets import load_dataset
+from codefix.core.store import read_json
 
 pytestmark = pytest.mark.docker
 

@@ -1,11 +1,11 @@
-"""The one diff reader (codefix/unified_diff.py): the safety checks' header paths, the context
+"""The one diff reader (codefix/core/unified_diff.py): the safety checks' header paths, the context
 stage's gold files and the test-patch reset all read diffs through it."""
 
 from __future__ import annotations
 
 from agent.context.recall import patch_files
-from codefix.diff_paths import touched_paths
-from codefix.unified_diff import header_paths, parse_patch
+from codefix.core.diff_paths import touched_paths
+from codefix.core.unified_diff import header_paths, parse_patch
 
 SPACED = ('diff --git a/my file.py b/my file.py\n--- a/my file.py\n+++ b/my file.py\n'
           "@@ -1 +1 @@\n-a\n+b\n")

@@ -21,8 +21,8 @@ from pathlib import Path
 
 import pytest
 
-from codefix.datasets import load_dataset
-from codefix.instance import Instance
+from codefix.core.datasets import load_dataset
+from codefix.core.instance import Instance
 
 ROOT = Path(__file__).resolve().parents[2]
 DATASET = ROOT / "data" / "fixtures.jsonl"

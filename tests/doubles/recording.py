@@ -14,7 +14,7 @@ import threading
 from pathlib import Path
 
 from agent.models.test_doubles.replay import last_user_text
-from codefix.errors import InputError
+from codefix.core.errors import InputError
 
 
 class RecordingModel:

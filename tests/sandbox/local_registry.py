@@ -103,7 +103,7 @@ def with_marker_layer(client, image: str, marker: str = "etc/codefix-test-marker
 
 def push(client, image: str, ref: str) -> None:
     """Tag `image` as `ref`, push it, and drop the `ref` tag locally again."""
-    from sandbox.image_pull import split_ref
+    from sandbox.images.image_pull import split_ref
 
     repo, tag = split_ref(ref)
     client.api.tag(image, repo, tag)

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from codefix.datasets import load_dataset
-from codefix.errors import SandboxError
+from codefix.core.datasets import load_dataset
+from codefix.core.errors import SandboxError
 from sandbox.backend_config import DockerBackendConfig, SandboxBackendConfig, sandbox_factory
 
 FIXTURES = Path(__file__).resolve().parents[2] / "data" / "fixtures.jsonl"

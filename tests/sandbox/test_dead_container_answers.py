@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from codefix.errors import SandboxError, SandboxGone
-from sandbox.docker_sandbox import DockerSandbox
+from codefix.core.errors import SandboxError, SandboxGone
+from sandbox.docker.docker_sandbox import DockerSandbox
 
 
 def api_error(kind: str, message: str):
@@ -119,7 +119,7 @@ def test_a_command_killed_by_a_signal_in_a_live_container_is_its_exit_code(monke
 
 
 def test_a_timeout_too_large_for_the_host_to_wait_is_held_to_a_week(monkeypatch):
-    from sandbox.docker_sandbox import MAX_COMMAND_SECONDS
+    from sandbox.docker.docker_sandbox import MAX_COMMAND_SECONDS
 
     engine = ScriptedEngine({"code": 0}, keeper=0)
     result = box(engine, ScriptedContainer("running")).run("true", timeout=1e12)

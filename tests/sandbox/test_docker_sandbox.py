@@ -24,7 +24,7 @@ def image(tmp_path_factory, docker_client):
 
 @pytest.fixture(scope="module")
 def sb(image, docker_client):
-    from sandbox.docker_sandbox import DockerSandbox
+    from sandbox.docker.docker_sandbox import DockerSandbox
 
     with DockerSandbox(image, client=docker_client, memory="256m", pids_limit=128, output_limit=20_000) as sandbox:
         yield sandbox
@@ -234,8 +234,8 @@ def test_the_start_state_carries_hash_checked_bytecode_that_an_edit_never_reuses
 def test_a_container_killed_under_a_command_is_a_sandbox_error_not_an_exit_code(image, docker_client):
     import threading
 
-    from codefix.errors import SandboxGone
-    from sandbox.docker_sandbox import DockerSandbox
+    from codefix.core.errors import SandboxGone
+    from sandbox.docker.docker_sandbox import DockerSandbox
 
     with DockerSandbox(image, client=docker_client) as box:
         def kill_when_running():
@@ -251,7 +251,7 @@ def test_a_container_killed_under_a_command_is_a_sandbox_error_not_an_exit_code(
 
 
 def test_a_writable_root_is_only_ever_reset_by_a_fresh_container(image, docker_client):
-    from sandbox.docker_sandbox import DockerSandbox
+    from sandbox.docker.docker_sandbox import DockerSandbox
 
     with DockerSandbox(image, client=docker_client, writable_root=True) as box:
         box.reset()  # nothing ran yet: the container is kept
@@ -263,8 +263,8 @@ def test_a_writable_root_is_only_ever_reset_by_a_fresh_container(image, docker_c
 
 
 def test_missing_image_is_a_sandbox_error(docker_client):
-    from codefix.errors import SandboxError
-    from sandbox.docker_sandbox import DockerSandbox
+    from codefix.core.errors import SandboxError
+    from sandbox.docker.docker_sandbox import DockerSandbox
 
     with pytest.raises(SandboxError, match="pull"):
         with DockerSandbox("codefix-local/does-not-exist:nope", client=docker_client):
@@ -272,7 +272,7 @@ def test_missing_image_is_a_sandbox_error(docker_client):
 
 
 def test_no_container_left_after_with_or_sigterm_or_sigint(image, docker_client):
-    from sandbox.docker_sandbox import SANDBOX_LABEL, DockerSandbox
+    from sandbox.docker.docker_sandbox import SANDBOX_LABEL, DockerSandbox
 
     def labelled():
         return {c.id for c in docker_client.containers.list(all=True, sparse=True, filters={"label": SANDBOX_LABEL})}
@@ -285,7 +285,7 @@ def test_no_container_left_after_with_or_sigterm_or_sigint(image, docker_client)
     for signame, code in (("SIGTERM", -15), ("SIGINT", -2)):  # Ctrl-C: KeyboardInterrupt, then exit by SIGINT
         script = (
             "import os, signal, sys\n"
-            "from sandbox.docker_sandbox import DockerSandbox\n"
+            "from sandbox.docker.docker_sandbox import DockerSandbox\n"
             f"sb = DockerSandbox({image!r}); sb.start(); print(sb.container.id, flush=True)\n"
             f"os.kill(os.getpid(), signal.{signame})\n"
             "import time; time.sleep(30)\n"
@@ -299,7 +299,7 @@ def test_no_container_left_after_with_or_sigterm_or_sigint(image, docker_client)
 def test_host_guard_gives_up_waiting_and_kills_what_runs(clean):
     """The engine-side timeout normally ends a command; if the exec stream stays open past
     timeout + grace anyway, the host kills the container's processes and returns."""
-    from codefix.truncation import HeadTail
+    from codefix.core.truncation import HeadTail
 
     clean.config = clean.config.model_copy(update={"host_grace": 0.5})
     try:

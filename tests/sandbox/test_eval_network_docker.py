@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from codefix.datasets import Dataset
-from codefix.instance import Instance
-from codefix.predictions import Prediction
-from codefix.store import RunStore
+from codefix.core.datasets import Dataset
+from codefix.core.instance import Instance
+from codefix.core.predictions import Prediction
+from codefix.core.store import RunStore
 from tests.selection.shared_data import VERIFIED, need
 
 pytestmark = pytest.mark.docker
@@ -51,7 +51,7 @@ def test_generation_sandboxes_stay_offline(docker_client, tmp_path):
     from sandbox.backend_config import sandbox_factory
 
     inst = network_instance(tmp_path)
-    from sandbox.images import build_local_image
+    from sandbox.images.images import build_local_image
 
     tag, commit = build_local_image(inst, cache_dir=tmp_path / "cache", client=docker_client)
     sandboxes, _ = sandbox_factory(inst.model_copy(update={"image": tag, "base_commit": commit}))

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from codefix.datasets import load_dataset
+from codefix.core.datasets import load_dataset
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "data" / "fixtures.jsonl"
@@ -34,7 +34,7 @@ pytestmark = pytest.mark.docker
 
 @pytest.mark.parametrize("instance", list(DATASET), ids=lambda i: i.instance_id)
 def test_fixture_grades(docker_client, instance) -> None:
-    from sandbox.evaluate import evaluate_in_sandbox
+    from sandbox.evaluation.evaluate import evaluate_in_sandbox
     from sandbox.backend_config import sandbox_factory
 
     sandboxes, built = sandbox_factory(instance, output_limit=2_000_000)
@@ -59,7 +59,7 @@ def test_fixture_grades(docker_client, instance) -> None:
 
 
 def test_hanging_tests_are_killed_and_the_sandbox_stays_usable(docker_client) -> None:
-    from sandbox.evaluate import evaluate_in_sandbox
+    from sandbox.evaluation.evaluate import evaluate_in_sandbox
     from sandbox.backend_config import sandbox_factory
 
     instance = DATASET.get("codefix-fixtures__jobqueue-31")

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from codefix.errors import InputError
-from codefix.instance import Instance
-from sandbox.grading import GradeReport, grade, parser_by_name
+from codefix.core.errors import InputError
+from codefix.core.instance import Instance
+from sandbox.evaluation.grading import GradeReport, grade, parser_by_name
 
 START = "+ : '>>>>> Start Test Output'"
 END = "+ : '>>>>> End Test Output'"

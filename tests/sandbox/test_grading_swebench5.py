@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import pytest
 
-from codefix.errors import InputError
-from codefix.instance import Instance
-from sandbox.grading import grade, parser_by_name
-from sandbox.infra_failures import environment_failure
+from codefix.core.errors import InputError
+from codefix.core.instance import Instance
+from sandbox.evaluation.grading import grade, parser_by_name
+from sandbox.evaluation.infra_failures import environment_failure
 
 START = "+ : '>>>>> Start Test Output'"
 END = "+ : '>>>>> End Test Output'"

@@ -3,7 +3,7 @@ and dataset matching (no network, no Docker: the dataset is a local JSONL file).
 
 import json
 
-from codefix.predictions import Prediction, append_prediction
+from codefix.core.predictions import Prediction, append_prediction
 from codefix.stages.solve import model_name
 
 

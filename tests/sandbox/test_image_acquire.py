@@ -9,11 +9,11 @@ import threading
 import docker
 import pytest
 
-from codefix.instance import Instance
-from sandbox.image_acquire import ImageAcquirer
-from sandbox.image_config import ImageConfig
-from sandbox.image_pull import DiskSpaceLow, ImageUnavailable
-from sandbox.image_records import ImageRecords
+from codefix.core.instance import Instance
+from sandbox.images.image_acquire import ImageAcquirer
+from sandbox.images.image_config import ImageConfig
+from sandbox.images.image_pull import DiskSpaceLow, ImageUnavailable
+from sandbox.images.image_records import ImageRecords
 
 
 class Engine:

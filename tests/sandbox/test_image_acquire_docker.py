@@ -13,11 +13,11 @@ import uuid
 import docker
 import pytest
 
-from codefix.instance import Instance
-from sandbox.image_acquire import ImageAcquirer
-from sandbox.image_config import ImageConfig
-from sandbox.image_pull import ImageUnavailable
-from sandbox.image_records import ImageRecords
+from codefix.core.instance import Instance
+from sandbox.images.image_acquire import ImageAcquirer
+from sandbox.images.image_config import ImageConfig
+from sandbox.images.image_pull import ImageUnavailable
+from sandbox.images.image_records import ImageRecords
 from tests.sandbox.local_registry import FlakyProxy, free_port, push, with_marker_layer
 
 BASE = os.environ.get("CODEFIX_BASE_IMAGE", "codefix-base:bookworm")

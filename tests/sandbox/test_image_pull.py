@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from codefix.errors import SandboxError
-from sandbox.image_acquire import removes
-from sandbox.image_pull import (ImageUnavailable, backoff_delays, is_permanent, pull_with_retries, remote_ref,
+from codefix.core.errors import SandboxError
+from sandbox.images.image_acquire import removes
+from sandbox.images.image_pull import (ImageUnavailable, backoff_delays, is_permanent, pull_with_retries, remote_ref,
                                 split_ref)
-from sandbox.pull_progress import PullProgress
+from sandbox.images.pull_progress import PullProgress
 
 EVENTS = [
     {"status": "Pulling from swebench/sweb.eval.x86_64.psf_1776_requests-6028", "id": "latest"},

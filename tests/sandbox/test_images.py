@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from codefix.errors import SandboxError
-from codefix.instance import Instance
-from sandbox.images import build_local_image, image_for, sandbox_config_for
-from sandbox.source_repo import prepare_source_repo
+from codefix.core.errors import SandboxError
+from codefix.core.instance import Instance
+from sandbox.images.images import build_local_image, image_for, sandbox_config_for
+from sandbox.images.source_repo import prepare_source_repo
 from tests.sandbox.tiny_instance import tiny_instance
 
 
@@ -36,8 +36,8 @@ def test_source_repo_commit_is_deterministic_and_reused(tmp_path):
 
 @pytest.mark.docker
 def test_local_image_is_built_once_and_exported(tmp_path, docker_client):
-    from sandbox.docker_sandbox import DockerSandbox
-    from sandbox.images import export_workdir
+    from sandbox.docker.docker_sandbox import DockerSandbox
+    from sandbox.images.images import export_workdir
 
     inst = tiny_instance(tmp_path)
     tag, sha = build_local_image(inst, cache_dir=tmp_path / "cache", client=docker_client)
@@ -55,7 +55,7 @@ def test_local_image_is_built_once_and_exported(tmp_path, docker_client):
 
 @pytest.mark.docker
 def test_missing_images_say_how_to_get_them(tmp_path, docker_client):
-    from sandbox.images import export_workdir
+    from sandbox.images.images import export_workdir
 
     with pytest.raises(SandboxError, match="docker pull swebench/"):
         export_workdir(image_for(swebench("astropy__astropy-12907")), tmp_path / "x", client=docker_client)

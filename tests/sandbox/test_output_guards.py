@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from codefix.truncation import HeadTail, truncate_middle
-from sandbox.secrets import redact, secret_values
+from codefix.core.truncation import HeadTail, truncate_middle
+from sandbox.docker.secrets import redact, secret_values
 
 
 def test_short_text_is_untouched_and_long_text_keeps_head_and_tail():

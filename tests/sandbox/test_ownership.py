@@ -9,8 +9,8 @@ import sys
 
 import pytest
 
-from sandbox.ownership import OWNER_LABEL, is_orphan, owner_alive, owner_id, process_start
-from sandbox.sandbox_config import default_cpus
+from sandbox.docker.ownership import OWNER_LABEL, is_orphan, owner_alive, owner_id, process_start
+from sandbox.docker.sandbox_config import default_cpus
 
 
 def test_this_process_is_alive_and_a_finished_one_is_dead():

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from codefix.errors import PatchApplyError, UnsafePatchError
-from sandbox.patch_paths import touched_paths
-from sandbox.patching import FUZZY, GIT_APPLY, apply_patch, check_patch_text, diff
+from codefix.core.errors import PatchApplyError, UnsafePatchError
+from sandbox.docker.patch_paths import touched_paths
+from sandbox.docker.patching import FUZZY, GIT_APPLY, apply_patch, check_patch_text, diff
 from tests.sandbox.tiny_instance import remove_image_and_snapshot, tiny_image
 
 FIX = """\
@@ -93,8 +93,8 @@ class SandboxNeverWritten:
 
 
 def test_a_lone_surrogate_in_a_patch_is_a_patch_failure_not_an_infrastructure_error():
-    from codefix.instance import Instance
-    from sandbox.evaluate import evaluate_in_sandbox
+    from codefix.core.instance import Instance
+    from sandbox.evaluation.evaluate import evaluate_in_sandbox
 
     with pytest.raises(PatchApplyError, match="lone surrogate .* on line 6"):
         check_patch_text(SURROGATE)
@@ -105,7 +105,7 @@ def test_a_lone_surrogate_in_a_patch_is_a_patch_failure_not_an_infrastructure_er
 
 @pytest.fixture(scope="module")
 def sb(tmp_path_factory, docker_client):
-    from sandbox.docker_sandbox import DockerSandbox
+    from sandbox.docker.docker_sandbox import DockerSandbox
 
     image = tiny_image(tmp_path_factory.mktemp("tiny"), docker_client)[0]
     with DockerSandbox(image, client=docker_client) as sandbox:
@@ -154,7 +154,7 @@ def test_symlink_out_of_the_repository_is_refused_in_the_container(clean):
 
 @pytest.mark.docker
 def test_fuzzy_fallback_and_its_absence_are_reported(clean, docker_client):
-    from sandbox.docker_sandbox import DockerSandbox
+    from sandbox.docker.docker_sandbox import DockerSandbox
 
     if clean.run("command -v patch").exit_code == 0:
         result = apply_patch(clean, FUZZY_FIX)
@@ -190,7 +190,7 @@ def _with_program(client, image: str, binary: str) -> str:
 
 @pytest.mark.docker
 def test_files_untracked_at_start_stay_out_of_the_diff_and_survive_reset(sb, docker_client):
-    from sandbox.docker_sandbox import DockerSandbox
+    from sandbox.docker.docker_sandbox import DockerSandbox
 
     maker = docker_client.containers.run(sb.config.image, ["bash", "-c", "echo \"VERSION = '1.0'\" > /testbed/generated_version.py"],
                                          detach=True)  # like a SWE-bench image's leftovers

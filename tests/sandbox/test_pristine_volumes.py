@@ -7,8 +7,8 @@ from __future__ import annotations
 import docker
 import pytest
 
-from codefix.errors import SandboxError
-from sandbox.pristine import PRISTINE_LABEL, READY_SUFFIX, populate, remove_unused
+from codefix.core.errors import SandboxError
+from sandbox.docker.pristine import PRISTINE_LABEL, READY_SUFFIX, populate, remove_unused
 
 
 class ScriptedVolume:

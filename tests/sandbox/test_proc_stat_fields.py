@@ -7,7 +7,7 @@ import subprocess
 
 import pytest
 
-from sandbox.container_scripts import STAT_FIELDS
+from sandbox.docker.container_scripts import STAT_FIELDS
 
 TAIL = " 1 77 77 0 -1 4194560 98 0 0 0 0 0 0 0 20 0 1 0 4711 2420736 128 18446744073709551615\n"
 

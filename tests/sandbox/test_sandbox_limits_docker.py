@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from sandbox.sandbox_config import default_cpus
+from sandbox.docker.sandbox_config import default_cpus
 from tests.sandbox.tiny_instance import tiny_image
 
 pytestmark = pytest.mark.docker
@@ -34,7 +34,7 @@ def quota(sandbox) -> float:
 
 @pytest.mark.parametrize("parallel", [1, 2, 8])
 def test_the_default_cpu_share_comes_from_cores_and_sandboxes_at_once(image, docker_client, parallel):
-    from sandbox.docker_sandbox import DockerSandbox
+    from sandbox.docker.docker_sandbox import DockerSandbox
 
     with DockerSandbox(image, client=docker_client, parallel=parallel) as sb:
         assert quota(sb) == pytest.approx(default_cpus(parallel))
@@ -42,7 +42,7 @@ def test_the_default_cpu_share_comes_from_cores_and_sandboxes_at_once(image, doc
 
 def test_four_spinning_processes_get_no_more_than_the_share(image, docker_client):
     """A fork-bomb-like load is held to its share: CPU time used <= share x wall time (+ slack)."""
-    from sandbox.docker_sandbox import DockerSandbox
+    from sandbox.docker.docker_sandbox import DockerSandbox
 
     with DockerSandbox(image, client=docker_client, cpus=0.5) as sb:
         assert quota(sb) == pytest.approx(0.5)
@@ -56,7 +56,7 @@ def test_four_spinning_processes_get_no_more_than_the_share(image, docker_client
 
 @pytest.mark.parametrize("area", ["/testbed", "/root", "/tmp", "/var/tmp"])
 def test_a_run_cannot_write_past_the_disk_cap_anywhere(image, docker_client, area):
-    from sandbox.docker_sandbox import DockerSandbox
+    from sandbox.docker.docker_sandbox import DockerSandbox
 
     with DockerSandbox(image, client=docker_client, disk="8m") as sb:
         small = sb.run(f"head -c 4000000 /dev/zero > {area}/small && echo ok")

@@ -14,12 +14,12 @@ from pathlib import Path
 
 import pytest
 
-from codefix.datasets import load_dataset
-from codefix.errors import InputError
-from codefix.instance import Instance
-from sandbox.grading import grade
-from sandbox.specs import eval_script, swebench_image_name
-from sandbox.specs import test_directives as directives_of
+from codefix.core.datasets import load_dataset
+from codefix.core.errors import InputError
+from codefix.core.instance import Instance
+from sandbox.evaluation.grading import grade
+from sandbox.evaluation.specs import eval_script, swebench_image_name
+from sandbox.evaluation.specs import test_directives as directives_of
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "data" / "fixtures.jsonl"
@@ -118,7 +118,7 @@ def test_a_malformed_test_patch_is_an_input_error():
 
 
 def test_a_record_without_eval_script_or_classic_spec_is_an_input_error():
-    from codefix.datasets import with_v5_fields
+    from codefix.core.datasets import with_v5_fields
 
     for repo, version in (("a/b", "1.0"), ("psf/requests", "99.9")):
         inst = with_v5_fields(Instance(instance_id="a__b-1", repo=repo, base_commit="c", problem_statement="p",
@@ -206,8 +206,8 @@ def _tar_bytes(name: str, text: str) -> bytes:
 
 
 def test_build_missing_is_refused_clearly_under_swebench_5():
-    from sandbox.image_build import harness_builders
-    from sandbox.image_pull import ImageUnavailable
+    from sandbox.images.image_build import harness_builders
+    from sandbox.images.image_pull import ImageUnavailable
 
     with pytest.raises(ImageUnavailable, match="swebench 5 no longer builds an image from a record"):
         harness_builders()

@@ -2,7 +2,7 @@
 at load, and the eval scripts those carry, against what codefix ran under swebench 4.1.
 
 `classic_eval_script_hashes.json` holds the sha256 (first 16 hex digits) of every eval script
-codefix made with swebench 4.1 (`sandbox.specs.eval_script`, itself checked equal to 4.1's
+codefix made with swebench 4.1 (`sandbox.evaluation.specs.eval_script`, itself checked equal to 4.1's
 `make_test_spec(record).eval_script` on all of Verified and Lite), recorded before the move to
 swebench 5, and of the fixtures' local scripts. The classic records must keep exactly those
 scripts; what runs is swebench 5's `make_test_spec` of the record, which adds only the line
@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from codefix.datasets import load_dataset
-from sandbox.specs import eval_script, swebench_image_name
+from codefix.core.datasets import load_dataset
+from sandbox.evaluation.specs import eval_script, swebench_image_name
 from tests.selection.shared_data import SHARED_DATA, need
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -125,7 +125,7 @@ def test_the_300_lite_eval_scripts_are_the_ones_codefix_ran_under_swebench_4_1(n
 
 
 def test_the_fixtures_local_scripts_are_unchanged():
-    from sandbox.local_specs import local_eval_script
+    from sandbox.evaluation.local_specs import local_eval_script
 
     fixtures = load_dataset(ROOT / "data" / "fixtures.jsonl")
     assert {i.instance_id: digest(local_eval_script(i)) for i in fixtures} == HASHES["fixtures"]

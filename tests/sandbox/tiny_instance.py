@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from codefix.instance import Instance
+from codefix.core.instance import Instance
 
 FILES = {
     "pkg/__init__.py": "",
@@ -35,14 +35,14 @@ def tiny_instance(root: Path) -> Instance:
 
 def tiny_image(root: Path, docker_client) -> tuple[str, str]:
     """(image tag, base commit) of the tiny instance, built from $CODEFIX_BASE_IMAGE."""
-    from sandbox.images import build_local_image
+    from sandbox.images.images import build_local_image
 
     return build_local_image(tiny_instance(root), cache_dir=root / "cache", client=docker_client)
 
 
 def remove_image_and_snapshot(client, image_id: str) -> None:
     """Remove a test's throwaway image and the workdir snapshot volumes made for it."""
-    from sandbox.pristine import READY_SUFFIX, volume_name
+    from sandbox.docker.pristine import READY_SUFFIX, volume_name
 
     client.images.remove(image_id, force=True)
     name = volume_name(image_id, "/testbed")

@@ -6,7 +6,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from codefix.errors import PatchApplyError
+from codefix.core.errors import PatchApplyError
 
 from agent.models.test_doubles.gold_answers import selection as gold_selection
 from selection.candidates import build_pool
@@ -30,7 +30,7 @@ TEST = "import sys\nfrom calc import double\nprint(double(4))\nsys.exit(0 if dou
 
 
 def git_apply(sandbox, patch):
-    """TEST DOUBLE of sandbox.patching.apply_patch for the local checkout."""
+    """TEST DOUBLE of sandbox.docker.patching.apply_patch for the local checkout."""
     proc = subprocess.run(["git", "apply", "-"], input=patch.encode(), cwd=sandbox.repo, capture_output=True)
     if proc.returncode:
         raise PatchApplyError("patch does not apply", proc.stderr.decode())

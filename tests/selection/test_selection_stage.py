@@ -4,7 +4,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from codefix.ledger import Ledger
+from codefix.core.ledger import Ledger
 
 from selection.candidates import build_pool
 from selection.stage import SelectionConfig, SelectionResult, run_selection
@@ -51,7 +51,7 @@ def test_config_forbids_unknown_fields():
 
 
 def test_a_model_error_returns_the_fallback_unstored_and_a_rerun_resumes(tmp_path):
-    from codefix.errors import ModelError
+    from codefix.core.errors import ModelError
     from tests.agent.fakes import LocalDirSandbox, make_repo
 
     from tests.selection.test_selection_machine import git_apply

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from codefix.datasets import load_dataset
-from codefix.ledger import Ledger
+from codefix.core.datasets import load_dataset
+from codefix.core.ledger import Ledger
 
 from agent.models.factory import make_model
 from agent.models.test_doubles.gold_answers.testing import reproduction_script
@@ -27,9 +27,9 @@ def dataset():
 
 
 def docker_parts(instance):
-    from sandbox.docker_sandbox import DockerSandbox
-    from sandbox.images import sandbox_config_for
-    from sandbox.patching import apply_patch
+    from sandbox.docker.docker_sandbox import DockerSandbox
+    from sandbox.images.images import sandbox_config_for
+    from sandbox.docker.patching import apply_patch
 
     config = sandbox_config_for(instance)
     return (lambda: DockerSandbox(config)), apply_patch

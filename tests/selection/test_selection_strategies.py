@@ -9,7 +9,7 @@ from types import SimpleNamespace
 import pytest
 import yaml
 
-from codefix.ledger import Ledger
+from codefix.core.ledger import Ledger
 
 from selection.candidates import build_pool
 from selection.stage import SelectionConfig, run_selection

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from codefix.datasets import load_dataset
-from codefix.errors import InputError
+from codefix.core.datasets import load_dataset
+from codefix.core.errors import InputError
 from selection.submissions import build_pools, read_codefix_run, read_patch_records, read_submission
 from tests.selection.shared_data import PARTIAL_PATCHES, need
 

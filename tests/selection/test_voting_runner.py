@@ -4,7 +4,7 @@ unappliable patches and the repository-test file matching."""
 import itertools
 import subprocess
 
-from codefix.errors import PatchApplyError, SandboxError
+from codefix.core.errors import PatchApplyError, SandboxError
 
 from selection.candidates import build_pool
 from selection.voting import UNEDITED, Outcome, read_votes, script_id, vote_table
@@ -32,7 +32,7 @@ class FlakySandbox(LocalDirSandbox):
 
 
 def git_apply(sandbox, patch):
-    """TEST DOUBLE of sandbox.patching.apply_patch for a local checkout."""
+    """TEST DOUBLE of sandbox.docker.patching.apply_patch for a local checkout."""
     proc = subprocess.run(["git", "apply", "-"], input=patch.encode(), cwd=sandbox.repo, capture_output=True)
     if proc.returncode:
         raise PatchApplyError("patch does not apply", proc.stderr.decode())

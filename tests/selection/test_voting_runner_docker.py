@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from codefix.datasets import load_dataset
+from codefix.core.datasets import load_dataset
 
 from agent.models.test_doubles.gold_answers.testing import reproduction_script
 from selection.candidates import build_pool
@@ -28,9 +28,9 @@ UNAPPLIABLE = "diff --git a/invoicing/money.py b/invoicing/money.py\n--- a/invoi
 
 
 def docker_parts(instance):
-    from sandbox.docker_sandbox import DockerSandbox
-    from sandbox.images import sandbox_config_for
-    from sandbox.patching import apply_patch
+    from sandbox.docker.docker_sandbox import DockerSandbox
+    from sandbox.images.images import sandbox_config_for
+    from sandbox.docker.patching import apply_patch
 
     config = sandbox_config_for(instance)
     return (lambda: DockerSandbox(config)), apply_patch

@@ -16,7 +16,7 @@ from collections.abc import Callable
 
 from agent.models.litellm_model import LitellmModel
 from agent.models.test_doubles.providers import register_provider
-from codefix.errors import InputError, ModelError
+from codefix.core.errors import InputError, ModelError
 
 GOLD_MODEL = "codefix-gold/gold"
 """The litellm model name of the gold provider."""

@@ -27,7 +27,7 @@ from pathlib import Path
 
 from agent.models.test_doubles.gold import GoldModel, gold_answer
 from agent.models.test_doubles.providers import ProviderReply, register_provider
-from codefix.errors import InputError, ModelError
+from codefix.core.errors import InputError, ModelError
 
 DEFAULT_MALFORMED = 0.1
 """Share of calls answered in a shape the pipeline must ask again (the default noise)."""

@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
 from agent.models.litellm_model import LitellmModel
 from agent.models.test_doubles.providers import register_provider
-from codefix.errors import InputError, ModelError
+from codefix.core.errors import InputError, ModelError
 
 REPLAY_MODEL = "codefix-replay/script"
 """The litellm model name of the replay provider."""

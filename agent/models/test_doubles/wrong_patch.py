@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 
-from codefix.unified_diff import Hunk, PatchParseError, parse_patch
+from codefix.core.unified_diff import Hunk, PatchParseError, parse_patch
 
 CONTINUES_BLOCK = ("elif", "else", "except", "finally", "case ", ")", "]", "}")
 STRING_START = re.compile(r"""^[rRbBuUfF]{0,2}["']""")

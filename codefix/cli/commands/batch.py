@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from codefix import run_layout as layout
+from codefix.core import run_layout as layout
 from codefix.cli.bounded import int_range
 from codefix.cli.image_options import image_options
 from codefix.cli.model_options import budget_tokens_option, model_options
@@ -16,7 +16,7 @@ from codefix.cli.options import (check_stop_when_agree, offline_eval_option, run
                                  stop_when_agree_option)
 from codefix.cli.run_options import (build_run_config, config_option, docker_host_option, force_option,
                                      generation_options, selection_options)
-from codefix.setting_bounds import INSTANCES_AT_ONCE, WORKERS
+from codefix.core.setting_bounds import INSTANCES_AT_ONCE, WORKERS
 
 PAIR_WORKERS = 2
 """Sandboxes per instance in a batch unless given: instances already run in parallel."""
@@ -67,8 +67,8 @@ def command(dataset, instances, pattern, slice_, config_file, instance_workers, 
     refuse, --build-missing to build); an instance whose image cannot be had fails alone with the
     reason. With the default --cache-level env each image codefix fetched is removed after its
     instance; images present before the run are never removed (log: runs/<run>/images.log)."""
-    from codefix.datasets import load_dataset
-    from codefix.errors import InputError
+    from codefix.core.datasets import load_dataset
+    from codefix.core.errors import InputError
     import functools
 
     from codefix.stages.batch import passed_env, run_batch, summary
@@ -76,8 +76,8 @@ def command(dataset, instances, pattern, slice_, config_file, instance_workers, 
     from codefix.stages.instance_selection import select_instances
     from codefix.stages.executors import make_executor
     from codefix.stages.run_session import open_session
-    from codefix.store import write_json
-    from sandbox.live_sandboxes import remove_all
+    from codefix.core.store import write_json
+    from sandbox.docker.live_sandboxes import remove_all
 
     config = run_config({**given, "config_file": config_file, "instance_workers": instance_workers, **image_opts})
     check_stop_when_agree(config)

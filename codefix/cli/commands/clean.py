@@ -14,7 +14,7 @@ import click
 def command(everything: bool, pristine: bool) -> None:
     """Remove orphaned codefix containers: those whose owning process is dead (killed, crashed).
     Containers of live runs are kept unless --all is given."""
-    from sandbox.orphans import sweep
+    from sandbox.docker.orphans import sweep
 
     result = sweep(everything=everything)
     line = f"removed {result.removed} container{'s' if result.removed != 1 else ''}"
@@ -24,8 +24,8 @@ def command(everything: bool, pristine: bool) -> None:
     if pristine:
         import docker
 
-        from sandbox.ownership import label_value
-        from sandbox.pristine import remove_unused
+        from sandbox.docker.ownership import label_value
+        from sandbox.docker.pristine import remove_unused
 
         removed, in_use = remove_unused(docker.from_env(timeout=120), None if everything else label_value())
         click.echo(f"removed {removed} snapshot volume{'s' if removed != 1 else ''}"

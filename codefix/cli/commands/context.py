@@ -9,7 +9,7 @@ from codefix.cli.image_options import image_options
 from codefix.cli.model_options import budget_tokens_option, model_options
 from codefix.cli.options import dataset_option, run_id_option, runs_dir_option
 from codefix.cli.run_options import build_run_config, config_option, field_help
-from codefix.setting_bounds import RELEVANCE_CONCURRENCY
+from codefix.core.setting_bounds import RELEVANCE_CONCURRENCY
 
 
 @click.command("context")
@@ -29,7 +29,7 @@ def command(dataset, instance_id, config_file, image_opts, runs_dir, run_id, **g
     with the same --run-id to resume (finished work makes no model call). `--config` takes a
     run's config.yaml (its model and context settings apply; the file is not recorded)."""
     from agent.context.report import print_context_report
-    from codefix.datasets import load_dataset
+    from codefix.core.datasets import load_dataset
     from codefix.stages.context_only import context_instance
     from codefix.stages.run_session import open_session
 

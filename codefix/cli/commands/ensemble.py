@@ -7,9 +7,9 @@ from pathlib import Path
 
 import click
 
-from codefix.errors import InputError
-from codefix.run_layout import ENSEMBLE_REPORT
-from codefix.store import write_json
+from codefix.core.errors import InputError
+from codefix.core.run_layout import ENSEMBLE_REPORT
+from codefix.core.store import write_json
 from codefix.cli.image_options import image_options
 from codefix.cli.model_options import api_base_option, budget_option, model_option
 from codefix.cli.options import dataset_option, run_id_option, runs_dir_option
@@ -46,7 +46,7 @@ def command(submission_dirs, dataset, codefix_runs, do_select, config_file, json
     results/results.json when present) and codefix runs; report every malformed line; build
     per-instance candidate pools; with --select write runs/<run>/preds.jsonl; print each member's
     score, the coverage (oracle), the expected random pick and the selected score."""
-    from codefix.datasets import load_dataset
+    from codefix.core.datasets import load_dataset
     from codefix.stages.ensemble import read_members, report_for, select_all, write_pools
     from codefix.stages.run_session import open_session
     from codefix.stages.wiring import print_ledger

@@ -7,10 +7,10 @@ from pathlib import Path
 import click
 
 from codefix.cli.bounded import int_range
-from codefix.errors import InputError
+from codefix.core.errors import InputError
 from codefix.cli.image_options import image_options
 from codefix.cli.options import dataset_option, offline_eval_option, run_id_option, runs_dir_option
-from codefix.setting_bounds import WORKERS
+from codefix.core.setting_bounds import WORKERS
 
 
 @click.command("evaluate")
@@ -36,10 +36,10 @@ def command(dataset, instance_id, patch_file, gold, predictions, workers, timeou
     Writes runs/<run>/<instance>/eval.json and eval.log, and runs/<run>/eval_summary.json.
     Grades with the network on, as the official harness does, unless --offline-eval.
     """
-    from codefix.datasets import load_dataset
+    from codefix.core.datasets import load_dataset
     from codefix.stages.evaluation import evaluate_predictions, print_eval_table
     from codefix.stages.images import make_acquirer
-    from codefix.predictions import Prediction, load_predictions, read_patch_file
+    from codefix.core.predictions import Prediction, load_predictions, read_patch_file
     from codefix.cli.run_hold import hold_run
 
     if bool(predictions) == bool(instance_id):

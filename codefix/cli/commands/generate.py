@@ -31,7 +31,7 @@ def command(dataset, instance_id, config_file, image_opts, runs_dir, run_id, for
     Writes runs/<run>/<instance>/trajectories/*.traj.json and candidates.jsonl, and the run's
     configuration to runs/<run>/config.yaml; rerun with the same --run-id to resume (finished
     model calls are never repeated)."""
-    from codefix.datasets import load_dataset
+    from codefix.core.datasets import load_dataset
     from codefix.stages.generation_only import generate_instance
     from codefix.stages.run_session import open_session
 

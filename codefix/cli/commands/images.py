@@ -28,8 +28,8 @@ def command() -> None:
 
 
 def _selected(dataset, instances, pattern, slice_):
-    from codefix.datasets import load_dataset
-    from codefix.errors import InputError
+    from codefix.core.datasets import load_dataset
+    from codefix.core.errors import InputError
     from codefix.stages.instance_selection import select_instances
 
     picked = [i for i in select_instances(load_dataset(dataset), ids=instances, pattern=pattern, slice_=slice_)
@@ -75,7 +75,7 @@ def status(dataset, instances, pattern, slice_, image_opts):
 @image_options()
 def prefetch(dataset, instances, pattern, slice_, image_opts):
     """Fetch every missing image of the selection, --max-pulls at once (kept: no clean-up)."""
-    from codefix.parallel import map_isolated
+    from codefix.core.parallel import map_isolated
     from codefix.stages.images import make_acquirer
 
     images = make_acquirer({**image_opts, "cache_level": "instance"})

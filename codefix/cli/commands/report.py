@@ -10,7 +10,7 @@ import click
 from codefix.cli.bounded import int_range
 from codefix.cli.image_options import image_options
 from codefix.cli.options import offline_eval_option
-from codefix.setting_bounds import WORKERS
+from codefix.core.setting_bounds import WORKERS
 
 
 @click.command(name="report")
@@ -30,13 +30,13 @@ from codefix.setting_bounds import WORKERS
 def command(run_dir: Path, json_path: Path | None, plot_dir: Path | None, grade_candidates: bool,
             dataset: str | None, workers: int, offline_eval: bool, image_opts: dict) -> None:
     """Summarise a solve/batch run directory (runs/<run>)."""
-    from codefix.errors import InputError
+    from codefix.core.errors import InputError
     from codefix.reporting.run_report import run_report
 
     if grade_candidates:
         if not dataset:
             raise InputError("--grade-candidates needs --dataset (the run's dataset)")
-        from codefix.datasets import load_dataset
+        from codefix.core.datasets import load_dataset
         from codefix.reporting.grade_candidates import grade_candidates as grade
 
         from codefix.stages.images import make_acquirer

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from codefix.errors import InputError
+from codefix.core.errors import InputError
 from codefix.cli.image_options import image_options
 from codefix.cli.model_options import budget_tokens_option, model_options
 from codefix.cli.options import (check_stop_when_agree, offline_eval_option, run_id_option, runs_dir_option,
@@ -44,7 +44,7 @@ def command(dataset, instance_id, repo, issue_file, test_cmd, config_file, grade
     and cost per stage. The run's whole configuration goes to runs/<run>/config.yaml; `--config`
     that file reruns it. Rerun with the same --run-id to resume: finished stages and model calls
     are never repeated, and a finished instance is not predicted twice."""
-    from codefix.datasets import Dataset, load_dataset
+    from codefix.core.datasets import Dataset, load_dataset
     from codefix.stages.run_session import open_session
     from codefix.stages.solve import solve_instance
 
@@ -55,8 +55,8 @@ def command(dataset, instance_id, repo, issue_file, test_cmd, config_file, grade
             raise InputError("--repo and --issue go together")
         if dataset or instance_id:
             raise InputError("give either --repo/--issue or --dataset/--instance, not both")
-        from codefix.local_repo import local_instance
-        from sandbox.images import default_cache_dir
+        from codefix.core.local_repo import local_instance
+        from sandbox.images.images import default_cache_dir
 
         inst = local_instance(repo, issue_file, cache_dir=default_cache_dir(), test_cmd=test_cmd)
         ds = Dataset(str(repo), [inst])
@@ -81,7 +81,7 @@ def command(dataset, instance_id, repo, issue_file, test_cmd, config_file, grade
 
 
 def _show(outcome, ledger, calls_before: int, inst, session) -> None:
-    from codefix.run_layout import EARLY_STOP
+    from codefix.core.run_layout import EARLY_STOP
     from codefix.stages.wiring import print_ledger
 
     print_ledger(ledger, f"{inst.instance_id}: model calls per stage", calls_this_run=len(ledger.calls) - calls_before)
@@ -102,7 +102,7 @@ def _show(outcome, ledger, calls_before: int, inst, session) -> None:
 
 
 def _evaluate(ds, inst, outcome, store, config, *, images, network: bool) -> None:
-    from codefix.predictions import Prediction
+    from codefix.core.predictions import Prediction
     from codefix.stages.evaluation import evaluate_predictions, print_eval_table
     from codefix.stages.solve import model_name
 

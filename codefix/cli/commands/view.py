@@ -23,7 +23,7 @@ def selection_keys():
 def dataset_issues(dataset: str | None) -> dict[str, str]:
     if not dataset:
         return {}
-    from codefix.datasets import load_dataset
+    from codefix.core.datasets import load_dataset
 
     return {inst.instance_id: inst.problem_statement for inst in load_dataset(dataset)}
 
@@ -44,7 +44,7 @@ def command(run_dir: Path, serve: bool, port: int, only: str | None, max_mb: flo
     """Write RUN_DIR/view.html: the run page (funnel, costs, outcomes, instances) and each instance's
     page (issue, context, pair timelines, candidates, voting matrix, selection, evaluation), data
     embedded, no network needed. Damaged or missing artefacts are named in the page."""
-    from codefix.errors import InputError
+    from codefix.core.errors import InputError
     from codefix.view.page import FILE_LIMIT, SERVED_LIMIT, build_view
 
     from codefix.view.run_data import not_a_run
@@ -69,7 +69,7 @@ def command(run_dir: Path, serve: bool, port: int, only: str | None, max_mb: flo
 
 
 def _serve(run_dir: Path, keys, issues: dict[str, str], port: int) -> None:
-    from codefix.errors import InputError
+    from codefix.core.errors import InputError
     from codefix.view.server import LiveRun, make_server
 
     try:

@@ -14,7 +14,7 @@ import urllib.request
 import pytest
 
 from codefix.cli.commands.view import selection_keys
-from codefix.redaction import redact, secret_values
+from codefix.core.redaction import redact, secret_values
 from codefix.view.page import build_view
 from codefix.view.server import LiveRun, make_server
 

@@ -5,7 +5,7 @@ the instance's `wrong_patch`, else one derived from the gold patch by
 from __future__ import annotations
 
 from agent.models.test_doubles.wrong_patch import wrong_patch_for
-from codefix.errors import ModelError
+from codefix.core.errors import ModelError
 
 
 def patch_to_blocks(patch: str) -> str:

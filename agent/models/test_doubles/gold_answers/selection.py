@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from codefix.errors import ModelError
+from codefix.core.errors import ModelError
 
 from agent.models.test_doubles.gold_answers.testing import reproduction_script
 

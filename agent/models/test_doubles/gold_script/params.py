@@ -24,7 +24,7 @@ def test_files(instance) -> list[str]:
     """The test files (Django: test modules) the test patch names, as swebench derives them."""
     if not (getattr(instance, "test_patch", "") or "").strip():
         return []
-    from codefix.classic_records import test_directives
+    from codefix.core.classic_records import test_directives
 
     return test_directives(getattr(instance, "repo", ""), instance.test_patch)
 
@@ -33,7 +33,7 @@ def test_command(instance) -> tuple[str, str]:
     """(shell command running the instance's tests on the test patch's files, log format:
     pytest / django / sympy). Any record-like object will do (missing fields: a local instance)."""
     if getattr(instance, "is_swebench", False):
-        from codefix.datasets import with_v5_fields
+        from codefix.core.datasets import with_v5_fields
 
         instance = with_v5_fields(instance)  # a classic record built without load_dataset
     log_parser = getattr(instance, "log_parser", "pytest")
@@ -46,7 +46,7 @@ def test_command(instance) -> tuple[str, str]:
 
 def script_test_command(eval_script: str) -> str:
     """The command(s) between an eval script's start and end markers, joined with `&&`."""
-    from codefix.classic_records import END_MARKER, START_MARKER
+    from codefix.core.classic_records import END_MARKER, START_MARKER
 
     lines = eval_script.splitlines()
     start = next((n for n, line in enumerate(lines) if START_MARKER in line), None)

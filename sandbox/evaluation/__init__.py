@@ -1,0 +1,1 @@
+"""SWE-bench specs and grading: the evaluation script of an instance, running it on a patch, and reading its log."""
