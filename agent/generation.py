@@ -13,7 +13,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from codefix.errors import InputError, SandboxError
+from codefix.errors import InputError, RateLimited, SandboxError
 from codefix.parallel import map_isolated
 from codefix.store import atomic_write_text, read_jsonl
 
@@ -125,6 +125,9 @@ def generate(
     write_candidates(out_dir, results)
     if stage.stop:
         stage.stop.save()
+    limited = next((o.error for o in outcomes if isinstance(o.error, RateLimited)), None)
+    if limited is not None:  # never a verdict: the instance stops as an infrastructure failure
+        raise limited
     return results, {"sandboxes_started": pool.started, "sandboxes_peak": pool.peak,
                      "skipped_pairs": [r.pair for r in results if r.status == SKIPPED],
                      "early_stop": stage.stop.record() if stage.stop else None}
@@ -236,8 +239,8 @@ class _Generation:
                                    test_run=last_test_run(testing), **where)
                 editing = self._run(task, "editing", pair, sandbox)
                 broken = editing.status == EXIT_SANDBOX_ERROR
-        except Exception:
-            broken = True
+        except Exception as exc:
+            broken = not isinstance(exc, RateLimited)  # the provider refused; the sandbox is fine
             raise
         finally:
             self.pool.give_back(sandbox, broken=broken)

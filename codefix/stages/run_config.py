@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from agent.context.config import ContextConfig
 from agent.generation import GenerationConfig
+from agent.models.limiter import EndpointLimits
 from codefix.errors import InputError
 from sandbox.backend_config import DockerBackendConfig, SandboxBackendConfig
 from sandbox.image_config import ImageConfig
@@ -42,6 +43,11 @@ class ModelConfig(BaseModel):
     litellm has no price for."""
     price_file: str | None = None
     """JSON/YAML {model: {input, output, cache_read?, cache_write?}} in USD per million tokens."""
+    limits: EndpointLimits = Field(default_factory=EndpointLimits)
+    """The primary model's endpoint: its known rate limits, the ceiling of calls in flight and how
+    long one call may wait on them (one limiter per endpoint, shared by every call of the process)."""
+    relevance_limits: EndpointLimits | None = None
+    """The relevance model's endpoint when it differs from the primary's (None: the same settings)."""
 
 
 class RunConfig(BaseModel):
@@ -76,7 +82,8 @@ class RunConfig(BaseModel):
         return {"kind": "docker", **value} if isinstance(value, dict) and "kind" not in value else value
 
     RUNTIME_ONLY: ClassVar[tuple[str, ...]] = (
-        "budget", "parallel_sandboxes", "sandbox", "images", "model.price", "model.price_file",
+        "budget", "parallel_sandboxes", "sandbox", "images", "model.price", "model.price_file", "model.limits",
+        "model.relevance_limits",
         "context.concurrency", "context.checkpoint_every", "generation.workers", "generation.sandbox_retries",
         "selection.workers",
     )
