@@ -5,12 +5,20 @@ callers that each honour `retry-after` on their own come back together and keep 
 `EndpointLimiter` is the one place the calls of an endpoint wait:
 
 - adaptive concurrency (AIMD): a 429 or 529 halves the requests allowed in flight (once per
-  round of calls), each answered call grows the allowance by 1/allowance back to the ceiling;
+  round of calls: the refusals of calls sent before a cut do not cut again), each answered call
+  grows the allowance by 1/allowance back to the ceiling;
+- an adaptive request rate (AIMD too): concurrency alone cannot hold a rate when answers are
+  quick, so once the first pause is over the pace is set to the answers per second since the
+  first call (a minute at most: the pause is part of the provider's window); as that guess is low
+  when the first calls were slow, the pace then grows fast (SLOW_START_GROWTH per answer) until
+  the next round of refusals; each round takes it down by `rate_cut`, after which each answered
+  call adds `rate_growth` requests/s;
 - a refusal pauses the whole endpoint: for the `retry-after` the provider sent, else for a
-  backoff that doubles with consecutive refusals; every waiter adds its own jitter;
+  backoff that doubles with consecutive rounds of refusals; every waiter adds its own jitter;
 - known limits (`EndpointLimits`: requests, input tokens, output tokens per minute) are paced as
-  token buckets holding one second's worth, so a call waits before the provider has to refuse;
-  output tokens are reserved at the request's max_tokens and the unused part given back;
+  token buckets holding a tenth of a second's worth (a call may take one into debt), so a call
+  waits before the provider has to refuse; output tokens are reserved at the request's
+  max_tokens and the unused part given back;
 - a call that cannot be sent within `max_wait` seconds raises `RateLimited`, an infrastructure
   failure (never a verdict).
 
@@ -25,6 +33,7 @@ import hashlib
 import random
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -58,8 +67,12 @@ class EndpointLimits(BaseModel):
     consecutive one, up to max_pause."""
     max_pause: float = Field(60.0, ge=0)
     """Cap on one pause without retry-after."""
-    jitter: float = Field(0.25, ge=0, le=1)
+    jitter: float = Field(0.1, ge=0, le=1)
     """Each waiter adds a random fraction up to this of the pause, so callers do not return together."""
+    rate_cut: float = Field(0.9, gt=0, le=1)
+    """Factor applied to the learnt request rate at each round of refusals."""
+    rate_growth: float = Field(0.01, ge=0)
+    """Requests/s the learnt rate grows by with each answered call (1% a second at any rate)."""
 
     def share(self, parts: int) -> EndpointLimits:
         """This endpoint's limits divided among `parts` processes (Ray nodes) calling it at once."""
@@ -81,21 +94,36 @@ class StageFigures:
     """Seconds calls spent waiting on the limiter."""
 
 
+BURST_SECONDS = 0.1
+"""A bucket holds this many seconds of its rate (at least one request): paced calls go out evenly."""
+SLOW_START_GROWTH = 0.25
+"""Requests/s the learnt pace grows by per answered call between its first setting and the next
+round of refusals."""
+HISTORY_SECONDS = 60.0
+"""How far back the answers are counted when the first refusal sets the learnt rate."""
+
+
 @dataclass
 class Bucket:
-    """A token bucket of `rate` per second holding at most one second's worth; may go into debt."""
+    """A token bucket of `rate` per second holding BURST_SECONDS of it (at least 1); may go into debt."""
 
     rate: float
     level: float
     at: float
 
+    @property
+    def capacity(self) -> float:
+        return max(1.0, self.rate * BURST_SECONDS)
+
     def refill(self, now: float) -> None:
-        self.level = min(self.rate, self.level + (now - self.at) * self.rate)
+        self.level = min(self.capacity, self.level + (now - self.at) * self.rate)
         self.at = now
 
-    def wait_for(self) -> float:
-        """Seconds until the level is back at zero (a request may then take it into debt)."""
-        return 0.0 if self.level >= 0 else -self.level / self.rate
+    def wait_for(self, amount: float) -> float:
+        """Seconds until `amount` may be taken: the level holds it, or the bucket is full (a
+        request larger than the bucket then takes it into debt)."""
+        need = min(amount, self.capacity)
+        return 0.0 if self.level >= need - 1e-9 else max(0.001, (need - self.level) / self.rate)
 
 
 @dataclass
@@ -126,7 +154,13 @@ class EndpointLimiter:
         self._streak = 0  # consecutive refusals, for the backoff without retry-after
         self._round = 0  # bumped at each cut: refusals of calls sent before it do not cut again
         now = clock()
-        self._buckets = {key: Bucket(rate / 60, rate / 60, now) for key, rate in (
+        self._started: float | None = None  # the first call's send time
+        self._answers: deque[float] = deque()  # when calls were answered, the last HISTORY_SECONDS
+        self.learnt_rate: float | None = None
+        """Requests/s the refusals taught (None until the first pause is over)."""
+        self._learn_pending = False
+        self._slow_start = False
+        self._buckets = {key: Bucket(rate / 60, max(1.0, rate / 60 * BURST_SECONDS), now) for key, rate in (
             ("requests", self.limits.requests_per_minute), ("input", self.limits.input_tokens_per_minute),
             ("output", self.limits.output_tokens_per_minute)) if rate}
         self.stages: dict[str, StageFigures] = {}
@@ -203,6 +237,13 @@ class EndpointLimiter:
             self.in_flight -= 1
             self._streak = 0
             self.allowed = min(float(self.limits.max_in_flight), self.allowed + 1 / max(1.0, self.allowed))
+            now = self.clock()
+            self._answers.append(now)
+            while self._answers and self._answers[0] < now - HISTORY_SECONDS:
+                self._answers.popleft()
+            if self.learnt_rate is not None:
+                self.learnt_rate += SLOW_START_GROWTH if self._slow_start else self.limits.rate_growth
+                self._buckets["learnt"].rate = self.learnt_rate
             if output_tokens is not None and "output" in self._buckets:
                 self._buckets["output"].level += max(0.0, permit.output_reserved - output_tokens)
             self._cond.notify_all()
@@ -224,41 +265,70 @@ class EndpointLimiter:
                 permit.done = True
                 self.in_flight -= 1
             now = self.clock()
-            self._streak += 1
             if permit.round == self._round:
+                self._streak += 1
                 self.allowed = max(1.0, self.allowed / 2)
                 self._round += 1
+                self._learn(now)
             pause = retry_after if retry_after is not None else min(
                 self.limits.max_pause, self.limits.base_pause * 2 ** (self._streak - 1))
             self.paused_until = max(self.paused_until, now + pause)
             self._cond.notify_all()
 
     def snapshot(self) -> dict:
-        """{in_flight, allowed, paused_for, sent, refused, waited} now (the live display)."""
+        """{endpoint, in_flight, allowed, rate (learnt requests/s or None), paused_for, sent, refused,
+        waited} now (the live display)."""
         with self._cond:
             now = self.clock()
             return {"endpoint": self.name, "in_flight": self.in_flight, "allowed": int(self.allowed),
+                    "rate": round(self.learnt_rate, 2) if self.learnt_rate is not None else None,
                     "paused_for": round(max(0.0, self.paused_until - now), 3),
                     "sent": sum(f.sent for f in self.stages.values()),
                     "refused": sum(f.refused for f in self.stages.values()),
                     "waited": round(sum(f.waited for f in self.stages.values()), 3)}
 
     # -- inside the lock -----------------------------------------------------------------
+    def _learn(self, now: float) -> None:
+        """A round of refusals: the first one's pace is set when its pause is over (`_first_pace`),
+        later ones cut the pace."""
+        if self.learnt_rate is None:
+            self._learn_pending = True
+        else:
+            self._slow_start = False
+            self.learnt_rate = max(1.0 / 60, self.learnt_rate * self.limits.rate_cut)
+            self._buckets["learnt"].refill(now)
+            self._buckets["learnt"].rate = self.learnt_rate
+
     def _delay(self, now: float, input_tokens: int, output_tokens: int) -> float | None:
         """0 when a call may go now, seconds to sleep when paused or paced, None when full."""
         if self.paused_until > now:
             return self.paused_until - now
+        if self._learn_pending:
+            self._first_pace(now)
         if self.in_flight >= max(1, int(self.allowed)):
             return None
+        amounts = {"requests": 1, "learnt": 1, "input": input_tokens, "output": output_tokens}
         waits = []
         for key, bucket in self._buckets.items():
             bucket.refill(now)
-            waits.append(bucket.wait_for())
+            waits.append(bucket.wait_for(amounts[key]))
         return max(waits, default=0.0)
+
+    def _first_pace(self, now: float) -> None:
+        """The answers per second since the first call (the last HISTORY_SECONDS at most), pause included."""
+        span = min(HISTORY_SECONDS, max(1.0, now - (self._started or now)))
+        recent = sum(1 for t in self._answers if t >= now - span)
+        if not recent:  # nothing answered yet: no pace to learn, the pauses alone hold the calls
+            return
+        self.learnt_rate = recent / span
+        self._buckets["learnt"] = Bucket(self.learnt_rate, max(1.0, self.learnt_rate * BURST_SECONDS), now)
+        self._learn_pending = False
+        self._slow_start = True
 
     def _take(self, now: float, input_tokens: int, output_tokens: int) -> None:
         self.in_flight += 1
-        for key, amount in (("requests", 1), ("input", input_tokens), ("output", output_tokens)):
+        self._started = now if self._started is None else self._started
+        for key, amount in (("requests", 1), ("learnt", 1), ("input", input_tokens), ("output", output_tokens)):
             if key in self._buckets:
                 self._buckets[key].level -= amount
 
