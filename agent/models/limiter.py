@@ -57,6 +57,9 @@ class EndpointLimits(BaseModel):
     """The provider's input-token limit; each prompt is counted before it is sent."""
     output_tokens_per_minute: float | None = Field(None, gt=0)
     """The provider's output-token limit; a call reserves its max_tokens and returns what it did not use."""
+    pace: float = Field(0.95, gt=0, le=1)
+    """Share of the known limits the calls are paced at: headroom for arrival jitter and the
+    provider's clock, so pacing alone never draws a refusal."""
     max_in_flight: int = Field(64, ge=1)
     """Ceiling of the requests in flight to the endpoint; the adaptive allowance starts here."""
     max_wait: float = Field(900.0, ge=0)
@@ -160,7 +163,8 @@ class EndpointLimiter:
         """Requests/s the refusals taught (None until the first pause is over)."""
         self._learn_pending = False
         self._slow_start = False
-        self._buckets = {key: Bucket(rate / 60, max(1.0, rate / 60 * BURST_SECONDS), now) for key, rate in (
+        pace = self.limits.pace / 60
+        self._buckets = {key: Bucket(rate * pace, max(1.0, rate * pace * BURST_SECONDS), now) for key, rate in (
             ("requests", self.limits.requests_per_minute), ("input", self.limits.input_tokens_per_minute),
             ("output", self.limits.output_tokens_per_minute)) if rate}
         self.stages: dict[str, StageFigures] = {}

@@ -59,12 +59,12 @@ def test_without_retry_after_the_pause_doubles_with_each_round_and_resets_on_an_
 
 
 def test_known_limits_pace_requests_and_tokens_before_the_provider_refuses() -> None:
-    limiter, clock = fake_time_limiter(requests_per_minute=600)  # 10/s: one every 0.1 s
+    limiter, clock = fake_time_limiter(requests_per_minute=600, pace=1.0)  # 10/s: one every 0.1 s
     start = clock.now
     for _ in range(21):
         limiter.answered(limiter.acquire())
     assert clock.now - start == pytest.approx(2.0)
-    limiter, clock = fake_time_limiter(input_tokens_per_minute=60_000, output_tokens_per_minute=6_000)
+    limiter, clock = fake_time_limiter(input_tokens_per_minute=60_000, output_tokens_per_minute=6_000, pace=1.0)
     start = clock.now
     limiter.answered(limiter.acquire(input_tokens=3000, output_tokens=100), output_tokens=100)
     limiter.answered(limiter.acquire(input_tokens=10, output_tokens=100), output_tokens=100)
