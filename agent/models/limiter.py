@@ -347,6 +347,14 @@ class EndpointLimiter:
         return self.stages.setdefault(stage or "?", StageFigures())
 
 
+def snapshot_line(snap: dict) -> str:
+    """One line of an `EndpointLimiter.snapshot()` for the live display."""
+    pace = f"  pace {snap['rate']:.1f}/s" if snap.get("rate") is not None else ""
+    paused = f"  paused {snap['paused_for']:.0f}s" if snap.get("paused_for") else ""
+    return (f"{snap['endpoint']}: in flight {snap['in_flight']}/{snap['allowed']}{pace}  "
+            f"429s {snap['refused']}  waited {snap['waited']:.0f}s{paused}")
+
+
 def endpoint_key(model: str, api_base: str | None, api_key: str | None) -> str:
     """model|api base|first 12 hex of the key's sha256 (the key itself is never kept)."""
     digest = hashlib.sha256((api_key or "").encode()).hexdigest()[:12] if api_key else "-"

@@ -8,7 +8,7 @@ import threading
 
 import pytest
 
-from agent.models.limiter import EndpointLimits, endpoint_key, no_shared_limiters, shared_limiter
+from agent.models.limiter import EndpointLimits, endpoint_key, no_shared_limiters, shared_limiter, snapshot_line
 from codefix.errors import RateLimited
 from tests.doubles.fake_clock import fake_time_limiter
 
@@ -135,3 +135,13 @@ def test_a_share_of_the_known_limits_for_each_of_n_processes() -> None:
     assert (half.requests_per_minute, half.input_tokens_per_minute, half.output_tokens_per_minute,
             half.max_in_flight) == (300, 500, None, 5)
     assert limits.share(1) is limits
+
+
+def test_the_live_display_line_shows_in_flight_allowed_pace_refusals_and_waiting() -> None:
+    limiter, clock = fake_time_limiter(max_in_flight=8)
+    limiter.refused(limiter.acquire(stage="relevance"), 5.0, stage="relevance")
+    held = limiter.acquire(stage="relevance")  # waits out the pause
+    snap = limiter.snapshot()
+    assert (snap["in_flight"], snap["allowed"], snap["refused"], snap["waited"]) == (1, 4, 1, 5.0)
+    assert snapshot_line(snap) == "endpoint: in flight 1/4  429s 1  waited 5s"
+    limiter.answered(held)
