@@ -126,3 +126,37 @@ def test_an_endpoint_refusing_past_the_wait_budget_is_an_infrastructure_failure_
                                  config=ContextConfig(concurrency=2))
     assert result.status == "done"
     assert first.totals()["calls"] + second.totals()["calls"] == endpoint.served  # none paid twice
+
+
+def test_the_editing_warm_up_call_still_goes_first_when_the_endpoint_is_throttling() -> None:
+    """The first editing call writes the prompt cache its siblings read: under refusals it is
+    retried first, and no sibling reaches the provider before it was answered."""
+    import threading
+
+    from agent.models.cache_warmup import WarmedModel, WarmupGate
+
+    with RateLimitedEndpoint(requests=2, window=1.0, retry_after="ms") as endpoint:
+        model = make_model("openai/fake-model", api_base=endpoint.base_url + "/v1", api_key="sk-fake",
+                           limits=EndpointLimits(base_pause=0.2))
+        ledger = Ledger()
+        hammer(model, 2, 2, ledger)  # the window is full: the warm-up call will be refused first
+        endpoint.arrivals.clear()
+        warmed = WarmedModel(model, WarmupGate())
+        first_in = threading.Event()
+
+        def editing(pair: int) -> None:
+            if pair:
+                first_in.wait(5)
+            else:
+                first_in.set()
+            warmed.query([{"role": "user", "content": f"edit, pair {pair}"}], ledger=ledger, stage="editing")
+
+        threads = [threading.Thread(target=editing, args=(pair,)) for pair in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(60)
+    texts = [text for _, text in endpoint.arrivals]
+    answered = next(i for i, (status, _) in enumerate(endpoint.arrivals) if status == 200)
+    assert endpoint.arrivals[0][0] == 429 and set(texts[: answered + 1]) == {"edit, pair 0"}, endpoint.arrivals
+    assert sorted(set(texts)) == [f"edit, pair {p}" for p in range(4)]

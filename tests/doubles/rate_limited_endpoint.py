@@ -9,8 +9,8 @@ overloaded with `refusal_status=529`) with `retry-after` in seconds (rounded up,
 send it), `retry-after-ms`, an HTTP date, or no header at all. `refuse_all` refuses everything.
 Input tokens are estimated as characters / 4 of the messages; output tokens are the reply's.
 
-`served`, `refused`, `served_times` (when each served request arrived) are kept for the tests'
-figures. Use as a context manager.
+`served`, `refused`, `served_times` (when each served request arrived) and `arrivals` (status
+and last message of each request, in order) are kept for the tests' figures. Use as a context manager.
 """
 
 from __future__ import annotations
@@ -40,6 +40,7 @@ class RateLimitedEndpoint:
         self.served = 0
         self.refused = 0
         self.served_times: list[float] = []
+        self.arrivals: list[tuple[int, str]] = []
         self._seen: deque[tuple[float, int, int]] = deque()  # (arrival, input tokens, output tokens) of every request
         self._lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
@@ -119,6 +120,8 @@ class RateLimitedEndpoint:
         input_tokens = max(1, sum(len(m["content"]) for m in messages) // 4)
         output_tokens = max(1, len(text) // 4)
         wait = self.admit(time.monotonic(), input_tokens, output_tokens)
+        with self._lock:
+            self.arrivals.append((200 if wait is None else self.refusal_status, messages[-1]["content"] if messages else ""))
         if wait is not None:
             return self.refusal_status, self._wait_headers(wait), refusal_body(api, self.refusal_status)
         if self.latency:
