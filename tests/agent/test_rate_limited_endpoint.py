@@ -22,12 +22,6 @@ ROOT = Path(__file__).resolve().parents[2]
 ASK = [{"role": "user", "content": "Is calc.py relevant?"}]
 
 
-@pytest.fixture(autouse=True)
-def own_limiters():
-    with no_shared_limiters():
-        yield
-
-
 def hammer(model, calls: int, callers: int, ledger: Ledger) -> None:
     with cf.ThreadPoolExecutor(callers) as pool:
         list(pool.map(lambda _: model.query(ASK, ledger=ledger, stage="relevance"), range(calls)))
