@@ -154,3 +154,36 @@ def test_the_editing_warm_up_call_still_goes_first_when_the_endpoint_is_throttli
     answered = next(i for i, (status, _) in enumerate(endpoint.arrivals) if status == 200)
     assert endpoint.arrivals[0][0] == 429 and set(texts[: answered + 1]) == {"edit, pair 0"}, endpoint.arrivals
     assert sorted(set(texts)) == [f"edit, pair {p}" for p in range(4)]
+
+
+SHARE_CALLER = """
+import concurrent.futures as cf, sys
+from agent.models.factory import make_model
+from agent.models.limiter import EndpointLimits
+from codefix.ledger import Ledger
+limits = EndpointLimits(requests_per_minute=600).share(2)
+model = make_model("openai/fake-model", api_base=sys.argv[1], api_key="sk-fake", limits=limits)
+ledger = Ledger()
+with cf.ThreadPoolExecutor(16) as pool:
+    list(pool.map(lambda _: model.query([{"role": "user", "content": "x"}], ledger=ledger, stage="relevance"), range(50)))
+print(ledger.totals()["calls"])
+"""
+
+
+def test_two_processes_each_taking_half_the_known_limit_share_it_without_refusals() -> None:
+    """The approach chosen for a Ray cluster: each node's process paces at its share of the
+    known limits (`EndpointLimits.share(N)`); two processes stand in for two nodes."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "LITELLM_LOCAL_MODEL_COST_MAP": "True"}
+    with RateLimitedEndpoint(requests=10, window=1.0, retry_after="seconds") as endpoint:
+        procs = [subprocess.Popen([sys.executable, "-c", SHARE_CALLER, endpoint.base_url + "/v1"], cwd=ROOT, env=env,
+                                  stdout=subprocess.PIPE, text=True) for _ in range(2)]
+        outs = [p.communicate(timeout=120)[0] for p in procs]
+        times = sorted(endpoint.served_times)
+    assert [o.strip().splitlines()[-1] for o in outs] == ["50", "50"] and endpoint.served == 100
+    assert endpoint.refused <= 0.1 * endpoint.served, endpoint.refused  # uncoordinated, each at the full limit: ~half refused
+    # paced at 95% of 5/s each; the two processes start (import litellm) a second or two apart
+    assert (len(times) - 1) / (times[-1] - times[0]) >= 0.7 * 10
