@@ -13,7 +13,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from codefix.core.errors import SandboxError
+from codefix.core.errors import RateLimited, SandboxError
 from codefix.core.parallel import map_isolated
 from codefix.core.run_layout import CANDIDATES, TRAJECTORIES
 from codefix.core.setting_bounds import AGREEMENT, MACHINE_CALLS, OUTPUT_TOKENS, SAMPLES, TEMPERATURE, WORKERS
@@ -134,6 +134,9 @@ def generate(
     write_candidates(out_dir, results, row_ids)
     if stage.stop:
         stage.stop.save()
+    limited = next((o.error for o in outcomes if isinstance(o.error, RateLimited)), None)
+    if limited is not None:  # never a verdict: the instance stops as an infrastructure failure
+        raise limited
     return results, {"sandboxes_started": pool.started, "sandboxes_peak": pool.peak,
                      "skipped_pairs": [r.pair for r in results if r.status == SKIPPED],
                      "early_stop": stage.stop.record() if stage.stop else None}
@@ -214,7 +217,7 @@ class _Generation:
 
     def _attempt(self, pair, testing, editing, *, check: bool = False) -> tuple[TrajectoryRecord, TrajectoryRecord | None]:
         """Run or resume both machines on one borrowed sandbox; a dead sandbox is discarded."""
-        with self.pool.lease(check=check, broken_by=(Exception,)) as sandbox:
+        with self.pool.lease(check=check, broken_by=(Exception,), spared=(RateLimited,)) as sandbox:  # a refusal leaves the sandbox sound
             inst = self.instance
             where = {"repo": getattr(inst, "repo", ""), "version": getattr(inst, "version", "")}
             if not is_finished(testing):

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from codefix.core.errors import BudgetExceeded, CodefixError, CodefixWarning, ContextWindowExceeded, SandboxError
+from codefix.core.errors import BudgetExceeded, CodefixError, CodefixWarning, ContextWindowExceeded, SandboxError, RateLimited
 from codefix.core.protocols import Model, Sandbox
 from codefix.core.store import read_or_set_aside, set_aside, write_json
 
@@ -154,6 +154,8 @@ def _query(model, record: TrajectoryRecord, ledger, stage, meta, query_kwargs) -
     except BudgetExceeded as exc:
         record.error = str(exc)
         return EXIT_BUDGET
+    except RateLimited:  # infrastructure, not the model's doing: the trajectory stays resumable
+        raise
     except CodefixError as exc:
         record.error = f"{type(exc).__name__}: {exc}"
         return EXIT_MODEL_ERROR

@@ -25,13 +25,17 @@ class SandboxPool:
         self._retired: set[int] = set()
 
     @contextmanager
-    def lease(self, *, check: bool = False, broken_by: tuple[type[BaseException], ...] = (SandboxError,)) -> Iterator:
+    def lease(self, *, check: bool = False, broken_by: tuple[type[BaseException], ...] = (SandboxError,),
+              spared: tuple[type[BaseException], ...] = ()) -> Iterator:
         """`with pool.lease() as box:` a borrowed sandbox, given back for reuse on exit; closed
-        instead when an exception of `broken_by` leaves the block or `retire(box)` was called in it."""
+        instead when an exception of `broken_by` (but not of `spared`) leaves the block or
+        `retire(box)` was called in it."""
         box = self.borrow(check=check)
         broken = False
         try:
             yield box
+        except spared:
+            raise
         except broken_by:
             broken = True
             raise

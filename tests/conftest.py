@@ -68,3 +68,13 @@ def realbench_images(docker_client):
     from tests.realbench import require_images
 
     return require_images(docker_client)
+
+
+@pytest.fixture(autouse=True)
+def fresh_endpoint_limiters():
+    """Each test starts with no endpoint limiter: a pause or a learnt pace of one test's endpoint
+    (the replay double's is the same in every test) must not slow the next."""
+    from agent.models.limiter import no_shared_limiters
+
+    with no_shared_limiters():
+        yield

@@ -11,7 +11,7 @@ import json
 import threading
 from pathlib import Path
 
-from codefix.core.errors import BudgetExceeded
+from codefix.core.errors import BudgetExceeded, RateLimited
 from codefix.core.parallel import map_isolated
 
 from agent.context.checkpoint import Checkpoint
@@ -134,6 +134,7 @@ class _Stage:
         self.ckpt.update(relevance_window_tokens=window)
         stop = threading.Event()
         stopped: list[str] = []
+        limited: list[RateLimited] = []
         state = {"errors_in_a_row": 0}
 
         def judge(file: SourceFile) -> RelevanceDecision | None:
@@ -146,6 +147,10 @@ class _Stage:
             except BudgetExceeded as exc:
                 stop.set()
                 stopped.append(f"budget_exceeded: {exc}")
+                return None
+            except RateLimited as exc:  # infrastructure: raised below once the others have stopped
+                stop.set()
+                limited.append(exc)
                 return None
 
         def on_done(out) -> None:
@@ -164,6 +169,8 @@ class _Stage:
             map_isolated(judge, todo, self.config.concurrency, on_done=on_done)
         finally:
             self.ckpt.flush()
+        if limited:
+            raise limited[0]
         decided = sum(1 for f in files if f.path in done and done[f.path].get("status") != "error")
         progress = f"{decided}/{len(files)} files judged"
         if stopped:

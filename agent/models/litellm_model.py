@@ -11,10 +11,11 @@ from collections.abc import Callable
 
 from agent.models.caching import apply_cache_marks, uses_cache_control
 from agent.models.context_window import check_fits, context_window, count_prompt, surely_fits
+from agent.models.limiter import EndpointLimiter, EndpointLimits, endpoint_key, shared_limiter
 from agent.models.litellm_setup import load_litellm
 from agent.models.output_limit import default_max_tokens
 from agent.models.pricing import call_cost, estimate_cost, price_of
-from agent.models.retry import RetryPolicy, call_with_retries
+from agent.models.retry import RetryPolicy, call_with_retries, refusal
 from codefix.core.errors import InputError
 from codefix.core.protocols import Completion, Usage
 
@@ -22,7 +23,8 @@ DEFAULT_MAX_TOKENS = 4096
 
 
 class LitellmModel:
-    """A chat model reached through litellm, with retries, prompt caching, costs and budget."""
+    """A chat model reached through litellm, with retries, prompt caching, costs and budget; its
+    calls wait on the endpoint's limiter (shared by every model of the process on that endpoint)."""
 
     def __init__(
         self,
@@ -35,6 +37,8 @@ class LitellmModel:
         retry: RetryPolicy | None = None,
         sleep: Callable[[float], None] = time.sleep,
         cache_prompts: bool = True,
+        limits: EndpointLimits | None = None,
+        limiter: EndpointLimiter | None = None,
         notice: Callable[[str], None] | None = None,
         **litellm_kwargs,
     ):
@@ -56,6 +60,9 @@ class LitellmModel:
         self.notice = notice or _to_stderr
         """Where the one-time notices go (parameters dropped)."""
         self.litellm_kwargs = litellm_kwargs
+        self.limits = limits
+        """Known limits of the endpoint, for its shared limiter (the first model asking sets them)."""
+        self._limiter = limiter
         self.drop_params = False
         """Set once the provider refused a parameter: from then on litellm drops unsupported ones."""
         self.drop_temperature = False
@@ -69,6 +76,14 @@ class LitellmModel:
         if self._window is False:
             self._window = context_window(self.litellm_model)
         return self._window
+
+    @property
+    def limiter(self) -> EndpointLimiter:
+        """The limiter every call of this endpoint (model, api base, key) waits on."""
+        if self._limiter is None:
+            key = endpoint_key(self.litellm_model, self.api_base, self.litellm_kwargs.get("api_key"))
+            self._limiter = shared_limiter(key, self.limits)
+        return self._limiter
 
     def query(self, messages: list[dict], *, ledger, stage: str, meta: dict | None = None, **kwargs) -> Completion:
         """One completion: window and budget checks, call with retries, usage and cost recorded in
@@ -84,22 +99,32 @@ class LitellmModel:
         sent = apply_cache_marks(messages, self.cache_prompts and uses_cache_control(self.litellm_model))
         budgeted = ledger.budget is not None
         # counted for the budget's estimate, or for the window check when the cheap bound cannot settle it
-        counted = budgeted or not surely_fits(sent, self.window)
+        limiter = self.limiter
+        counted = budgeted or bool(limiter.limits.input_tokens_per_minute) or not surely_fits(sent, self.window)
         prompt_tokens = count_prompt(self.litellm_model, sent) if counted else 0
         check_fits(self.name, prompt_tokens, self.window)
         estimate = self.estimate_tokens(prompt_tokens, params.get("max_tokens")) if budgeted else 0.0
         metadata = self.call_metadata(stage, meta or {})
 
+        describe = f"{self.name} ({stage})"
+        waits = {"waited": 0.0, "refused": 0}
+
         def call():
-            return self._completion(litellm, model=self.litellm_model, messages=sent, metadata=metadata,
-                                    num_retries=0, **params)
+            response, permit = limiter.call(
+                lambda: self._completion(litellm, model=self.litellm_model, messages=sent, metadata=metadata,
+                                         num_retries=0, **params),
+                stage=stage, input_tokens=prompt_tokens, output_tokens=int(params.get("max_tokens") or 0),
+                is_refusal=refusal, output_of=lambda r: usage_of(r).output_tokens, describe=describe)
+            waits["waited"] += permit.waited
+            waits["refused"] += permit.refused
+            return response
 
         with ledger.reserve(estimate):  # raises BudgetExceeded before anything is sent
-            response = call_with_retries(call, policy=self.retry, sleep=self.sleep, describe=f"{self.name} ({stage})")
+            response = call_with_retries(call, policy=self.retry, sleep=self.sleep, describe=describe)
             usage = usage_of(response)
             completion = Completion(text=_text(response), usage=usage, cost=call_cost(self.litellm_model, usage),
                                     finish_reason=_finish_reason(response))
-            ledger.record(stage, completion, meta)
+            ledger.record(stage, completion, with_waits(meta, waits))
         return completion
 
     def _completion(self, litellm, **request):
@@ -153,6 +178,14 @@ class LitellmModel:
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.name!r})"
+
+
+def with_waits(meta: dict | None, waits: dict) -> dict | None:
+    """The call's meta for the ledger, with `limiter_waited` (seconds) and `limiter_refused`
+    (429s/529s answered) when it waited on limits (`codefix report` sums them per stage)."""
+    if waits["refused"] == 0 and waits["waited"] < 0.001:
+        return meta
+    return {**(meta or {}), "limiter_waited": round(waits["waited"], 3), "limiter_refused": waits["refused"]}
 
 
 def usage_of(response) -> Usage:

@@ -1,9 +1,10 @@
-"""Retries around one model call: backoff with jitter, `retry-after` honoured on rate limits.
+"""Retries around one model call: backoff with jitter on transient failures.
 
-Transient failures (timeouts, connection errors, 5xx) consume attempts; a rate limit does not
-(it is the provider asking us to wait) but the total time spent waiting on rate limits is
-bounded. Authentication, bad requests, context-window overflows and budget errors are never
-retried. The sleep function is injectable so tests never wait.
+Transient failures (timeouts, connection errors, 5xx) consume attempts. Rate limits (429) and
+overloads (529) are not retried here: the endpoint's shared limiter (`agent.models.limiter`)
+takes them, pausing every call of the endpoint, and `refusal` reads what the provider asked.
+Authentication, bad requests, context-window overflows and budget errors are never retried.
+The sleep function is injectable so tests never wait.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from typing import TypeVar
 from pydantic import BaseModel, ConfigDict, Field
 
 from agent.models.litellm_setup import load_litellm
-from codefix.core.errors import CodefixError, ContextWindowExceeded, ModelError
+from codefix.core.errors import CodefixError, ContextWindowExceeded, ModelError, RateLimited
 
 T = TypeVar("T")
 
@@ -29,13 +30,11 @@ class RetryPolicy(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     max_attempts: int = Field(4, ge=1)
-    """Attempts in total when calls fail transiently (rate limits do not count)."""
+    """Attempts in total when calls fail transiently (rate limits are the limiter's, not counted here)."""
     base_delay: float = Field(1.0, ge=0)
     """Seconds before the first retry; doubled after each further failure."""
     max_delay: float = Field(60.0, ge=0)
     """Cap on one backoff delay."""
-    max_rate_limit_wait: float = Field(900.0, ge=0)
-    """Seconds one call may spend waiting on rate limits in total before giving up."""
 
 
 def classify(exc: BaseException) -> str:
@@ -47,7 +46,7 @@ def classify(exc: BaseException) -> str:
 
     if isinstance(exc, litellm.ContextWindowExceededError):
         return "context_window"
-    if isinstance(exc, litellm.RateLimitError):
+    if isinstance(exc, litellm.RateLimitError) or _overloaded(exc):
         return "rate_limit"
     transient = (litellm.Timeout, litellm.APIConnectionError, litellm.InternalServerError,
                  litellm.ServiceUnavailableError, litellm.BadGatewayError)
@@ -56,6 +55,20 @@ def classify(exc: BaseException) -> str:
     if isinstance(exc, litellm.APIError) and (getattr(exc, "status_code", 0) or 0) >= 500:
         return "transient"
     return "fatal"
+
+
+def refusal(exc: BaseException) -> float | None | bool:
+    """For the limiter: False unless `exc` is a 429 or 529; then the seconds the provider asked
+    to wait, or None when it did not say."""
+    if deliberate_error(exc) is not None or classify(exc) != "rate_limit":
+        return False
+    return retry_after(exc)
+
+
+def _overloaded(exc: BaseException) -> bool:
+    """A 529 (Anthropic's overloaded), which litellm reports as a 500 whose body names it."""
+    codes = (getattr(exc, "status_code", None), getattr(getattr(exc, "response", None), "status_code", None))
+    return 529 in codes or "overloaded_error" in str(exc)
 
 
 def deliberate_error(exc: BaseException) -> CodefixError | None:
@@ -115,12 +128,10 @@ def call_with_retries(
 ) -> T:
     """Run `fn` until it succeeds or fails for good.
 
-    Raises ContextWindowExceeded (never retried), the codefix error a handler raised, or
-    ModelError (chained to the provider's exception) for fatal or exhausted failures.
+    Raises ContextWindowExceeded (never retried), the codefix error a handler raised (the
+    limiter's RateLimited among them), RateLimited for a 429/529 that reaches it, or ModelError (chained to the provider's exception) for fatal or exhausted failures.
     """
     failures = 0
-    rate_limits = 0
-    waited_on_rate_limits = 0.0
     while True:
         try:
             return fn()
@@ -132,18 +143,8 @@ def call_with_retries(
                 raise ContextWindowExceeded(f"{describe}: prompt too long for the model: {_short(exc)}") from exc
             if kind == "fatal":
                 raise ModelError(f"{describe} failed ({type(exc).__name__}, not retried): {_short(exc)}") from exc
-            if kind == "rate_limit":
-                rate_limits += 1
-                asked = retry_after(exc)
-                delay = asked if asked is not None else backoff(policy, rate_limits, rng)
-                if waited_on_rate_limits + delay > policy.max_rate_limit_wait:
-                    raise ModelError(
-                        f"{describe}: still rate limited after waiting {waited_on_rate_limits:.0f} s "
-                        f"(limit {policy.max_rate_limit_wait:.0f} s): {_short(exc)}"
-                    ) from exc
-                waited_on_rate_limits += delay
-                sleep(delay)
-                continue
+            if kind == "rate_limit":  # the limiter retries refusals; one reaching here is its verdict
+                raise RateLimited(f"{describe}: refused by the provider's rate limits: {_short(exc)}") from exc
             failures += 1
             if failures >= policy.max_attempts:
                 raise ModelError(f"{describe} failed after {failures} attempts ({type(exc).__name__}): {_short(exc)}") from exc

@@ -69,3 +69,11 @@ class BudgetExceeded(CodefixError):
         super().__init__(message)
         self.spent = spent
         self.budget = budget
+
+
+class RateLimited(CodefixError, RuntimeError):
+    """A model call could not get through the provider's rate limits within its wait budget.
+
+    An infrastructure failure, never a verdict: the trajectory or instance stops unfinished and
+    the next rerun retries it (the calls already answered are not paid again).
+    """

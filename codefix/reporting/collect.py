@@ -21,6 +21,7 @@ from codefix.core.ledger import journal_by_stage
 from codefix.core.passk import mean_pass_at_k
 from codefix.reporting.iterations import coverage_by_iterations, instance_iterations
 from codefix.core.store import read_json
+from codefix.reporting.rate_limits import add_rate_limits, instance_rate_limits
 
 TOKEN_FIELDS = ("calls", "input_tokens", "output_tokens", "cache_read_tokens", "cache_write_tokens", "cost")
 STAGE_ORDER = ("relevance", "ranking", "testing", "editing", "selection")
@@ -118,6 +119,7 @@ def collect_instance(inst_dir: Path) -> dict:
     if by_stage is None:
         by_stage = (read_json(inst_dir / layout.LEDGER) if (inst_dir / layout.LEDGER).is_file() else {}).get("by_stage", {})
     row["by_stage"] = by_stage
+    row["rate_limits"] = instance_rate_limits(inst_dir)
     row["trajectories"] = _trajectories(inst_dir / layout.TRAJECTORIES)
     row["iterations"] = instance_iterations(inst_dir, candidates, ids, grades)
     return row
@@ -188,5 +190,6 @@ def build_report(run_dir: Path) -> dict:
     passk = {"lower_bound": any(r["ungraded_samples"] for r in rows),
              "by_k": {k: mean_pass_at_k(counts, k) for k in range(1, max_n + 1)}}
     return {"run": str(run_dir), "funnel": funnel, "cost_by_stage": ordered, "cost_total": total,
+            "rate_limits_by_stage": add_rate_limits([r.get("rate_limits", {}) for r in rows]),
             "trajectory_outcomes": dict(sorted(failures.items())), "coverage_at_k": passk,
             "coverage_at_k_by_iterations": coverage_by_iterations(rows), "instances": rows}

@@ -42,6 +42,14 @@ def render(report: dict, console) -> None:
     cache = cache_summary(report["cost_total"])
     if cache:
         console.print(cache)
+    limits = report.get("rate_limits_by_stage") or {}
+    if limits:
+        table = Table(title="Rate limits by stage (refusals met by calls that got through, time waiting on the endpoint limiter)")
+        for col in ("stage", "429/529", "waited s"):
+            table.add_column(col, justify="left" if col == "stage" else "right")
+        for stage, figures in limits.items():
+            table.add_row(stage, str(figures["refused"]), f"{figures['waited']:.1f}")
+        console.print(table)
     outcomes = Table(title="Trajectory and evaluation outcomes")
     outcomes.add_column("kind")
     outcomes.add_column("count", justify="right")

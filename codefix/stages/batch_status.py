@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from codefix.core.errors import ModelError, SandboxError
+from codefix.core.errors import ModelError, SandboxError, RateLimited
 from codefix.core.store import read_json
 
 STATUS_FILE = "batch_status.json"
@@ -24,8 +24,9 @@ def read_status(run_root: Path, instance_id: str) -> dict | None:
 
 
 def is_infrastructure(exc: BaseException) -> bool:
-    """Failures of the machinery (Docker, model API, network, disk), worth retrying as they are."""
-    if isinstance(exc, (SandboxError, ModelError, OSError, TimeoutError)):
+    """Failures of the machinery (Docker, model API and its rate limits, network, disk), worth
+    retrying as they are."""
+    if isinstance(exc, (SandboxError, ModelError, RateLimited, OSError, TimeoutError)):
         return True
     module = type(exc).__module__ or ""
     return module.split(".")[0] in ("docker", "requests", "urllib3", "litellm", "httpx", "openai", "ray")

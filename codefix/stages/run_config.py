@@ -18,6 +18,7 @@ from agent.generation import GenerationConfig
 from codefix.core import run_layout as layout
 from codefix.core.errors import InputError
 from codefix.core.setting_bounds import BUDGET_USD, PARALLEL_SANDBOXES
+from agent.models.limiter import EndpointLimits
 from sandbox.backend_config import DockerBackendConfig, SandboxBackendConfig
 from sandbox.images.image_config import ImageConfig
 from selection.stage import SelectionConfig
@@ -44,6 +45,11 @@ class ModelConfig(BaseModel):
     litellm has no price for."""
     price_file: str | None = None
     """JSON/YAML {model: {input, output, cache_read?, cache_write?}} in USD per million tokens."""
+    limits: EndpointLimits = Field(default_factory=EndpointLimits)
+    """The primary model's endpoint: its known rate limits, the ceiling of calls in flight and how
+    long one call may wait on them (one limiter per endpoint, shared by every call of the process)."""
+    relevance_limits: EndpointLimits | None = None
+    """The relevance model's endpoint when it differs from the primary's (None: the same settings)."""
 
 
 class RunConfig(BaseModel):
@@ -78,7 +84,8 @@ class RunConfig(BaseModel):
         return {"kind": "docker", **value} if isinstance(value, dict) and "kind" not in value else value
 
     RUNTIME_ONLY: ClassVar[tuple[str, ...]] = (
-        "budget", "parallel_sandboxes", "sandbox", "images", "model.price", "model.price_file",
+        "budget", "parallel_sandboxes", "sandbox", "images", "model.price", "model.price_file", "model.limits",
+        "model.relevance_limits",
         "context.concurrency", "context.checkpoint_every", "generation.workers", "generation.sandbox_retries",
         "selection.workers",
     )

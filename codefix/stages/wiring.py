@@ -23,9 +23,9 @@ def make_models(ds, config):
         from agent.models.pricing import load_price_file
 
         load_price_file(Path(config.price_file))
-    primary = make_model(config.name, api_base=config.api_base, dataset=ds, price=config.price)
-    reader = (make_model(config.relevance, api_base=config.relevance_api_base, dataset=ds) if config.relevance
-              else primary)
+    primary = make_model(config.name, api_base=config.api_base, dataset=ds, price=config.price, limits=config.limits)
+    reader = (make_model(config.relevance, api_base=config.relevance_api_base, dataset=ds,
+                         limits=config.relevance_limits or config.limits) if config.relevance else primary)
     return primary, reader
 
 

@@ -147,14 +147,18 @@ def test_relevance_re_asks_an_answer_cut_at_the_limit_through_the_openai_shape(t
 
 
 def test_rate_limits_wait_as_asked_and_overloads_are_retried(tmp_path) -> None:
+    from tests.doubles.fake_clock import fake_time_limiter
+
     waits: list[float] = []
+    limiter, clock = fake_time_limiter(base_pause=0.5)
     messages = [{"role": "user", "content": "Is calc.py relevant?"}]
     with FakeProvider() as fake:
-        model = sonnet(fake, sleep=waits.append, retry=RetryPolicy(base_delay=0.5, max_attempts=3))
+        model = sonnet(fake, sleep=waits.append, retry=RetryPolicy(base_delay=0.5, max_attempts=3), limiter=limiter)
         fake.queue(FakeHTTPError(429, retry_after=7), FakeHTTPError(529), "VERDICT: NOT RELEVANT")
         ledger = Ledger()
         assert model.query(messages, ledger=ledger, stage="relevance").text == "VERDICT: NOT RELEVANT"
-        assert waits[0] == 7 and len(waits) == 2 and len(fake.requests) == 3 and ledger.totals()["calls"] == 1
+        # the endpoint paused 7 s as asked, then 0.5 s * 2 for the 529 (the second refusal in a row)
+        assert clock.slept == [7.0, 1.0] and waits == [] and len(fake.requests) == 3 and ledger.totals()["calls"] == 1
         fake.queue(*[FakeHTTPError(503)] * 3)
         with pytest.raises(ModelError, match="after 3 attempts"):
             model.query(messages, ledger=ledger, stage="relevance")

@@ -220,15 +220,17 @@ OPENAI_OK = {"id": "c1", "object": "chat.completion", "created": 1, "model": "qw
 def test_anthropic_over_http_gets_cache_control_and_its_429_retry_after_is_honoured(provider_server) -> None:
     from agent.models.litellm_model import LitellmModel
 
-    slept: list[float] = []
-    model = LitellmModel("anthropic/claude-sonnet-4-5", api_base=provider_server.url, api_key="test-key", sleep=slept.append)
+    from tests.doubles.fake_clock import fake_time_limiter
+
+    limiter, clock = fake_time_limiter()
+    model = LitellmModel("anthropic/claude-sonnet-4-5", api_base=provider_server.url, api_key="test-key", limiter=limiter)
     provider_server.plan = [(429, {"retry-after": "3"}, {"type": "error", "error": {"type": "rate_limit_error", "message": "slow"}}),
                             (200, {}, ANTHROPIC_OK)]
     messages = [{"role": "system", "content": "rules"}, {"role": "user", "content": "packed context", "cache": True},
                 {"role": "user", "content": "the question"}]
     ledger = Ledger()
     done = model.query(messages, ledger=ledger, stage="editing", meta={"trajectory": 0})
-    assert slept == [3.0] and len(provider_server.requests) == 2
+    assert clock.slept == [3.0] and len(provider_server.requests) == 2  # the endpoint paused as asked
     path, body = provider_server.requests[-1]
     assert path == "/v1/messages"
     blocks = body["messages"][0]["content"]

@@ -65,15 +65,19 @@ def test_yaml_scripts_load_and_bad_scripts_are_input_errors(tmp_path) -> None:
         ReplayScript.load(tmp_path / "missing.json")
 
 
-def test_rate_limit_with_retry_after_reaches_the_retry_code_as_a_real_429(tmp_path) -> None:
+def test_rate_limit_with_retry_after_reaches_the_limiter_as_a_real_429(tmp_path) -> None:
+    from tests.doubles.fake_clock import fake_time_limiter
+
+    limiter, clock = fake_time_limiter()
     m, slept = model(tmp_path, [
         {"stage": "relevance", "error": "rate_limit", "retry_after": 2.5},
         {"stage": "relevance", "error": "rate_limit", "retry_after": 4},
         {"stage": "relevance", "reply": "fine"},
-    ], retry=RetryPolicy(max_attempts=1))
+    ], retry=RetryPolicy(max_attempts=1), limiter=limiter)
     ledger = Ledger()
     assert ask(m, ledger=ledger) == "fine"
-    assert slept == [2.5, 4.0] and ledger.totals()["calls"] == 1
+    assert clock.slept == [2.5, 4.0] and slept == [] and ledger.totals()["calls"] == 1
+    assert ledger.calls[0]["meta"]["limiter_refused"] == 2 and limiter.stages["relevance"].refused == 2
 
 
 def test_timeouts_and_server_errors_are_retried_then_succeed(tmp_path) -> None:

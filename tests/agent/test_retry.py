@@ -8,8 +8,8 @@ import httpx
 import pytest
 
 from agent.models.litellm_setup import load_litellm
-from agent.models.retry import RetryPolicy, backoff, call_with_retries, classify, retry_after
-from codefix.core.errors import BudgetExceeded, ContextWindowExceeded, ModelError
+from agent.models.retry import RetryPolicy, backoff, call_with_retries, classify, retry_after, refusal
+from codefix.core.errors import BudgetExceeded, ContextWindowExceeded, ModelError, RateLimited
 
 litellm = load_litellm()
 REQUEST = httpx.Request("POST", "https://provider.invalid/v1/chat/completions")
@@ -52,19 +52,19 @@ def test_retry_after_in_seconds_milliseconds_and_http_date() -> None:
     assert retry_after(exc) == 4.0
 
 
-def test_rate_limits_wait_as_asked_and_do_not_use_up_attempts() -> None:
-    fn = Scripted(rate_limit({"retry-after": "7"}), rate_limit({"retry-after": "7"}), rate_limit({"retry-after": "2"}))
-    result, slept = run(fn, RetryPolicy(max_attempts=1))
-    assert result == "ok" and fn.calls == 4 and slept == [7.0, 7.0, 2.0]
-
-
-def test_rate_limits_without_a_header_back_off_and_the_total_wait_is_bounded() -> None:
-    result, slept = run(Scripted(rate_limit(), rate_limit()), RetryPolicy(base_delay=1.0))
-    assert result == "ok" and slept == [1.0, 2.0]
-    fn = Scripted(*[rate_limit({"retry-after": "40"}) for _ in range(5)])
-    with pytest.raises(ModelError, match="still rate limited"):
-        run(fn, RetryPolicy(max_rate_limit_wait=100))
-    assert fn.calls == 3
+def test_a_refusal_is_not_retried_here_but_read_for_the_limiter() -> None:
+    """429s and 529s belong to the endpoint's limiter: the per-call retry neither sleeps on
+    them nor retries them on its own, and `refusal` reads what the provider asked."""
+    fn = Scripted(rate_limit({"retry-after": "7"}))
+    slept: list[float] = []
+    with pytest.raises(RateLimited):
+        call_with_retries(fn, policy=RetryPolicy(), sleep=slept.append)
+    assert fn.calls == 1 and slept == []
+    assert refusal(rate_limit({"retry-after": "7"})) == 7.0 and refusal(rate_limit()) is None
+    overloaded = litellm.InternalServerError("overloaded", llm_provider="anthropic", model="m")
+    overloaded.status_code = 529
+    assert classify(overloaded) == "rate_limit" and refusal(overloaded) is None
+    assert refusal(litellm.Timeout("t", model="m", llm_provider="openai")) is False
 
 
 def test_transient_errors_are_retried_with_exponential_backoff_until_attempts_run_out() -> None:

@@ -127,7 +127,8 @@ def command(dataset, instances, pattern, slice_, config_file, instance_workers, 
 
 class ProgressView:
     """A live rich panel on stderr: done / running / failed, each running instance's stage,
-    spend (committed, and reserved by calls in flight) against the budget, ETA."""
+    spend (committed, and reserved by calls in flight) against the budget, ETA, and per model endpoint
+    the requests in flight, the allowed concurrency and pace, and the time spent waiting on rate limits."""
 
     def __init__(self):
         from rich.console import Console
@@ -160,6 +161,10 @@ class ProgressView:
                       f"queued {state.queued}  failed {len(state.failed)}  incomplete {len(state.incomplete)}")
         table.add_row("spend", money + ("  (budget stop: scheduling no more)" if state.budget_stop else ""))
         table.add_row("eta", "-" if eta is None else time.strftime("%H:%M:%S", time.gmtime(eta)))
+        from agent.models.limiter import shared_limiters, snapshot_line
+
+        for limiter in shared_limiters():  # this process's endpoints (a Ray batch: the head's only)
+            table.add_row("limits", snapshot_line(limiter.snapshot()))
         for iid, stage in sorted(state.running.items()):
             table.add_row(f"  {iid}", stage[:100])
         self._live.update(table)

@@ -1,0 +1,147 @@
+"""The endpoint limiter on a fake clock: a refusal pauses every caller of the endpoint, the
+allowance is cut once per round of refusals and grows back, known limits are paced before the
+provider refuses, and a call kept out past its wait budget raises RateLimited."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from agent.models.limiter import EndpointLimits, endpoint_key, no_shared_limiters, shared_limiter, snapshot_line
+from codefix.core.errors import RateLimited
+from tests.doubles.fake_clock import fake_time_limiter
+
+
+class Refused(Exception):
+    def __init__(self, retry_after=None):
+        self.retry_after = retry_after
+
+
+def is_refusal(exc):
+    return exc.retry_after if isinstance(exc, Refused) else False
+
+
+def test_a_refusal_pauses_the_whole_endpoint_for_its_retry_after() -> None:
+    limiter, clock = fake_time_limiter()
+    first = limiter.acquire(stage="relevance")
+    second = limiter.acquire(stage="relevance")  # sent before the refusal came back
+    limiter.refused(first, 7.0, stage="relevance")
+    limiter.answered(second)
+    started = clock.now
+    limiter.acquire(stage="ranking")  # another stage's call waits too: the endpoint is paused
+    assert clock.now - started == pytest.approx(7.0) and clock.slept == [7.0]
+    assert limiter.stages["relevance"].refused == 1 and limiter.stages["ranking"].waited == pytest.approx(7.0)
+
+
+def test_the_allowance_is_cut_once_per_round_and_grows_back_slowly() -> None:
+    limiter, clock = fake_time_limiter(max_in_flight=8)
+    permits = [limiter.acquire() for _ in range(8)]
+    for p in permits:  # eight refusals of calls sent together: one cut, not eight
+        limiter.refused(p, 0.0)
+    assert limiter.allowed == 4.0 and limiter.in_flight == 0
+    later = limiter.acquire()
+    limiter.refused(later, 0.0)  # a call sent after the cut: a new round
+    assert limiter.allowed == 2.0
+    for _ in range(4):
+        limiter.answered(limiter.acquire())
+    assert 3.0 < limiter.allowed < 4.0  # +1/allowance per answered call
+
+
+def test_without_retry_after_the_pause_doubles_with_each_round_and_resets_on_an_answer() -> None:
+    limiter, clock = fake_time_limiter(base_pause=1.0, max_pause=3.0)
+    for expected in (1.0, 2.0, 3.0):
+        limiter.refused(limiter.acquire(), None)
+        assert limiter.paused_until - clock.now == pytest.approx(expected)
+    limiter.answered(limiter.acquire())
+    limiter.refused(limiter.acquire(), None)
+    assert limiter.paused_until - clock.now == pytest.approx(1.0)
+
+
+def test_known_limits_pace_requests_and_tokens_before_the_provider_refuses() -> None:
+    limiter, clock = fake_time_limiter(requests_per_minute=600, pace=1.0)  # 10/s: one every 0.1 s
+    start = clock.now
+    for _ in range(21):
+        limiter.answered(limiter.acquire())
+    assert clock.now - start == pytest.approx(2.0)
+    limiter, clock = fake_time_limiter(input_tokens_per_minute=60_000, output_tokens_per_minute=6_000, pace=1.0)
+    start = clock.now
+    limiter.answered(limiter.acquire(input_tokens=3000, output_tokens=100), output_tokens=100)
+    limiter.answered(limiter.acquire(input_tokens=10, output_tokens=100), output_tokens=100)
+    # the full bucket (100 input tokens) let 3000 go into debt; 10 more wait for 2910 at 1000/s
+    assert clock.now - start == pytest.approx(2.91)
+    before = clock.now
+    big = limiter.acquire(input_tokens=10, output_tokens=1000)  # reserves its max_tokens
+    limiter.answered(big, output_tokens=10)  # used 10: 990 given back
+    limiter.answered(limiter.acquire(input_tokens=10, output_tokens=10), output_tokens=10)
+    assert clock.now - before < 1.5  # without the 990 back, 1000 output tokens at 100/s: 10 s
+
+
+def test_a_call_kept_out_past_its_wait_budget_raises_rate_limited() -> None:
+    limiter, clock = fake_time_limiter(max_wait=100.0)
+    attempts = []
+
+    def refused_call():
+        attempts.append(clock.now)
+        raise Refused(40.0)
+
+    with pytest.raises(RateLimited, match="wait budget"):
+        limiter.call(refused_call, stage="editing", is_refusal=is_refusal)
+    assert len(attempts) == 3 and clock.now - attempts[0] <= 100.0  # 0, 40, 80; 120 would pass the budget
+    assert limiter.stages["editing"].refused == 3 and limiter.in_flight == 0
+
+
+def test_call_retries_refusals_after_the_pause_and_passes_other_errors_through() -> None:
+    limiter, clock = fake_time_limiter()
+    outcomes = [Refused(2.0), Refused(None), "ok"]
+
+    def fn():
+        out = outcomes.pop(0)
+        if isinstance(out, Exception):
+            raise out
+        return out
+
+    result, permit = limiter.call(fn, stage="testing", is_refusal=is_refusal)
+    assert result == "ok" and permit.refused == 2 and permit.waited == pytest.approx(2.0 + 2.0)
+    with pytest.raises(ZeroDivisionError):
+        limiter.call(lambda: 1 / 0, is_refusal=is_refusal)
+    assert limiter.in_flight == 0
+
+
+def test_callers_beyond_the_allowance_wait_for_a_place() -> None:
+    limiter, clock = fake_time_limiter(max_in_flight=1)
+    first = limiter.acquire()
+    got = threading.Event()
+    waiter = threading.Thread(target=lambda: (limiter.acquire(), got.set()))
+    waiter.start()
+    assert not got.wait(0.2) and limiter.snapshot()["in_flight"] == 1
+    limiter.answered(first)
+    assert got.wait(5)
+    waiter.join()
+
+
+def test_one_limiter_per_endpoint_and_the_key_never_holds_the_key() -> None:
+    with no_shared_limiters():
+        a = shared_limiter(endpoint_key("openai/m", "http://x", "sk-secret"))
+        assert a is shared_limiter(endpoint_key("openai/m", "http://x", "sk-secret"))
+        assert a is not shared_limiter(endpoint_key("openai/m", "http://x", "sk-other"))
+        assert a is not shared_limiter(endpoint_key("openai/m", "http://y", "sk-secret"))
+    assert "sk-secret" not in endpoint_key("openai/m", "http://x", "sk-secret")
+
+
+def test_a_share_of_the_known_limits_for_each_of_n_processes() -> None:
+    limits = EndpointLimits(requests_per_minute=600, input_tokens_per_minute=1000, max_in_flight=10)
+    half = limits.share(2)
+    assert (half.requests_per_minute, half.input_tokens_per_minute, half.output_tokens_per_minute,
+            half.max_in_flight) == (300, 500, None, 5)
+    assert limits.share(1) is limits
+
+
+def test_the_live_display_line_shows_in_flight_allowed_pace_refusals_and_waiting() -> None:
+    limiter, clock = fake_time_limiter(max_in_flight=8)
+    limiter.refused(limiter.acquire(stage="relevance"), 5.0, stage="relevance")
+    held = limiter.acquire(stage="relevance")  # waits out the pause
+    snap = limiter.snapshot()
+    assert (snap["in_flight"], snap["allowed"], snap["refused"], snap["waited"]) == (1, 4, 1, 5.0)
+    assert snapshot_line(snap) == "endpoint: in flight 1/4  429s 1  waited 5s"
+    limiter.answered(held)
