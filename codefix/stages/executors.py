@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 Finished = tuple[str, Any, BaseException | None]
@@ -70,7 +71,11 @@ class LocalExecutor:
 
 class RayExecutor:
     """Jobs as Ray tasks (one CPU each). `address`: a cluster ("auto", "HOST:PORT",
-    "ray://HOST:10001") or None to start a local Ray just for this batch."""
+    "ray://HOST:10001") or None to start a local Ray just for this batch.
+
+    Each job must have `run_root` (the driver's run directory) and `env`; its task runs in a
+    scratch directory of its node and the driver alone writes `<run_root>/<key>/` from what the
+    task ships back (`codefix.stages.ray_shipping`)."""
 
     def __init__(self, workers: int, address: str | None = None, *, num_cpus: int | None = None):
         import ray  # heavy: only when the Ray executor is chosen
@@ -85,18 +90,29 @@ class RayExecutor:
             else:
                 kwargs["num_cpus"] = num_cpus or self.workers
             ray.init(**kwargs)
-        self._refs: dict[Any, str] = {}
-        self._remotes: dict[Callable, Any] = {}
+        self._refs: dict[Any, tuple[str, Any]] = {}
+        self._attempts: dict[str, int] = {}
+        self._known: dict[str, tuple[int, int]] = {}
+        self._remote = None
+        self._sink = None
+        self.bytes_shipped = 0
+        """Archive bytes moved between the driver and the tasks (seeds, checkpoints, results)."""
 
     @property
     def in_flight(self) -> int:
         return len(self._refs)
 
     def submit(self, key: str, fn: Callable[[Any], Any], job: Any) -> None:
-        remote = self._remotes.get(fn)
-        if remote is None:
-            remote = self._remotes[fn] = self._ray.remote(num_cpus=1, max_retries=0)(fn)
-        self._refs[remote.remote(job)] = key
+        from codefix.stages.instance_archive import pack
+        from codefix.stages.ray_shipping import ArtefactSink, driver_node_actor, run_shipped
+
+        if self._remote is None:
+            self._remote = self._ray.remote(num_cpus=1, max_retries=0)(run_shipped)
+            self._sink = driver_node_actor(ArtefactSink)
+        seed = pack(Path(job.run_root) / key)
+        self.bytes_shipped += len(seed)
+        attempt = self._attempts[key] = self._attempts.get(key, 0) + 1
+        self._refs[self._remote.remote(fn, job, seed, self._sink, key, attempt)] = (key, job)
 
     def budget_gate(self, budget: float, committed: float):
         """The run-wide budget gate, as an actor every task's ledger reaches (`ray_budget_gate`)."""
@@ -108,14 +124,35 @@ class RayExecutor:
         if not self._refs:
             return []
         done, _ = self._ray.wait(list(self._refs), num_returns=1, timeout=timeout)
+        self._take_checkpoints(dict(self._refs.values()))  # a lost task's last one: where its retry starts
         out = []
         for ref in done:
-            key = self._refs.pop(ref)
+            key, job = self._refs.pop(ref)
             try:
-                out.append((key, self._ray.get(ref), None))
+                shipped = self._ray.get(ref)
             except Exception as exc:  # the task's worker died, or Ray lost the node
                 out.append((key, None, exc))
+                continue
+            self._land(Path(job.run_root) / key, shipped["archive"])
+            self._ray.get(self._sink.drop.remote(key))
+            self._known.pop(key, None)
+            out.append((key, shipped["record"], None))
         return out
+
+    def _take_checkpoints(self, jobs: dict) -> None:
+        """Unpack every checkpoint of `jobs` (key → job) newer than the driver's copy into the
+        driver's run directory."""
+        newer = self._ray.get(self._sink.newer.remote(self._known))
+        for key, (attempt, seq, data) in newer.items():
+            if key in jobs:
+                self._land(Path(jobs[key].run_root) / key, data)
+                self._known[key] = (attempt, seq)
+
+    def _land(self, directory: Path, data: bytes) -> None:
+        from codefix.stages.instance_archive import unpack
+
+        self.bytes_shipped += len(data)
+        unpack(data, directory)
 
     def shutdown(self, *, cancel: bool = False) -> None:
         if cancel:  # not forced: the task sees KeyboardInterrupt and its sandboxes are closed

@@ -164,7 +164,8 @@ class ProgressView:
                       f" of ${state.budget:.4f}")
         eta = state.eta_seconds()
         table.add_row("instances", f"done {finished}/{state.total}  running {len(state.running)}  "
-                      f"queued {state.queued}  failed {len(state.failed)}  incomplete {len(state.incomplete)}")
+                      f"queued {state.queued}  failed {len(state.failed)}  incomplete {len(state.incomplete)}"
+                      + (f"  rescheduled {sum(state.rescheduled.values())} (node lost)" if state.rescheduled else ""))
         table.add_row("spend", money + ("  (budget stop: scheduling no more)" if state.budget_stop else ""))
         table.add_row("eta", "-" if eta is None else time.strftime("%H:%M:%S", time.gmtime(eta)))
         for iid, stage in sorted(state.running.items()):
