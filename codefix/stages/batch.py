@@ -158,6 +158,9 @@ def run_batch(instances: list, make_job, executor, *, run_root: Path, budget: fl
                 rec = {"instance_id": iid, "status": "infra_error", "error": f"{type(exc).__name__}: {exc}",
                        "traceback": "".join(traceback.format_exception(exc)), "spent": spent_of[iid]}
                 write_json(status_path(run_root, iid), {**(read_status(run_root, iid) or {}), **rec})
+            if iid in state.rescheduled:  # the job's own record starts afresh; the driver knows the losses
+                write_json(status_path(run_root, iid), {**(read_status(run_root, iid) or {}),
+                                                        "node_lost": state.rescheduled[iid]})
             spent_of[iid] = instance_spent(run_root, iid)
             if rec["status"] == "done":
                 state.done.append(iid)

@@ -95,6 +95,7 @@ class RayExecutor:
         self._known: dict[str, tuple[int, int]] = {}
         self._remote = None
         self._sink = None
+        self._gate = None
         self.bytes_shipped = 0
         """Archive bytes moved between the driver and the tasks (seeds, checkpoints, results)."""
 
@@ -118,7 +119,8 @@ class RayExecutor:
         """The run-wide budget gate, as an actor every task's ledger reaches (`ray_budget_gate`)."""
         from codefix.stages.ray_budget_gate import start_ray_gate
 
-        return start_ray_gate(budget, committed)
+        self._gate = start_ray_gate(budget, committed)
+        return self._gate
 
     def wait(self, timeout: float) -> list[Finished]:
         if not self._refs:
@@ -131,6 +133,7 @@ class RayExecutor:
             try:
                 shipped = self._ray.get(ref)
             except Exception as exc:  # the task's worker died, or Ray lost the node
+                self._lost(key, Path(job.run_root) / key)
                 out.append((key, None, exc))
                 continue
             self._land(Path(job.run_root) / key, shipped["archive"])
@@ -138,6 +141,14 @@ class RayExecutor:
             self._known.pop(key, None)
             out.append((key, shipped["record"], None))
         return out
+
+    def _lost(self, key: str, directory: Path) -> None:
+        """A task that ended without its result: the calls it had in flight count (unconfirmed,
+        at their estimates) in the driver's journal and at the run's gate."""
+        from codefix.stages.ray_shipping import record_lost_calls
+
+        record_lost_calls(directory, self._ray.get(self._sink.holding.remote(key)), self._gate)
+        self._ray.get(self._sink.drop.remote(key))
 
     def _take_checkpoints(self, jobs: dict) -> None:
         """Unpack every checkpoint of `jobs` (key → job) newer than the driver's copy into the

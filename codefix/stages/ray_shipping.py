@@ -12,6 +12,10 @@ own node and ships the instance directory back; only the driver writes `runs/<ru
   journal line of every finished call as it happens) and every `CHECKPOINT_SECONDS` when the
   directory changed (the live stage). The driver unpacks them as they come, so when a node dies
   its instance resumes on another node from the last checkpoint.
+- Before a paid call is sent the task tells the sink its estimate (`ArtefactSink.hold`); when the
+  node dies, the driver journals each call the lost task had in flight as unconfirmed (counted at
+  its estimate, as after a kill: `codefix.ledger_journal`) and settles it at the run's gate at that
+  estimate (`record_lost_calls`), so the budget counts what the lost node may have paid.
 """
 
 from __future__ import annotations
@@ -43,10 +47,12 @@ def is_node_loss(exc: BaseException) -> bool:
 
 
 class ArtefactSink:
-    """The latest checkpoint of every running instance, kept on the driver's node (a Ray actor)."""
+    """The latest checkpoint of every running instance, and the paid calls its task has in flight
+    (their estimates), kept on the driver's node (a Ray actor)."""
 
     def __init__(self):
         self._latest: dict[str, tuple[int, int, bytes]] = {}
+        self._holding: dict[str, tuple[int, list[float]]] = {}
 
     def put(self, key: str, attempt: int, seq: int, data: bytes) -> None:
         """Keep `data` unless a newer checkpoint (by attempt, then sequence) is already held."""
@@ -54,12 +60,21 @@ class ArtefactSink:
         if held is None or (attempt, seq) > held[:2]:
             self._latest[key] = (attempt, seq, data)
 
+    def hold(self, key: str, attempt: int, estimates: list[float]) -> None:
+        """The estimates of the calls `key`'s task (this attempt) has in flight now."""
+        if attempt >= self._holding.get(key, (0, []))[0]:
+            self._holding[key] = (attempt, list(estimates))
+
+    def holding(self, key: str) -> list[float]:
+        return list(self._holding.get(key, (0, []))[1])
+
     def newer(self, known: dict[str, tuple[int, int]]) -> dict[str, tuple[int, int, bytes]]:
         """The checkpoints newer than `known` (key → (attempt, seq) the caller already has)."""
         return {k: v for k, v in self._latest.items() if v[:2] > tuple(known.get(k, (-1, -1)))}
 
     def drop(self, key: str) -> None:
         self._latest.pop(key, None)
+        self._holding.pop(key, None)
 
 
 def driver_node_actor(cls, *args):
@@ -73,21 +88,34 @@ def driver_node_actor(cls, *args):
 
 
 class CheckpointingGate:
-    """The job's budget gate as its ledger sees it in a task: the run's gate (or none), and after
-    every settled call a checkpoint pushed to the driver."""
+    """The job's budget gate as its ledger sees it in a task: the run's gate (or none); the driver
+    is told of every call granted before it is sent (`hold`), and after every settled call a
+    checkpoint (its journal line included) is pushed to the driver before the task goes on."""
 
-    def __init__(self, inner: Any, push):
+    def __init__(self, inner: Any, push, hold):
         self._inner = inner
         self._push = push
+        self._hold = hold
+        self._lock = threading.Lock()
+        self._held: list[float] = []
         self.budget = getattr(inner, "budget", None)
 
     def reserve(self, estimate: float):
-        return None if self._inner is None else self._inner.reserve(estimate)
+        refused = None if self._inner is None else self._inner.reserve(estimate)
+        if refused is None:
+            with self._lock:
+                self._held.append(estimate)
+                self._hold(list(self._held))
+        return refused
 
     def settle(self, estimate: float, cost: float) -> None:
         if self._inner is not None:
             self._inner.settle(estimate, cost)
         self._push()
+        with self._lock:
+            if estimate in self._held:
+                self._held.remove(estimate)
+            self._hold(list(self._held))
 
     def snapshot(self):
         return self._inner.snapshot()
@@ -132,7 +160,11 @@ def run_shipped(fn, job, seed: bytes, sink, key: str, attempt: int) -> dict:
                 pass
 
     env = {k: v for k, v in job.env.items() if k != SCRATCH_ENV}
-    shipped = dataclasses.replace(job, run_root=str(scratch_run), env=env, gate=CheckpointingGate(job.gate, push))
+    def hold(estimates: list[float]) -> None:
+        ray.get(sink.hold.remote(key, attempt, estimates))
+
+    gate = CheckpointingGate(job.gate, push, hold)
+    shipped = dataclasses.replace(job, run_root=str(scratch_run), env=env, gate=gate)
     ticker = threading.Thread(target=every_while, name=f"checkpoint-{key}", daemon=True)
     ticker.start()
     try:
@@ -163,3 +195,26 @@ def _signature(directory: Path) -> tuple:
                 continue
             out.append((root, name, st.st_size, st.st_mtime_ns))
     return tuple(sorted(out))
+
+
+def record_lost_calls(directory: Path, estimates: list[float], gate=None) -> int:
+    """The calls a lost task had in flight (`estimates`), journaled in the driver's copy
+    `directory` as unconfirmed reservations (beyond those its last checkpoint already shows open)
+    and settled at `gate` at their estimates; returns how many were added."""
+    import uuid
+
+    from codefix.ledger_journal import JOURNAL_NAME, Journal, read_journal
+
+    path = Path(directory) / JOURNAL_NAME
+    open_ones = [u["estimate"] for u in read_journal(path).unconfirmed] if path.is_file() else []
+    added = 0
+    for estimate in estimates:
+        if gate is not None:
+            gate.settle(estimate, estimate)
+        if estimate in open_ones:
+            open_ones.remove(estimate)
+            continue
+        path.parent.mkdir(parents=True, exist_ok=True)
+        Journal(path).append({"kind": "reserve", "id": uuid.uuid4().hex, "estimate": estimate})
+        added += 1
+    return added
