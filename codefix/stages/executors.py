@@ -7,19 +7,26 @@ this process for threads, a small actor for Ray tasks.
 
 - `LocalExecutor`: a thread pool in this process (the default).
 - `RayExecutor`: one Ray task per instance on a Ray cluster. Ray only schedules; every node
-  runs its own Docker engine, and the tasks read and write the shared run directory.
+  runs its own Docker engine. No shared filesystem is needed: a task runs its instance in a
+  scratch directory of its node and ships the instance directory back (checkpoints as it goes,
+  the whole directory at the end), and the driver alone writes `runs/<run>/`
+  (`codefix.stages.ray_shipping`, `codefix.stages.instance_archive`). A task whose node or worker
+  dies is run again on another node from the driver's copy (`batch.NODE_LOSS_RETRIES`).
 
 Running on several machines with Ray:
 
-1. On every machine: install codefix with the same version (`pip install codefix[ray]`), make
-   sure `docker info` works for the user running Ray, and mount the same shared directory
-   (NFS or similar) at the same path; pass it as `--runs-dir` (and put local datasets there too).
+1. On every machine: install codefix with the same version (`pip install codefix[ray]`) and make
+   sure `docker info` works for the user running Ray. Optionally set `CODEFIX_RAY_SCRATCH` in the
+   environment of `ray start` (a local directory for the instances' scratch copies; default: the
+   system's temporary directory). A local dataset file must be at the same path on every node.
 2. On the head machine: `ray start --head --port 6379 --num-cpus N` (N = instances at once on it).
 3. On each other machine: `ray start --address HEAD_IP:6379 --num-cpus N`.
-4. On the head: `codefix batch --executor ray --address auto --runs-dir /shared/runs ...`.
-   Without `--address` a single-machine Ray is started just for the batch.
+4. On the head: `codefix batch --executor ray --address auto --runs-dir runs ...`; the runs
+   directory is the head's own (a shared one works too). Without `--address` a single-machine Ray
+   is started just for the batch.
 Each task asks Ray for one CPU, so `--num-cpus` of a node bounds how many instances it runs
-at once; `--workers` bounds how many are in flight over the whole cluster.
+at once; `--workers` bounds how many are in flight over the whole cluster. The budget gate and the
+checkpoint sink are actors pinned to the driver's node, so they outlive any worker node.
 """
 
 from __future__ import annotations
