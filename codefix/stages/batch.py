@@ -112,6 +112,7 @@ def run_batch(instances: list, make_job, executor, *, run_root: Path, budget: fl
             pending.append(inst)
     pending.reverse()
     by_id = {inst.instance_id: inst for inst in instances}
+    losses: dict[str, dict] = {}
     update = on_update or (lambda s: None)
 
     def total_spent() -> float:  # every instance's journal: what was really paid, also by killed runs
@@ -149,18 +150,18 @@ def run_batch(instances: list, make_job, executor, *, run_root: Path, budget: fl
             state.running.pop(iid, None)
             if exc is not None and is_node_loss(exc) and state.rescheduled.get(iid, 0) < NODE_LOSS_RETRIES:
                 state.rescheduled[iid] = state.rescheduled.get(iid, 0) + 1
+                losses[iid] = {"node_lost": state.rescheduled[iid], "node_lost_at": time.time(),
+                               "node_error": f"{type(exc).__name__}: {exc}"[:2000]}
                 write_json(status_path(run_root, iid), {**(read_status(run_root, iid) or {}), "status": "running",
-                           "stage": "rescheduled: its node was lost", "node_lost": state.rescheduled[iid],
-                           "node_error": f"{type(exc).__name__}: {exc}"[:2000]})
+                           "stage": "rescheduled: its node was lost", **losses[iid]})
                 pending.append(by_id[iid])  # next to run, from the driver's copy of its directory
                 continue
             if exc is not None:  # the executor itself lost the job (e.g. a Ray worker died)
                 rec = {"instance_id": iid, "status": "infra_error", "error": f"{type(exc).__name__}: {exc}",
                        "traceback": "".join(traceback.format_exception(exc)), "spent": spent_of[iid]}
                 write_json(status_path(run_root, iid), {**(read_status(run_root, iid) or {}), **rec})
-            if iid in state.rescheduled:  # the job's own record starts afresh; the driver knows the losses
-                write_json(status_path(run_root, iid), {**(read_status(run_root, iid) or {}),
-                                                        "node_lost": state.rescheduled[iid]})
+            if iid in losses:  # the job's own record starts afresh; the driver knows the losses
+                write_json(status_path(run_root, iid), {**(read_status(run_root, iid) or {}), **losses[iid]})
             spent_of[iid] = instance_spent(run_root, iid)
             if rec["status"] == "done":
                 state.done.append(iid)

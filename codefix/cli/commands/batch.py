@@ -119,6 +119,8 @@ def command(dataset, instances, pattern, slice_, config_file, instance_workers, 
     runner.shutdown()
     images.finish()
     info = summary(state)
+    if executor == "ray":  # archives moved between the driver and the tasks (seeds, checkpoints, results)
+        info["artefact_bytes"] = runner.bytes_shipped
     if grade:
         info["evaluated"] = _graded(run_root, picked)
     write_json(run_root / "batch.json", info)
