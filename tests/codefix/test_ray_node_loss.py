@@ -137,3 +137,51 @@ def test_a_lost_node_s_instance_is_rescheduled_and_runs_dir_is_the_driver_s(tmp_
     assert state.committed == pytest.approx(len(ids) * CALLS * COST + lost_call) and state.reserved == pytest.approx(0.0)
     assert state.spent == pytest.approx(state.committed) and state.calls_in_flight == 0
     assert not [p for p in head_scratch.rglob("*") if p.is_file()]  # scratch copies removed after shipping
+
+
+class NodeLosingExecutor:
+    """A test double of an executor whose first `losses` runs of every job end with Ray's
+    NodeDiedError (the node died under them); later runs call the job's function in this thread."""
+
+    def __init__(self, losses: int):
+        self.workers = 1
+        self.losses = losses
+        self.submitted: list[str] = []
+        self._queue: list = []
+
+    @property
+    def in_flight(self) -> int:
+        return len(self._queue)
+
+    def submit(self, key, fn, job) -> None:
+        self.submitted.append(key)
+        self._queue.append((key, fn, job))
+
+    def wait(self, timeout):
+        from ray.exceptions import NodeDiedError
+
+        key, fn, job = self._queue.pop(0)
+        if self.submitted.count(key) <= self.losses:
+            return [(key, None, NodeDiedError("node 1 died"))]
+        return [(key, fn(job), None)]
+
+
+def finish(job) -> dict:
+    return {"instance_id": job.instance.instance_id, "status": "done", "seconds": 0.0}
+
+
+@pytest.mark.parametrize("losses,status", [(2, "done"), (3, "infra_error")])
+def test_node_losses_are_retried_a_bounded_number_of_times(tmp_path, losses, status):
+    pytest.importorskip("ray")
+    from codefix.stages.batch import NODE_LOSS_RETRIES, run_batch
+
+    executor = NodeLosingExecutor(losses)
+    state = run_batch([ListedInstance("a")], lambda inst, cap, gate: StepJob(inst, str(tmp_path), cap, gate, "", ""),
+                      executor, run_root=tmp_path, poll=0.0, run=finish)
+    record = json.loads((tmp_path / "a" / "batch_status.json").read_text())
+    assert executor.submitted == ["a"] * min(losses + 1, NODE_LOSS_RETRIES + 1)
+    assert state.rescheduled == {"a": NODE_LOSS_RETRIES} and record["node_lost"] == NODE_LOSS_RETRIES
+    if status == "done":
+        assert state.done == ["a"] and not state.failed
+    else:  # out of retries: an infrastructure failure, retried by the next invocation
+        assert state.failed and record["status"] == "infra_error" and "NodeDiedError" in record["error"]
