@@ -28,8 +28,11 @@ from pathlib import Path
 from codefix.stages.batch_job import run_instance
 from codefix.stages.batch_status import instance_spent, read_status, status_path
 from codefix.core.store import write_json
+from codefix.stages.ray_shipping import is_node_loss
 
 RETRIED = ("incomplete", "infra_error", "running")
+NODE_LOSS_RETRIES = 2
+"""Times an instance whose node (or worker process) was lost is run again elsewhere in one batch."""
 ENV_PASSED = ("CODEFIX_", "LITELLM_LOCAL_MODEL_COST_MAP", "DOCKER_")
 """Environment variables (by prefix) a job carries to the process that runs it (Ray workers)."""
 
@@ -49,6 +52,8 @@ class BatchState:
     running: dict[str, str] = field(default_factory=dict)
     """instance id → its current stage."""
     unscheduled: list[str] = field(default_factory=list)
+    rescheduled: dict[str, int] = field(default_factory=dict)
+    """instance id → times it was run again because its node was lost."""
     spent: float = 0.0
     """USD the run's journals record (earlier invocations included)."""
     committed: float = 0.0
@@ -106,6 +111,8 @@ def run_batch(instances: list, make_job, executor, *, run_root: Path, budget: fl
         else:
             pending.append(inst)
     pending.reverse()
+    by_id = {inst.instance_id: inst for inst in instances}
+    losses: dict[str, dict] = {}
     update = on_update or (lambda s: None)
 
     def total_spent() -> float:  # every instance's journal: what was really paid, also by killed runs
@@ -127,7 +134,7 @@ def run_batch(instances: list, make_job, executor, *, run_root: Path, budget: fl
     while pending or executor.in_flight:
         while pending and not state.budget_stop and not state.disk_stop and executor.in_flight < executor.workers:
             inst = pending[-1]
-            spent = total_spent()
+            spent = total_spent() if gate is None else max(total_spent(), gate.snapshot().committed)
             estimate = sum(costs) / len(costs) if costs else 0.0
             if budget is not None and (spent >= budget or spent + estimate > budget or gate.snapshot().refused):
                 state.budget_stop = True
@@ -141,10 +148,20 @@ def run_batch(instances: list, make_job, executor, *, run_root: Path, budget: fl
             pending = []
         for iid, rec, exc in executor.wait(poll):
             state.running.pop(iid, None)
+            if exc is not None and is_node_loss(exc) and state.rescheduled.get(iid, 0) < NODE_LOSS_RETRIES:
+                state.rescheduled[iid] = state.rescheduled.get(iid, 0) + 1
+                losses[iid] = {"node_lost": state.rescheduled[iid], "node_lost_at": time.time(),
+                               "node_error": f"{type(exc).__name__}: {exc}"[:2000]}
+                write_json(status_path(run_root, iid), {**(read_status(run_root, iid) or {}), "status": "running",
+                           "stage": "rescheduled: its node was lost", **losses[iid]})
+                pending.append(by_id[iid])  # next to run, from the driver's copy of its directory
+                continue
             if exc is not None:  # the executor itself lost the job (e.g. a Ray worker died)
                 rec = {"instance_id": iid, "status": "infra_error", "error": f"{type(exc).__name__}: {exc}",
                        "traceback": "".join(traceback.format_exception(exc)), "spent": spent_of[iid]}
                 write_json(status_path(run_root, iid), {**(read_status(run_root, iid) or {}), **rec})
+            if iid in losses:  # the job's own record starts afresh; the driver knows the losses
+                write_json(status_path(run_root, iid), {**(read_status(run_root, iid) or {}), **losses[iid]})
             spent_of[iid] = instance_spent(run_root, iid)
             if rec["status"] == "done":
                 state.done.append(iid)
@@ -193,6 +210,7 @@ def summary(state: BatchState) -> dict:
     return {
         "total": state.total, "done": len(state.done) + len(state.skipped), "skipped": state.skipped,
         "incomplete": state.incomplete, "failed": state.failed, "unscheduled": state.unscheduled,
+        "rescheduled": state.rescheduled,
         "spent_usd": state.spent, "budget_usd": state.budget,
         "remaining_usd": None if state.budget is None else max(0.0, state.budget - state.spent),
         "budget_stop": state.budget_stop, "disk_stop": state.disk_stop, "seconds": time.time() - state.started,

@@ -7,25 +7,33 @@ this process for threads, a small actor for Ray tasks.
 
 - `LocalExecutor`: a thread pool in this process (the default).
 - `RayExecutor`: one Ray task per instance on a Ray cluster. Ray only schedules; every node
-  runs its own Docker engine, and the tasks read and write the shared run directory.
+  runs its own Docker engine. No shared filesystem is needed: a task runs its instance in a
+  scratch directory of its node and ships the instance directory back (checkpoints as it goes,
+  the whole directory at the end), and the driver alone writes `runs/<run>/`
+  (`codefix.stages.ray_shipping`, `codefix.stages.instance_archive`). A task whose node or worker
+  dies is run again on another node from the driver's copy (`batch.NODE_LOSS_RETRIES`).
 
 Running on several machines with Ray:
 
-1. On every machine: install codefix with the same version (`pip install codefix[ray]`), make
-   sure `docker info` works for the user running Ray, and mount the same shared directory
-   (NFS or similar) at the same path; pass it as `--runs-dir` (and put local datasets there too).
+1. On every machine: install codefix with the same version (`pip install codefix[ray]`) and make
+   sure `docker info` works for the user running Ray. Optionally set `CODEFIX_RAY_SCRATCH` in the
+   environment of `ray start` (a local directory for the instances' scratch copies; default: the
+   system's temporary directory). A local dataset file must be at the same path on every node.
 2. On the head machine: `ray start --head --port 6379 --num-cpus N` (N = instances at once on it).
 3. On each other machine: `ray start --address HEAD_IP:6379 --num-cpus N`.
-4. On the head: `codefix batch --executor ray --address auto --runs-dir /shared/runs ...`.
-   Without `--address` a single-machine Ray is started just for the batch.
+4. On the head: `codefix batch --executor ray --address auto --runs-dir runs ...`; the runs
+   directory is the head's own (a shared one works too). Without `--address` a single-machine Ray
+   is started just for the batch.
 Each task asks Ray for one CPU, so `--num-cpus` of a node bounds how many instances it runs
-at once; `--workers` bounds how many are in flight over the whole cluster.
+at once; `--workers` bounds how many are in flight over the whole cluster. The budget gate and the
+checkpoint sink are actors pinned to the driver's node, so they outlive any worker node.
 """
 
 from __future__ import annotations
 
 import concurrent.futures as cf
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 Finished = tuple[str, Any, BaseException | None]
@@ -70,7 +78,11 @@ class LocalExecutor:
 
 class RayExecutor:
     """Jobs as Ray tasks (one CPU each). `address`: a cluster ("auto", "HOST:PORT",
-    "ray://HOST:10001") or None to start a local Ray just for this batch."""
+    "ray://HOST:10001") or None to start a local Ray just for this batch.
+
+    Each job must have `run_root` (the driver's run directory) and `env`; its task runs in a
+    scratch directory of its node and the driver alone writes `<run_root>/<key>/` from what the
+    task ships back (`codefix.stages.ray_shipping`)."""
 
     def __init__(self, workers: int, address: str | None = None, *, num_cpus: int | None = None):
         import ray  # heavy: only when the Ray executor is chosen
@@ -85,37 +97,80 @@ class RayExecutor:
             else:
                 kwargs["num_cpus"] = num_cpus or self.workers
             ray.init(**kwargs)
-        self._refs: dict[Any, str] = {}
-        self._remotes: dict[Callable, Any] = {}
+        self._refs: dict[Any, tuple[str, Any]] = {}
+        self._attempts: dict[str, int] = {}
+        self._known: dict[str, tuple[int, int]] = {}
+        self._remote = None
+        self._sink = None
+        self._gate = None
+        self.bytes_shipped = 0
+        """Archive bytes moved between the driver and the tasks (seeds, checkpoints, results)."""
 
     @property
     def in_flight(self) -> int:
         return len(self._refs)
 
     def submit(self, key: str, fn: Callable[[Any], Any], job: Any) -> None:
-        remote = self._remotes.get(fn)
-        if remote is None:
-            remote = self._remotes[fn] = self._ray.remote(num_cpus=1, max_retries=0)(fn)
-        self._refs[remote.remote(job)] = key
+        from codefix.stages.instance_archive import pack
+        from codefix.stages.ray_shipping import ArtefactSink, driver_node_actor, run_shipped
+
+        if self._remote is None:
+            self._remote = self._ray.remote(num_cpus=1, max_retries=0)(run_shipped)
+            self._sink = driver_node_actor(ArtefactSink)
+        seed = pack(Path(job.run_root) / key)
+        self.bytes_shipped += len(seed)
+        attempt = self._attempts[key] = self._attempts.get(key, 0) + 1
+        self._refs[self._remote.remote(fn, job, seed, self._sink, key, attempt)] = (key, job)
 
     def budget_gate(self, budget: float, committed: float):
         """The run-wide budget gate, as an actor every task's ledger reaches (`ray_budget_gate`)."""
         from codefix.stages.ray_budget_gate import start_ray_gate
 
-        return start_ray_gate(budget, committed)
+        self._gate = start_ray_gate(budget, committed)
+        return self._gate
 
     def wait(self, timeout: float) -> list[Finished]:
         if not self._refs:
             return []
         done, _ = self._ray.wait(list(self._refs), num_returns=1, timeout=timeout)
+        self._take_checkpoints(dict(self._refs.values()))  # a lost task's last one: where its retry starts
         out = []
         for ref in done:
-            key = self._refs.pop(ref)
+            key, job = self._refs.pop(ref)
             try:
-                out.append((key, self._ray.get(ref), None))
+                shipped = self._ray.get(ref)
             except Exception as exc:  # the task's worker died, or Ray lost the node
+                self._lost(key, Path(job.run_root) / key)
                 out.append((key, None, exc))
+                continue
+            self._land(Path(job.run_root) / key, shipped["archive"])
+            self._ray.get(self._sink.drop.remote(key))
+            self._known.pop(key, None)
+            out.append((key, shipped["record"], None))
         return out
+
+    def _lost(self, key: str, directory: Path) -> None:
+        """A task that ended without its result: the calls it had in flight count (unconfirmed,
+        at their estimates) in the driver's journal and at the run's gate."""
+        from codefix.stages.ray_shipping import record_lost_calls
+
+        record_lost_calls(directory, self._ray.get(self._sink.holding.remote(key)), self._gate)
+        self._ray.get(self._sink.drop.remote(key))
+
+    def _take_checkpoints(self, jobs: dict) -> None:
+        """Unpack every checkpoint of `jobs` (key → job) newer than the driver's copy into the
+        driver's run directory."""
+        newer = self._ray.get(self._sink.newer.remote(self._known))
+        for key, (attempt, seq, data) in newer.items():
+            if key in jobs:
+                self._land(Path(jobs[key].run_root) / key, data)
+                self._known[key] = (attempt, seq)
+
+    def _land(self, directory: Path, data: bytes) -> None:
+        from codefix.stages.instance_archive import unpack
+
+        self.bytes_shipped += len(data)
+        unpack(data, directory)
 
     def shutdown(self, *, cancel: bool = False) -> None:
         if cancel:  # not forced: the task sees KeyboardInterrupt and its sandboxes are closed

@@ -12,12 +12,12 @@ from codefix.core.budget_gate import GateState
 
 
 def start_ray_gate(budget: float, committed: float) -> "RayBudgetGate":
-    """A gate actor for this batch (Ray must be initialised); it ends with the driver's Ray."""
-    import ray
-
+    """A gate actor for this batch (Ray must be initialised) on the driver's node, so the spend it
+    counts survives the loss of any worker node; it ends with the driver's Ray."""
     from codefix.core.budget_gate import BudgetGate
+    from codefix.stages.ray_shipping import driver_node_actor
 
-    actor = ray.remote(num_cpus=0, max_restarts=0)(BudgetGate).remote(budget, committed)
+    actor = driver_node_actor(BudgetGate, budget, committed)
     return RayBudgetGate(actor, budget)
 
 

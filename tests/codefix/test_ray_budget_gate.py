@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -28,6 +28,7 @@ class Job:
     run_root: str
     budget_usd: float | None
     gate: object
+    env: dict = field(default_factory=dict)
 
 
 def pay_calls(job) -> dict:

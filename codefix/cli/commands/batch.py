@@ -112,6 +112,8 @@ def command(dataset, instances, pattern, slice_, config_file, instance_workers, 
     runner.shutdown()
     images.finish()
     info = summary(state)
+    if executor == "ray":  # archives moved between the driver and the tasks (seeds, checkpoints, results)
+        info["artefact_bytes"] = runner.bytes_shipped
     if grade:
         info["evaluated"] = _graded(run_root, picked)
     write_json(run_root / layout.BATCH_SUMMARY, info)
@@ -158,7 +160,8 @@ class ProgressView:
                       f" of ${state.budget:.4f}")
         eta = state.eta_seconds()
         table.add_row("instances", f"done {finished}/{state.total}  running {len(state.running)}  "
-                      f"queued {state.queued}  failed {len(state.failed)}  incomplete {len(state.incomplete)}")
+                      f"queued {state.queued}  failed {len(state.failed)}  incomplete {len(state.incomplete)}"
+                      + (f"  rescheduled {sum(state.rescheduled.values())} (node lost)" if state.rescheduled else ""))
         table.add_row("spend", money + ("  (budget stop: scheduling no more)" if state.budget_stop else ""))
         table.add_row("eta", "-" if eta is None else time.strftime("%H:%M:%S", time.gmtime(eta)))
         from agent.models.limiter import shared_limiters, snapshot_line

@@ -1,0 +1,220 @@
+"""Ray tasks without a shared filesystem: each task runs its instance in a scratch directory of its
+own node and ships the instance directory back; only the driver writes `runs/<run>/`.
+
+- The driver packs its copy of `runs/<run>/<instance>/` (`instance_archive`) and sends it with the
+  task: a resumed or rescheduled instance starts from the finished trajectories, context and
+  ledger journal the driver holds.
+- The task (`run_shipped`) unpacks it under its node's scratch root (`$CODEFIX_RAY_SCRATCH` on
+  that node, else the system's temporary directory), runs the job there, and returns the packed
+  directory as its result; the scratch copy is then removed.
+- While it runs, the task pushes checkpoints (the packed directory) to an `ArtefactSink` actor
+  pinned to the driver's node: right after every paid call settles (so the driver holds the
+  journal line of every finished call as it happens) and every `CHECKPOINT_SECONDS` when the
+  directory changed (the live stage). The driver unpacks them as they come, so when a node dies
+  its instance resumes on another node from the last checkpoint.
+- Before a paid call is sent the task tells the sink its estimate (`ArtefactSink.hold`); when the
+  node dies, the driver journals each call the lost task had in flight as unconfirmed (counted at
+  its estimate, as after a kill: `codefix.core.ledger_journal`) and settles it at the run's gate at that
+  estimate (`record_lost_calls`), so the budget counts what the lost node may have paid.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import shutil
+import tempfile
+import threading
+from pathlib import Path
+from typing import Any
+
+SCRATCH_ENV = "CODEFIX_RAY_SCRATCH"
+"""Environment variable of a Ray node: where its tasks keep their instances' scratch directories."""
+CHECKPOINT_SECONDS = 1.0
+"""How often a task checks whether its instance directory changed and pushes it to the driver."""
+NODE_LOSS_ERRORS = ("NodeDiedError", "WorkerCrashedError", "ObjectLostError", "OwnerDiedError",
+                    "ObjectReconstructionFailedError", "TaskUnschedulableError")
+"""Ray's errors for a task whose node or worker process went away (not the instance's fault)."""
+
+
+def is_node_loss(exc: BaseException) -> bool:
+    """Whether `exc` says the task's node (or its worker process) was lost: infrastructure, worth
+    running the instance again elsewhere."""
+    for cls in type(exc).__mro__:
+        if cls.__module__.startswith("ray") and cls.__name__ in NODE_LOSS_ERRORS:
+            return True
+    return False
+
+
+class ArtefactSink:
+    """The latest checkpoint of every running instance, and the paid calls its task has in flight
+    (their estimates), kept on the driver's node (a Ray actor)."""
+
+    def __init__(self):
+        self._latest: dict[str, tuple[int, int, bytes]] = {}
+        self._holding: dict[str, tuple[int, list[float]]] = {}
+
+    def put(self, key: str, attempt: int, seq: int, data: bytes) -> None:
+        """Keep `data` unless a newer checkpoint (by attempt, then sequence) is already held."""
+        held = self._latest.get(key)
+        if held is None or (attempt, seq) > held[:2]:
+            self._latest[key] = (attempt, seq, data)
+
+    def hold(self, key: str, attempt: int, estimates: list[float]) -> None:
+        """The estimates of the calls `key`'s task (this attempt) has in flight now."""
+        if attempt >= self._holding.get(key, (0, []))[0]:
+            self._holding[key] = (attempt, list(estimates))
+
+    def holding(self, key: str) -> list[float]:
+        return list(self._holding.get(key, (0, []))[1])
+
+    def newer(self, known: dict[str, tuple[int, int]]) -> dict[str, tuple[int, int, bytes]]:
+        """The checkpoints newer than `known` (key → (attempt, seq) the caller already has)."""
+        return {k: v for k, v in self._latest.items() if v[:2] > tuple(known.get(k, (-1, -1)))}
+
+    def drop(self, key: str) -> None:
+        self._latest.pop(key, None)
+        self._holding.pop(key, None)
+
+
+def driver_node_actor(cls, *args):
+    """An instance of `cls` as a Ray actor pinned to this (the driver's) node, using no CPU: it
+    lives as long as the driver, whatever worker node is lost."""
+    import ray
+    from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
+
+    here = NodeAffinitySchedulingStrategy(ray.get_runtime_context().get_node_id(), soft=False)
+    return ray.remote(num_cpus=0, max_restarts=0, scheduling_strategy=here)(cls).remote(*args)
+
+
+class CheckpointingGate:
+    """The job's budget gate as its ledger sees it in a task: the run's gate (or none); the driver
+    is told of every call granted before it is sent (`hold`), and after every settled call a
+    checkpoint (its journal line included) is pushed to the driver before the task goes on."""
+
+    def __init__(self, inner: Any, push, hold):
+        self._inner = inner
+        self._push = push
+        self._hold = hold
+        self._lock = threading.Lock()
+        self._held: list[float] = []
+        self.budget = getattr(inner, "budget", None)
+
+    def reserve(self, estimate: float):
+        refused = None if self._inner is None else self._inner.reserve(estimate)
+        if refused is None:
+            with self._lock:
+                self._held.append(estimate)
+                self._hold(list(self._held))
+        return refused
+
+    def settle(self, estimate: float, cost: float) -> None:
+        if self._inner is not None:
+            self._inner.settle(estimate, cost)
+        self._push()
+        with self._lock:
+            if estimate in self._held:
+                self._held.remove(estimate)
+            self._hold(list(self._held))
+
+    def snapshot(self):
+        return self._inner.snapshot()
+
+
+def scratch_root() -> Path:
+    root = os.environ.get(SCRATCH_ENV) or os.path.join(tempfile.gettempdir(), "codefix-ray-scratch")
+    return Path(root)
+
+
+def run_shipped(fn, job, seed: bytes, sink, key: str, attempt: int) -> dict:
+    """In a Ray task: run `fn(job)` in a scratch copy of the instance directory seeded by `seed`;
+    returns {"record": fn's result, "archive": the packed directory, "scratch": where it ran}."""
+    import ray
+
+    from codefix.stages.instance_archive import pack, unpack
+
+    scratch_run = Path(tempfile.mkdtemp(prefix=f"{key}-", dir=_made(scratch_root()))) / Path(job.run_root).name
+    workdir = scratch_run / key
+    unpack(seed, workdir)
+    lock = threading.Lock()
+    seq = [0]
+    last = [None]
+
+    def push(force: bool = True) -> None:
+        with lock:
+            signature = _signature(workdir)
+            if not force and signature == last[0]:
+                return
+            data = pack(workdir)
+            seq[0] += 1
+            ray.get(sink.put.remote(key, attempt, seq[0], data))
+            last[0] = signature
+
+    stop = threading.Event()
+
+    def every_while() -> None:
+        while not stop.wait(CHECKPOINT_SECONDS):
+            try:
+                push(force=False)
+            except Exception:  # a checkpoint is an extra: the final archive still carries everything
+                pass
+
+    env = {k: v for k, v in job.env.items() if k != SCRATCH_ENV}
+    def hold(estimates: list[float]) -> None:
+        ray.get(sink.hold.remote(key, attempt, estimates))
+
+    gate = CheckpointingGate(job.gate, push, hold)
+    shipped = dataclasses.replace(job, run_root=str(scratch_run), env=env, gate=gate)
+    ticker = threading.Thread(target=every_while, name=f"checkpoint-{key}", daemon=True)
+    ticker.start()
+    try:
+        record = fn(shipped)
+    finally:
+        stop.set()
+        ticker.join()
+    try:
+        archive = pack(workdir)
+    finally:
+        shutil.rmtree(scratch_run.parent, ignore_errors=True)
+    return {"record": record, "archive": archive, "scratch": str(scratch_run)}
+
+
+def _made(path: Path) -> Path:
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _signature(directory: Path) -> tuple:
+    """What changes when a file of `directory` is written: names, sizes and modification times."""
+    out = []
+    for root, _dirs, files in os.walk(directory):
+        for name in files:
+            try:
+                st = os.stat(os.path.join(root, name))
+            except FileNotFoundError:
+                continue
+            out.append((root, name, st.st_size, st.st_mtime_ns))
+    return tuple(sorted(out))
+
+
+def record_lost_calls(directory: Path, estimates: list[float], gate=None) -> int:
+    """The calls a lost task had in flight (`estimates`), journaled in the driver's copy
+    `directory` as unconfirmed reservations (beyond those its last checkpoint already shows open)
+    and settled at `gate` at their estimates; returns how many were added."""
+    import uuid
+
+    from codefix.core.ledger_journal import JOURNAL_NAME, Journal, read_journal
+
+    path = Path(directory) / JOURNAL_NAME
+    open_ones = [u["estimate"] for u in read_journal(path).unconfirmed] if path.is_file() else []
+    added = 0
+    for estimate in estimates:
+        if gate is not None:
+            gate.settle(estimate, estimate)
+        if estimate in open_ones:
+            open_ones.remove(estimate)
+            continue
+        path.parent.mkdir(parents=True, exist_ok=True)
+        Journal(path).append({"kind": "reserve", "id": uuid.uuid4().hex, "estimate": estimate})
+        added += 1
+    return added
