@@ -31,10 +31,10 @@ checkpoint sink are actors pinned to the driver's node, so they outlive any work
 Rate limits on Ray: a limiter lives in one process, so the endpoint's known limits
 (`model.limits`, `model.relevance_limits`: requests and tokens per minute) are shared by default:
 every task takes 1/N of them (`EndpointLimits.share(N)`, `codefix.stages.limit_share`), N being the
-alive nodes with CPUs when the batch starts (`limit_share`). A node running several tasks at once
-runs one limiter per task's process, so the division is exact with one instance per node
-(`ray start --num-cpus 1`); give smaller limits otherwise. Each executor's `limit_share` is the N
-its jobs' configs are divided by (1 for threads: one limiter for the whole batch).
+tasks that can call at once: the smaller of `--workers` and the CPUs of the alive nodes when the
+batch starts (each task asks for one CPU and runs one limiter in its own process). Each executor's
+`limit_share` is the N its jobs' configs are divided by (1 for threads: one limiter for the whole
+batch). Nodes that join later do not change N; a lost node leaves the others their share.
 """
 
 from __future__ import annotations
@@ -107,10 +107,11 @@ class RayExecutor:
             else:
                 kwargs["num_cpus"] = num_cpus or self.workers
             ray.init(**kwargs)
-        from codefix.stages.limit_share import cpu_nodes
+        from codefix.stages.limit_share import calling_tasks
 
-        self.limit_share = cpu_nodes(ray.nodes())
-        """N, the alive nodes with CPUs at batch start: each task's limiter takes 1/N of the known limits."""
+        self.limit_share = calling_tasks(ray.nodes(), self.workers)
+        """N, the tasks that can call at once (workers, at most the CPU slots at batch start): each
+        task's limiter takes 1/N of the known limits."""
         self._refs: dict[Any, tuple[str, Any]] = {}
         self._attempts: dict[str, int] = {}
         self._known: dict[str, tuple[int, int]] = {}

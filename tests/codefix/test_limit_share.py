@@ -1,13 +1,13 @@
-"""On Ray the endpoint's known limits are shared by default: each node's tasks take 1/N of them,
-N being the alive nodes with CPUs when the batch starts (codefix/stages/limit_share.py and the Ray
-executor's `limit_share`)."""
+"""On Ray the endpoint's known limits are shared by default: each task takes 1/N of them, N being
+the tasks that can call at once, the smaller of --workers and the alive nodes' CPUs at batch start
+(codefix/stages/limit_share.py and the Ray executor's `limit_share`)."""
 
 from __future__ import annotations
 
 import sys
 import types
 
-from codefix.stages.limit_share import cpu_nodes, shared_run_config
+from codefix.stages.limit_share import calling_tasks, cpu_slots, shared_run_config
 from codefix.stages.run_config import RunConfig
 
 NODES = [
@@ -18,9 +18,11 @@ NODES = [
 ]
 
 
-def test_only_alive_nodes_with_cpus_count() -> None:
-    assert cpu_nodes(NODES) == 2
-    assert cpu_nodes([]) == 1  # never divide by zero
+def test_the_tasks_calling_at_once_are_the_workers_within_the_alive_cpu_slots() -> None:
+    assert cpu_slots(NODES) == 5  # 4 + 1; the dead node and the CPU-less one add nothing
+    assert cpu_slots([]) == 1  # never divide by zero
+    assert calling_tasks(NODES, 3) == 3  # fewer workers than slots: 3 limiters at once
+    assert calling_tasks(NODES, 64) == 5  # more workers than slots: only 5 tasks run at once
 
 
 def test_known_limits_and_the_in_flight_ceiling_are_divided_among_the_nodes() -> None:
@@ -64,6 +66,7 @@ def test_the_ray_executor_takes_n_from_the_cluster_at_start_and_threads_do_not_d
 
     monkeypatch.setitem(sys.modules, "ray", FakeRayModule(NODES))
     assert RayExecutor(2).limit_share == 2
+    assert RayExecutor(16).limit_share == 5
     local = LocalExecutor(2)
     assert local.limit_share == 1
     local.shutdown()
