@@ -23,7 +23,8 @@ callers that each honour `retry-after` on their own come back together and keep 
   failure (never a verdict).
 
 `shared_limiter(key, limits)` hands every model of the process the same limiter per endpoint.
-On a Ray cluster each node's process takes `limits.share(nodes)` (its 1/N of the known limits);
+On a Ray cluster each task's process takes `limits.share(nodes)` (its 1/N of the known limits,
+given by `codefix.stages.limit_share` in `batch --executor ray`);
 the adaptive part needs no coordination. The clock and sleep are injectable so tests never wait.
 """
 

@@ -27,6 +27,14 @@ Running on several machines with Ray:
 Each task asks Ray for one CPU, so `--num-cpus` of a node bounds how many instances it runs
 at once; `--workers` bounds how many are in flight over the whole cluster. The budget gate and the
 checkpoint sink are actors pinned to the driver's node, so they outlive any worker node.
+
+Rate limits on Ray: a limiter lives in one process, so the endpoint's known limits
+(`model.limits`, `model.relevance_limits`: requests and tokens per minute) are shared by default:
+every task takes 1/N of them (`EndpointLimits.share(N)`, `codefix.stages.limit_share`), N being the
+tasks that can call at once: the smaller of `--workers` and the CPUs of the alive nodes when the
+batch starts (each task asks for one CPU and runs one limiter in its own process). Each executor's
+`limit_share` is the N its jobs' configs are divided by (1 for threads: one limiter for the whole
+batch). Nodes that join later do not change N; a lost node leaves the others their share.
 """
 
 from __future__ import annotations
@@ -44,6 +52,8 @@ class LocalExecutor:
 
     def __init__(self, workers: int):
         self.workers = max(1, workers)
+        self.limit_share = 1
+        """The jobs share this process's limiters: the known limits are not divided."""
         self._pool = cf.ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="batch")
         self._futures: dict[cf.Future, str] = {}
 
@@ -97,6 +107,11 @@ class RayExecutor:
             else:
                 kwargs["num_cpus"] = num_cpus or self.workers
             ray.init(**kwargs)
+        from codefix.stages.limit_share import calling_tasks
+
+        self.limit_share = calling_tasks(ray.nodes(), self.workers)
+        """N, the tasks that can call at once (workers, at most the CPU slots at batch start): each
+        task's limiter takes 1/N of the known limits."""
         self._refs: dict[Any, tuple[str, Any]] = {}
         self._attempts: dict[str, int] = {}
         self._known: dict[str, tuple[int, int]] = {}

@@ -75,6 +75,7 @@ def command(dataset, instances, pattern, slice_, config_file, instance_workers, 
     from codefix.stages.batch_job import BatchJob, run_instance
     from codefix.stages.instance_selection import select_instances
     from codefix.stages.executors import make_executor
+    from codefix.stages.limit_share import shared_run_config
     from codefix.stages.run_session import open_session
     from codefix.core.store import write_json
     from sandbox.docker.live_sandboxes import remove_all
@@ -94,12 +95,15 @@ def command(dataset, instances, pattern, slice_, config_file, instance_workers, 
     env = passed_env()
     _report_images(images, picked)
 
+    runner = make_executor(executor, instance_workers, address)
+    # on Ray each node's limiter takes its share of the endpoint's known limits (executors docstring)
+    job_config = shared_run_config(config.model_dump(), runner.limit_share)
+
     def make_job(inst, cap, gate):
-        return BatchJob(instance=inst, dataset_name=ds.name, run_root=str(run_root), run_config=config.model_dump(),
+        return BatchJob(instance=inst, dataset_name=ds.name, run_root=str(run_root), run_config=job_config,
                         budget_usd=cap, gate=gate, env=env, image_config=images.config.model_dump(), evaluate=grade,
                         eval_network=not offline_eval)
 
-    runner = make_executor(executor, instance_workers, address)
     click.echo(f"run {run_root}: {len(picked)} instance(s), {instance_workers} at once ({executor})", err=True)
     view = ProgressView()
     try:
