@@ -92,22 +92,25 @@ def instance_row(inst_dir: Path) -> dict:
 
 def _report_row(inst_dir: Path, files: dict, problems: Problems) -> tuple[object, Counter]:
     """(coverage, trajectory outcomes): coverage as `codefix report` defines it (True / False /
-    "unknown"), read by the report's own reader; when that fails, every trajectory is read
-    tolerantly so the damaged ones are named, and coverage is "unknown"."""
+    "unknown"), read by the report's own reader; when that fails (coverage "unknown") or names a
+    damaged trajectory (coverage as the report has it), every trajectory is read tolerantly so
+    the damaged ones are named here too."""
     from codefix.reporting.collect import collect_instance
 
     outcomes: Counter = Counter()
+    coverage: object = "unknown"
+    failure = None
     if not problems:
         try:
             row = collect_instance(inst_dir)
         except Exception as exc:  # damaged or of a shape the report cannot read: named below or here
             failure = f"{type(exc).__name__}: {exc}"
         else:
-            for t in row["trajectories"]:
-                outcomes[f"{t['stage']}: {t['status']}"] += 1
-            return row["coverage"], outcomes
-    else:
-        failure = None
+            if not any(t["status"] == "damaged" for t in row["trajectories"]):
+                for t in row["trajectories"]:
+                    outcomes[f"{t['stage']}: {t['status']}"] += 1
+                return row["coverage"], outcomes
+            coverage = row["coverage"]  # the report names a damaged trajectory and goes on: name it here too
     before = len(problems)
     for machines in files.values():
         for machine, path in machines.items():
@@ -116,7 +119,7 @@ def _report_row(inst_dir: Path, files: dict, problems: Problems) -> tuple[object
                 outcomes[f"{record.get('stage') or machine}: {record.get('status')}"] += 1
     if failure and len(problems) == before:
         problems.add(inst_dir, f"the report cannot read this instance ({failure})")
-    return "unknown", outcomes
+    return coverage, outcomes
 
 
 def funnel(rows: list[dict]) -> list[dict]:
