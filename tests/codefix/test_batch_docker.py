@@ -107,7 +107,9 @@ def test_a_run_budget_stops_scheduling_and_says_what_remains(docker_client, tmp_
     proc = batch(tmp_path, "--instances", THREE, "-w", "1", "--budget", "0.07", ok=False)
     assert proc.returncode == 1, proc.stderr[-3000:]
     info = json.loads((tmp_path / "r" / "batch.json").read_text())
-    assert info["budget_stop"] is True and len(info["unscheduled"]) >= 1, info
+    statuses = {iid: (tmp_path / "r" / iid / "batch_status.json").read_text()[:1500]
+                for iid in THREE.split(",") if (tmp_path / "r" / iid / "batch_status.json").exists()}
+    assert info["budget_stop"] is True and len(info["unscheduled"]) >= 1, (info, statuses, proc.stderr[-4000:])
     assert info["spent_usd"] <= 0.07 and info["remaining_usd"] == pytest.approx(0.07 - info["spent_usd"])
     assert "budget stop: spent $" in proc.stderr and "not scheduled" in proc.stderr
     for iid in info["unscheduled"]:
