@@ -19,7 +19,8 @@ from agent.line_match import find_exact, find_tolerant, split_lines
 from agent.reply_parsing import UNTAGGED_HINT, ReplyProblem, clean_reply, read_script_reply, split_tagged
 from agent.syntax import edit_syntax_check
 from agent.task import Step
-from agent.prompts.render import repository_line
+from agent.prompts.render import repository_line, script_values
+from agent.script_kinds import ScriptTarget
 from agent.script_runs import ScriptRunConfig, outputs_of, run_script
 
 STAGE = "editing"
@@ -29,9 +30,11 @@ class EditingTask:
     """Finishes with {"patch", "test"}; the patch holds source edits only."""
 
     def __init__(self, issue: str, test: str, context: str, config: ScriptRunConfig | None = None, *,
-                 test_run: dict | None = None, repo: str = "", version: str = ""):
+                 test_run: dict | None = None, repo: str = "", version: str = "", target: ScriptTarget | None = None):
         self.issue, self.test, self.context = issue, test, context
         self.config = config or ScriptRunConfig()
+        self.target = target or ScriptTarget()
+        """The script asked for when the model replaces it: its kind, the language, the test command."""
         self.test_run = test_run
         """{"exit_code", "output"} of the script on the unedited repository (shown in the first turn)."""
         self.repository = repository_line(repo, version)
@@ -49,7 +52,7 @@ class EditingTask:
             run = f"exit code {self.test_run['exit_code']}\n<output>\n{(self.test_run.get('output') or '').rstrip()}\n</output>"
         else:
             run = "(not available: the script's run on the original code was not recorded)"
-        shared = render(STAGE, "system") + "\n\n" + render(STAGE, "context", issue=self.issue, context=self.context,
+        shared = render(STAGE, "system", **script_values(self.target, self.config.timeout)) + "\n\n" + render(STAGE, "context", issue=self.issue, context=self.context,
                                                             repository=self.repository)
         return [
             {"role": "system", "content": shared},
@@ -62,7 +65,7 @@ class EditingTask:
 
     def observe(self, reply: str, sandbox: Sandbox) -> Step:
         try:
-            read = read_script_reply(reply)
+            read = read_script_reply(reply, self.target.kind)
             edits = parse_edits(split_tagged(clean_reply(reply), "test")[1])  # a script's text is no edit
         except (EditError, ReplyProblem) as exc:
             return self._reask(str(exc))
@@ -110,7 +113,7 @@ class EditingTask:
         resolved = []
         for edit in edits:
             path = resolve_path(edit.path, lookup)
-            if path == self.config.script_path:
+            if path in self.config.paths:
                 raise EditError(f"{edit.path} is the reproduction script; replace it with a <test> block, not an edit")
             resolved.append(Edit(path, edit.search, edit.replace, edit.splits))
         current = {path: self.files.get(path, self.originals.get(path)) for path in self.originals}

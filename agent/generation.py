@@ -25,7 +25,9 @@ from agent.issue_text import prompt_issue
 from agent.loop import is_finished, load_trajectory, run_trajectory
 from agent.models.cache_warmup import WarmedModel
 from agent.models.output_limit import stage_output_limit
+from agent.record_tests import public_test_command
 from agent.sandbox_pool import SandboxPool
+from agent.script_kinds import choose_target
 from agent.script_runs import ScriptRunConfig, run_script
 from agent.task import EXIT_SANDBOX_ERROR, FINISHED
 from agent.testing_machine import TestingTask, last_test_run
@@ -105,6 +107,7 @@ def generate(
     on_pair: Callable[[PairResult], None] | None = None,
     patch_key: Callable[[str], str] | None = None,
     row_ids: Callable[[str, str], dict] | None = None,
+    languages: list[str] | None = None,
 ) -> tuple[list[PairResult], dict]:
     """Run (or resume) every pair of `instance`; return the pair results and pool figures.
 
@@ -115,12 +118,13 @@ def generate(
     patches agree (the patch text itself when None; it must not raise: the stages pass
     `selection.normalize.normalized_or_text`).
     `row_ids(patch, test)` gives the ids stored in each candidates row (`id`, `test_id`).
+    `languages` (the context stage's) decide the reproduction script asked for (`agent.script_kinds`).
     Figures: sandboxes started and at peak, `skipped_pairs`, and `early_stop` (the record or None).
     """
     config = config or GenerationConfig()
     out_dir = Path(out_dir)
     pool = SandboxPool(sandbox_factory, config.workers)
-    stage = _Generation(instance, model, ledger, pool, context, out_dir, config)
+    stage = _Generation(instance, model, ledger, pool, context, out_dir, config, languages)
     if config.stop_when_agree:
         stage.stop = AgreementStop(config.stop_when_agree, patch_key or (lambda patch: patch), stage.cross_run, out_dir)
         stage.load_finished()
@@ -143,9 +147,12 @@ def generate(
 
 
 class _Generation:
-    def __init__(self, instance, model, ledger, pool, context, out_dir, config):
+    def __init__(self, instance, model, ledger, pool, context, out_dir, config, languages=None):
         self.instance, self.model, self.ledger, self.pool = instance, model, ledger, pool
         self.context, self.out_dir, self.config = context, out_dir, config
+        self.target = choose_target(languages, public_test_command(instance), config.scripts.kind,
+                                    getattr(instance, "repo_language", "") or "")
+        """The reproduction script the prompts ask for."""
         self.issue = prompt_issue(instance.problem_statement)
         self.editing_model = WarmedModel(model)
         """The first editing call goes alone so the others read the cached prefix (agent.models.cache_warmup)."""
@@ -221,12 +228,13 @@ class _Generation:
             inst = self.instance
             where = {"repo": getattr(inst, "repo", ""), "version": getattr(inst, "version", "")}
             if not is_finished(testing):
-                testing = self._run(TestingTask(self.issue, self.config.scripts, **where), "testing", pair, sandbox)
+                testing = self._run(TestingTask(self.issue, self.config.scripts, target=self.target, **where), "testing",
+                                    pair, sandbox)
                 self._retire_if_dead(sandbox, testing)
             test = (testing.result or {}).get("test")
             if testing.status in FINISHED and test:
                 task = EditingTask(self.issue, test, self._context(), self.config.scripts,
-                                   test_run=last_test_run(testing), **where)
+                                   test_run=last_test_run(testing), target=self.target, **where)
                 editing = self._run(task, "editing", pair, sandbox)
                 self._retire_if_dead(sandbox, editing)
         return testing, editing

@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from agent.script_kinds import DEFAULT_SHEBANG, PYTHON, SHELL, SHELL_INFOS, SHELLS, interpreter
+
 REASONING_TAGS = ("think", "thinking", "reasoning")
 """Tags reasoning models wrap their drafts in (served without a reasoning parser)."""
 
@@ -125,10 +127,17 @@ def clean_reply(text: str | None) -> str:
 
 
 def split_tagged(text: str, tag: str) -> tuple[list[str], str]:
-    """(bodies of every `<tag>` … `</tag>` block, the text outside them). An opening tag counts
-    only at the start of a line, a closing one only at the start or the end of a line (so a
-    script may hold the tag's text inside a line); the body may be wrapped in one ``` fence,
-    which is removed.
+    """(bodies of every `<tag>` … `</tag>` block, the text outside them): `tagged_blocks` without
+    the fences' info strings."""
+    blocks, outside = tagged_blocks(text, tag)
+    return [b.body for b in blocks], outside
+
+
+def tagged_blocks(text: str, tag: str) -> tuple[list[Fenced], str]:
+    """(every `<tag>` … `</tag>` block, the text outside them). An opening tag counts only at the
+    start of a line, a closing one only at the start or the end of a line (so a script may hold
+    the tag's text inside a line); the body may be wrapped in one ``` fence, which is removed
+    (its info string is kept, "" without a fence).
     An opening tag without its closing tag raises ReplyProblem."""
     opening = re.compile(rf"^[ \t]*<{tag}>[ \t]*\n?", re.I | re.M)
     closing = re.compile(rf"^[ \t]*</{tag}>|</{tag}>[ \t]*$", re.I | re.M)
@@ -162,12 +171,14 @@ def _dedented(body: str, indent: str) -> str:
     return "\n".join(line[len(indent):] for line in lines)
 
 
-def _unfenced(body: str) -> str:
+def _unfenced(body: str) -> Fenced:
     lines = body.strip("\n").split("\n")
+    info = ""
     if len(lines) >= 2 and _FENCE_LINE.match(lines[0]) and re.fullmatch(r"[ \t]*(```+|~~~+)[ \t]*", lines[-1]):
+        info = _FENCE_LINE.match(lines[0]).group(2).strip().lower()
         lines = lines[1:-1]
     text = "\n".join(lines)
-    return text + "\n" if text.strip() else ""
+    return Fenced(info, text + "\n" if text.strip() else "")
 
 
 def fenced_blocks(text: str) -> tuple[list[Fenced], str]:
@@ -207,18 +218,21 @@ class ScriptReply:
     accept: bool
     """A line reading ACCEPT outside tags and fences."""
     quoted_code: int
-    """Fenced blocks outside `<test>` tags that look like Python: quotations, never run."""
+    """Fenced blocks outside `<test>` tags that look like a script of the kind asked (Python, or
+    shell): quotations, never run."""
     outside: str
     """The cleaned reply without the `<test>` blocks and fenced blocks (for WINNER lines)."""
 
 
-def read_script_reply(reply: str | None) -> ScriptReply:
-    """Read `<test>` blocks, fences and ACCEPT from a reply; ReplyProblem for an unclosed tag,
-    several `<test>` blocks, an empty one, or ACCEPT together with a script."""
+def read_script_reply(reply: str | None, kind: str = PYTHON) -> ScriptReply:
+    """Read `<test>` blocks, fences and ACCEPT from a reply asked for a script of `kind` (PYTHON or
+    SHELL); ReplyProblem for an unclosed tag, several `<test>` blocks, an empty one, ACCEPT together
+    with a script, or a script of the other kind (`script_as_asked`)."""
     text = clean_reply(reply)
     if not text.strip() and (reply or "").strip():
         raise ReplyProblem("your reply holds only an unfinished reasoning draft (<think> without </think>) and no answer.")
-    scripts, rest = split_tagged(text, "test")
+    tagged, rest = tagged_blocks(text, "test")
+    scripts = [b.body for b in tagged]
     blocks, outside = fenced_blocks(rest)
     accept = accepts(outside)
     if len(scripts) > 1:
@@ -230,8 +244,30 @@ def read_script_reply(reply: str | None) -> ScriptReply:
             "your reply both says ACCEPT and sends a new script in <test> tags, so it is unclear which you mean: "
             "send either the new script alone or ACCEPT alone."
         )
-    quoted = sum(1 for b in blocks if b.info in PYTHON_INFOS and b.body.strip() and "<<<<<<<" not in b.body)
+    if scripts:
+        scripts = [script_as_asked(tagged[0], kind)]
+    infos = SHELL_INFOS + ("",) if kind == SHELL else PYTHON_INFOS
+    quoted = sum(1 for b in blocks if b.info in infos and b.body.strip() and "<<<<<<<" not in b.body)
     return ScriptReply(scripts, accept, quoted, outside)
+
+
+def script_as_asked(block: Fenced, kind: str) -> str:
+    """The script of a `<test>` block when it is of the kind asked: a shell script asked and sent
+    without a `#!` line gets DEFAULT_SHEBANG first (so it is stored, and later run, as one).
+    ReplyProblem when the fence or the `#!` line says it is of the other kind."""
+    body, program = block.body, interpreter(block.body)
+    if kind == SHELL:
+        if block.info in PYTHON_INFOS[1:] or (program is not None and program not in SHELLS):
+            raise ReplyProblem(
+                f"your <test> block holds a {program or block.info} program, but this repository's reproduction "
+                "script is a shell script, run with bash (or sh): start it with #!/bin/bash and call the "
+                "repository's own tools from it.")
+        return body if program is not None else f"{DEFAULT_SHEBANG}\n{body}"
+    if block.info in SHELL_INFOS or program in SHELLS:
+        raise ReplyProblem(
+            "your <test> block holds a shell script, but this repository's reproduction script is a Python "
+            "program, run with python3: send the whole script in Python (it may run commands with subprocess).")
+    return body
 
 
 UNTAGGED_HINT = (

@@ -11,6 +11,8 @@ from codefix.core.protocols import ExecResult, Sandbox
 from codefix.core.setting_bounds import SCRIPT_TIMEOUT
 from codefix.core.truncation import truncate_middle
 
+from agent.script_kinds import KINDS, run_command, script_file
+
 
 class ScriptRunConfig(BaseModel):
     """How reproduction scripts run in the sandbox (shared by both machines)."""
@@ -23,9 +25,15 @@ class ScriptRunConfig(BaseModel):
     """Characters of output the model sees; the middle is cut past this."""
     script_path: str = "codefix_reproduce.py"
     """Where the script is written: a file at the repository root named `codefix*.py` (so it can
-    never land outside the repository nor overwrite one of its source files; never part of a patch)."""
+    never land outside the repository nor overwrite one of its source files; never part of a patch);
+    a shell script goes beside it, ending in `.sh` instead."""
     python: str = "python3"
-    """The interpreter that runs the script."""
+    """The interpreter that runs a Python script (a shell script runs with the shell its `#!` line
+    names: sh, bash or dash)."""
+    kind: str = "auto"
+    """The script the prompts ask for: `python` (run with `python`), `shell` (a bash or sh script
+    driving the repository's own toolchain), or `auto`: Python for a Python repository (or one of
+    unknown language), shell for any other (`agent.script_kinds`)."""
 
     @field_validator("script_path")
     @classmethod
@@ -35,6 +43,23 @@ class ScriptRunConfig(BaseModel):
                              "ending in '.py' (e.g. codefix_reproduce.py): no directory, nothing outside the "
                              "repository, never one of its own files")
         return value
+
+    @field_validator("kind")
+    @classmethod
+    def _a_kind(cls, value: str) -> str:
+        if value not in KINDS:
+            raise ValueError(f"{value!r} is not a script kind; use one of {', '.join(KINDS)}")
+        return value
+
+    @property
+    def paths(self) -> tuple[str, str]:
+        """Where a Python script and a shell script are written."""
+        return self.script_path, self.script_path.removesuffix(".py") + ".sh"
+
+    def command(self, script: str) -> tuple[str, str]:
+        """(where `script` is written, the command running it)."""
+        path = script_file(self.script_path, script)
+        return path, run_command(script, path, self.python)
 
 
 SCRIPT_NAME = re.compile(r"codefix[A-Za-z0-9_.-]*\.py")
@@ -47,8 +72,9 @@ def run_script(sandbox: Sandbox, script: str, config: ScriptRunConfig, files: di
     for path, text in (files or {}).items():
         if text is not None:
             sandbox.write_file(path, text)
-    sandbox.write_file(config.script_path, script)
-    return sandbox.run(f"{config.python} {config.script_path}", timeout=config.timeout)
+    path, command = config.command(script)
+    sandbox.write_file(path, script)
+    return sandbox.run(command, timeout=config.timeout)
 
 
 def outputs_of(result: ExecResult, limit: int) -> dict:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from codefix.core.protocols import Sandbox
 
-from agent.prompts.render import render, repository_line
+from agent.prompts.render import render, repository_line, script_values
 from agent.reply_parsing import UNTAGGED_HINT, ReplyProblem, read_script_reply
+from agent.script_kinds import ScriptTarget
 from agent.script_runs import ScriptRunConfig, outputs_of, run_script
 from agent.task import Step
 from agent.trajectory_record import TrajectoryRecord
@@ -29,9 +30,12 @@ class TestingTask:
 
     __test__ = False  # not a pytest class
 
-    def __init__(self, issue: str, config: ScriptRunConfig | None = None, *, repo: str = "", version: str = ""):
+    def __init__(self, issue: str, config: ScriptRunConfig | None = None, *, repo: str = "", version: str = "",
+                 target: ScriptTarget | None = None):
         self.issue = issue
         self.config = config or ScriptRunConfig()
+        self.target = target or ScriptTarget()
+        """The script asked for: its kind, the repository's language and test command."""
         self.repository = repository_line(repo, version)
         self.script: str | None = None
         self.exit_code: int | None = None
@@ -39,13 +43,13 @@ class TestingTask:
 
     def start(self) -> list[dict]:
         return [
-            {"role": "system", "content": render(STAGE, "system", timeout=f"{self.config.timeout:g}")},
+            {"role": "system", "content": render(STAGE, "system", **script_values(self.target, self.config.timeout))},
             {"role": "user", "content": render(STAGE, "user", issue=self.issue, repository=self.repository)},
         ]
 
     def read(self, reply: str) -> str | None:
         """The new script, or None when the reply accepts the last one; ReplyProblem otherwise."""
-        read = read_script_reply(reply)
+        read = read_script_reply(reply, self.target.kind)
         if read.scripts:
             return read.scripts[0]
         if read.accept:

@@ -17,8 +17,9 @@ from collections.abc import Callable, Sequence
 from codefix.core.protocols import Sandbox
 from codefix.core.truncation import truncate_middle
 
-from agent.prompts.render import render, repository_line
+from agent.prompts.render import render, repository_line, script_values
 from agent.reply_parsing import UNTAGGED_HINT, ReplyProblem, read_script_reply
+from agent.script_kinds import ScriptTarget
 from agent.script_runs import ScriptRunConfig
 from agent.task import Step
 from selection.candidates import Candidate
@@ -102,12 +103,15 @@ class SelectionTask:
         max_calls: int = 8,
         repo: str = "",
         version: str = "",
+        target: ScriptTarget | None = None,
     ):
         self.issue, self.candidates, self.files = issue, list(candidates), files
         self.example_test, self.apply_patch = example_test, apply_patch
         self.scores = scores
         """Vote counts to show with the candidates (None: not shown)."""
         self.config = config or ScriptRunConfig(script_path=VOTE_SCRIPT)
+        self.target = target or ScriptTarget()
+        """The test scripts asked for: their kind, the repository's language and test command."""
         self.max_calls = max_calls
         self.repository = repository_line(repo, version)
         self.tests: list[str] = []
@@ -116,11 +120,11 @@ class SelectionTask:
         order = ("ranked by how many of the generated tests they pass, most first" if self.scores
                  else "numbered 1 to " + str(len(self.candidates)))
         return [
-            {"role": "system", "content": render(STAGE, "system", timeout=f"{self.config.timeout:g}",
+            {"role": "system", "content": render(STAGE, "system", **script_values(self.target, self.config.timeout),
                                                  max_calls=self.max_calls, count=len(self.candidates))},
             {"role": "user", "content": render(
                 STAGE, "user", issue=self.issue, files=render_files(self.files), repository=self.repository,
-                candidates=render_candidates(self.candidates, self.scores), order=order,
+                candidates=render_candidates(self.candidates, self.scores), order=order, script_fence=self.target.fence,
                 example=(self.example_test or "# (no test came with the candidates)").rstrip(),
             )},
         ]
@@ -128,7 +132,7 @@ class SelectionTask:
     def read(self, reply: str) -> tuple[str | None, int | None]:
         """(script, winner number): exactly one is set; ReplyProblem otherwise."""
         count = len(self.candidates)
-        read = read_script_reply(reply)
+        read = read_script_reply(reply, self.target.kind)
         winner = parse_winner(reply, count)
         if read.accept and not read.scripts and winner is None:
             raise ReplyProblem(f"ACCEPT is not an answer here: name the winner with a line WINNER: <number from 1 to {count}>.")

@@ -20,6 +20,8 @@ from agent.issue_text import prompt_issue
 from agent.loop import run_trajectory
 from agent.models.output_limit import stage_output_limit
 from agent.sandbox_pool import SandboxPool
+from agent.record_tests import public_test_command
+from agent.script_kinds import target_of_files
 from agent.script_runs import ScriptRunConfig
 from agent.task import EXIT_SUBMITTED, RESUMABLE
 from agent.trajectory_record import TrajectoryRecord
@@ -242,11 +244,13 @@ class Selection:
             with pool.lease() as sandbox:
                 files = _touched_files(sandbox, finalists)
                 example = next((t for c in finalists for t in c.tests if t.strip()), "")
+                target = target_of_files([p for c in finalists for p in c.files], example,
+                                         public_test_command(instance), getattr(instance, "repo_language", "") or "")
                 task = SelectionTask(
                     prompt_issue(instance.problem_statement), finalists, files=files, example_test=example,
                     apply_patch=self.apply_patch, scores=scores, max_calls=config.max_calls,
                     config=ScriptRunConfig(script_path=VOTE_SCRIPT, timeout=config.script_timeout),
-                    repo=getattr(instance, "repo", ""), version=getattr(instance, "version", ""),
+                    repo=getattr(instance, "repo", ""), version=getattr(instance, "version", ""), target=target,
                 )
                 return run_trajectory(
                     task, self.model, sandbox, ledger=self.ledger, stage=STAGE,

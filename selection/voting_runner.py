@@ -79,7 +79,8 @@ def run_cell(
     script: str | None = None,
     config: ScriptRunConfig | None = None,
 ) -> CellRun:
-    """Reset `sandbox`, apply `patch` (None: unedited), write `script` (if any), run `command`.
+    """Reset `sandbox`, apply `patch` (None: unedited), write `script` (if any) where its kind goes
+    (`ScriptRunConfig.command`), run `command`.
 
     A patch that does not apply gives an ERROR cell with the reason; `SandboxError` propagates.
     """
@@ -91,7 +92,7 @@ def run_cell(
         except (PatchApplyError, UnsafePatchError) as exc:
             return CellRun(Outcome.ERROR, note=f"patch does not apply: {exc}")
     if script is not None:
-        sandbox.write_file(config.script_path, script)
+        sandbox.write_file(config.command(script)[0], script)
     result = sandbox.run(command, timeout=config.timeout)
     outcome = Outcome.PASS if result.exit_code == 0 else Outcome.FAIL
     return CellRun(outcome, result.exit_code, result.timed_out, truncate_middle(result.output, config.output_limit))
@@ -101,7 +102,7 @@ def run_script_cell(sandbox, patch: str | None, script: str, *, apply_patch: Cal
                     config: ScriptRunConfig | None = None) -> CellRun:
     """One test script on one column (see `run_cell`)."""
     config = config or ScriptRunConfig(script_path=VOTE_SCRIPT)
-    command = f"{config.python} {shlex.quote(config.script_path)}"
+    command = config.command(script)[1]
     return run_cell(sandbox, patch, command, apply_patch=apply_patch, script=script, config=config)
 
 
@@ -151,8 +152,7 @@ class VotingRun:
 
     def _commands_and_cells(self, pool: SandboxPool) -> tuple[dict[str, str], list[tuple[str, str]]]:
         """{test id: its command line} and the cells not settled by the cache."""
-        script = f"{self.config.python} {shlex.quote(self.config.script_path)}"
-        commands = {sid: script for sid in self.scripts}
+        commands = {sid: self.config.command(script)[1] for sid, script in self.scripts.items()}
         cells = pending_cells(list(self.patches), list(self.scripts), self.done)
         self.stats.cells = len(self.patches) * len(self.scripts)
         if self.repo_tests:

@@ -30,6 +30,8 @@ class ContextResult:
     """One line on what happened, for status other than done."""
     path: Path | None = None
     """The context.json this result is stored in."""
+    languages: list[str] = field(default_factory=list)
+    """The source languages read (named in the config or detected), most files first."""
 
     def render(self) -> str:
         """The packed context as text for later stages' prompts."""
@@ -46,4 +48,5 @@ class ContextResult:
             recall=recall["recall"] if isinstance(recall, dict) else None,
             message=record.get("message", ""),
             path=path,
+            languages=list((record.get("files") or {}).get("languages") or []),
         )

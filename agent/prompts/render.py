@@ -25,3 +25,18 @@ def repository_line(repo: str = "", version: str = "") -> str:
     if not repo:
         return ""
     return f"The repository is {repo}" + (f", version {version}." if version else ".")
+
+
+def script_values(target, timeout: float) -> dict[str, str]:
+    """The `$name`s the testing, editing and selection prompts fill from an
+    `agent.script_kinds.ScriptTarget`: the developer's language, the script's rules (its kind,
+    how it runs, the exit-code contract, the test command when known), the fences."""
+    from agent.script_kinds import PYTHON
+
+    command = f"\nThe repository's tests run with `{target.test_command}`." if target.test_command else ""
+    rules = render("common", f"script_{target.kind}", language=target.title, timeout=f"{timeout:g}",
+                   test_command=command)
+    noun = ("a Python program run with python3" if target.kind == PYTHON
+            else "a shell script run with bash that drives the repository's own tools")
+    return {"developer": target.title, "script_rules": rules, "script_noun": noun, "script_fence": target.fence,
+            "source_fence": target.source_fence, "example_path": target.example_path}

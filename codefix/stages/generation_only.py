@@ -14,15 +14,17 @@ from codefix.core import run_layout as layout
 
 
 def run_generation(inst, *, model, ledger, sandbox_factory, context: str, out_dir: Path, config,
-                   on_pair: Callable | None = None):
+                   on_pair: Callable | None = None, languages: list[str] | None = None):
     """`agent.generation.generate` (`config`: its GenerationConfig) with patches compared by their
-    normalized text and each candidates row given its candidate id and test id."""
+    normalized text and each candidates row given its candidate id and test id; `languages` are the
+    context stage's (they choose the reproduction script's kind)."""
     from agent.generation import generate
     from selection.candidate_rows import row_ids
     from selection.normalize import normalized_or_text
 
     return generate(inst, model=model, ledger=ledger, sandbox_factory=sandbox_factory, context=context,
-                    out_dir=out_dir, config=config, on_pair=on_pair, patch_key=normalized_or_text, row_ids=row_ids)
+                    out_dir=out_dir, config=config, on_pair=on_pair, patch_key=normalized_or_text, row_ids=row_ids,
+                    languages=languages)
 
 
 @dataclass
@@ -63,7 +65,7 @@ def generate_instance(session, inst, *, on_pair: Callable | None = None) -> Gene
         try:
             results, figures = run_generation(inst, model=session.primary, ledger=ledger, sandbox_factory=factory,
                                               context=context.render(), out_dir=out_dir, config=config.generation,
-                                              on_pair=on_pair)
+                                              on_pair=on_pair, languages=context.languages)
         finally:
             write_json(out_dir / layout.LEDGER, ledger.to_dict())
     return GenerationRun(inst.instance_id, results, figures, context.status, ledger, out_dir,

@@ -125,7 +125,7 @@ def solve_instance(inst, *, primary, reader, ledger, store, predictions: Path, c
                               out_path=out_dir / layout.CONTEXT, config=config.context)
         progress(f"context {context.status}; generation stage ({config.generation.samples} pair(s))")
         candidates, unfinished, skipped = _generation(inst, primary, ledger, factory, context.render(), out_dir,
-                                                      config.generation)
+                                                      config.generation, context.languages)
         write_json(ledger_path, ledger.to_dict())
         if skipped:
             progress(f"generation stopped early: {len(skipped)} pair(s) skipped, "
@@ -185,16 +185,16 @@ def _is_json(line: str) -> bool:
     return True
 
 
-def _generation(inst, model, ledger, factory, context: str, out_dir: Path, gen):
+def _generation(inst, model, ledger, factory, context: str, out_dir: Path, gen, languages: list[str] | None = None):
     """(distinct candidates, ["pair N <status>" for every pair cut short], pairs skipped by the
-    early stop); `gen` is the GenerationConfig."""
+    early stop); `gen` is the GenerationConfig, `languages` the context stage's."""
     from agent.generation import SKIPPED
     from agent.task import FINISHED
     from codefix.stages.generation_only import run_generation
     from selection.candidates import build_pool
 
-    results, figures = run_generation(inst, model=model, ledger=ledger, sandbox_factory=factory, context=context,
-                                      out_dir=out_dir, config=gen)
+    results, figures = run_generation(inst, model=model, ledger=ledger, sandbox_factory=factory,
+                                      context=context, out_dir=out_dir, config=gen, languages=languages)
     proposals = [(r.patch, f"pair-{r.pair}", [r.test] if r.test else []) for r in results if r.patch]
     unfinished = [f"pair {r.pair} {r.status}" for r in results if r.status not in FINISHED | {SKIPPED}]
     return build_pool(inst.instance_id, proposals).candidates, unfinished, figures["skipped_pairs"]

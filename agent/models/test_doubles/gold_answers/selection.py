@@ -9,7 +9,7 @@ import re
 
 from codefix.core.errors import ModelError
 
-from agent.models.test_doubles.gold_answers.testing import reproduction_script
+from agent.models.test_doubles.gold_answers.testing import asked_kind, reproduction_script
 
 CANDIDATE = re.compile(r'<candidate number="(\d+)"[^>]*>\n(.*?)\n</candidate>', re.S)
 COLUMN = re.compile(r"^### candidate (\S+): (?:exit code (-?\d+)|(.*))$", re.M)
@@ -33,7 +33,7 @@ def answer(instance, messages: list[dict], meta: dict, wrong: bool) -> str:
         raise ModelError("the selection prompt shows no <candidate> diffs")
     if len(users) == 1:
         return "Let me test the candidates against the behaviour the issue asks for.\n\n<test>\n" + \
-            reproduction_script(instance) + "</test>\n"
+            reproduction_script(instance, asked_kind(messages)) + "</test>\n"
     exits = {cid: code for cid, code, _note in COLUMN.findall(users[-1])}
     passing = [cid for cid in diffs if exits.get(cid) == "0"]
     failing = [cid for cid in diffs if cid not in passing]

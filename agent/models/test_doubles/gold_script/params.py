@@ -8,6 +8,9 @@ from __future__ import annotations
 import shlex
 from pathlib import Path
 
+from agent.record_tests import record_test_command, test_files
+from agent.script_kinds import PYTHON
+
 TEMPLATE = Path(__file__).with_name("reproduce.py")
 BEGIN = "# --- parameters (filled in when the script is written) ---\n"
 END = "# --- end of parameters ---\n"
@@ -16,17 +19,6 @@ MAX_TIMEOUT = 90.0
 READERS = ("pytest", "django", "sympy")
 PARSERS_LINE = 'PARSERS = {"pytest": pytest_results, "django": django_results, "sympy": sympy_results}'
 FORMATS = {"parse_log_django": "django", "parse_log_sympy": "sympy", "django": "django", "sympy": "sympy"}
-# a swebench 5 record's eval script has more than the test command between its markers
-NOT_THE_TEST_COMMAND = ("SWEBENCH_TEST_EXIT_CODE=",)
-
-
-def test_files(instance) -> list[str]:
-    """The test files (Django: test modules) the test patch names, as swebench derives them."""
-    if not (getattr(instance, "test_patch", "") or "").strip():
-        return []
-    from codefix.core.classic_records import test_directives
-
-    return test_directives(getattr(instance, "repo", ""), instance.test_patch)
 
 
 def test_command(instance) -> tuple[str, str]:
@@ -36,30 +28,23 @@ def test_command(instance) -> tuple[str, str]:
         from codefix.core.datasets import with_v5_fields
 
         instance = with_v5_fields(instance)  # a classic record built without load_dataset
-    log_parser = getattr(instance, "log_parser", "pytest")
+    fmt = FORMATS.get(getattr(instance, "log_parser", "pytest"), "pytest")
+    command = record_test_command(instance)
+    if command:
+        return command, fmt
     if getattr(instance, "is_swebench", False) and getattr(instance, "eval_script", None):
-        return script_test_command(instance.eval_script), FORMATS.get(log_parser, "pytest")
-    if getattr(instance, "test_cmd", None):
-        return instance.test_cmd, FORMATS.get(log_parser, "pytest")
-    return " ".join([DEFAULT_TEST_CMD, *(shlex.quote(f) for f in test_files(instance))]), FORMATS.get(log_parser, "pytest")
+        return DEFAULT_TEST_CMD, fmt  # an eval script without markers
+    return " ".join([DEFAULT_TEST_CMD, *(shlex.quote(f) for f in test_files(instance))]), fmt
 
 
-def script_test_command(eval_script: str) -> str:
-    """The command(s) between an eval script's start and end markers, joined with `&&`."""
-    from codefix.core.classic_records import END_MARKER, START_MARKER
-
-    lines = eval_script.splitlines()
-    start = next((n for n, line in enumerate(lines) if START_MARKER in line), None)
-    end = next((n for n, line in enumerate(lines) if END_MARKER in line and start is not None and n > start), None)
-    if start is None or end is None:
-        return DEFAULT_TEST_CMD
-    commands = [line for line in lines[start + 1 : end] if line.strip() and not line.startswith(NOT_THE_TEST_COMMAND)]
-    return " && ".join(commands) or DEFAULT_TEST_CMD
-
-
-def reproduction_script(instance) -> str:
+def reproduction_script(instance, kind: str = PYTHON) -> str:
     """`reproduce.py` with the instance's parameters in place of the template's, keeping only the
-    result reader of the instance's log format (a script as long as a model would write)."""
+    result reader of the instance's log format (a script as long as a model would write); for a
+    shell script (`kind` SHELL, as the prompt asks outside Python), `reproduce.sh`'s (`shell.py`)."""
+    if kind != PYTHON:
+        from agent.models.test_doubles.gold_script.shell import shell_reproduction_script
+
+        return shell_reproduction_script(instance)
     command, fmt = test_command(instance)
     timeout = min(float(getattr(instance, "test_timeout", None) or MAX_TIMEOUT), MAX_TIMEOUT)
     params = (

@@ -1,9 +1,12 @@
-"""Shapes of replies that carry a script in <test> tags (testing, selection) (test double only)."""
+"""Shapes of replies that carry a script in <test> tags (testing, selection) (test double only); a
+shell script's fences say bash where a Python script's say python."""
 
 from __future__ import annotations
 
 import re
 from random import Random
+
+from agent.script_kinds import PYTHON, script_kind
 
 _TEST = re.compile(r"<test>\n(.*?)</test>", re.S)
 _ISSUE = re.compile(r"<issue>\n(.*?)\n</issue>", re.S)
@@ -23,10 +26,15 @@ def quoted_snippet(rng: Random, messages: list) -> str:
     return f"The issue shows:\n\n```python\n{rng.choice(code)}\n```\n"
 
 
+def fence_of(script: str) -> str:
+    """The fence info string a model gives the script."""
+    return "python" if script_kind(script) == PYTHON else "bash"
+
+
 def tagged(rng: Random, script: str) -> tuple[str, str]:
-    """The script in <test> tags, sometimes with a ```python fence inside the tags."""
+    """The script in <test> tags, sometimes with a fence (```python, ```bash) inside the tags."""
     if rng.random() < 0.4:
-        return f"<test>\n```python\n{script}```\n</test>", "fence_inside_tags"
+        return f"<test>\n```{fence_of(script)}\n{script}```\n</test>", "fence_inside_tags"
     return f"<test>\n{script}</test>", "tags"
 
 
@@ -47,7 +55,7 @@ def malformed_script(rng: Random, clean: str, script: str, extra_kinds: tuple[st
     if kind == "accept_and_test":
         return f"<test>\n{script}</test>\n\nACCEPT", [kind]
     if kind == "untagged":
-        return f"Here is the script:\n\n```python\n{script}```\n", [kind]
+        return f"Here is the script:\n\n```{fence_of(script)}\n{script}```\n", [kind]
     if kind == "two_tests":
         return f"A draft:\n{DRAFT}\n\nThe real one:\n<test>\n{script}</test>\n", [kind]
     if kind == "truncated":
