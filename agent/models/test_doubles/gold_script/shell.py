@@ -52,7 +52,7 @@ def shell_reproduction_script(instance) -> str:
         f"{heredoc('TESTS', ''.join(t + chr(10) for t in instance.FAIL_TO_PASS))}"
         f"{heredoc('TEST_PATCH', getattr(instance, 'test_patch', '') or '')}"
         f"LOG_FORMAT={quoted(parser if reader else '')}\n"
-        f"read_results() {{ {'awk ' + quoted(reader) if reader else ':'}; }}\n"
+        f"read_results() {{ {'awk ' + quoted('{ ' + reader + ' }') if reader else ':'}; }}\n"
     )
     text = TEMPLATE.read_text(encoding="utf-8")
     head, rest = text.split(BEGIN, 1)
