@@ -224,10 +224,11 @@ class ScriptReply:
     """The cleaned reply without the `<test>` blocks and fenced blocks (for WINNER lines)."""
 
 
-def read_script_reply(reply: str | None, kind: str = PYTHON) -> ScriptReply:
+def read_script_reply(reply: str | None, kind: str | None = PYTHON) -> ScriptReply:
     """Read `<test>` blocks, fences and ACCEPT from a reply asked for a script of `kind` (PYTHON or
-    SHELL); ReplyProblem for an unclosed tag, several `<test>` blocks, an empty one, ACCEPT together
-    with a script, or a script of the other kind (`script_as_asked`)."""
+    SHELL; None: the script as sent, for readers of the text around it); ReplyProblem for an
+    unclosed tag, several `<test>` blocks, an empty one, ACCEPT together with a script, or a script
+    of the other kind (`script_as_asked`)."""
     text = clean_reply(reply)
     if not text.strip() and (reply or "").strip():
         raise ReplyProblem("your reply holds only an unfinished reasoning draft (<think> without </think>) and no answer.")
@@ -244,7 +245,7 @@ def read_script_reply(reply: str | None, kind: str = PYTHON) -> ScriptReply:
             "your reply both says ACCEPT and sends a new script in <test> tags, so it is unclear which you mean: "
             "send either the new script alone or ACCEPT alone."
         )
-    if scripts:
+    if scripts and kind is not None:
         scripts = [script_as_asked(tagged[0], kind)]
     infos = SHELL_INFOS + ("",) if kind == SHELL else PYTHON_INFOS
     quoted = sum(1 for b in blocks if b.info in infos and b.body.strip() and "<<<<<<<" not in b.body)

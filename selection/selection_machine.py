@@ -35,7 +35,7 @@ _NUMBER = re.compile(r"^(?:candidate|option|patch)?[ \t]*(?:no\.?|number)?[ \t]*
 def parse_winner(reply: str, count: int) -> int | None:
     """The candidate number (1..count) the reply's WINNER line names, None when it has no
     WINNER line; ReplyProblem when the line names no candidate number or two lines disagree."""
-    found = [line or tag for line, tag in WINNER.findall(read_script_reply(reply).outside)]
+    found = [line or tag for line, tag in WINNER.findall(read_script_reply(reply, None).outside)]
     if not found:
         return None
     numbers = []

@@ -83,3 +83,7 @@ def test_gold_wrong_half_resolves_and_selection_picks_the_right_pair(fixture_ima
     assert outcome["candidates"] == 2 and outcome["patch"] == trajectory(out, "0.editing")["result"]["patch"], outcome
     wrong = trajectory(out, "1.editing")["result"]
     assert (wrong["before"], wrong["after"]) == (2, 2)  # the shell script tells the wrong patch apart
+    chosen = json.loads(next((out / "selection").glob("*/trajectories/selection.traj.json")).read_text())
+    assert chosen["format_errors"] == 0, chosen["steps"]  # its shell test was read, not asked again
+    runs = next(step["runs"] for step in chosen["steps"] if "runs" in step)
+    assert runs["unedited"]["exit_code"] == 2 and sorted(r["exit_code"] for r in runs.values()) == [0, 2, 2]
