@@ -127,3 +127,34 @@ def test_quoted_shell_code_counts_as_an_untagged_script_only_where_shell_is_aske
     reply = f"```bash\n{SH}```"
     assert read_script_reply(reply, SHELL).quoted_code == 1
     assert read_script_reply(reply, PYTHON).quoted_code == 0
+
+
+NOISY_CLEAN = {
+    "testing": [f"Here is a reproduction script.\n\n<test>\n{SH}</test>\n", "It exits 2, as it should.\n\nACCEPT"],
+    "selection": [f"Let me test.\n\n<test>\n{SH}</test>\n", "Judging by the outputs.\n\nWINNER: 2\n"],
+}
+NOISY_MESSAGES = {"testing": [{"role": "user", "content": "<issue>\nwrap('café', 4) splits the word\n</issue>"}],
+                  "selection": [{"role": "user", "content": "".join(
+                      f'<candidate number="{i}">\nd\n</candidate>\n' for i in (1, 2))}]}
+
+
+@pytest.mark.parametrize("stage", sorted(NOISY_CLEAN))
+def test_the_noisy_doubles_shapes_of_a_shell_script_read_as_it_or_are_asked_again(stage):
+    import random
+
+    from agent.models.test_doubles.noisy_replies import selection, testing
+
+    module, read = {"testing": (testing, read_testing), "selection": (selection, read_selection)}[stage]
+    seen = set()
+    for clean in NOISY_CLEAN[stage]:
+        expected = read(clean)
+        for seed in range(60):
+            text, names = module.tolerated(clean, random.Random(seed), NOISY_MESSAGES[stage])
+            seen.update(names)
+            assert read(text) == expected, (names, text)
+            text, names = module.malformed(clean, random.Random(seed), NOISY_MESSAGES[stage] + [
+                {"role": "assistant", "content": clean}])
+            if names != ["truncated"]:
+                with pytest.raises(ReplyProblem):
+                    read(text)
+    assert "fence_inside_tags" in seen  # a ```bash fence inside the tags, read as the shell script
