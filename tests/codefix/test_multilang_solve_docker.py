@@ -87,3 +87,14 @@ def test_gold_wrong_half_resolves_and_selection_picks_the_right_pair(fixture_ima
     assert chosen["format_errors"] == 0, chosen["steps"]  # its shell test was read, not asked again
     runs = next(step["runs"] for step in chosen["steps"] if "runs" in step)
     assert runs["unedited"]["exit_code"] == 2 and sorted(r["exit_code"] for r in runs.values()) == [0, 2, 2]
+
+
+def test_noisy_shell_script_replies_are_read_or_asked_again_and_still_resolve(fixture_images, tmp_path):
+    """The noisy double's shapes around a shell script (```bash fences, drafts, ACCEPT with a script,
+    untagged code) on the Go fixture: the malformed ones are asked again, the run resolves."""
+    out, report = solve(tmp_path, "codefix-fixtures__textwrap-9", "noisy:wrong=0.5,malformed=0.5", 2)
+    assert report["resolved"] is True, report
+    testing = [trajectory(out, f"{pair}.testing") for pair in (0, 1)]
+    assert all(t["result"]["test"].startswith("#!/bin/bash\n") and t["result"]["exit_code"] == 2 for t in testing)
+    records = testing + [trajectory(out, f"{pair}.editing") for pair in (0, 1)]
+    assert sum(r["format_errors"] for r in records) >= 1  # seed 0 at this rate re-asks at least one reply
