@@ -152,3 +152,21 @@ def test_the_editing_and_selection_prompts_speak_the_repositorys_language():
                              apply_patch=lambda box, patch: None, target=GO).start()
     assert "The script is a shell script" in messages[0]["content"]
     assert "```bash\n#!/bin/bash\nexit 2\n```" in messages[1]["content"]
+
+
+def test_no_verified_prompt_names_a_graded_test_or_a_test_patch_file():
+    import json
+
+    from agent.record_tests import test_files
+    from tests.selection.shared_data import VERIFIED, need
+
+    shown = {}
+    for line in need(VERIFIED).read_text().splitlines():
+        inst = Instance(**json.loads(line))
+        command = public_test_command(inst)
+        words = command.split()
+        assert command and not set(test_files(inst)) & set(words), inst.instance_id
+        assert not [t for t in inst.FAIL_TO_PASS if len(t) > 3 and t in command], inst.instance_id
+        shown.setdefault(inst.repo, command)
+    assert shown["django/django"] == "./tests/runtests.py --verbosity 2 --settings=test_sqlite --parallel 1"
+    assert shown["sympy/sympy"] == "PYTHONWARNINGS=ignore::UserWarning,ignore::SyntaxWarning bin/test -C --verbose"
