@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-SWEBENCH_ENV_SETUP = "source /opt/miniconda3/bin/activate && conda activate testbed"
+SWEBENCH_ENV_SETUP = ("if [ -f /opt/miniconda3/bin/activate ]; then "
+                      "source /opt/miniconda3/bin/activate && conda activate testbed; fi")
+"""A SWE-bench image's environment: its conda env `testbed` where the image has conda (the Python
+repositories' images); other images (a Go or JavaScript repository's) keep their own environment."""
 
 
 class SandboxConfig(BaseModel):
