@@ -89,24 +89,12 @@ class Instance(BaseModel):
     @field_validator("FAIL_TO_PASS", "PASS_TO_PASS", mode="before")
     @classmethod
     def _decode_json_list(cls, value: Any) -> Any:
-        if isinstance(value, str):
-            try:
-                value = json.loads(value) if value.strip() else []
-            except json.JSONDecodeError as exc:
-                raise ValueError(f"not a JSON list of test names: {exc.msg}") from exc
-        return value
+        return _decoded(value, [], "a JSON list of test names")
 
     @field_validator("image_assets", mode="before")
     @classmethod
-    def _decode_assets(cls, value: Any) -> Any:
-        if value is None or value == "":
-            return {}
-        if isinstance(value, str):  # the hub datasets ship it as a JSON string
-            try:
-                return json.loads(value)
-            except json.JSONDecodeError as exc:
-                raise ValueError(f"not a JSON object: {exc.msg}") from exc
-        return value
+    def _decode_assets(cls, value: Any) -> Any:  # the hub datasets ship it as a JSON string
+        return {} if value is None else _decoded(value, {}, "a JSON object")
 
     @field_validator("version", mode="before")
     @classmethod
@@ -125,3 +113,15 @@ class Instance(BaseModel):
         data["FAIL_TO_PASS"] = json.dumps(self.FAIL_TO_PASS)
         data["PASS_TO_PASS"] = json.dumps(self.PASS_TO_PASS)
         return data
+
+
+def _decoded(value: Any, empty: Any, what: str) -> Any:
+    """`value` decoded when it is JSON text (blank text: `empty`); anything else as it is."""
+    if not isinstance(value, str):
+        return value
+    if not value.strip():
+        return empty
+    try:
+        return json.loads(value)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"not {what}: {exc.msg}") from exc

@@ -182,8 +182,7 @@ def test_two_processes_each_taking_half_the_known_limit_share_it_without_refusal
         procs = [subprocess.Popen([sys.executable, "-c", SHARE_CALLER, endpoint.base_url + "/v1"], cwd=ROOT, env=env,
                                   stdout=subprocess.PIPE, text=True) for _ in range(2)]
         outs = [p.communicate(timeout=120)[0] for p in procs]
-        times = sorted(endpoint.served_times)
     assert [o.strip().splitlines()[-1] for o in outs] == ["50", "50"] and endpoint.served == 100
     assert endpoint.refused <= 0.1 * endpoint.served, endpoint.refused  # uncoordinated, each at the full limit: ~half refused
-    # paced at 95% of 5/s each; the two processes start (import litellm) a second or two apart
-    assert (len(times) - 1) / (times[-1] - times[0]) >= 0.7 * 10
+    # How fast they go together is not asserted (performance belongs in benchmarks/, e.g. rate_limit_bench.py): a
+    # loaded machine slows the two callers' start-up (importing litellm) far past any fixed rate.
