@@ -30,8 +30,6 @@ class BatchJob:
     """The run-wide budget gate every paid call passes before it is sent (`codefix.core.budget_gate`;
     on Ray a proxy of its actor), or None without a budget."""
     env: dict = field(default_factory=dict)
-    image_config: dict = field(default_factory=dict)
-    """`ImageConfig` fields, for a process that makes its own acquirer (a Ray task)."""
     evaluate: bool = False
     """Grade the chosen patch before the image is released (eval.json in the instance's folder)."""
     eval_network: bool = True
@@ -45,10 +43,10 @@ def prediction_path(run_root: Path, instance_id: str) -> Path:
         layout.PREDICTION_DIR / layout.PREDICTIONS
 
 
-def run_instance(job: BatchJob, images=None) -> dict:
+def run_instance(job: BatchJob, backend=None) -> dict:
     """Run (or resume) `solve` for one instance; never raises for the instance's own failures:
-    returns (and stores) its status record. `images` is the batch's shared ImageAcquirer; without
-    one (a Ray task) the job makes its own from `job.image_config`. One process at a time works
+    returns (and stores) its status record. `backend` is the batch's shared sandbox backend; without
+    one (a Ray task) the job opens its own from the run config's `sandbox`. One process at a time works
     on an instance: a second one (a duplicated task) is refused without touching the first one's
     records."""
     from codefix.core.run_lock import RunInUse, RunLock
@@ -57,13 +55,13 @@ def run_instance(job: BatchJob, images=None) -> dict:
     iid = job.instance.instance_id
     try:
         with RunLock(Path(job.run_root) / iid, f"instance {iid} of run {Path(job.run_root).name}"):
-            return _run_instance(job, images)
+            return _run_instance(job, backend)
     except RunInUse as exc:
         return {"instance_id": iid, "status": "infra_error", "error": str(exc), "traceback": None,
                 "spent": instance_spent(Path(job.run_root), iid)}
 
 
-def _run_instance(job: BatchJob, images=None) -> dict:
+def _run_instance(job: BatchJob, backend=None) -> dict:
     from contextlib import ExitStack
 
     from codefix.core.datasets import Dataset
@@ -86,12 +84,9 @@ def _run_instance(job: BatchJob, images=None) -> dict:
     ledger = None
     try:
         stack = ExitStack()
-        if images is None:
-            from sandbox.images.image_acquire import ImageAcquirer
-            from sandbox.images.image_config import ImageConfig
-
-            images = stack.enter_context(ImageAcquirer(ImageConfig(**job.image_config)))
         config = RunConfig.model_validate(job.run_config)
+        if backend is None:
+            backend = stack.enter_context(config.sandbox.open())
         ds = Dataset(job.dataset_name, [inst])
         primary, reader = make_models(ds, config.model)
         store = RunStore(root.parent, root.name)
@@ -104,14 +99,14 @@ def _run_instance(job: BatchJob, images=None) -> dict:
             rec.update(stage=msg, spent=ledger.spent)
             write_json(path, rec)
 
-        with stack, images.lease(inst):
+        with stack, backend.images.lease(inst):
             progress("image")
             outcome = solve_instance(inst, primary=primary, reader=reader, ledger=ledger, store=store,
-                                     predictions=predictions, config=config, progress=progress, images=images)
+                                     predictions=predictions, config=config, progress=progress, backend=backend)
             if job.evaluate and outcome.patch.strip():
                 progress("evaluation")
                 rec["eval"] = grade_patch(ds, inst, outcome.patch, store, model_name=model_name(config.model.name),
-                                          images=images, network=job.eval_network, backend=config.sandbox,
+                                          network=job.eval_network, backend=backend,
                                           summary=predictions.parent / layout.EVAL_SUMMARY)
         rec.update(status="done" if outcome.complete else "incomplete", outcome=outcome.status,
                    unfinished=outcome.unfinished, skipped_pairs=outcome.skipped_pairs, calls_this_run=len(ledger.calls) - calls_before,

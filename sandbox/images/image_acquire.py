@@ -45,13 +45,17 @@ class Fetched:
 
 
 class ImageAcquirer:
-    """See the module docstring. `log` receives one-line progress messages."""
+    """See the module docstring. `log` receives one-line progress messages. A run gets its
+    acquirer from its backend (`sandbox.docker_backend.DockerBackend.images`), on the backend's engine."""
 
-    def __init__(self, config: ImageConfig | None = None, *, client=None, records: ImageRecords | None = None,
-                 log: Callable[[str], None] | None = None, sleep: Callable[[float], None] = time.sleep,
-                 builders=None):
+    def __init__(self, config: ImageConfig | None = None, *, client=None, engine: Callable[[], object] | None = None,
+                 records: ImageRecords | None = None, log: Callable[[str], None] | None = None,
+                 sleep: Callable[[float], None] = time.sleep, builders=None):
         self.config = config or ImageConfig()
         self._client = client
+        self._engine = engine
+        """Makes the client of the engine images are acquired on when `client` is not given (its
+        backend's; default: the local engine)."""
         self.records = records or default_records()
         self.log = log or (lambda msg: None)
         self._sleep = sleep
@@ -71,7 +75,7 @@ class ImageAcquirer:
         if self._client is None:
             from sandbox.images.images import docker_client
 
-            self._client = docker_client()
+            self._client = (self._engine or docker_client)()
         return self._client
 
     @property
