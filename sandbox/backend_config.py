@@ -40,7 +40,39 @@ class DockerBackendConfig(BaseModel):
         return DockerBackend(self, log=log)
 
 
-SandboxBackendConfig = Annotated[Union[DockerBackendConfig], Field(discriminator="kind")]
+class DockerEngine(BaseModel):
+    """One engine of a pool."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    docker_host: str | None = None
+    """URL of the engine (None: the local one)."""
+    capacity: int = Field(1, ge=1, le=1024)
+    """Instances it runs at once before the pool prefers another engine (instances go to the engine
+    with the most free capacity)."""
+
+
+class DockerPoolConfig(BaseModel):
+    """A pool of Docker engines for one machine's run (`sandbox.docker_pool_backend.DockerPool`):
+    each instance runs on one engine, its image acquired there; an engine that stops answering
+    is left out and its instances are retried on another one; reaping and `clean` sweep all."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    kind: Literal["docker_pool"] = "docker_pool"
+    """The backend's name (the union's discriminator)."""
+    engines: list[DockerEngine] = Field(min_length=1)
+    """The engines (`--docker-host` given more than once: one each, capacity 1)."""
+    images: ImageConfig = Field(default_factory=ImageConfig)
+    """How SWE-bench instance images are fetched onto each engine and removed after use."""
+
+    def open(self, *, log: Callable[[str], None] | None = None):
+        from sandbox.docker_pool_backend import DockerPool
+
+        return DockerPool(self, log=log)
+
+
+SandboxBackendConfig = Annotated[Union[DockerBackendConfig, DockerPoolConfig], Field(discriminator="kind")]
 """Every backend's config; a new one joins the Union."""
 
 

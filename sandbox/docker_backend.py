@@ -60,6 +60,11 @@ class DockerBackend:
         return engine_name(self.config.docker_host)
 
     @property
+    def where(self) -> str:
+        """Where its images are, for messages: "locally" or "on <URL>"."""
+        return "locally" if not self.config.docker_host else f"on {self.engine}"
+
+    @property
     def client(self):
         """The docker-py client of this engine shared by images, checkout and clean-up
         (EngineUnreachable when it does not answer)."""
@@ -105,6 +110,11 @@ class DockerBackend:
             settings = {"image": self.images.ensure(built)} | settings
         config = sandbox_config_for(built, **settings)
         return (lambda: DockerSandbox(config, client=self.connect())), built
+
+    def moved(self, instance: Instance) -> bool:
+        """Whether an instance that failed for the infrastructure was moved to another engine (to
+        be retried there): never, with one engine."""
+        return False
 
     @staticmethod
     def apply_patch(sandbox, patch: str):

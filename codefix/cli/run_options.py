@@ -41,7 +41,6 @@ SETS: dict[str, tuple[str, ...]] = {
     "only_failing_before": ("selection.only_tests_failing_before",),
     "show_votes": ("selection.show_votes",),
     "vote_workers": ("selection.workers",),
-    "docker_host": ("sandbox.docker_host",),
 }
 """Option (its parameter name) → the config keys it sets, applied in this order (so
 `--vote-workers` wins over the share of `--workers`)."""
@@ -81,10 +80,25 @@ def build_run_config(given: dict, *, config_file: Path | None = None, command_de
             continue
         for dotted in paths:
             set_path(data, dotted, str(Path(value).resolve()) if name == "price_file" else value)
+    _set_engines(data, given.get("docker_host"))
     for name in IMAGE_OPTIONS:
         if given.get(name) is not None:
             set_path(data, f"sandbox.images.{name}", given[name])
     return validated(data, str(config_file) if config_file else "options")
+
+
+def _set_engines(data: dict, hosts) -> None:
+    """`--docker-host` once sets `sandbox.docker_host`; more than once makes the sandbox backend a
+    pool of those engines (`kind: docker_pool`, capacity 1 each), keeping the image settings."""
+    from codefix.stages.run_config import set_path
+
+    hosts = [hosts] if isinstance(hosts, str) else list(hosts or ())
+    if len(hosts) == 1:
+        set_path(data, "sandbox.docker_host", hosts[0])
+    elif hosts:
+        images = (data.get("sandbox") or {}).get("images")
+        data["sandbox"] = {"kind": "docker_pool", "engines": [{"docker_host": h} for h in hosts],
+                           **({"images": images} if images is not None else {})}
 
 
 def _merged(base: dict, top: dict) -> dict:
@@ -172,9 +186,10 @@ def selection_options(*, max_calls_flags: tuple[str, ...] = ("--selection-max-ca
 
 
 docker_host_option = click.option(
-    "--docker-host", default=None, metavar="URL",
-    help="The Docker engine sandboxes run on (unix://..., tcp://HOST:2376, ssh://USER@HOST) [default: the local "
-         "one; config key sandbox.docker_host].")
+    "--docker-host", "docker_host", multiple=True, metavar="URL",
+    help="The Docker engine the run uses: images, checkout, sandboxes, clean-up (unix://..., tcp://HOST:2376, "
+         "ssh://USER@HOST) [default: the local one; config key sandbox.docker_host]. Given more than once: a pool "
+         "of engines, each instance on the one with the most free capacity (config: sandbox kind docker_pool).")
 engine_options = options(config_option, docker_host_option)
 """--config and --docker-host, for the commands that use an engine without running stages
 (evaluate, report --grade-candidates, images, clean): they take the backend from the same run

@@ -61,6 +61,32 @@ def run_instance(job: BatchJob, backend=None) -> dict:
                 "spent": instance_spent(Path(job.run_root), iid)}
 
 
+ENGINE_MOVES = 2
+"""Times an instance whose engine stopped answering is moved to another engine of a pool and
+resumed there (its finished work kept: solve resumes from its artefacts)."""
+
+
+def _on_a_live_engine(attempt, backend, inst, rec: dict):
+    """`attempt()` under the instance's image lease; when it ends cut short or raises a
+    SandboxError and the backend moved the instance off a dead engine (`backend.moved`), again on
+    the new one (`rec["engine_moves"]` counts it), at most ENGINE_MOVES times."""
+    from codefix.core.errors import SandboxError
+
+    for tries in range(ENGINE_MOVES + 1):
+        try:
+            with backend.images.lease(inst):
+                outcome = attempt()
+        except SandboxError:
+            if tries < ENGINE_MOVES and backend.moved(inst):
+                rec["engine_moves"] = rec.get("engine_moves", 0) + 1
+                continue
+            raise
+        if outcome.complete or tries == ENGINE_MOVES or not backend.moved(inst):
+            return outcome
+        rec["engine_moves"] = rec.get("engine_moves", 0) + 1
+    raise AssertionError("unreachable: the last try returns or raises")
+
+
 def _run_instance(job: BatchJob, backend=None) -> dict:
     from contextlib import ExitStack
 
@@ -99,15 +125,19 @@ def _run_instance(job: BatchJob, backend=None) -> dict:
             rec.update(stage=msg, spent=ledger.spent)
             write_json(path, rec)
 
-        with stack, backend.images.lease(inst):
+        def attempt():
             progress("image")
-            outcome = solve_instance(inst, primary=primary, reader=reader, ledger=ledger, store=store,
-                                     predictions=predictions, config=config, progress=progress, backend=backend)
-            if job.evaluate and outcome.patch.strip():
+            done = solve_instance(inst, primary=primary, reader=reader, ledger=ledger, store=store,
+                                  predictions=predictions, config=config, progress=progress, backend=backend)
+            if job.evaluate and done.patch.strip():
                 progress("evaluation")
-                rec["eval"] = grade_patch(ds, inst, outcome.patch, store, model_name=model_name(config.model.name),
+                rec["eval"] = grade_patch(ds, inst, done.patch, store, model_name=model_name(config.model.name),
                                           network=job.eval_network, backend=backend,
                                           summary=predictions.parent / layout.EVAL_SUMMARY)
+            return done
+
+        with stack:
+            outcome = _on_a_live_engine(attempt, backend, inst, rec)
         rec.update(status="done" if outcome.complete else "incomplete", outcome=outcome.status,
                    unfinished=outcome.unfinished, skipped_pairs=outcome.skipped_pairs, calls_this_run=len(ledger.calls) - calls_before,
                    cost_this_run=ledger.spent - spent_before, error=None, traceback=None)

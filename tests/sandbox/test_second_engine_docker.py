@@ -113,3 +113,40 @@ def test_clean_removes_orphans_on_the_engine_it_is_given_and_not_on_the_local_on
         docker_client.containers.get(here.id)  # the local engine's orphan is not this command's
     finally:
         here.remove(force=True)
+
+
+FIXTURES = ROOT / "data" / "fixtures.jsonl"
+TWO = "codefix-fixtures__invoicing-1,codefix-fixtures__dotenv-219"
+
+
+@pytest.fixture(scope="module")
+def base_on_second(engine, docker_client):
+    """The offline base image local instances are built from, loaded onto the second engine
+    (`docker save | docker load` through the API): it has no Docker Hub either."""
+    base = os.environ["CODEFIX_BASE_IMAGE"]
+    engine.client.api.load_image(docker_client.api.get_image(base))
+    return base
+
+
+def test_a_batch_on_a_pool_of_two_engines_spreads_its_instances_and_clean_sweeps_both(
+        engine, base_on_second, docker_client, cache, tmp_path):
+    from sandbox.docker.engine import engine_name
+    from sandbox.docker.ownership import OWNER_LABEL, RUN_LABEL, SANDBOX_LABEL, label_value
+
+    local = engine_name(None)
+    proc = codefix("batch", "-d", str(FIXTURES), "--instances", TWO, "-m", "gold", "-n", "1", "-k", "4", "-w", "2",
+                   "--docker-host", local, "--docker-host", engine.url, "--runs-dir", str(tmp_path), "--run-id", "p",
+                   cache=cache)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    assert "done 2/2" in proc.stderr, proc.stderr[-3000:]
+    built_there = {tag.split("/", 1)[1].split(":")[0] for image in engine.client.images.list(name="codefix-local/*")
+                   for tag in image.tags}
+    assert len(built_there) == 1, built_there  # one instance on each engine (the local engine took the other)
+    dead = {SANDBOX_LABEL: label_value(), RUN_LABEL: "gone", OWNER_LABEL: f"{socket.gethostname()}:4194303:1"}
+    orphans = [(client, client.containers.create(base_on_second, command=["true"], labels=dead))
+               for client in (docker_client, engine.client)]
+    swept = codefix("clean", "--docker-host", local, "--docker-host", engine.url, cache=cache)
+    assert swept.returncode == 0, swept.stdout + swept.stderr
+    for client, container in orphans:
+        with pytest.raises(docker.errors.NotFound):
+            client.containers.get(container.id)

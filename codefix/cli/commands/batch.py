@@ -201,8 +201,7 @@ def _report_images(backend, picked) -> None:
     images = backend.images
     missing = [inst.instance_id for inst in swebench if not images.present(images.image_name(inst))]
     cfg = images.config
-    where = "locally" if backend.config.docker_host is None else f"on {backend.engine}"
-    line = f"images: {len(swebench) - len(missing)}/{len(swebench)} present {where}"
+    line = f"images: {len(swebench) - len(missing)}/{len(swebench)} present {backend.where}"
     if missing:
         if cfg.pull:
             how = f"pulled from {cfg.registry or 'Docker Hub'} ({cfg.max_pulls} at once) as each instance starts"

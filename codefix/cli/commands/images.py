@@ -30,6 +30,16 @@ def command() -> None:
     """SWE-bench instance images: status, prefetch, prune."""
 
 
+def _one_engine(backend):
+    """The backend when it is one engine (the images of a pool are each engine's own: ask each)."""
+    from codefix.core.errors import InputError
+
+    if len(getattr(backend, "members", (backend,))) > 1:
+        raise InputError("codefix images acts on one engine: give --docker-host once (run it for each engine of a pool)")
+    backend.check()
+    return backend
+
+
 def _selected(dataset, instances, pattern, slice_):
     from codefix.core.datasets import load_dataset
     from codefix.core.errors import InputError
@@ -50,8 +60,7 @@ def status(dataset, instances, pattern, slice_, config_file, docker_host, image_
     from rich.console import Console
     from rich.table import Table
 
-    backend = backend_of(config_file, docker_host, image_opts)
-    backend.check()
+    backend = _one_engine(backend_of(config_file, docker_host, image_opts))
     images = backend.images
     picked = _selected(dataset, instances, pattern, slice_)
     records = images.records.all()
@@ -80,8 +89,7 @@ def prefetch(dataset, instances, pattern, slice_, config_file, docker_host, imag
     """Fetch every missing image of the selection onto the engine, --max-pulls at once (kept: no clean-up)."""
     from codefix.core.parallel import map_isolated
 
-    backend = backend_of(config_file, docker_host, {**image_opts, "cache_level": "instance"})
-    backend.check()
+    backend = _one_engine(backend_of(config_file, docker_host, {**image_opts, "cache_level": "instance"}))
     images = backend.images
     picked = _selected(dataset, instances, pattern, slice_)
     todo = [inst for inst in picked if not images.present(images.image_name(inst))]
@@ -101,8 +109,7 @@ def prefetch(dataset, instances, pattern, slice_, config_file, docker_host, imag
 @image_options()
 def prune(dataset, instances, pattern, slice_, config_file, docker_host, image_opts):
     """Remove the selection's images that codefix pulled or built onto the engine (and nothing else)."""
-    backend = backend_of(config_file, docker_host, image_opts)
-    backend.check()
+    backend = _one_engine(backend_of(config_file, docker_host, image_opts))
     images = backend.images
     names = {images.image_name(inst) for inst in _selected(dataset, instances, pattern, slice_)}
     removed, kept = prune_recorded(images, names)
