@@ -62,12 +62,8 @@ class SecondEngine:
         self.stop()
         raise RuntimeError(f"the second dockerd did not answer within {wait:.0f} s")
 
-    def stop(self) -> None:
-        """Stop the daemon (its containers go with it), delete its bridge and its folder."""
-        if self.client is not None:
-            for container in self.client.containers.list(all=True):
-                container.remove(force=True)
-            self.client.close()
+    def kill(self) -> None:
+        """Stop the daemon as an engine that goes away under a run (its containers die with it)."""
         if self.proc is not None and self.proc.poll() is None:
             self.proc.terminate()
             try:
@@ -75,6 +71,15 @@ class SecondEngine:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait(10)
+
+    def stop(self) -> None:
+        """Stop the daemon (its containers go with it), delete its bridge and its folder."""
+        if self.client is not None:
+            if self.proc is not None and self.proc.poll() is None:
+                for container in self.client.containers.list(all=True):
+                    container.remove(force=True)
+            self.client.close()
+        self.kill()
         if self._bridge_made:
             subprocess.run(["ip", "link", "del", self.bridge], capture_output=True)
         subprocess.run(["umount", "-R", str(self.root / "data")], capture_output=True)  # in case a mount outlived it

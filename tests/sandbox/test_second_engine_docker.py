@@ -2,7 +2,10 @@
 and Debian's docker-registry on 127.0.0.1 holding a realbench image under a name the local engine
 does not have. `solve -m gold` and `evaluate --gold` on the second engine pull the image onto it,
 never onto the local engine, and resolve; `--cache-level none` removes it from that engine;
-`images status` and `clean` act on that engine and leave the local one alone."""
+`images status` and `clean` act on that engine and leave the local one alone. A pool of the local
+and the second engine spreads a batch over both, `clean` sweeps both, and when the second engine
+is stopped mid-run (the last test: the module's engine is gone after it) its instance finishes on
+the local one."""
 
 from __future__ import annotations
 
@@ -150,3 +153,31 @@ def test_a_batch_on_a_pool_of_two_engines_spreads_its_instances_and_clean_sweeps
     for client, container in orphans:
         with pytest.raises(docker.errors.NotFound):
             client.containers.get(container.id)
+
+
+def test_stopping_an_engine_of_the_pool_mid_run_finishes_every_instance_on_the_other(
+        engine, base_on_second, docker_client, cache, tmp_path):
+    import time
+
+    from sandbox.docker.engine import engine_name
+    from sandbox.docker.ownership import SANDBOX_LABEL, label_value
+
+    env = {**os.environ, "LITELLM_LOCAL_MODEL_COST_MAP": "True", "COLUMNS": "200", "CODEFIX_CACHE": str(cache)}
+    run = subprocess.Popen(
+        [sys.executable, "-m", "codefix", "batch", "-d", str(FIXTURES), "--instances", TWO, "-m", "gold", "-n", "2",
+         "-k", "4", "-w", "2", "--docker-host", engine_name(None), "--docker-host", engine.url,
+         "--runs-dir", str(tmp_path), "--run-id", "stop"], cwd=ROOT, env=env, stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and run.poll() is None:  # the second engine's instance has started
+        if engine.client.containers.list(all=True, sparse=True, filters={"label": f"{SANDBOX_LABEL}={label_value()}"}):
+            break
+        time.sleep(0.05)
+    assert run.poll() is None, "the batch ended before a sandbox started on the second engine"
+    engine.kill()
+    out, err = run.communicate(timeout=400)
+    assert run.returncode == 0, out[-3000:] + err[-3000:]
+    assert "done 2/2" in err and "failed 0" in err, err[-3000:]
+    statuses = [json.loads((tmp_path / "stop" / iid / "batch_status.json").read_text()) for iid in TWO.split(",")]
+    assert sorted(s.get("engine_moves", 0) for s in statuses) == [0, 1], statuses
+    assert all(s["status"] == "done" for s in statuses), statuses
