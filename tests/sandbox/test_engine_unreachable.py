@@ -1,5 +1,5 @@
 """An engine URL nobody answers at is one line naming the engine and what to do, from every
-command that touches an engine, before any work (no Docker needed: a socket path that does not
+command that touches an engine (clean, evaluate, images, report --grade-candidates), before any work (no Docker needed: a socket path that does not
 exist, a TCP port nobody listens on)."""
 
 from __future__ import annotations
@@ -43,6 +43,7 @@ def _port_url() -> str:
     ["evaluate", "-d", str(FIXTURES), "-i", "codefix-fixtures__invoicing-1", "--gold"],
     ["images", "status", "-d", str(FIXTURES)],
     ["images", "prefetch", "-d", str(FIXTURES)],
+    ["report", "RUN_DIR", "--grade-candidates", "-d", str(FIXTURES)],
 ])
 @pytest.mark.parametrize("how", ["socket", "port", "config"])
 def test_each_engine_command_says_so_in_one_line(words, how, tmp_path, capsys):
@@ -53,6 +54,7 @@ def test_each_engine_command_says_so_in_one_line(words, how, tmp_path, capsys):
         engine = ["--config", str(config)]
     else:
         engine = ["--docker-host", url]
+    words = [str(tmp_path) if w == "RUN_DIR" else w for w in words]
     code = main([*words, *engine, "--runs-dir", str(tmp_path / "runs")] if words[0] == "evaluate" else [*words, *engine])
     err = capsys.readouterr().err
     assert code == 1, err
