@@ -36,6 +36,7 @@ class SecondEngine:
             if os.environ.get("CI"):
                 pytest.fail(why)
             pytest.skip(why)
+        subprocess.run(["ip", "link", "del", self.bridge], capture_output=True)  # left by a killed earlier run of this pid
         self._ip("link", "add", "name", self.bridge, "type", "bridge")
         self._bridge_made = True
         self._ip("addr", "add", self.subnet, "dev", self.bridge)
