@@ -1,8 +1,9 @@
 """Click options for getting instance images (pull, mirror, build) and removing them after use,
 shared by every command that runs a sandbox. Only names here: every option defaults to None ("not
 given"), so each default lives once, on `sandbox.images.image_config.ImageConfig` (shown in --help from
-there); the composition root turns what was given into the config (for solve, batch, generate
-and ensemble, the `images` section of the run's RunConfig, so `--config` can set it too)."""
+there); the composition root turns what was given into the config: the `sandbox.images` section of
+the run's RunConfig (`codefix.cli.run_options.build_run_config`), so `--config` can set it too, for
+every command that touches an engine."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ CACHE_LEVEL_HELP = ("What to remove of the images codefix fetches in this run, l
 
 
 IMAGE_OPTIONS = ("pull", "registry", "namespace", "build_missing", "cache_level", "max_pulls", "retries", "min_free_gb")
-"""The options' parameter names, each the `ImageConfig` field (and RunConfig key `images.<name>`) it sets."""
+"""The options' parameter names, each the `ImageConfig` field (and RunConfig key `sandbox.images.<name>`) it sets."""
 
 
 def _default(name: str) -> str:
@@ -33,7 +34,7 @@ def image_options(*, cache_level_default: str | None = "instance", cache_level_n
     """Adds --pull/--no-pull, --registry, --namespace, --build-missing, --cache-level, --max-pulls,
     --pull-retries and --min-free-gb; the command receives the ones given as one dict,
     `image_opts`, with the keys of `ImageConfig`. `cache_level_default` is the command's own default
-    (the caller applies it: `make_acquirer(cache_level=...)` or the run config's command defaults)."""
+    (the caller applies it through the run config's command defaults)."""
     cache_default = (f" [default: {cache_level_default}]" if cache_level_default else "")
     options = [
         click.option("--pull/--no-pull", "pull", default=None,

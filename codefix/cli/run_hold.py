@@ -11,6 +11,6 @@ from codefix.stages.run_session import open_run
 from codefix.core.store import RunStore
 
 
-def hold_run(runs_dir: Path, run_id: str | None, prefix: str) -> RunStore:
-    """`open_run` for a click command: held until the command's context closes."""
-    return click.get_current_context().with_resource(open_run(runs_dir, run_id, prefix))
+def hold_run(runs_dir: Path, run_id: str | None, prefix: str, backend=None) -> RunStore:
+    """`open_run` for a click command (`backend` reaps on its engine): held until the command's context closes."""
+    return click.get_current_context().with_resource(open_run(runs_dir, run_id, prefix, backend))

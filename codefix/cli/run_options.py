@@ -41,7 +41,6 @@ SETS: dict[str, tuple[str, ...]] = {
     "only_failing_before": ("selection.only_tests_failing_before",),
     "show_votes": ("selection.show_votes",),
     "vote_workers": ("selection.workers",),
-    "docker_host": ("sandbox.docker_host",),
 }
 """Option (its parameter name) → the config keys it sets, applied in this order (so
 `--vote-workers` wins over the share of `--workers`)."""
@@ -65,26 +64,41 @@ def field_help(text: str, dotted: str, default=None) -> str:
 def build_run_config(given: dict, *, config_file: Path | None = None, command_defaults: dict | None = None):
     """The run's RunConfig: stage defaults ← `command_defaults` (dotted key → value) ← the
     `config_file` ← the options in `given` (parameter name → value, None when not given; the image
-    options of `codefix.cli.image_options` go to `images`)."""
+    options of `codefix.cli.image_options` go to `sandbox.images`)."""
     from codefix.cli.image_options import IMAGE_OPTIONS
 
-    from codefix.stages.run_config import read_config, set_path, validated
+    from codefix.stages.run_config import images_moved, read_config, set_path, validated
 
     data: dict = {}
     for dotted, value in (command_defaults or {}).items():
         set_path(data, dotted, value)
     if config_file is not None:
-        data = _merged(data, read_config(config_file))
+        data = _merged(data, images_moved(read_config(config_file)))
     for name, paths in SETS.items():
         value = given.get(name)
         if value is None:
             continue
         for dotted in paths:
             set_path(data, dotted, str(Path(value).resolve()) if name == "price_file" else value)
+    _set_engines(data, given.get("docker_host"))
     for name in IMAGE_OPTIONS:
         if given.get(name) is not None:
-            set_path(data, f"images.{name}", given[name])
+            set_path(data, f"sandbox.images.{name}", given[name])
     return validated(data, str(config_file) if config_file else "options")
+
+
+def _set_engines(data: dict, hosts) -> None:
+    """`--docker-host` once sets `sandbox.docker_host`; more than once makes the sandbox backend a
+    pool of those engines (`kind: docker_pool`, capacity 1 each), keeping the image settings."""
+    from codefix.stages.run_config import set_path
+
+    hosts = [hosts] if isinstance(hosts, str) else list(hosts or ())
+    if len(hosts) == 1:
+        set_path(data, "sandbox.docker_host", hosts[0])
+    elif hosts:
+        images = (data.get("sandbox") or {}).get("images")
+        data["sandbox"] = {"kind": "docker_pool", "engines": [{"docker_host": h} for h in hosts],
+                           **({"images": images} if images is not None else {})}
 
 
 def _merged(base: dict, top: dict) -> dict:
@@ -172,6 +186,24 @@ def selection_options(*, max_calls_flags: tuple[str, ...] = ("--selection-max-ca
 
 
 docker_host_option = click.option(
-    "--docker-host", default=None, metavar="URL",
-    help="The Docker engine sandboxes run on (unix://..., tcp://HOST:2376, ssh://USER@HOST) [default: the local "
-         "one; config key sandbox.docker_host].")
+    "--docker-host", "docker_host", multiple=True, metavar="URL",
+    help="The Docker engine the run uses: images, checkout, sandboxes, clean-up (unix://..., tcp://HOST:2376, "
+         "ssh://USER@HOST) [default: the local one; config key sandbox.docker_host]. Given more than once: a pool "
+         "of engines, each instance on the one with the most free capacity (config: sandbox kind docker_pool).")
+engine_options = options(config_option, docker_host_option)
+"""--config and --docker-host, for the commands that use an engine without running stages
+(evaluate, report --grade-candidates, images, clean): they take the backend from the same run
+configuration as solve and batch (its `sandbox` section; the other sections are not used)."""
+
+
+def backend_of(config_file: Path | None, docker_host: str | None, image_opts: dict | None = None, *,
+               cache_level: str | None = None):
+    """The live sandbox backend of such a command: `sandbox` of the run config built from
+    `config_file` under `docker_host` and the image options given, `cache_level` the command's own
+    default (`codefix.stages.backend.open_backend`)."""
+    from codefix.stages.backend import open_backend
+
+    defaults = {"sandbox.images.cache_level": cache_level} if cache_level else {}
+    config = build_run_config({"docker_host": docker_host, **(image_opts or {})}, config_file=config_file,
+                              command_defaults=defaults)
+    return open_backend(config.sandbox)

@@ -77,3 +77,7 @@ class RateLimited(CodefixError, RuntimeError):
     An infrastructure failure, never a verdict: the trajectory or instance stops unfinished and
     the next rerun retries it (the calls already answered are not paid again).
     """
+
+
+class EngineUnreachable(SandboxError):
+    """The sandbox engine a run is configured for does not answer (its URL is named in the message)."""

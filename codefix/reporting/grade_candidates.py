@@ -36,12 +36,12 @@ def ungraded_candidates(inst_dir: Path) -> list[str]:
 
 
 def grade_candidates(run_dir: Path, ds, *, workers: int = 1, timeout: float | None = None,
-                     images=None, network: bool = True, backend=None) -> int:
+                     network: bool = True, backend=None) -> int:
     """Grade and cache every ungraded candidate of the run; returns how many were graded.
 
     An infrastructure error is logged and not cached, so the candidate stays unknown.
     Grading sandboxes have the network unless `network` is False, as in `codefix evaluate`;
-    `images` (an ImageAcquirer) fetches missing instance images."""
+    `backend` (the live sandbox backend) grades on its engine, fetching missing instance images there."""
     from codefix.reporting.collect import instance_dirs
     from sandbox.evaluation.evaluate import grade_in_own_sandbox
 
@@ -54,7 +54,7 @@ def grade_candidates(run_dir: Path, ds, *, workers: int = 1, timeout: float | No
 
     def grade(job):
         inst_dir, patch = job
-        return grade_in_own_sandbox(ds.get(inst_dir.name), patch, backend=backend, images=images, network=network,
+        return grade_in_own_sandbox(ds.get(inst_dir.name), patch, backend=backend, network=network,
                                     model_name="codefix/candidate", timeout=timeout)[0]
 
     graded = 0

@@ -30,8 +30,6 @@ class BatchJob:
     """The run-wide budget gate every paid call passes before it is sent (`codefix.core.budget_gate`;
     on Ray a proxy of its actor), or None without a budget."""
     env: dict = field(default_factory=dict)
-    image_config: dict = field(default_factory=dict)
-    """`ImageConfig` fields, for a process that makes its own acquirer (a Ray task)."""
     evaluate: bool = False
     """Grade the chosen patch before the image is released (eval.json in the instance's folder)."""
     eval_network: bool = True
@@ -45,10 +43,10 @@ def prediction_path(run_root: Path, instance_id: str) -> Path:
         layout.PREDICTION_DIR / layout.PREDICTIONS
 
 
-def run_instance(job: BatchJob, images=None) -> dict:
+def run_instance(job: BatchJob, backend=None) -> dict:
     """Run (or resume) `solve` for one instance; never raises for the instance's own failures:
-    returns (and stores) its status record. `images` is the batch's shared ImageAcquirer; without
-    one (a Ray task) the job makes its own from `job.image_config`. One process at a time works
+    returns (and stores) its status record. `backend` is the batch's shared sandbox backend; without
+    one (a Ray task) the job opens its own from the run config's `sandbox`. One process at a time works
     on an instance: a second one (a duplicated task) is refused without touching the first one's
     records."""
     from codefix.core.run_lock import RunInUse, RunLock
@@ -57,13 +55,39 @@ def run_instance(job: BatchJob, images=None) -> dict:
     iid = job.instance.instance_id
     try:
         with RunLock(Path(job.run_root) / iid, f"instance {iid} of run {Path(job.run_root).name}"):
-            return _run_instance(job, images)
+            return _run_instance(job, backend)
     except RunInUse as exc:
         return {"instance_id": iid, "status": "infra_error", "error": str(exc), "traceback": None,
                 "spent": instance_spent(Path(job.run_root), iid)}
 
 
-def _run_instance(job: BatchJob, images=None) -> dict:
+ENGINE_MOVES = 2
+"""Times an instance whose engine stopped answering is moved to another engine of a pool and
+resumed there (its finished work kept: solve resumes from its artefacts)."""
+
+
+def _on_a_live_engine(attempt, backend, inst, rec: dict):
+    """`attempt()` under the instance's image lease; when it ends cut short or raises a
+    SandboxError and the backend moved the instance off a dead engine (`backend.moved`), again on
+    the new one (`rec["engine_moves"]` counts it), at most ENGINE_MOVES times."""
+    from codefix.core.errors import SandboxError
+
+    for tries in range(ENGINE_MOVES + 1):
+        try:
+            with backend.images.lease(inst):
+                outcome = attempt()
+        except SandboxError:
+            if tries < ENGINE_MOVES and backend.moved(inst):
+                rec["engine_moves"] = rec.get("engine_moves", 0) + 1
+                continue
+            raise
+        if outcome.complete or tries == ENGINE_MOVES or not backend.moved(inst):
+            return outcome
+        rec["engine_moves"] = rec.get("engine_moves", 0) + 1
+    raise AssertionError("unreachable: the last try returns or raises")
+
+
+def _run_instance(job: BatchJob, backend=None) -> dict:
     from contextlib import ExitStack
 
     from codefix.core.datasets import Dataset
@@ -86,12 +110,9 @@ def _run_instance(job: BatchJob, images=None) -> dict:
     ledger = None
     try:
         stack = ExitStack()
-        if images is None:
-            from sandbox.images.image_acquire import ImageAcquirer
-            from sandbox.images.image_config import ImageConfig
-
-            images = stack.enter_context(ImageAcquirer(ImageConfig(**job.image_config)))
         config = RunConfig.model_validate(job.run_config)
+        if backend is None:
+            backend = stack.enter_context(config.sandbox.open())
         ds = Dataset(job.dataset_name, [inst])
         primary, reader = make_models(ds, config.model)
         store = RunStore(root.parent, root.name)
@@ -104,15 +125,19 @@ def _run_instance(job: BatchJob, images=None) -> dict:
             rec.update(stage=msg, spent=ledger.spent)
             write_json(path, rec)
 
-        with stack, images.lease(inst):
+        def attempt():
             progress("image")
-            outcome = solve_instance(inst, primary=primary, reader=reader, ledger=ledger, store=store,
-                                     predictions=predictions, config=config, progress=progress, images=images)
-            if job.evaluate and outcome.patch.strip():
+            done = solve_instance(inst, primary=primary, reader=reader, ledger=ledger, store=store,
+                                  predictions=predictions, config=config, progress=progress, backend=backend)
+            if job.evaluate and done.patch.strip():
                 progress("evaluation")
-                rec["eval"] = grade_patch(ds, inst, outcome.patch, store, model_name=model_name(config.model.name),
-                                          images=images, network=job.eval_network, backend=config.sandbox,
+                rec["eval"] = grade_patch(ds, inst, done.patch, store, model_name=model_name(config.model.name),
+                                          network=job.eval_network, backend=backend,
                                           summary=predictions.parent / layout.EVAL_SUMMARY)
+            return done
+
+        with stack:
+            outcome = _on_a_live_engine(attempt, backend, inst, rec)
         rec.update(status="done" if outcome.complete else "incomplete", outcome=outcome.status,
                    unfinished=outcome.unfinished, skipped_pairs=outcome.skipped_pairs, calls_this_run=len(ledger.calls) - calls_before,
                    cost_this_run=ledger.spent - spent_before, error=None, traceback=None)

@@ -32,7 +32,7 @@ def context_instance(session, inst) -> ContextRun:
     from codefix.stages.wiring import checked_out, run_context
 
     with session.images.lease(inst):
-        inst, repo_dir = checked_out(inst, session.images)
+        inst, repo_dir = checked_out(inst, session.backend)
     out = session.store.artefact(inst.instance_id, layout.CONTEXT)
     instance_dir = session.store.instance_dir(inst.instance_id)
     earlier = max(spent_before(out, inst.instance_id), journal_spent(instance_dir))

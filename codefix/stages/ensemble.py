@@ -119,12 +119,12 @@ def _select_one(ds, iid, pool, session, ledger, sandbox_factory_for) -> dict:
         only = pool.candidates[0]
         result = {"winner": only.id, "patch": only.patch, "method": ONLY_CANDIDATE}
     else:
-        inst, _ = checked_out(ds.get(iid), session.images)
+        inst, _ = checked_out(ds.get(iid), session.backend)
         factory = (sandbox_factory_for(inst) if sandbox_factory_for
                    else session.sandboxes(inst, config.selection.workers))
         result = plain(select(inst, pool.candidates, model=session.primary, ledger=ledger,
                               sandbox_factory=factory, out_dir=out_dir / layout.SELECTION_DIR,
-                              config=config.selection))
+                              config=config.selection, apply_patch=session.backend.apply_patch))
     write_json(result_path, result)
     return result
 

@@ -28,16 +28,15 @@ def evaluate_predictions(
     *,
     workers: int = 1,
     timeout: float | None = None,
-    images=None,
     network: bool = True,
     strict: bool = False,
     backend=None,
     summary: Path | None = None,
 ):
     """Grade every prediction; an infrastructure failure is recorded as status "error".
-    `images` (an ImageAcquirer) fetches missing instance images, each released after its grading.
-    Patches touching test infrastructure are listed; with `strict` they are unresolved. `backend`
-    (a `sandbox.backend_config` config) says where sandboxes run (default: the local Docker engine).
+    `backend` (the live sandbox backend, `codefix.stages.backend.open_backend`) grades on its engine,
+    fetching missing instance images there, each released after its grading (default: the local
+    Docker engine). Patches touching test infrastructure are listed; with `strict` they are unresolved.
     Reports go to each instance's folder, the summary to `summary` (default: the run's eval_summary.json)."""
     from rich.console import Console
 
@@ -50,9 +49,8 @@ def evaluate_predictions(
 
     def grade_one(pred: Prediction) -> EvalReport:
         instance = ds.get(pred.instance_id)
-        with images.lease(instance) if images is not None else nullcontext():
-            report, log = grade_in_own_sandbox(instance, pred.model_patch, backend=backend, images=images,
-                                               network=network, output_limit=EVAL_OUTPUT_LIMIT,
+        with backend.images.lease(instance) if backend is not None else nullcontext():
+            report, log = grade_in_own_sandbox(instance, pred.model_patch, backend=backend, network=network, output_limit=EVAL_OUTPUT_LIMIT,
                                                model_name=pred.model_name_or_path, timeout=timeout, strict=strict)
         atomic_write_text(store.artefact(pred.instance_id, layout.EVAL_LOG), redact(log))
         return report
@@ -95,14 +93,14 @@ def evaluate_predictions(
     return reports
 
 
-def grade_patch(ds: Dataset, inst, patch: str, store: RunStore, *, model_name: str, images=None,
-                network: bool = True, backend=None, summary: Path | None = None) -> dict:
+def grade_patch(ds: Dataset, inst, patch: str, store: RunStore, *, model_name: str, network: bool = True,
+                backend=None, summary: Path | None = None) -> dict:
     """Grade one patch of `inst` (eval.json in the store); its verdict in short. An infrastructure
     failure raises SandboxError: it is never a verdict."""
     from codefix.core.errors import SandboxError
 
-    report = evaluate_predictions(ds, [Prediction(inst.instance_id, model_name, patch)], store, images=images,
-                                  network=network, backend=backend, summary=summary)[0]
+    report = evaluate_predictions(ds, [Prediction(inst.instance_id, model_name, patch)], store, network=network,
+                                  backend=backend, summary=summary)[0]
     if report.status == "error":
         raise SandboxError(f"grading failed: {report.reason}")
     return {"status": report.status, "resolved": report.resolved, "network": network}

@@ -55,7 +55,7 @@ def generate_instance(session, inst, *, on_pair: Callable | None = None) -> Gene
 
     config = session.config
     with session.images.lease(inst):
-        inst, repo_dir = checked_out(inst, session.images)
+        inst, repo_dir = checked_out(inst, session.backend)
         ledger = session.ledger(inst.instance_id)
         out_dir = session.store.instance_dir(inst.instance_id)
         context = run_context(inst, repo_dir, primary=session.primary, reader=session.reader, ledger=ledger,

@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from agent.context.config import ContextConfig
 from agent.generation import GenerationConfig
@@ -20,7 +20,6 @@ from codefix.core.errors import InputError
 from codefix.core.setting_bounds import BUDGET_USD, PARALLEL_SANDBOXES
 from agent.models.limiter import EndpointLimits
 from sandbox.backend_config import DockerBackendConfig, SandboxBackendConfig
-from sandbox.images.image_config import ImageConfig
 from selection.stage import SelectionConfig
 
 CONFIG_FILE = layout.RUN_CONFIG
@@ -66,15 +65,21 @@ class RunConfig(BaseModel):
     selection: SelectionConfig = Field(default_factory=SelectionConfig)
     """The selection stage: voting, the top k, the selection state machine."""
     sandbox: SandboxBackendConfig = Field(default_factory=DockerBackendConfig)
-    """Where sandboxes run (`kind` picks the backend)."""
-    images: ImageConfig = Field(default_factory=ImageConfig)
-    """How SWE-bench instance images are fetched (pull, mirror, build) and removed after use."""
+    """Where sandboxes run (`kind` picks the backend) and, for Docker, how instance images are
+    fetched onto its engine (`sandbox.images`)."""
     budget: float | None = BUDGET_USD.field(None)
     """USD the command may spend on model calls: per instance for solve and generate, for the whole
     run in batch, for all selection calls in ensemble (None: no limit)."""
     parallel_sandboxes: int | None = PARALLEL_SANDBOXES.field(None)
     """Sandboxes the whole process runs at once (batch: instances x pairs); sets each sandbox's
     CPU share. None: `generation.workers`."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _images_under_sandbox(cls, data):
+        """Configs written before the image settings moved into the Docker backend's have them at
+        the top (`images:`); they still load."""
+        return images_moved(data) if isinstance(data, dict) else data
 
     @field_validator("sandbox", mode="before")
     @classmethod
@@ -84,7 +89,7 @@ class RunConfig(BaseModel):
         return {"kind": "docker", **value} if isinstance(value, dict) and "kind" not in value else value
 
     RUNTIME_ONLY: ClassVar[tuple[str, ...]] = (
-        "budget", "parallel_sandboxes", "sandbox", "images", "model.price", "model.price_file", "model.limits",
+        "budget", "parallel_sandboxes", "sandbox", "model.price", "model.price_file", "model.limits",
         "model.relevance_limits",
         "context.concurrency", "context.checkpoint_every", "generation.workers", "generation.sandbox_retries",
         "selection.workers",
@@ -96,6 +101,20 @@ class RunConfig(BaseModel):
         """Dotted keys whose values differ between the two configs, runtime-only keys left out."""
         return [key for key in differing_keys(flatten(self.model_dump(mode="json")), flatten(other.model_dump(mode="json")))
                 if not any(key == k or key.startswith(k + ".") for k in self.RUNTIME_ONLY)]
+
+
+def images_moved(data: dict) -> dict:
+    """`data` with a top-level `images:` mapping (the key of configs written before it moved)
+    moved into `sandbox.images`, its keys over those already there."""
+    if "images" not in data:
+        return data
+    out = dict(data)
+    old = out.pop("images")
+    sandbox = dict(out.get("sandbox") or {})
+    under = sandbox.get("images")
+    sandbox["images"] = {**under, **old} if isinstance(under, dict) and isinstance(old, dict) else old
+    out["sandbox"] = sandbox
+    return out
 
 
 def flatten(data: dict, prefix: str = "") -> dict[str, Any]:

@@ -26,10 +26,10 @@ def run_name(run_id: str | None, prefix: str) -> str:
 
 
 @contextmanager
-def open_run(runs_dir: Path, run_id: str | None, prefix: str) -> Iterator[RunStore]:
+def open_run(runs_dir: Path, run_id: str | None, prefix: str, backend=None) -> Iterator[RunStore]:
     """The run's store, held by this process until the block ends (`RunInUse` names the holder
-    when another live process has it)."""
-    from sandbox.docker.orphans import reap_run
+    when another live process has it); `backend` reaps what a killed earlier process of the run
+    left on its engine."""
     from sandbox.docker.ownership import RUN_ENV
 
     store = RunStore(runs_dir, run_name(run_id, prefix))
@@ -39,7 +39,7 @@ def open_run(runs_dir: Path, run_id: str | None, prefix: str) -> Iterator[RunSto
         previous = os.environ.get(RUN_ENV)
         os.environ[RUN_ENV] = store.run_id  # labels this process's containers (and travels to Ray workers)
         try:
-            reaped = reap_run(store.run_id)
+            reaped = backend.reap_run(store.run_id) if backend is not None else 0
             if reaped:
                 logger.warning(f"run {store.run_id}: removed {reaped} container(s) left behind by a killed earlier process")
             yield store
@@ -53,14 +53,15 @@ def open_run(runs_dir: Path, run_id: str | None, prefix: str) -> Iterator[RunSto
 @dataclass
 class RunSession:
     """Everything a command's stages share for one run, opened and closed in one place
-    (`open_session`): the configuration, the held store, the models, the image acquirer."""
+    (`open_session`): the configuration, the held store, the models, the sandbox backend."""
 
     config: Any
     """The run's `codefix.stages.run_config.RunConfig`."""
     store: RunStore
     """The run's folder, held by this process (the run lock) while the session is open."""
-    images: Any
-    """The `sandbox.images.image_acquire.ImageAcquirer` fetching (and, by the cache level, removing) images."""
+    backend: Any
+    """The live sandbox backend (`sandbox.docker_backend.DockerBackend`): the engine's images, the host
+    checkout, the sandboxes, clean-up; stages get everything engine-related from it."""
     primary: Any = None
     """The primary model (None when the session was opened without models)."""
     reader: Any = None
@@ -77,11 +78,14 @@ class RunSession:
 
         return load_ledger(self.store.instance_dir(instance_id), self.config.budget)
 
+    @property
+    def images(self):
+        """The backend's image acquirer (`lease(instance)`, `ensure`, `present`, ...)."""
+        return self.backend.images
+
     def sandboxes(self, inst, parallel: int):
         """A factory of unopened sandboxes of `inst` on the run's backend (`parallel` at once)."""
-        from sandbox.backend_config import sandbox_factory
-
-        return sandbox_factory(inst, self.config.sandbox, images=self.images, parallel=parallel)[0]
+        return self.backend.sandboxes(inst, parallel=parallel)[0]
 
 
 @contextmanager
@@ -92,31 +96,29 @@ def open_session(ds, config, *, runs_dir: Path, run_id: str | None, prefix: str,
     settings; `models=False` for a command without one; a `budget` with a model litellm has no
     price for is refused before anything runs), the run held (`open_run`), its
     `config.yaml` recorded (refused when it would change finished results, unless `force`), the
-    models litellm has no price for named, and an image acquirer whose cache level is applied when
-    the session closes (its messages on stderr, or appended to `runs/<run>/images.log` with
-    `images_log_file`). `sandboxes` installs the signal handlers that remove live containers on
-    Ctrl-C/SIGTERM (sandboxes start in worker threads)."""
-    from codefix.stages.images import make_acquirer
+    models litellm has no price for named, and the sandbox backend of `config.sandbox`, whose image
+    cache level is applied when the session closes (its messages on stderr, or appended to
+    `runs/<run>/images.log` with `images_log_file`). `sandboxes` has the backend install the signal
+    handlers that remove live containers on Ctrl-C/SIGTERM (sandboxes start in worker threads)."""
+    from codefix.stages.backend import open_backend
     from codefix.stages.run_config import record_run_config
     from codefix.stages.wiring import make_models, refuse_unpriced_budget, unpriced_warning
 
+    backend = open_backend(config.sandbox)
     if sandboxes:
-        from sandbox.docker.live_sandboxes import install_signal_handlers
-
-        install_signal_handlers()
+        backend.guard()
     primary, reader = make_models(ds, config.model) if models else (None, None)
     if models:
         refuse_unpriced_budget(config.budget, primary, reader)
-    with open_run(runs_dir, run_id, prefix) as store:
+    with open_run(runs_dir, run_id, prefix, backend) as store:
         if record_config:
             record_run_config(store.root, config, force=force)
         warning = unpriced_warning(primary, reader) if models else None
         if warning:
             logger.warning(warning)
-        images_log = None
         if images_log_file:
             from codefix.core.log_file import appending_log
 
-            images_log = appending_log(store.root / layout.IMAGES_LOG)
-        with make_acquirer(config.images, log=images_log) as images:
-            yield RunSession(config=config, store=store, images=images, primary=primary, reader=reader)
+            backend.images.log = appending_log(store.root / layout.IMAGES_LOG)
+        with backend:
+            yield RunSession(config=config, store=store, backend=backend, primary=primary, reader=reader)

@@ -85,17 +85,17 @@ def _nothing(message: str) -> None:
 
 
 def solve_instance(inst, *, primary, reader, ledger, store, predictions: Path, config, sandbox_factory=None,
-                   progress: Callable[[str], None] | None = None, images=None) -> SolveOutcome:
+                   progress: Callable[[str], None] | None = None, backend=None) -> SolveOutcome:
     """Run or resume every stage of `inst` as `config` (a `codefix.stages.run_config.RunConfig`)
     says, its artefacts in `store`'s instance folder, and record its prediction in the
     `predictions` file (one line per instance).
 
     An outcome cut short (budget, model or sandbox errors) is recorded too, as `complete=False`:
     a rerun resumes the unfinished stages and replaces the prediction if the choice changes.
-    `images` (an ImageAcquirer) fetches the instance's image when it is missing; `progress` hears
-    which stage starts (a live display's hook)."""
+    `backend` (the run's live sandbox backend; default: one opened from `config.sandbox`) gives the
+    host checkout, the sandboxes and the way patches go into them, fetching the instance's image onto
+    its engine when it is missing; `progress` hears which stage starts (a live display's hook)."""
     from codefix.stages.wiring import checked_out, run_context
-    from sandbox.backend_config import sandbox_factory as sandboxes_for
     from codefix.core.test_infra import instance_infrastructure_paths
 
     model_spec = config.model.name
@@ -111,9 +111,10 @@ def solve_instance(inst, *, primary, reader, ledger, store, predictions: Path, c
             record_prediction(preds_path, Prediction(inst.instance_id, model_name(model_spec), outcome.patch))
             outcome.resumed = True
             return outcome
-    inst, repo_dir = checked_out(inst, images)
+    backend = backend if backend is not None else config.sandbox.open()
+    inst, repo_dir = checked_out(inst, backend)
     parallel = config.parallel_sandboxes or config.generation.workers
-    factory = sandbox_factory or sandboxes_for(inst, config.sandbox, images=images, parallel=parallel)[0]
+    factory = sandbox_factory or backend.sandboxes(inst, parallel=parallel)[0]
     try:
         from agent.issue_text import cap_notice
 
@@ -131,7 +132,8 @@ def solve_instance(inst, *, primary, reader, ledger, store, predictions: Path, c
             progress(f"generation stopped early: {len(skipped)} pair(s) skipped, "
                 f"{config.generation.stop_when_agree} candidates agree")
         progress(f"{len(candidates)} distinct candidate(s); selection stage")
-        outcome = _selection(inst, candidates, primary, ledger, factory, out_dir, config.selection)
+        outcome = _selection(inst, candidates, primary, ledger, factory, out_dir, config.selection,
+                             backend.apply_patch)
     finally:
         write_json(ledger_path, ledger.to_dict())
     from agent.context.result import FINAL_STATUSES
@@ -200,7 +202,7 @@ def _generation(inst, model, ledger, factory, context: str, out_dir: Path, gen, 
     return build_pool(inst.instance_id, proposals).candidates, unfinished, figures["skipped_pairs"]
 
 
-def _selection(inst, candidates, model, ledger, factory, out_dir: Path, config) -> SolveOutcome:
+def _selection(inst, candidates, model, ledger, factory, out_dir: Path, config, apply_patch) -> SolveOutcome:
     """Selection among `candidates`, stored per candidate set so a different set is selected anew."""
     if not candidates:
         return SolveOutcome(inst.instance_id, "no_candidate", "")
@@ -211,18 +213,23 @@ def _selection(inst, candidates, model, ledger, factory, out_dir: Path, config) 
     if (read_or_set_aside(stored, "selection is resumed") or {}).get("machine_status") in RESUMABLE:
         stored.unlink()  # cut short (budget, errors): resume its trajectory instead of keeping the fallback
     result = plain(select(inst, candidates, model=model, ledger=ledger, sandbox_factory=factory,
-                          out_dir=out_dir / layout.SELECTION_DIR / key, config=config))
+                          out_dir=out_dir / layout.SELECTION_DIR / key, config=config, apply_patch=apply_patch))
     write_json(out_dir / layout.SELECTION, result)
     return SolveOutcome(inst.instance_id, "solved", result["patch"], method=str(result.get("method", "")),
                         candidates=len(candidates), winner=str(result.get("winner", "")),
                         machine_status=str(result.get("machine_status", "")))
 
 
-def select(inst, candidates, *, model, ledger, sandbox_factory, out_dir: Path, config):
+def select(inst, candidates, *, model, ledger, sandbox_factory, out_dir: Path, config, apply_patch=None):
     """Pick among `candidates` with the selection stage as `config` (its SelectionConfig) says;
-    returns its `SelectionResult`."""
-    from sandbox.docker.patching import apply_patch
+    returns its `SelectionResult`. `apply_patch` is the backend's (None: the Docker backend's, which
+    works through the `Sandbox` protocol alone, so any sandbox double takes it too)."""
     from selection.stage import run_selection
+
+    if apply_patch is None:
+        from sandbox.docker_backend import DockerBackend
+
+        apply_patch = DockerBackend.apply_patch
 
     return run_selection(inst, candidates, model=model, ledger=ledger, sandbox_factory=sandbox_factory,
                          apply_patch=apply_patch, out_dir=out_dir, config=config)

@@ -1,5 +1,6 @@
-"""Wiring shared by the commands that run stages on one instance: models, the host checkout,
-the host checkout and the context stage (sandboxes: `sandbox.backend_config.sandbox_factory`). Concrete classes are imported inside the functions."""
+"""Wiring shared by the commands that run stages on one instance: models, the host checkout and the
+context stage (the checkout and the sandboxes come from the run's backend). Concrete classes are
+imported inside the functions."""
 
 from __future__ import annotations
 
@@ -52,15 +53,15 @@ def refuse_unpriced_budget(budget: float | None, *models) -> None:
                          "as $0); give --price IN,OUT (USD per million tokens) or --price-file, or drop --budget")
 
 
-def checked_out(inst, images=None):
-    """(instance, repo_dir): a host checkout at the base commit; a local instance gets its real commit.
-    `images` (an ImageAcquirer) fetches a missing SWE-bench image first."""
-    from sandbox.images.host_checkout import checkout
+def checked_out(inst, backend=None):
+    """(instance, repo_dir): a host checkout at the base commit by `backend` (the live sandbox
+    backend; default: the local Docker engine's), which fetches a missing SWE-bench image onto its
+    engine first; a local instance gets its real commit."""
+    if backend is None:
+        from sandbox.backend_config import DockerBackendConfig
 
-    repo_dir, commit = checkout(inst, images)
-    if commit and commit != inst.base_commit:
-        inst = inst.model_copy(update={"base_commit": commit})
-    return inst, repo_dir
+        backend = DockerBackendConfig().open()
+    return backend.checkout(inst)
 
 
 def run_context(inst, repo_dir: Path, *, primary, reader, ledger, out_path: Path, config):

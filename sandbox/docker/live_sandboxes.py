@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from sandbox.docker.ownership import OWNER_LABEL, SANDBOX_LABEL, label_value, owner_id, owner_labels
 
 __all__ = ["SANDBOX_LABEL", "container_labels", "install_signal_handlers", "label_value", "register",
-           "remove_all", "starting", "unregister"]
+           "remove_all", "starting", "unregister", "watch_engine"]
 
 START_WAIT = 20.0
 """Seconds the signal handler waits for container creations in flight."""
@@ -30,11 +30,22 @@ _installed = False
 _closing = False
 _starting = 0
 _previous: dict[int, object] = {}
+_engines: list = []
+"""Makers of clients of the engines this process's backends use (`watch_engine`): the last sweep
+by owner label covers each of them (none watched: the local engine)."""
 
 
 def container_labels() -> dict[str, str]:
     """Labels for a container this process starts: session, run and owner."""
     return owner_labels()
+
+
+def watch_engine(connect) -> None:
+    """Also sweep the engine `connect` (a maker of its client) for this process's containers on a
+    signal; a backend calls this for its engine."""
+    with _lock:
+        if connect not in _engines:
+            _engines.append(connect)
 
 
 def closing() -> bool:
@@ -117,11 +128,20 @@ def _remove(container) -> int:
 
 
 def _remove_mine(client=None) -> int:
-    try:
+    if client is not None:
+        return _remove_mine_on(lambda: client)
+    with _lock:
+        engines = list(_engines)
+    if not engines:
         import docker
 
-        client = client or docker.from_env(timeout=30)
-        mine = client.containers.list(all=True, sparse=True, filters={
+        engines = [lambda: docker.from_env(timeout=30)]
+    return sum(_remove_mine_on(connect) for connect in engines)
+
+
+def _remove_mine_on(connect) -> int:
+    try:
+        mine = connect().containers.list(all=True, sparse=True, filters={
             "label": [f"{SANDBOX_LABEL}={label_value()}", f"{OWNER_LABEL}={owner_id()}"]})
     except Exception:  # no engine: nothing of ours can be on it
         return 0

@@ -123,17 +123,18 @@ def _done(report: EvalReport, start: float, **changes) -> EvalReport:
     return report.model_copy(update={**changes, "duration": round(time.monotonic() - start, 3)})
 
 
-def grade_in_own_sandbox(instance: Instance, patch: str, *, backend=None, images=None, network: bool = True,
+def grade_in_own_sandbox(instance: Instance, patch: str, *, backend=None, network: bool = True,
                          output_limit: int | None = None, model_name: str = "", timeout: float | None = None,
                          strict: bool = False) -> tuple[EvalReport, str]:
     """Grade `patch` of `instance` as `codefix evaluate` does: in a sandbox of its own on `backend`
-    (`images` fetches a missing image), with a writable root (grading scripts reinstall the package
-    into site-packages) and the network unless `network` is False, which the report records.
+    (a live backend, which fetches a missing image onto its engine; default: the local Docker
+    engine), with a writable root (grading scripts reinstall the package into site-packages) and the
+    network unless `network` is False, which the report records.
     Returns the report and the test log; infrastructure failures raise."""
     from sandbox.backend_config import sandbox_factory
 
     limit = {"output_limit": output_limit} if output_limit is not None else {}
-    sandboxes, built = sandbox_factory(instance, backend, images=images, network=network, writable_root=True, **limit)
+    sandboxes, built = sandbox_factory(instance, backend, network=network, writable_root=True, **limit)
     with sandboxes() as sandbox:
         report, log = evaluate_in_sandbox(built, patch, sandbox, model_name=model_name, timeout=timeout, strict=strict)
     return report.model_copy(update={"network": network}), log

@@ -45,13 +45,17 @@ class Fetched:
 
 
 class ImageAcquirer:
-    """See the module docstring. `log` receives one-line progress messages."""
+    """See the module docstring. `log` receives one-line progress messages. A run gets its
+    acquirer from its backend (`sandbox.docker_backend.DockerBackend.images`), on the backend's engine."""
 
-    def __init__(self, config: ImageConfig | None = None, *, client=None, records: ImageRecords | None = None,
-                 log: Callable[[str], None] | None = None, sleep: Callable[[float], None] = time.sleep,
-                 builders=None):
+    def __init__(self, config: ImageConfig | None = None, *, client=None, engine: Callable[[], object] | None = None,
+                 records: ImageRecords | None = None, log: Callable[[str], None] | None = None,
+                 sleep: Callable[[float], None] = time.sleep, builders=None):
         self.config = config or ImageConfig()
         self._client = client
+        self._engine = engine
+        """Makes the client of the engine images are acquired on when `client` is not given (its
+        backend's; default: the local engine)."""
         self.records = records or default_records()
         self.log = log or (lambda msg: None)
         self._sleep = sleep
@@ -71,7 +75,7 @@ class ImageAcquirer:
         if self._client is None:
             from sandbox.images.images import docker_client
 
-            self._client = docker_client()
+            self._client = (self._engine or docker_client)()
         return self._client
 
     @property
@@ -88,9 +92,13 @@ class ImageAcquirer:
             if instance.image and instance.image != swebench_image_name(instance):
                 return instance.image  # a swebench 5 record names its own image
             return swebench_image_name(instance, self.config.namespace, self.arch)
-        from sandbox.images.images import image_for
+        if instance.image or instance.source is None:
+            from sandbox.images.images import image_for
 
-        return image_for(instance)  # a local `source` is built (and cached) here
+            return image_for(instance)
+        from sandbox.images.images import build_local_image
+
+        return build_local_image(instance, client=self.client)[0]  # a local `source`: built (and cached) on this engine
 
     # acquisition ------------------------------------------------------------------------
     def ensure(self, instance: Instance) -> str:
@@ -237,8 +245,9 @@ class ImageAcquirer:
             self.client.images.remove(name)
         except docker.errors.ImageNotFound:
             image_id = None
-        except docker.errors.APIError as exc:  # in use by a container (another run's): keep it
-            self.log(f"kept {name}: {exc.explanation or exc}")
+        except Exception as exc:  # in use by a container (another run's), or the engine went away: keep it
+            why = exc.explanation if isinstance(exc, docker.errors.APIError) and exc.explanation else exc
+            self.log(f"kept {name}: {why}")
             with self._lock:
                 self.removed.remove(name)
             return False

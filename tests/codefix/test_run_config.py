@@ -196,34 +196,49 @@ def test_image_options_are_part_of_the_run_config(name, tmp_path):
     from sandbox.images.image_config import ImageConfig
 
     config = config_of(name, IMAGE_WORDS)
-    assert config.images.model_dump(include=set(IMAGE_VALUES)) == IMAGE_VALUES
+    assert config.sandbox.images.model_dump(include=set(IMAGE_VALUES)) == IMAGE_VALUES
     untouched = config_of(name, [])  # nothing given: ImageConfig's defaults, but the command's cache level
     expected_level = "env" if name in ("batch", "ensemble") else ImageConfig().cache_level
-    assert untouched.images == ImageConfig(cache_level=expected_level)
+    assert untouched.sandbox.images == ImageConfig(cache_level=expected_level)
     path = tmp_path / "run.yaml"
-    path.write_text("images: {registry: mirror.example:5000, max_pulls: 3}\n")
+    path.write_text("sandbox: {images: {registry: mirror.example:5000, max_pulls: 3}}\n")
     from_file = config_of(name, ["--config", str(path), "--max-pulls", "6"])
-    assert (from_file.images.registry, from_file.images.max_pulls) == ("mirror.example:5000", 6)
-    assert "images" in RunConfig.RUNTIME_ONLY  # fetching an image another way changes no result
+    assert (from_file.sandbox.images.registry, from_file.sandbox.images.max_pulls) == ("mirror.example:5000", 6)
+    assert "sandbox" in RunConfig.RUNTIME_ONLY  # fetching an image another way changes no result
 
 
-def test_the_acquirer_gets_the_run_configs_images_and_other_commands_the_defaults_once():
-    from codefix.stages.images import make_acquirer
+@pytest.mark.parametrize("name", list(BASE_ARGS))
+def test_a_config_with_the_old_top_level_images_key_still_loads_under_the_docker_backend(name, tmp_path):
+    path = tmp_path / "old.yaml"
+    path.write_text("images: {registry: mirror.example:5000, max_pulls: 3, cache_level: none}\n"
+                    "sandbox: {docker_host: tcp://10.0.0.5:2376}\n")
+    config = config_of(name, ["--config", str(path), "--max-pulls", "6"])
+    images = config.sandbox.images
+    assert (images.registry, images.max_pulls, images.cache_level) == ("mirror.example:5000", 6, "none")
+    assert config.sandbox.docker_host == "tcp://10.0.0.5:2376"
+    recorded = RunConfig.model_validate({"images": {"namespace": "mirror"}})  # a run's old config.yaml
+    assert recorded.sandbox.images.namespace == "mirror" and "images" not in recorded.model_dump()
+
+
+def test_the_backend_acquires_with_the_run_configs_images_and_other_commands_get_the_defaults_once():
+    from codefix.cli.run_options import backend_of
+    from codefix.stages.backend import open_backend
     from sandbox.images.image_config import ImageConfig
 
     config = config_of("solve", ["--registry", "127.0.0.1:5000", "--max-pulls", "3"])
-    with make_acquirer(config.images, log=lambda _m: None) as acquirer:
-        assert acquirer.config == config.images
-    with make_acquirer({"registry": "r:1"}, cache_level="env", log=lambda _m: None) as acquirer:
-        assert acquirer.config == ImageConfig(registry="r:1", cache_level="env")
+    with open_backend(config.sandbox, log=lambda _m: None) as backend:
+        assert backend.images.config == config.sandbox.images
+    with backend_of(None, None, {"registry": "r:1"}, cache_level="env") as backend:
+        assert backend.images.config == ImageConfig(registry="r:1", cache_level="env")
 
 
-def test_config_show_lists_the_image_settings(capsys):
+def test_config_show_lists_the_image_settings_under_the_docker_backend(capsys):
     from codefix.cli import main
 
     assert main(["config", "show"]) == 0
     shown = yaml.safe_load(capsys.readouterr().out)
-    assert shown["images"]["max_pulls"] == 2 and shown["images"]["namespace"] == "swebench"
+    images = shown["sandbox"]["images"]
+    assert images["max_pulls"] == 2 and images["namespace"] == "swebench" and "images" not in shown
 
 
 @pytest.mark.parametrize("text, needle", [

@@ -50,7 +50,7 @@ def ranged_options():
     for name in COMMANDS:
         command = importlib.import_module(f"codefix.cli.commands.{name}").command
         for param in command.params:
-            keys = SETS.get(param.name) or ((f"images.{param.name}",) if param.name in IMAGE_OPTIONS else ())
+            keys = SETS.get(param.name) or ((f"sandbox.images.{param.name}",) if param.name in IMAGE_OPTIONS else ())
             if click_range(param) is not None:
                 for key in keys:
                     yield pytest.param(param, key, id=f"{name}:{param.name}->{key}")
@@ -70,7 +70,7 @@ def test_every_ranged_option_was_compared():
     compared = {p.values[1] for p in ranged_options()}
     assert {"generation.samples", "generation.workers", "selection.workers", "generation.scripts.timeout",
             "selection.script_timeout", "generation.max_calls", "selection.max_calls", "selection.top_k",
-            "context.concurrency", "context.budget_tokens", "images.max_pulls", "images.retries"} <= compared
+            "context.concurrency", "context.budget_tokens", "sandbox.images.max_pulls", "sandbox.images.retries"} <= compared
 
 
 @pytest.mark.parametrize("data, key, bound", [
@@ -82,7 +82,7 @@ def test_every_ranged_option_was_compared():
     ({"selection": {"max_calls": 101}}, "selection.max_calls", "less than or equal to 100"),
     ({"generation": {"temperature": -1}}, "generation.temperature", "greater than or equal to 0"),
     ({"context": {"concurrency": 1000}}, "context.concurrency", "less than or equal to 256"),
-    ({"images": {"max_pulls": 500}}, "images.max_pulls", "less than or equal to 64"),
+    ({"sandbox": {"images": {"max_pulls": 500}}}, "sandbox.docker.images.max_pulls", "less than or equal to 64"),
     ({"budget": -3}, "budget", "greater than 0"),
 ])
 def test_a_config_out_of_range_is_refused_naming_the_key_and_bound(data, key, bound):

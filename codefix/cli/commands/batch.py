@@ -20,7 +20,7 @@ from codefix.core.setting_bounds import INSTANCES_AT_ONCE, WORKERS
 
 PAIR_WORKERS = 2
 """Sandboxes per instance in a batch unless given: instances already run in parallel."""
-COMMAND_DEFAULTS = {"generation.workers": PAIR_WORKERS, "selection.workers": PAIR_WORKERS, "images.cache_level": "env"}
+COMMAND_DEFAULTS = {"generation.workers": PAIR_WORKERS, "selection.workers": PAIR_WORKERS, "sandbox.images.cache_level": "env"}
 RUN_BUDGET_HELP = ("USD the whole run may spend on model calls: every call of every instance is checked against "
                    "the run's spend and the calls in flight before it is sent, and no new instance is scheduled "
                    "once the spend so far plus an estimate would pass it.")
@@ -78,7 +78,6 @@ def command(dataset, instances, pattern, slice_, config_file, instance_workers, 
     from codefix.stages.limit_share import shared_run_config
     from codefix.stages.run_session import open_session
     from codefix.core.store import write_json
-    from sandbox.docker.live_sandboxes import remove_all
 
     config = run_config({**given, "config_file": config_file, "instance_workers": instance_workers, **image_opts})
     check_stop_when_agree(config)
@@ -90,10 +89,10 @@ def command(dataset, instances, pattern, slice_, config_file, instance_workers, 
     session = click.get_current_context().with_resource(open_session(
         ds, config, runs_dir=Path(runs_dir).resolve(), run_id=run_id, prefix="batch", force=force,
         images_log_file=True))
-    run_root, images = session.store.root, session.images
+    run_root, backend = session.store.root, session.backend
     budget = config.budget
     env = passed_env()
-    _report_images(images, picked)
+    _report_images(backend, picked)
 
     runner = make_executor(executor, instance_workers, address)
     # on Ray each node's limiter takes its share of the endpoint's known limits (executors docstring)
@@ -101,7 +100,7 @@ def command(dataset, instances, pattern, slice_, config_file, instance_workers, 
 
     def make_job(inst, cap, gate):
         return BatchJob(instance=inst, dataset_name=ds.name, run_root=str(run_root), run_config=job_config,
-                        budget_usd=cap, gate=gate, env=env, image_config=images.config.model_dump(), evaluate=grade,
+                        budget_usd=cap, gate=gate, env=env, evaluate=grade,
                         eval_network=not offline_eval)
 
     click.echo(f"run {run_root}: {len(picked)} instance(s), {instance_workers} at once ({executor})", err=True)
@@ -110,11 +109,11 @@ def command(dataset, instances, pattern, slice_, config_file, instance_workers, 
         with view:
             state = run_batch(picked, make_job, runner, run_root=run_root, budget=budget,
                               retry_errors=retry_errors, on_update=view.update,
-                              run=run_instance if executor == "ray" else functools.partial(run_instance, images=images))
+                              run=run_instance if executor == "ray" else functools.partial(run_instance, backend=backend))
     except KeyboardInterrupt:
-        _interrupted(runner, run_root, remove_all, images)
+        _interrupted(runner, run_root, backend)
     runner.shutdown()
-    images.finish()
+    backend.images.finish()
     info = summary(state)
     if executor == "ray":  # archives moved between the driver and the tasks (seeds, checkpoints, results)
         info["artefact_bytes"] = runner.bytes_shipped
@@ -193,14 +192,16 @@ def _graded(run_root: Path, picked) -> dict:
     return {"graded": len(evals), "resolved": sum(bool(e.get("resolved")) for e in evals)}
 
 
-def _report_images(images, picked) -> None:
-    """Before anything runs: which SWE-bench images are missing and what will happen to them."""
+def _report_images(backend, picked) -> None:
+    """Before anything runs: which SWE-bench images are missing on the backend's engine and what
+    will happen to them."""
     swebench = [inst for inst in picked if inst.is_swebench]
     if not swebench:
         return
+    images = backend.images
     missing = [inst.instance_id for inst in swebench if not images.present(images.image_name(inst))]
     cfg = images.config
-    line = f"images: {len(swebench) - len(missing)}/{len(swebench)} present locally"
+    line = f"images: {len(swebench) - len(missing)}/{len(swebench)} present {backend.where}"
     if missing:
         if cfg.pull:
             how = f"pulled from {cfg.registry or 'Docker Hub'} ({cfg.max_pulls} at once) as each instance starts"
@@ -215,16 +216,16 @@ def _report_images(images, picked) -> None:
     click.echo(line, err=True)
 
 
-def _interrupted(runner, run_root: Path, remove_all, images) -> None:
+def _interrupted(runner, run_root: Path, backend) -> None:
     """Ctrl-C: remove our containers and leave at once; every artefact is written atomically and
     instances still running are retried by the next invocation with the same run id."""
     from codefix.stages.batch import write_predictions
 
-    remove_all()
+    backend.remove_live()
     runner.shutdown(cancel=True)
-    remove_all()
+    backend.remove_live()
     write_predictions(run_root)
-    images.finish()
+    backend.images.finish()
     click.echo(f"interrupted: rerun with --run-id {run_root.name} to resume", err=True)
     os._exit(130)  # worker threads may be inside a model call; their work is resumable
 

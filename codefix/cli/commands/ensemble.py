@@ -16,7 +16,7 @@ from codefix.cli.options import dataset_option, run_id_option, runs_dir_option
 from codefix.cli.run_options import (build_run_config, config_option, docker_host_option, force_option,
                                      selection_options)
 
-COMMAND_DEFAULTS = {"selection.strategy": "adjudication_only", "images.cache_level": "env"}
+COMMAND_DEFAULTS = {"selection.strategy": "adjudication_only", "sandbox.images.cache_level": "env"}
 """The paper's ensemble sends every candidate of a pool to the selection machine."""
 
 

@@ -10,6 +10,7 @@ from codefix.cli.bounded import int_range
 from codefix.core.errors import InputError
 from codefix.cli.image_options import image_options
 from codefix.cli.options import dataset_option, offline_eval_option, run_id_option, runs_dir_option
+from codefix.cli.run_options import backend_of, engine_options
 from codefix.core.setting_bounds import WORKERS
 
 
@@ -26,19 +27,20 @@ from codefix.core.setting_bounds import WORKERS
                    "the evaluation's test files) as unresolved; without it they are only reported.")
 @offline_eval_option
 @image_options(cache_level_default=None, cache_level_note=" Default: env with --predictions, instance with --instance.")
+@engine_options
 @runs_dir_option
 @run_id_option
 def command(dataset, instance_id, patch_file, gold, predictions, workers, timeout, strict, offline_eval, image_opts,
-            runs_dir, run_id):
+            config_file, docker_host, runs_dir, run_id):
     """Grade patches against an instance's FAIL_TO_PASS and PASS_TO_PASS tests in Docker.
 
     Either --instance ID with --patch FILE (or --gold), or --predictions FILE.
     Writes runs/<run>/<instance>/eval.json and eval.log, and runs/<run>/eval_summary.json.
-    Grades with the network on, as the official harness does, unless --offline-eval.
+    Grades with the network on, as the official harness does, unless --offline-eval; on the
+    engine of --docker-host (or sandbox.docker_host of --config), images pulled onto it.
     """
     from codefix.core.datasets import load_dataset
     from codefix.stages.evaluation import evaluate_predictions, print_eval_table
-    from codefix.stages.images import make_acquirer
     from codefix.core.predictions import Prediction, load_predictions, read_patch_file
     from codefix.cli.run_hold import hold_run
 
@@ -61,9 +63,11 @@ def command(dataset, instance_id, patch_file, gold, predictions, workers, timeou
         name = "gold" if gold else str(patch_file)
         preds = [Prediction(inst.instance_id, name, patch)]
 
-    store = hold_run(runs_dir, run_id, "eval")
-    with make_acquirer(image_opts, cache_level="env" if predictions else "instance") as images:
-        reports = evaluate_predictions(ds, preds, store, workers=workers, timeout=timeout, images=images,
+    backend = backend_of(config_file, docker_host, image_opts, cache_level="env" if predictions else "instance")
+    backend.check()  # an engine that does not answer is one line here, not an error per instance
+    store = hold_run(runs_dir, run_id, "eval", backend)
+    with backend:
+        reports = evaluate_predictions(ds, preds, store, workers=workers, timeout=timeout, backend=backend,
                                        network=not offline_eval, strict=strict)
     print_eval_table(reports)
     click.echo(f"reports in {store.root}")

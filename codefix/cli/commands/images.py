@@ -7,6 +7,7 @@ from __future__ import annotations
 import click
 
 from codefix.cli.image_options import image_options
+from codefix.cli.run_options import backend_of, engine_options
 
 SELECTION = [
     click.option("--dataset", "-d", required=True, help="verified, lite, a Hugging Face id, or a local .json/.jsonl file."),
@@ -17,6 +18,8 @@ SELECTION = [
 
 
 def selection_options(fn):
+    """The dataset selection, and the engine (--config, --docker-host) whose images are meant."""
+    fn = engine_options(fn)
     for option in reversed(SELECTION):
         fn = option(fn)
     return fn
@@ -25,6 +28,16 @@ def selection_options(fn):
 @click.group("images")
 def command() -> None:
     """SWE-bench instance images: status, prefetch, prune."""
+
+
+def _one_engine(backend):
+    """The backend when it is one engine (the images of a pool are each engine's own: ask each)."""
+    from codefix.core.errors import InputError
+
+    if len(getattr(backend, "members", (backend,))) > 1:
+        raise InputError("codefix images acts on one engine: give --docker-host once (run it for each engine of a pool)")
+    backend.check()
+    return backend
 
 
 def _selected(dataset, instances, pattern, slice_):
@@ -42,17 +55,16 @@ def _selected(dataset, instances, pattern, slice_):
 @command.command("status")
 @selection_options
 @image_options()
-def status(dataset, instances, pattern, slice_, image_opts):
+def status(dataset, instances, pattern, slice_, config_file, docker_host, image_opts):
     """What is present (and its size), what is missing, and which codefix fetched."""
     from rich.console import Console
     from rich.table import Table
 
-    from codefix.stages.images import make_acquirer
-
-    images = make_acquirer(image_opts)
+    backend = _one_engine(backend_of(config_file, docker_host, image_opts))
+    images = backend.images
     picked = _selected(dataset, instances, pattern, slice_)
     records = images.records.all()
-    table = Table(title=f"instance images ({images.config.namespace})")
+    table = Table(title=f"instance images ({images.config.namespace}) on {backend.engine}")
     for col in ("instance", "image", "state", "size", "fetched by codefix"):
         table.add_column(col, justify="right" if col == "size" else "left", overflow="fold")
     present_bytes, missing = 0, 0
@@ -73,12 +85,12 @@ def status(dataset, instances, pattern, slice_, image_opts):
 @command.command("prefetch")
 @selection_options
 @image_options()
-def prefetch(dataset, instances, pattern, slice_, image_opts):
-    """Fetch every missing image of the selection, --max-pulls at once (kept: no clean-up)."""
+def prefetch(dataset, instances, pattern, slice_, config_file, docker_host, image_opts):
+    """Fetch every missing image of the selection onto the engine, --max-pulls at once (kept: no clean-up)."""
     from codefix.core.parallel import map_isolated
-    from codefix.stages.images import make_acquirer
 
-    images = make_acquirer({**image_opts, "cache_level": "instance"})
+    backend = _one_engine(backend_of(config_file, docker_host, {**image_opts, "cache_level": "instance"}))
+    images = backend.images
     picked = _selected(dataset, instances, pattern, slice_)
     todo = [inst for inst in picked if not images.present(images.image_name(inst))]
     click.echo(f"{len(picked) - len(todo)}/{len(picked)} present; fetching {len(todo)}", err=True)
@@ -95,11 +107,10 @@ def prefetch(dataset, instances, pattern, slice_, image_opts):
 @command.command("prune")
 @selection_options
 @image_options()
-def prune(dataset, instances, pattern, slice_, image_opts):
-    """Remove the selection's images that codefix pulled or built (and nothing else)."""
-    from codefix.stages.images import make_acquirer
-
-    images = make_acquirer(image_opts)
+def prune(dataset, instances, pattern, slice_, config_file, docker_host, image_opts):
+    """Remove the selection's images that codefix pulled or built onto the engine (and nothing else)."""
+    backend = _one_engine(backend_of(config_file, docker_host, image_opts))
+    images = backend.images
     names = {images.image_name(inst) for inst in _selected(dataset, instances, pattern, slice_)}
     removed, kept = prune_recorded(images, names)
     for name, why in kept.items():

@@ -10,6 +10,7 @@ import click
 from codefix.cli.bounded import int_range
 from codefix.cli.image_options import image_options
 from codefix.cli.options import offline_eval_option
+from codefix.cli.run_options import backend_of, engine_options
 from codefix.core.setting_bounds import WORKERS
 
 
@@ -27,8 +28,10 @@ from codefix.core.setting_bounds import WORKERS
               help="Candidates graded at once.")
 @offline_eval_option
 @image_options(cache_level_default="env")
+@engine_options
 def command(run_dir: Path, json_path: Path | None, plot_dir: Path | None, grade_candidates: bool,
-            dataset: str | None, workers: int, offline_eval: bool, image_opts: dict) -> None:
+            dataset: str | None, workers: int, offline_eval: bool, image_opts: dict, config_file: Path | None,
+            docker_host: str | None) -> None:
     """Summarise a solve/batch run directory (runs/<run>)."""
     from codefix.core.errors import InputError
     from codefix.reporting.run_report import run_report
@@ -39,11 +42,9 @@ def command(run_dir: Path, json_path: Path | None, plot_dir: Path | None, grade_
         from codefix.core.datasets import load_dataset
         from codefix.reporting.grade_candidates import grade_candidates as grade
 
-        from codefix.stages.images import make_acquirer
-
-        with make_acquirer(image_opts, cache_level="env") as images:
-            n = grade(run_dir, load_dataset(dataset), workers=workers,
-                      images=images, network=not offline_eval)
+        with backend_of(config_file, docker_host, image_opts, cache_level="env") as backend:
+            backend.check()
+            n = grade(run_dir, load_dataset(dataset), workers=workers, backend=backend, network=not offline_eval)
         click.echo(f"graded {n} candidate(s)", err=True)
     elif dataset:
         raise InputError("--dataset is only used with --grade-candidates")

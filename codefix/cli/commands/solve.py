@@ -74,10 +74,10 @@ def command(dataset, instance_id, repo, issue_file, test_cmd, config_file, grade
         with session.images.lease(inst):
             outcome = solve_instance(inst, primary=session.primary, reader=session.reader, ledger=ledger,
                                      store=session.store, predictions=session.predictions, config=config, progress=say,
-                                     images=session.images)
+                                     backend=session.backend)
             _show(outcome, ledger, calls_before, inst, session)
             if grade:
-                _evaluate(ds, inst, outcome, session.store, config, images=session.images, network=not offline_eval)
+                _evaluate(ds, inst, outcome, session.store, config, backend=session.backend, network=not offline_eval)
 
 
 def _show(outcome, ledger, calls_before: int, inst, session) -> None:
@@ -101,7 +101,7 @@ def _show(outcome, ledger, calls_before: int, inst, session) -> None:
     click.echo(f"prediction in {session.predictions}", err=True)
 
 
-def _evaluate(ds, inst, outcome, store, config, *, images, network: bool) -> None:
+def _evaluate(ds, inst, outcome, store, config, *, backend, network: bool) -> None:
     from codefix.core.predictions import Prediction
     from codefix.stages.evaluation import evaluate_predictions, print_eval_table
     from codefix.stages.solve import model_name
@@ -109,7 +109,7 @@ def _evaluate(ds, inst, outcome, store, config, *, images, network: bool) -> Non
     if not inst.patch.strip():
         raise InputError(f"{inst.instance_id}: --evaluate needs the instance's gold tests; it has no gold patch")
     reports = evaluate_predictions(ds, [Prediction(inst.instance_id, model_name(config.model.name), outcome.patch)],
-                                   store, images=images, network=network, backend=config.sandbox)
+                                   store, network=network, backend=backend)
     print_eval_table(reports)
     if any(r.status == "error" for r in reports):
         raise SystemExit(1)
