@@ -101,12 +101,12 @@ class RayExecutor:
         self.workers = max(1, workers)
         self._started_here = not ray.is_initialized()
         if self._started_here:
+            from codefix.stages.ray_connect import join
+
             kwargs: dict[str, Any] = {"include_dashboard": False, "log_to_driver": False}
-            if address:
-                kwargs["address"] = address
-            else:
+            if not address:
                 kwargs["num_cpus"] = num_cpus or self.workers
-            ray.init(**kwargs)
+            join(address, **kwargs)  # an address that does not answer: one line within seconds
         from codefix.stages.limit_share import calling_tasks
 
         self.limit_share = calling_tasks(ray.nodes(), self.workers)
@@ -118,6 +118,12 @@ class RayExecutor:
         self._remote = None
         self._sink = None
         self._gate = None
+        self._wanted: dict[str, str] = {}
+        self._holders: dict[str, set[str]] = {}
+        self._cpus: dict[str, int] = {}
+        self._placed: dict[str, str | None] = {}
+        self.preferred: dict[str, str] = {}
+        """Instance → the node it was sent to because that node held its image (soft affinity)."""
         self.bytes_shipped = 0
         """Archive bytes moved between the driver and the tasks (seeds, checkpoints, results)."""
 
@@ -135,7 +141,33 @@ class RayExecutor:
         seed = pack(Path(job.run_root) / key)
         self.bytes_shipped += len(seed)
         attempt = self._attempts[key] = self._attempts.get(key, 0) + 1
-        self._refs[self._remote.remote(fn, job, seed, self._sink, key, attempt)] = (key, job)
+        remote = self._remote
+        node = self._holder_for(key)
+        if node is not None:
+            from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
+
+            remote = remote.options(scheduling_strategy=NodeAffinitySchedulingStrategy(node, soft=True))
+            self.preferred[key] = node
+        self._placed[key] = node
+        self._refs[remote.remote(fn, job, seed, self._sink, key, attempt)] = (key, job)
+
+    def survey_images(self, wanted: dict[str, str]) -> None:
+        """Before scheduling: ask each alive node which of the images `wanted` (instance → image
+        name) it holds, so that each instance is sent to a holder with a free slot
+        (`codefix.stages.ray_images`)."""
+        from codefix.stages.ray_images import survey
+
+        self._wanted = dict(wanted)
+        self._holders, self._cpus = survey(self._wanted.values()) if wanted else ({}, {})
+
+    def _holder_for(self, key: str) -> str | None:
+        from codefix.stages.ray_images import free_slots, pick_holder
+
+        holders = self._holders.get(self._wanted.get(key, ""), set())
+        if not holders:
+            return None
+        running = {k for k, _job in self._refs.values()}
+        return pick_holder(holders, free_slots(self._cpus, [self._placed.get(k) for k in running]))
 
     def budget_gate(self, budget: float, committed: float):
         """The run-wide budget gate, as an actor every task's ledger reaches (`ray_budget_gate`)."""
@@ -149,6 +181,10 @@ class RayExecutor:
             return []
         done, _ = self._ray.wait(list(self._refs), num_returns=1, timeout=timeout)
         self._take_checkpoints(dict(self._refs.values()))  # a lost task's last one: where its retry starts
+        if self._holders:  # where the tasks without a hint went: their slots are taken too
+            for key, node in self._ray.get(self._sink.where.remote()).items():
+                if self._placed.get(key) is None:
+                    self._placed[key] = node
         out = []
         for ref in done:
             key, job = self._refs.pop(ref)

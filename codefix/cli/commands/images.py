@@ -73,9 +73,20 @@ def status(dataset, instances, pattern, slice_, image_opts):
 @command.command("prefetch")
 @selection_options
 @image_options()
-def prefetch(dataset, instances, pattern, slice_, image_opts):
+@click.option("--executor", type=click.Choice(["local", "ray"]), default="local", show_default=True,
+              help="Fetch on this machine's engine, or on the engine of every node of a Ray cluster (see --address).")
+@click.option("--address", default=None, help="Ray cluster address (auto, HOST:PORT); none starts a local Ray.")
+@click.option("--nodes", default=None, metavar="N1,N2",
+              help="With --executor ray: only these nodes (IP, host name or Ray node id prefix) [default: every alive node].")
+def prefetch(dataset, instances, pattern, slice_, image_opts, executor, address, nodes):
     """Fetch every missing image of the selection, --max-pulls at once (kept: no clean-up)."""
+    from codefix.core.errors import InputError
     from codefix.core.parallel import map_isolated
+
+    if (address or nodes) and executor != "ray":
+        raise InputError("--address and --nodes go with --executor ray")
+    if executor == "ray":
+        return _prefetch_on_ray(_selected(dataset, instances, pattern, slice_), image_opts, address, nodes)
     from codefix.stages.images import make_acquirer
 
     images = make_acquirer({**image_opts, "cache_level": "instance"})
@@ -89,6 +100,38 @@ def prefetch(dataset, instances, pattern, slice_, image_opts):
             click.echo(f"failed {out.item.instance_id}: {out.error}", err=True)
     click.echo(f"fetched {len(todo) - len(failed)}, failed {len(failed)}")
     if failed:
+        raise SystemExit(1)
+
+
+def _prefetch_on_ray(picked, image_opts, address, nodes) -> None:
+    """`prefetch --executor ray`: one pinned task per node; a line per node, exit 1 on any failure."""
+    import ray
+
+    from codefix.stages.ray_connect import join
+    from codefix.stages.ray_images import prefetch_on_nodes
+    from sandbox.images.image_config import ImageConfig
+
+    config = ImageConfig(**{k: v for k, v in image_opts.items() if v is not None}).model_dump()
+    started_here = not ray.is_initialized()
+    if started_here:
+        join(address, include_dashboard=False, log_to_driver=False)
+    try:
+        reports = prefetch_on_nodes(config, picked, [n.strip() for n in (nodes or "").split(",")])
+    finally:
+        if started_here:
+            ray.shutdown()
+    bad = 0
+    for rep in reports:
+        if rep["error"]:
+            bad += 1
+            click.echo(f"failed: {rep['error']}", err=True)
+            continue
+        for iid, why in rep["failed"].items():
+            click.echo(f"failed {iid} on node {rep['node']}: {why}", err=True)
+        bad += bool(rep["failed"])
+        click.echo(f"node {rep['node']}: pulled {len(rep['pulled'])}, present {len(rep['present'])}, "
+                   f"failed {len(rep['failed'])}")
+    if bad:
         raise SystemExit(1)
 
 
