@@ -14,12 +14,13 @@ def engine_of(env: Mapping[str, str], docker_host: str | None = None) -> str:
     return docker_host or env.get("DOCKER_HOST") or "unix:///var/run/docker.sock"
 
 
-def no_docker_line(node: str, engine: str, why: str) -> str:
-    """One line for a node whose Docker engine does not answer: the node, the engine, why, what to do."""
+def no_docker_line(node: str, engine: str, why: str, then: str = "") -> str:
+    """One line for a node whose Docker engine does not answer: the node, the engine, why, what to
+    do (and `then`, what to do after)."""
     why = " ".join(why.split())[:300]
     return (f"node {node} has no Docker engine answering at {engine} ({why}): start Docker there and make "
             f"`docker info` work for the user running `ray start` (DOCKER_HOST in its environment), "
-            f"or remove the node from the cluster; rerun with the same --run-id to retry")
+            f"or remove the node from the cluster" + (f"; {then}" if then else ""))
 
 
 def engine_error(env: Mapping[str, str], docker_host: str | None = None, timeout: float = PING_SECONDS) -> str | None:

@@ -211,7 +211,8 @@ def _without_docker(job, workdir: Path) -> dict | None:
         return None
     key, run = workdir.name, workdir.parent
     rec = {**(read_status(run, key) or {}), "instance_id": key, "status": "infra_error",
-           "error": no_docker_line(this_node(), engine_of(env, docker_host), why), "traceback": None,
+           "error": no_docker_line(this_node(), engine_of(env, docker_host), why,
+                                   "rerun the batch with the same --run-id to retry the instance"), "traceback": None,
            "spent": instance_spent(run, key)}
     write_json(status_path(run, key), rec)
     return rec

@@ -98,7 +98,7 @@ def test_an_engine_that_does_not_answer_is_named_with_what_to_do(tmp_path):
     assert why is not None
     assert engine_error({}, docker_host=dead) is not None
     assert engine_of({"DOCKER_HOST": dead}) == dead and engine_of({"DOCKER_HOST": dead}, "tcp://e:2375") == "tcp://e:2375"
-    line = no_docker_line("w1 (10.0.0.2, Ray node abc)", dead, "ConnectionError:\n refused")
+    line = no_docker_line("w1 (10.0.0.2, Ray node abc)", dead, "ConnectionError:\n refused", "rerun with the same --run-id")
     assert "\n" not in line
     assert line.startswith(f"node w1 (10.0.0.2, Ray node abc) has no Docker engine answering at {dead}")
     assert "docker info" in line and "--run-id" in line
