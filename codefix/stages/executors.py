@@ -21,9 +21,16 @@ Running on several machines with Ray:
    system's temporary directory). A local dataset file must be at the same path on every node.
 2. On the head machine: `ray start --head --port 6379 --num-cpus N` (N = instances at once on it).
 3. On each other machine: `ray start --address HEAD_IP:6379 --num-cpus N`.
-4. On the head: `codefix batch --executor ray --address auto --runs-dir runs ...`; the runs
-   directory is the head's own (a shared one works too). Without `--address` a single-machine Ray
-   is started just for the batch.
+4. Optionally, on the head: `codefix images prefetch --executor ray --address HEAD_IP:6379 ...`
+   fetches the selection's images on every node (`codefix.stages.ray_images`).
+5. On the head: `codefix batch --executor ray --address HEAD_IP:6379 --runs-dir runs ...` (or
+   `--address auto`); the runs directory is the head's own (a shared one works too). Without
+   `--address` a single-machine Ray is started just for the batch. An address that does not answer
+   is refused in seconds (`codefix.stages.ray_connect`); a task on a node whose Docker engine does
+   not answer ends as an infrastructure error naming the node (`codefix.stages.node_docker`).
+Before scheduling, the batch asks each node which of its instances' images it holds
+(`survey_images`) and submits each instance with a soft node affinity to a holder with a free
+CPU slot.
 Each task asks Ray for one CPU, so `--num-cpus` of a node bounds how many instances it runs
 at once; `--workers` bounds how many are in flight over the whole cluster. The budget gate and the
 checkpoint sink are actors pinned to the driver's node, so they outlive any worker node.
@@ -40,6 +47,7 @@ batch). Nodes that join later do not change N; a lost node leaves the others the
 from __future__ import annotations
 
 import concurrent.futures as cf
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -126,6 +134,8 @@ class RayExecutor:
         """Instance → the node it was sent to because that node held its image (soft affinity)."""
         self.bytes_shipped = 0
         """Archive bytes moved between the driver and the tasks (seeds, checkpoints, results)."""
+        self.ship_seconds = 0.0
+        """Seconds spent moving them: the driver's packing and landing, and the finished tasks' own."""
 
     @property
     def in_flight(self) -> int:
@@ -138,7 +148,9 @@ class RayExecutor:
         if self._remote is None:
             self._remote = self._ray.remote(num_cpus=1, max_retries=0)(run_shipped)
             self._sink = driver_node_actor(ArtefactSink)
+        start = time.perf_counter()
         seed = pack(Path(job.run_root) / key)
+        self.ship_seconds += time.perf_counter() - start
         self.bytes_shipped += len(seed)
         attempt = self._attempts[key] = self._attempts.get(key, 0) + 1
         remote = self._remote
@@ -195,6 +207,7 @@ class RayExecutor:
                 out.append((key, None, exc))
                 continue
             self._land(Path(job.run_root) / key, shipped["archive"])
+            self.ship_seconds += shipped.get("ship_seconds", 0.0)
             self._ray.get(self._sink.drop.remote(key))
             self._known.pop(key, None)
             out.append((key, shipped["record"], None))
@@ -221,7 +234,9 @@ class RayExecutor:
         from codefix.stages.instance_archive import unpack
 
         self.bytes_shipped += len(data)
+        start = time.perf_counter()
         unpack(data, directory)
+        self.ship_seconds += time.perf_counter() - start
 
     def shutdown(self, *, cancel: bool = False) -> None:
         if cancel:  # not forced: the task sees KeyboardInterrupt and its sandboxes are closed

@@ -124,6 +124,7 @@ def command(dataset, instances, pattern, slice_, config_file, instance_workers, 
     info = summary(state)
     if executor == "ray":  # archives moved between the driver and the tasks (seeds, checkpoints, results)
         info["artefact_bytes"] = runner.bytes_shipped
+        info["artefact_seconds"] = round(runner.ship_seconds, 3)
     if grade:
         info["evaluated"] = _graded(run_root, picked)
     write_json(run_root / layout.BATCH_SUMMARY, info)
