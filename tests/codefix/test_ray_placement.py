@@ -102,3 +102,11 @@ def test_an_engine_that_does_not_answer_is_named_with_what_to_do(tmp_path):
     assert "\n" not in line
     assert line.startswith(f"node w1 (10.0.0.2, Ray node abc) has no Docker engine answering at {dead}")
     assert "docker info" in line and "--run-id" in line
+
+
+def test_prefetch_takes_nodes_only_with_the_ray_executor(tmp_path):
+    env = {**os.environ, "LITELLM_LOCAL_MODEL_COST_MAP": "True"}
+    done = subprocess.run([sys.executable, "-m", "codefix", "images", "prefetch", "-d", str(ROOT / "data" / "fixtures.jsonl"),
+                           "--nodes", "10.0.0.2"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2
+    assert done.stderr.strip() == "error: --address and --nodes go with --executor ray", done.stderr
