@@ -21,9 +21,16 @@ Running on several machines with Ray:
    system's temporary directory). A local dataset file must be at the same path on every node.
 2. On the head machine: `ray start --head --port 6379 --num-cpus N` (N = instances at once on it).
 3. On each other machine: `ray start --address HEAD_IP:6379 --num-cpus N`.
-4. On the head: `codefix batch --executor ray --address auto --runs-dir runs ...`; the runs
-   directory is the head's own (a shared one works too). Without `--address` a single-machine Ray
-   is started just for the batch.
+4. Optionally, on the head: `codefix images prefetch --executor ray --address HEAD_IP:6379 ...`
+   fetches the selection's images on every node (`codefix.stages.ray_images`).
+5. On the head: `codefix batch --executor ray --address HEAD_IP:6379 --runs-dir runs ...` (or
+   `--address auto`); the runs directory is the head's own (a shared one works too). Without
+   `--address` a single-machine Ray is started just for the batch. An address that does not answer
+   is refused in seconds (`codefix.stages.ray_connect`); a task on a node whose Docker engine does
+   not answer ends as an infrastructure error naming the node (`codefix.stages.node_docker`).
+Before scheduling, the batch asks each node which of its instances' images it holds
+(`survey_images`) and submits each instance with a soft node affinity to a holder with a free
+CPU slot.
 Each task asks Ray for one CPU, so `--num-cpus` of a node bounds how many instances it runs
 at once; `--workers` bounds how many are in flight over the whole cluster. The budget gate and the
 checkpoint sink are actors pinned to the driver's node, so they outlive any worker node.
@@ -40,6 +47,7 @@ batch). Nodes that join later do not change N; a lost node leaves the others the
 from __future__ import annotations
 
 import concurrent.futures as cf
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -101,12 +109,12 @@ class RayExecutor:
         self.workers = max(1, workers)
         self._started_here = not ray.is_initialized()
         if self._started_here:
+            from codefix.stages.ray_connect import join
+
             kwargs: dict[str, Any] = {"include_dashboard": False, "log_to_driver": False}
-            if address:
-                kwargs["address"] = address
-            else:
+            if not address:
                 kwargs["num_cpus"] = num_cpus or self.workers
-            ray.init(**kwargs)
+            join(address, **kwargs)  # an address that does not answer: one line within seconds
         from codefix.stages.limit_share import calling_tasks
 
         self.limit_share = calling_tasks(ray.nodes(), self.workers)
@@ -118,8 +126,16 @@ class RayExecutor:
         self._remote = None
         self._sink = None
         self._gate = None
+        self._wanted: dict[str, str] = {}
+        self._holders: dict[str, set[str]] = {}
+        self._cpus: dict[str, int] = {}
+        self._placed: dict[str, str | None] = {}
+        self.preferred: dict[str, str] = {}
+        """Instance → the node it was sent to because that node held its image (soft affinity)."""
         self.bytes_shipped = 0
         """Archive bytes moved between the driver and the tasks (seeds, checkpoints, results)."""
+        self.ship_seconds = 0.0
+        """Seconds spent moving them: the driver's packing and landing, and the finished tasks' own."""
 
     @property
     def in_flight(self) -> int:
@@ -132,10 +148,38 @@ class RayExecutor:
         if self._remote is None:
             self._remote = self._ray.remote(num_cpus=1, max_retries=0)(run_shipped)
             self._sink = driver_node_actor(ArtefactSink)
+        start = time.perf_counter()
         seed = pack(Path(job.run_root) / key)
+        self.ship_seconds += time.perf_counter() - start
         self.bytes_shipped += len(seed)
         attempt = self._attempts[key] = self._attempts.get(key, 0) + 1
-        self._refs[self._remote.remote(fn, job, seed, self._sink, key, attempt)] = (key, job)
+        remote = self._remote
+        node = self._holder_for(key)
+        if node is not None:
+            from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
+
+            remote = remote.options(scheduling_strategy=NodeAffinitySchedulingStrategy(node, soft=True))
+            self.preferred[key] = node
+        self._placed[key] = node
+        self._refs[remote.remote(fn, job, seed, self._sink, key, attempt)] = (key, job)
+
+    def survey_images(self, wanted: dict[str, str]) -> None:
+        """Before scheduling: ask each alive node which of the images `wanted` (instance → image
+        name) it holds, so that each instance is sent to a holder with a free slot
+        (`codefix.stages.ray_images`)."""
+        from codefix.stages.ray_images import survey
+
+        self._wanted = dict(wanted)
+        self._holders, self._cpus = survey(self._wanted.values()) if wanted else ({}, {})
+
+    def _holder_for(self, key: str) -> str | None:
+        from codefix.stages.ray_images import free_slots, pick_holder
+
+        holders = self._holders.get(self._wanted.get(key, ""), set())
+        if not holders:
+            return None
+        running = {k for k, _job in self._refs.values()}
+        return pick_holder(holders, free_slots(self._cpus, [self._placed.get(k) for k in running]))
 
     def budget_gate(self, budget: float, committed: float):
         """The run-wide budget gate, as an actor every task's ledger reaches (`ray_budget_gate`)."""
@@ -149,6 +193,10 @@ class RayExecutor:
             return []
         done, _ = self._ray.wait(list(self._refs), num_returns=1, timeout=timeout)
         self._take_checkpoints(dict(self._refs.values()))  # a lost task's last one: where its retry starts
+        if self._holders:  # where the tasks without a hint went: their slots are taken too
+            for key, node in self._ray.get(self._sink.where.remote()).items():
+                if self._placed.get(key) is None:
+                    self._placed[key] = node
         out = []
         for ref in done:
             key, job = self._refs.pop(ref)
@@ -159,6 +207,7 @@ class RayExecutor:
                 out.append((key, None, exc))
                 continue
             self._land(Path(job.run_root) / key, shipped["archive"])
+            self.ship_seconds += shipped.get("ship_seconds", 0.0)
             self._ray.get(self._sink.drop.remote(key))
             self._known.pop(key, None)
             out.append((key, shipped["record"], None))
@@ -185,7 +234,9 @@ class RayExecutor:
         from codefix.stages.instance_archive import unpack
 
         self.bytes_shipped += len(data)
+        start = time.perf_counter()
         unpack(data, directory)
+        self.ship_seconds += time.perf_counter() - start
 
     def shutdown(self, *, cancel: bool = False) -> None:
         if cancel:  # not forced: the task sees KeyboardInterrupt and its sandboxes are closed

@@ -16,6 +16,10 @@ own node and ships the instance directory back; only the driver writes `runs/<ru
   node dies, the driver journals each call the lost task had in flight as unconfirmed (counted at
   its estimate, as after a kill: `codefix.core.ledger_journal`) and settles it at the run's gate at that
   estimate (`record_lost_calls`), so the budget counts what the lost node may have paid.
+- A task first tells the sink which node it runs on (`ArtefactSink.started`: the batch's image
+  placement counts the slots taken) and checks that node's Docker engine: when it does not
+  answer, the job is not run and its record is an infrastructure error naming the node
+  (`codefix.stages.node_docker`).
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ import os
 import shutil
 import tempfile
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -53,6 +58,7 @@ class ArtefactSink:
     def __init__(self):
         self._latest: dict[str, tuple[int, int, bytes]] = {}
         self._holding: dict[str, tuple[int, list[float]]] = {}
+        self._where: dict[str, tuple[int, str]] = {}
 
     def put(self, key: str, attempt: int, seq: int, data: bytes) -> None:
         """Keep `data` unless a newer checkpoint (by attempt, then sequence) is already held."""
@@ -72,9 +78,19 @@ class ArtefactSink:
         """The checkpoints newer than `known` (key → (attempt, seq) the caller already has)."""
         return {k: v for k, v in self._latest.items() if v[:2] > tuple(known.get(k, (-1, -1)))}
 
+    def started(self, key: str, attempt: int, node_id: str) -> None:
+        """`key`'s task (this attempt) runs on `node_id`."""
+        if attempt >= self._where.get(key, (0, ""))[0]:
+            self._where[key] = (attempt, node_id)
+
+    def where(self) -> dict[str, str]:
+        """The node each running instance's task started on (key → Ray node id)."""
+        return {k: node for k, (_attempt, node) in self._where.items()}
+
     def drop(self, key: str) -> None:
         self._latest.pop(key, None)
         self._holding.pop(key, None)
+        self._where.pop(key, None)
 
 
 def driver_node_actor(cls, *args):
@@ -128,27 +144,39 @@ def scratch_root() -> Path:
 
 def run_shipped(fn, job, seed: bytes, sink, key: str, attempt: int) -> dict:
     """In a Ray task: run `fn(job)` in a scratch copy of the instance directory seeded by `seed`;
-    returns {"record": fn's result, "archive": the packed directory, "scratch": where it ran}."""
+    returns {"record": fn's result, "archive": the packed directory, "scratch": where it ran,
+    "ship_seconds": the task's time unpacking the seed, packing and pushing checkpoints and the result}."""
     import ray
 
     from codefix.stages.instance_archive import pack, unpack
 
     scratch_run = Path(tempfile.mkdtemp(prefix=f"{key}-", dir=_made(scratch_root()))) / Path(job.run_root).name
     workdir = scratch_run / key
+    start = time.perf_counter()
     unpack(seed, workdir)
+    seeded = time.perf_counter() - start
+    sink.started.remote(key, attempt, ray.get_runtime_context().get_node_id())  # where it runs (placement)
+    refused = _without_docker(job, workdir)
+    if refused is not None:  # a node without Docker: an infrastructure error naming the node
+        try:
+            return {"record": refused, "archive": pack(workdir), "scratch": str(scratch_run)}
+        finally:
+            shutil.rmtree(scratch_run.parent, ignore_errors=True)
     lock = threading.Lock()
     seq = [0]
     last = [None]
+    spent = [0.0]  # seconds this task spent checking, packing and pushing checkpoints
 
     def push(force: bool = True) -> None:
         with lock:
+            start = time.perf_counter()
             signature = _signature(workdir)
-            if not force and signature == last[0]:
-                return
-            data = pack(workdir)
-            seq[0] += 1
-            ray.get(sink.put.remote(key, attempt, seq[0], data))
-            last[0] = signature
+            if force or signature != last[0]:
+                data = pack(workdir)
+                seq[0] += 1
+                ray.get(sink.put.remote(key, attempt, seq[0], data))
+                last[0] = signature
+            spent[0] += time.perf_counter() - start
 
     stop = threading.Event()
 
@@ -172,11 +200,34 @@ def run_shipped(fn, job, seed: bytes, sink, key: str, attempt: int) -> dict:
     finally:
         stop.set()
         ticker.join()
+    start = time.perf_counter()
     try:
         archive = pack(workdir)
     finally:
         shutil.rmtree(scratch_run.parent, ignore_errors=True)
-    return {"record": record, "archive": archive, "scratch": str(scratch_run)}
+    return {"record": record, "archive": archive, "scratch": str(scratch_run),
+            "ship_seconds": spent[0] + time.perf_counter() - start + seeded}
+
+
+def _without_docker(job, workdir: Path) -> dict | None:
+    """The job's status record when this node's Docker engine does not answer (written into
+    `workdir` too, so the driver lands it), else None."""
+    from codefix.core.store import write_json
+    from codefix.stages.batch_status import instance_spent, read_status, status_path
+    from codefix.stages.node_docker import engine_error, engine_of, no_docker_line, this_node
+
+    docker_host = (getattr(job, "run_config", None) or {}).get("sandbox", {}).get("docker_host")
+    env = {**os.environ, **job.env}
+    why = engine_error(env, docker_host)
+    if why is None:
+        return None
+    key, run = workdir.name, workdir.parent
+    rec = {**(read_status(run, key) or {}), "instance_id": key, "status": "infra_error",
+           "error": no_docker_line(this_node(), engine_of(env, docker_host), why,
+                                   "rerun the batch with the same --run-id to retry the instance"), "traceback": None,
+           "spent": instance_spent(run, key)}
+    write_json(status_path(run, key), rec)
+    return rec
 
 
 def _made(path: Path) -> Path:

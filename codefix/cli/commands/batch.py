@@ -83,6 +83,10 @@ def command(dataset, instances, pattern, slice_, config_file, instance_workers, 
     check_stop_when_agree(config)
     if address and executor != "ray":
         raise InputError("--address goes with --executor ray")
+    if executor == "ray":  # before anything is written: an address that does not answer is one line
+        from codefix.stages.ray_connect import probe
+
+        probe(address)
     ds = load_dataset(dataset)
     picked = select_instances(ds, ids=instances, pattern=pattern, slice_=slice_)
     # the models are made (and their prices checked) once here, not per instance; held till the command ends
@@ -95,6 +99,8 @@ def command(dataset, instances, pattern, slice_, config_file, instance_workers, 
     _report_images(backend, picked)
 
     runner = make_executor(executor, instance_workers, address)
+    if executor == "ray":  # each instance preferably on a node that holds its image (ray_images)
+        runner.survey_images({inst.instance_id: images.image_name(inst) for inst in picked if inst.is_swebench})
     # on Ray each node's limiter takes its share of the endpoint's known limits (executors docstring)
     job_config = shared_run_config(config.model_dump(), runner.limit_share)
 
@@ -117,6 +123,7 @@ def command(dataset, instances, pattern, slice_, config_file, instance_workers, 
     info = summary(state)
     if executor == "ray":  # archives moved between the driver and the tasks (seeds, checkpoints, results)
         info["artefact_bytes"] = runner.bytes_shipped
+        info["artefact_seconds"] = round(runner.ship_seconds, 3)
     if grade:
         info["evaluated"] = _graded(run_root, picked)
     write_json(run_root / layout.BATCH_SUMMARY, info)

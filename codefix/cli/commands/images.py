@@ -85,9 +85,28 @@ def status(dataset, instances, pattern, slice_, config_file, docker_host, image_
 @command.command("prefetch")
 @selection_options
 @image_options()
-def prefetch(dataset, instances, pattern, slice_, config_file, docker_host, image_opts):
-    """Fetch every missing image of the selection onto the engine, --max-pulls at once (kept: no clean-up)."""
+@click.option("--executor", type=click.Choice(["local", "ray"]), default="local", show_default=True,
+              help="Fetch onto this machine's engine, or onto the engine of every node of a Ray cluster (see --address).")
+@click.option("--address", default=None, help="Ray cluster address (auto, HOST:PORT); none starts a local Ray.")
+@click.option("--nodes", default=None, metavar="N1,N2",
+              help="With --executor ray: only these nodes (IP, host name or Ray node id prefix) [default: every alive node].")
+def prefetch(dataset, instances, pattern, slice_, config_file, docker_host, image_opts, executor, address, nodes):
+    """Fetch every missing image of the selection, --max-pulls at once (kept: no clean-up)."""
+    from codefix.cli.run_options import build_run_config
+    from codefix.core.errors import InputError
     from codefix.core.parallel import map_isolated
+
+    if (address or nodes) and executor != "ray":
+        raise InputError("--address and --nodes go with --executor ray")
+    if executor == "ray":
+        if docker_host:
+            raise InputError("--docker-host names one engine; with --executor ray each node fetches onto its own engine")
+        config = build_run_config(dict(image_opts), config_file=config_file,
+                                  command_defaults={"sandbox.images.cache_level": "instance"})
+        images_config = getattr(config.sandbox, "images", None)
+        if images_config is None:
+            raise InputError("--executor ray prefetches onto each node's Docker engine: the config's sandbox is not one engine")
+        return _prefetch_on_ray(_selected(dataset, instances, pattern, slice_), images_config.model_dump(), address, nodes)
 
     backend = _one_engine(backend_of(config_file, docker_host, {**image_opts, "cache_level": "instance"}))
     images = backend.images
@@ -101,6 +120,35 @@ def prefetch(dataset, instances, pattern, slice_, config_file, docker_host, imag
             click.echo(f"failed {out.item.instance_id}: {out.error}", err=True)
     click.echo(f"fetched {len(todo) - len(failed)}, failed {len(failed)}")
     if failed:
+        raise SystemExit(1)
+
+
+def _prefetch_on_ray(picked, config: dict, address, nodes) -> None:
+    """`prefetch --executor ray`: one pinned task per node; a line per node, exit 1 on any failure."""
+    import ray
+
+    from codefix.stages.ray_connect import join
+    from codefix.stages.ray_images import prefetch_on_nodes
+    started_here = not ray.is_initialized()
+    if started_here:
+        join(address, include_dashboard=False, log_to_driver=False)
+    try:
+        reports = prefetch_on_nodes(config, picked, [n.strip() for n in (nodes or "").split(",")])
+    finally:
+        if started_here:
+            ray.shutdown()
+    bad = 0
+    for rep in reports:
+        if rep["error"]:
+            bad += 1
+            click.echo(f"failed: {rep['error']}", err=True)
+            continue
+        for iid, why in rep["failed"].items():
+            click.echo(f"failed {iid} on node {rep['node']}: {why}", err=True)
+        bad += bool(rep["failed"])
+        click.echo(f"node {rep['node']}: pulled {len(rep['pulled'])}, present {len(rep['present'])}, "
+                   f"failed {len(rep['failed'])}")
+    if bad:
         raise SystemExit(1)
 
 

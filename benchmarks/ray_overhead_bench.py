@@ -1,0 +1,172 @@
+"""What the Ray path of `codefix batch` costs next to the local executor: the same fixture batch
+(gold model, -n 2) with threads, with Ray on one node and with Ray on two nodes
+(`ray.cluster_utils.Cluster`, two raylets on this machine), side by side in one run.
+
+Printed per mode: Ray's start-up (cluster + driver connect) and the warm-up of its worker
+processes (one task per CPU slot importing what a job imports) apart from the batch, then the
+batch's wall time per instance and its ratio to the local executor's, and the archive bytes moved
+per instance (seeds, checkpoints, results) with the seconds spent moving them (packing, pushing, landing;
+task and driver time summed). `--loss` adds a two-node batch whose worker node is
+removed right after its instance's first paid call: the seconds from the removal to the driver
+rescheduling that instance.
+
+    CODEFIX_SANDBOX_SESSION=bench-$$ python benchmarks/ray_overhead_bench.py [--instances 2] [--reps 1] [--loss]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+os.environ.setdefault("CODEFIX_BASE_IMAGE", "codefix-base:bookworm")
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+
+def warm() -> float:
+    """In a Ray worker: import what a job imports; the seconds it took (0 when already warm)."""
+    start = time.perf_counter()
+    import codefix.stages.batch_job  # noqa: F401
+    import codefix.stages.solve  # noqa: F401
+    import litellm  # noqa: F401
+
+    time.sleep(0.5)  # hold the slot so that the other slots' tasks go to other workers
+    return time.perf_counter() - start
+
+
+def ray_up(nodes: int, scratch: Path):
+    """A Ray of `nodes` one-CPU nodes (a Cluster when 2); (cluster or None, start-up seconds, warm-up seconds)."""
+    import ray
+
+    from codefix.stages.ray_shipping import SCRATCH_ENV
+
+    env = {"PYTHONPATH": str(ROOT), **{k: v for k, v in os.environ.items() if k.startswith(("CODEFIX_", "LITELLM_"))}}
+    start = time.perf_counter()
+    cluster = None
+    if nodes == 1:
+        ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, runtime_env={"env_vars": env})
+    else:
+        from ray.cluster_utils import Cluster
+
+        cluster = Cluster(initialize_head=True, head_node_args={"num_cpus": 1, "env_vars": {SCRATCH_ENV: str(scratch / "head")}})
+        cluster.add_node(num_cpus=1, env_vars={SCRATCH_ENV: str(scratch / "worker")})
+        cluster.wait_for_nodes()
+        ray.init(address=cluster.address, include_dashboard=False, log_to_driver=False, runtime_env={"env_vars": env})
+    up = time.perf_counter() - start
+    start = time.perf_counter()
+    ray.get([ray.remote(num_cpus=1, scheduling_strategy="SPREAD")(warm).remote() for _ in range(2)])
+    return cluster, up, time.perf_counter() - start
+
+
+def ray_down(cluster) -> None:
+    import ray
+
+    ray.shutdown()
+    if cluster is not None:
+        cluster.shutdown()
+
+
+def batch(picked, ds, config, executor, root: Path, on_start=None):
+    from codefix.stages.batch import passed_env, run_batch
+    from codefix.stages.batch_job import BatchJob
+
+    def make_job(inst, cap, gate):
+        return BatchJob(instance=inst, dataset_name=ds.name, run_root=str(root), run_config=config,
+                        budget_usd=cap, gate=gate, env=passed_env())
+
+    if on_start:
+        on_start()
+    start = time.perf_counter()
+    state = run_batch(picked, make_job, executor, run_root=root)
+    wall = time.perf_counter() - start
+    executor.shutdown()
+    assert len(state.done) == len(picked), (state.failed, state.incomplete)
+    return state, wall
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--instances", type=int, default=2)
+    parser.add_argument("--samples", type=int, default=2)
+    parser.add_argument("--reps", type=int, default=1)
+    parser.add_argument("--loss", action="store_true", help="also measure a node loss's time to reschedule")
+    args = parser.parse_args()
+
+    from codefix.core.datasets import load_dataset
+    from codefix.stages.executors import LocalExecutor, RayExecutor
+    from codefix.stages.run_config import RunConfig
+
+    import codefix.stages.solve  # noqa: F401  (the local executor's imports, before its clock like Ray's warm-up)
+    import litellm  # noqa: F401
+
+    ds = load_dataset(ROOT / "data" / "fixtures.jsonl")
+    picked = list(ds)[: args.instances]
+    config = RunConfig.model_validate({"model": {"name": "gold"}, "generation": {
+        "samples": args.samples, "max_calls": 4, "workers": 2}}).model_dump()
+    print(f"{len(picked)} fixtures, gold model, {args.samples} pairs each, 2 instances at once; "
+          f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
+    rows: dict[str, list] = {"local": [], "ray 1 node": [], "ray 2 nodes": []}
+    with tempfile.TemporaryDirectory() as tmp:
+        for rep in range(args.reps):
+            root = Path(tmp) / f"local-{rep}"
+            _state, wall = batch(picked, ds, config, LocalExecutor(2), root)
+            rows["local"].append((wall, 0.0, 0.0, 0, 0.0))
+            for nodes, name in ((1, "ray 1 node"), (2, "ray 2 nodes")):
+                cluster, up, warmed = ray_up(nodes, Path(tmp) / f"scratch-{nodes}-{rep}")
+                try:
+                    runner = RayExecutor(2)
+                    _state, wall = batch(picked, ds, config, runner, Path(tmp) / f"ray{nodes}-{rep}")
+                    rows[name].append((wall, up, warmed, runner.bytes_shipped, runner.ship_seconds))
+                finally:
+                    ray_down(cluster)
+        base = sum(r[0] for r in rows["local"]) / len(rows["local"]) / len(picked)
+        print(f"{'mode':<12} {'start-up s':>10} {'warm-up s':>10} {'s/instance':>11} {'ratio':>6} {'bytes/instance':>15} {'ship s/instance':>15}"
+              "  s/instance per rep")
+        for name, runs in rows.items():
+            n = len(runs)
+            per = sum(r[0] for r in runs) / n / len(picked)
+            print(f"{name:<12} {sum(r[1] for r in runs) / n:>10.2f} {sum(r[2] for r in runs) / n:>10.2f} "
+                  f"{per:>11.2f} {per / base:>6.2f} {sum(r[3] for r in runs) / n / len(picked):>15.0f} "
+                  f"{sum(r[4] for r in runs) / n / len(picked):>15.3f}  "
+                  + " ".join(f"{r[0] / len(picked):.2f}" for r in runs))
+        if args.loss:
+            print(json.dumps({"loss_to_reschedule_s": loss_to_reschedule(picked, ds, config, Path(tmp) / "loss")}))
+
+
+def loss_to_reschedule(picked, ds, config, tmp: Path) -> float:
+    """Seconds from removing the worker node (after its instance's first paid call) to the driver
+    marking that instance rescheduled."""
+    from codefix.stages.executors import RayExecutor
+
+    from tests.codefix.test_ray_cluster_docker import first_call_journaled
+
+    cluster, _up, _warmed = ray_up(2, tmp / "scratch")
+    worker = [n for n in cluster.list_all_nodes() if not n.head][0]
+    removed: list[float] = []
+
+    def remove() -> None:
+        deadline = time.monotonic() + 180
+        while not first_call_journaled(tmp / "scratch" / "worker") and time.monotonic() < deadline:
+            time.sleep(0.05)
+        removed.append(time.time())
+        cluster.remove_node(worker)
+
+    try:
+        threading.Thread(target=remove, daemon=True).start()
+        state, _wall = batch(picked, ds, config, RayExecutor(2), tmp / "runs")
+    finally:
+        ray_down(cluster)
+    lost = next(iter(state.rescheduled))
+    status = json.loads((tmp / "runs" / lost / "batch_status.json").read_text())
+    return round(status["node_lost_at"] - removed[0], 2)
+
+
+if __name__ == "__main__":
+    main()
