@@ -100,7 +100,7 @@ def command(dataset, instances, pattern, slice_, config_file, instance_workers, 
 
     runner = make_executor(executor, instance_workers, address)
     if executor == "ray":  # each instance preferably on a node that holds its image (ray_images)
-        runner.survey_images({inst.instance_id: images.image_name(inst) for inst in picked if inst.is_swebench})
+        runner.survey_images({inst.instance_id: backend.images.image_name(inst) for inst in picked if inst.is_swebench})
     # on Ray each node's limiter takes its share of the endpoint's known limits (executors docstring)
     job_config = shared_run_config(config.model_dump(), runner.limit_share)
 
