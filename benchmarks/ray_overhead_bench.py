@@ -10,7 +10,7 @@ task and driver time summed). `--loss` adds a two-node batch whose worker node i
 removed right after its instance's first paid call: the seconds from the removal to the driver
 rescheduling that instance.
 
-    CODEFIX_SANDBOX_SESSION=bench-$$ python benchmarks/ray_overhead_bench.py [--instances 2] [--reps 1] [--loss]
+    CODEFIX_SANDBOX_SESSION=bench-$$ python benchmarks/ray_overhead_bench.py [--instances 2] [--reps 1] [--loss] [--latency 0 2]
 """
 
 from __future__ import annotations
@@ -97,7 +97,15 @@ def main() -> None:
     parser.add_argument("--samples", type=int, default=2)
     parser.add_argument("--reps", type=int, default=1)
     parser.add_argument("--loss", action="store_true", help="also measure a node loss's time to reschedule")
+    parser.add_argument("--latency", type=float, nargs="+", default=[0.0], metavar="S",
+                        help="seconds each gold reply takes (gold:latency=S), one table per value; real providers "
+                             "take seconds, the bare double none, so its per-call costs weigh as they never do")
     args = parser.parse_args()
+    for latency in args.latency:
+        measure(args, latency)
+
+
+def measure(args, latency: float) -> None:
 
     from codefix.core.datasets import load_dataset
     from codefix.stages.executors import LocalExecutor, RayExecutor
@@ -108,9 +116,10 @@ def main() -> None:
 
     ds = load_dataset(ROOT / "data" / "fixtures.jsonl")
     picked = list(ds)[: args.instances]
-    config = RunConfig.model_validate({"model": {"name": "gold"}, "generation": {
+    model = f"gold:latency={latency:g}" if latency else "gold"
+    config = RunConfig.model_validate({"model": {"name": model}, "generation": {
         "samples": args.samples, "max_calls": 4, "workers": 2}}).model_dump()
-    print(f"{len(picked)} fixtures, gold model, {args.samples} pairs each, 2 instances at once; "
+    print(f"\n{len(picked)} fixtures, model {model}, {args.samples} pairs each, 2 instances at once; "
           f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
     rows: dict[str, list] = {"local": [], "ray 1 node": [], "ray 2 nodes": []}
     with tempfile.TemporaryDirectory() as tmp:

@@ -122,3 +122,26 @@ def test_concurrent_calls_cannot_together_pass_the_budget() -> None:
         t.join()
     assert outcomes.count("ok") == 3 and outcomes.count("refused") == 13
     assert ledger.spent <= ledger.budget and ledger.totals()["calls"] == 3
+
+
+def test_gold_options_read_wrong_and_latency_and_refuse_the_rest() -> None:
+    from agent.models.test_doubles.gold import _options
+
+    assert _options("") == {}
+    assert _options("wrong=0.5,latency=2") == {"wrong": 0.5, "latency": 2.0}
+    for bad, message in [("latency=soon", "wants a number"), ("wrong=0.5,wrong=0.6", "unknown gold option"),
+                         ("delay=1", "unknown gold option"), ("latency=", "unknown gold option")]:
+        with pytest.raises(InputError, match=message):
+            _options(bad)
+
+
+def test_a_gold_reply_with_latency_takes_at_least_that_long() -> None:
+    import time
+
+    from agent.models.test_doubles.gold import gold_answer
+
+    request = {"instance": None, "stage": "any", "meta": {}, "wrong_fraction": 0.0,
+               "answers": {"any": lambda instance, messages, meta, wrong: "ok"}}
+    started = time.monotonic()
+    assert gold_answer("m", [], {"codefix_gold": {**request, "latency": 0.3}}) == "ok"
+    assert time.monotonic() - started >= 0.3

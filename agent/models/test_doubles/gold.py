@@ -1,5 +1,6 @@
-"""`gold` / `gold:wrong=F`: answers every stage's prompt as a strong model would, from the
-instance's gold patch and test patch (test double only).
+"""`gold` / `gold:wrong=F` / `gold:wrong=F,latency=S`: answers every stage's prompt as a strong
+model would, from the instance's gold patch and test patch (test double only). `latency` makes each
+reply take S seconds, as a real provider's do (benchmarks weigh fixed per-call costs against it).
 
 `GoldModel` puts the instance (looked up by `meta["instance_id"]` in its dataset), the stage,
 the meta and the wrong fraction into the call's litellm metadata; the `codefix-gold` provider
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import importlib
 import math
+import time
 from collections.abc import Callable
 
 from agent.models.litellm_model import LitellmModel
@@ -41,16 +43,21 @@ def is_wrong(trajectory: int | None, fraction: float) -> bool:
 class GoldModel(LitellmModel):
     """A LitellmModel on the `codefix-gold` provider, answering from the dataset's gold patches."""
 
-    def __init__(self, dataset, *, wrong: float = 0.0, answers: dict[str, AnswerFn] | None = None, **kwargs):
+    def __init__(self, dataset, *, wrong: float = 0.0, latency: float = 0.0, answers: dict[str, AnswerFn] | None = None,
+                 **kwargs):
         if dataset is None:
             raise InputError("--model gold needs the dataset whose gold patches it answers from")
         if not 0.0 <= wrong <= 1.0:
             raise InputError(f"gold:wrong= wants a fraction between 0 and 1, got {wrong}")
+        if not 0.0 <= latency <= 600.0:
+            raise InputError(f"gold:latency= wants seconds between 0 and 600, got {latency}")
         register_provider(GOLD_MODEL, gold_answer)
         super().__init__("gold" if wrong == 0 else f"gold:wrong={wrong:g}", **kwargs)
         self.litellm_model = GOLD_MODEL
         self.dataset = dataset
         self.wrong = wrong
+        self.latency = latency
+        """Seconds each reply takes (the provider sleeps them before answering)."""
         self.answers = dict(answers or {})
         """Answer functions by stage that take precedence over gold_answers/<stage>.py (tests)."""
 
@@ -62,7 +69,8 @@ class GoldModel(LitellmModel):
         return {
             **super().call_metadata(stage, meta),
             "codefix_gold": {"instance": instance, "stage": stage, "meta": dict(meta),
-                             "wrong_fraction": self.wrong, "answers": self.answers},
+                             "wrong_fraction": self.wrong, "answers": self.answers,
+                             "latency": self.latency},
         }
 
 
@@ -91,6 +99,8 @@ def gold_answer(model: str, messages: list, metadata: dict) -> str:
     meta = request["meta"]
     wrong = is_wrong(meta.get("trajectory"), request["wrong_fraction"])
     fn = answer_for(request["stage"], request.get("answers"))
+    if request.get("latency"):
+        time.sleep(request["latency"])
     try:
         return fn(request["instance"], messages, meta, wrong)
     except ModelError:
@@ -100,17 +110,19 @@ def gold_answer(model: str, messages: list, metadata: dict) -> str:
 
 
 def from_spec(options: str, *, dataset, temperature: float | None = None, **kwargs) -> GoldModel:
-    """The model of `--model gold` (`options` empty) or `gold:wrong=F` (`options` "wrong=F")."""
-    return GoldModel(dataset, wrong=_wrong_fraction(options), temperature=temperature, **kwargs)
+    """The model of `--model gold` (`options` empty) or `gold:wrong=F,latency=S` (either or both)."""
+    return GoldModel(dataset, **_options(options), temperature=temperature, **kwargs)
 
 
-def _wrong_fraction(options: str) -> float:
-    if not options:
-        return 0.0
-    key, _, value = options.partition("=")
-    if key != "wrong" or not value:
-        raise InputError(f"unknown gold option {options!r}; use gold or gold:wrong=0.6")
-    try:
-        return float(value)
-    except ValueError:
-        raise InputError(f"gold:wrong= wants a number, got {value!r}") from None
+def _options(options: str) -> dict[str, float]:
+    """`wrong=0.5,latency=2` as {"wrong": 0.5, "latency": 2.0}."""
+    out: dict[str, float] = {}
+    for part in filter(None, options.split(",")):
+        key, _, value = part.partition("=")
+        if key not in ("wrong", "latency") or not value or key in out:
+            raise InputError(f"unknown gold option {part!r}; use gold, gold:wrong=0.6 or gold:wrong=0.6,latency=2")
+        try:
+            out[key] = float(value)
+        except ValueError:
+            raise InputError(f"gold:{key}= wants a number, got {value!r}") from None
+    return out
