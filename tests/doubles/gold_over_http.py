@@ -10,6 +10,7 @@ then the stage's `gold_answers/<stage>.py` answer, never a wrong one.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from agent.models.test_doubles.gold import answer_for
@@ -18,16 +19,24 @@ PROMPTS = Path(__file__).resolve().parents[2] / "agent" / "prompts"
 STAGES = ("relevance", "ranking", "testing", "editing", "selection")
 
 
+def opening_pattern(line: str) -> re.Pattern:
+    """The first line of a system prompt template as a pattern: its `$name` placeholders (the
+    repository's language, the candidates' count) match any words."""
+    parts = re.split(r"\$\w+", line)
+    return re.compile(r"[\w+#. -]+?".join(re.escape(part) for part in parts))
+
+
 class GoldOverHttp:
     """respond(messages) -> the gold reply, for the instances given (see the module docstring)."""
 
     def __init__(self, instances):
         self.instances = list(instances)
-        self.openings = {stage: (PROMPTS / stage / "system.md").read_text().splitlines()[0].strip() for stage in STAGES}
+        self.openings = {stage: opening_pattern((PROMPTS / stage / "system.md").read_text().splitlines()[0].strip())
+                         for stage in STAGES}
 
     def stage_of(self, messages: list[dict]) -> str:
         system = next((m["content"] for m in messages if m["role"] == "system"), "")
-        found = [stage for stage, opening in self.openings.items() if system.lstrip().startswith(opening)]
+        found = [stage for stage, opening in self.openings.items() if opening.match(system.lstrip())]
         if len(found) != 1:
             raise ValueError(f"GoldOverHttp: no single stage's system prompt opens {system[:120]!r}")
         return found[0]
