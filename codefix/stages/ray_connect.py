@@ -68,13 +68,13 @@ def probe(address: str | None, timeout: float = CONNECT_SECONDS) -> None:
 
 
 def join(address: str | None, **kwargs: Any) -> None:
-    """`ray.init` on `address` (None: a local Ray, with `kwargs`), refusing at once an address
-    that does not answer."""
+    """`ray.init` on `address` (None: a new local Ray, with `kwargs`, even when another Ray runs on
+    this machine: `ray.init()` alone would join that one and refuse `num_cpus`), refusing at once
+    an address that does not answer."""
     import ray
 
     probe(address)
-    if address:
-        kwargs["address"] = address
+    kwargs["address"] = address or "local"
     try:
         ray.init(**kwargs)
     except ConnectionError as exc:

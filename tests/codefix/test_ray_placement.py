@@ -110,3 +110,27 @@ def test_prefetch_takes_nodes_only_with_the_ray_executor(tmp_path):
                            "--nodes", "10.0.0.2"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
     assert done.returncode == 2
     assert done.stderr.strip() == "error: --address and --nodes go with --executor ray", done.stderr
+
+
+JOIN_LOCAL = """
+import ray
+from codefix.stages.ray_connect import join
+join(None, num_cpus=1, include_dashboard=False, log_to_driver=False)
+print(ray.get_runtime_context().gcs_address)
+ray.shutdown()
+"""
+
+
+def test_no_address_starts_a_ray_of_its_own_beside_another_one_running_here():
+    """`--executor ray` without --address while another Ray runs on this machine (a benchmark, a
+    user's `ray start`): `ray.init()` alone joins that one and refuses `num_cpus` (seen in CI)."""
+    from ray.cluster_utils import Cluster
+
+    other = Cluster(initialize_head=True, head_node_args={"num_cpus": 1})
+    try:
+        proc = subprocess.run([sys.executable, "-c", JOIN_LOCAL], cwd=ROOT, capture_output=True, text=True,
+                              timeout=180, env={**os.environ, "LITELLM_LOCAL_MODEL_COST_MAP": "True"})
+    finally:
+        other.shutdown()
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert proc.stdout.strip().splitlines()[-1] != other.address
