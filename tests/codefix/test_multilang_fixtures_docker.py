@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from codefix.core.datasets import load_dataset
+from tests.codefix.multilang_images import require_fixture_images
 
 pytestmark = pytest.mark.docker
 
@@ -41,23 +42,7 @@ def codefix(*args: str, cache: Path, timeout: float = 300) -> subprocess.Complet
 
 @pytest.fixture(scope="module")
 def fixture_images(docker_client):
-    """The fixtures' images, each holding its record's base commit; skip locally when absent, fail in CI."""
-    import docker
-
-    stale = []
-    for inst in INSTANCES:
-        try:
-            labels = docker_client.images.get(inst.image).labels or {}
-        except docker.errors.ImageNotFound:
-            labels = {}
-        if labels.get("codefix.fixture.base_commit") != inst.base_commit:
-            stale.append(inst.image)
-    if stale:
-        why = f"fixture images missing or stale ({', '.join(stale)}): python scripts/build_fixture_images.py"
-        if os.environ.get("CI"):
-            pytest.fail(why)
-        pytest.skip(why)
-    return {inst.instance_id: inst.image for inst in INSTANCES}
+    return require_fixture_images(docker_client, INSTANCES)
 
 
 def grade_all(tmp_path: Path, run: str, patch_of) -> dict[str, dict]:

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from codefix.core.datasets import load_dataset
+from tests.codefix.multilang_images import require_fixture_images
 
 pytestmark = pytest.mark.docker
 
@@ -27,22 +28,7 @@ LANGUAGE = {"codefix-fixtures__qsparse-23": ("JavaScript/TypeScript", "node --te
 
 @pytest.fixture(scope="module")
 def fixture_images(docker_client):
-    """Skip locally when the fixtures' images are absent or stale, fail in CI (.ci/run builds them)."""
-    import docker
-
-    stale = []
-    for inst in INSTANCES.values():
-        try:
-            labels = docker_client.images.get(inst.image).labels or {}
-        except docker.errors.ImageNotFound:
-            labels = {}
-        if labels.get("codefix.fixture.base_commit") != inst.base_commit:
-            stale.append(inst.image)
-    if stale:
-        why = f"fixture images missing or stale ({', '.join(stale)}): python scripts/build_fixture_images.py"
-        if os.environ.get("CI"):
-            pytest.fail(why)
-        pytest.skip(why)
+    return require_fixture_images(docker_client, INSTANCES.values())
 
 
 def solve(tmp_path: Path, instance_id: str, model: str, samples: int) -> tuple[Path, dict]:

@@ -55,10 +55,7 @@ def reproduction_script(instance, kind: str = PYTHON) -> str:
         f"TESTS = {list(instance.FAIL_TO_PASS)!r}\n"
         f"TIMEOUT = {timeout!r}\n"
     )
-    text = TEMPLATE.read_text(encoding="utf-8")
-    head, rest = text.split(BEGIN, 1)
-    _, tail = rest.split(END, 1)
-    return head + BEGIN + params + END + _only_reader(tail, fmt)
+    return filled(TEMPLATE, params, lambda tail: _only_reader(tail, fmt))
 
 
 def _only_reader(code: str, fmt: str) -> str:
@@ -66,3 +63,10 @@ def _only_reader(code: str, fmt: str) -> str:
     blocks = code.split("\n\n\n")
     kept = [b for b in blocks if not any(b.startswith(f"def {other}_results(") for other in READERS if other != fmt)]
     return "\n\n\n".join(kept).replace(PARSERS_LINE, f'PARSERS = {{"{fmt}": {fmt}_results}}')
+
+
+def filled(template: Path, params: str, keep=lambda tail: tail) -> str:
+    """`template` with `params` between its BEGIN and END lines, the part after END passed through `keep`."""
+    head, rest = template.read_text(encoding="utf-8").split(BEGIN, 1)
+    _, tail = rest.split(END, 1)
+    return head + BEGIN + params + END + keep(tail)

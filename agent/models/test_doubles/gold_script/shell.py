@@ -8,11 +8,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from agent.models.test_doubles.gold_script.params import filled
 from agent.record_tests import record_test_command
 
 TEMPLATE = Path(__file__).with_name("reproduce.sh")
-BEGIN = "# --- parameters (filled in when the script is written) ---\n"
-END = "# --- end of parameters ---\n"
 MAX_TIMEOUT = 90
 
 # Each reader prints "PASSED name", "FAILED name" or "SKIPPED name" per result line of its format,
@@ -54,10 +53,7 @@ def shell_reproduction_script(instance) -> str:
         f"LOG_FORMAT={quoted(parser if reader else '')}\n"
         f"read_results() {{ {'awk ' + quoted('{ ' + reader + ' }') if reader else ':'}; }}\n"
     )
-    text = TEMPLATE.read_text(encoding="utf-8")
-    head, rest = text.split(BEGIN, 1)
-    _, tail = rest.split(END, 1)
-    return head + BEGIN + params + END + tail
+    return filled(TEMPLATE, params)
 
 
 def quoted(text: str) -> str:
