@@ -80,14 +80,15 @@ def test_stops_launching_once_two_candidates_agree_and_skipped_pairs_cost_nothin
     results, figures = run(tmp_path, factory, model, samples=6, workers=2)
     # pairs 0 and 1 start together; pair 1 waits until pair 2 has started, so pair 0 finishes
     # alone and pair 2 starts; the next to finish makes two agreeing candidates: pairs 3-5 are
-    # never launched, and the pair still running finishes
+    # never launched, and the pair still running finishes (when pairs 1 and 2 both finish before
+    # the next launch is weighed, all three agree: the decision is "at least two")
     assert [r.status for r in results] == ["submitted"] * 3 + [SKIPPED] * 3
     assert pairs_called(model) == {0, 1, 2}
     assert all(r.calls == 0 and r.cost == 0 and not r.patch for r in results[3:])
     assert figures["skipped_pairs"] == [3, 4, 5]
     record = read_json(tmp_path / "out" / "early_stop.json")
     assert record["stopped"] and record["stop_when_agree"] == 2 and record["skipped_pairs"] == [3, 4, 5]
-    assert len(record["agreeing_pairs"]) == 2 and set(record["agreeing_pairs"]) <= {0, 1, 2}
+    assert len(record["agreeing_pairs"]) >= 2 and set(record["agreeing_pairs"]) <= {0, 1, 2}
     assert set(record["agreeing_pairs"]) <= set(record["after_pairs"])
     assert figures["early_stop"] == record
     assert [c["pair"] for c in read_candidates(tmp_path / "out")] == [0, 1, 2]
