@@ -120,11 +120,14 @@ class RayExecutor:
         self.limit_share = calling_tasks(ray.nodes(), self.workers)
         """N, the tasks that can call at once (workers, at most the CPU slots at batch start): each
         task's limiter takes 1/N of the known limits."""
+        from codefix.stages.ray_shipping import ArtefactSink, driver_node_actor
+
+        self._remote = None
+        self._sink = driver_node_actor(ArtefactSink)
+        ray.get(self._sink.where.remote())  # up before the first task needs it: a once-a-batch start-up cost
         self._refs: dict[Any, tuple[str, Any]] = {}
         self._attempts: dict[str, int] = {}
         self._known: dict[str, tuple[int, int]] = {}
-        self._remote = None
-        self._sink = None
         self._gate = None
         self._wanted: dict[str, str] = {}
         self._holders: dict[str, set[str]] = {}
@@ -143,11 +146,10 @@ class RayExecutor:
 
     def submit(self, key: str, fn: Callable[[Any], Any], job: Any) -> None:
         from codefix.stages.instance_archive import pack
-        from codefix.stages.ray_shipping import ArtefactSink, driver_node_actor, run_shipped
+        from codefix.stages.ray_shipping import run_shipped
 
         if self._remote is None:
             self._remote = self._ray.remote(num_cpus=1, max_retries=0)(run_shipped)
-            self._sink = driver_node_actor(ArtefactSink)
         start = time.perf_counter()
         seed = pack(Path(job.run_root) / key)
         self.ship_seconds += time.perf_counter() - start

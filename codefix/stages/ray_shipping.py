@@ -56,26 +56,38 @@ def is_node_loss(exc: BaseException) -> bool:
 
 class ArtefactSink:
     """The latest checkpoint of every running instance, and the paid calls its task has in flight
-    (their estimates), kept on the driver's node (a Ray actor)."""
+    (their estimates), kept on the driver's node (a Ray actor).
+
+    What a task holds in flight comes numbered (`held` = (number, estimates), numbered by the task
+    when it took the list), so a list that arrives late never replaces a newer one; a checkpoint
+    pushed after a call settled carries the list without that call, so the driver never sees the
+    call both journaled in the checkpoint and still in flight."""
 
     def __init__(self):
         self._latest: dict[str, tuple[int, int, bytes]] = {}
-        self._holding: dict[str, tuple[int, list[float]]] = {}
+        self._holding: dict[str, tuple[int, int, list[float]]] = {}
         self._where: dict[str, tuple[int, str]] = {}
 
-    def put(self, key: str, attempt: int, seq: int, data: bytes) -> None:
-        """Keep `data` unless a newer checkpoint (by attempt, then sequence) is already held."""
-        held = self._latest.get(key)
-        if held is None or (attempt, seq) > held[:2]:
+    def put(self, key: str, attempt: int, seq: int, data: bytes, held: tuple[int, list[float]] | None = None) -> None:
+        """Keep `data` unless a newer checkpoint (by attempt, then sequence) is already held; and
+        `held`, the calls in flight when it was packed (see `hold`)."""
+        kept = self._latest.get(key)
+        if kept is None or (attempt, seq) > kept[:2]:
             self._latest[key] = (attempt, seq, data)
+        if held is not None:
+            self.hold(key, attempt, held)
 
-    def hold(self, key: str, attempt: int, estimates: list[float]) -> None:
-        """The estimates of the calls `key`'s task (this attempt) has in flight now."""
-        if attempt >= self._holding.get(key, (0, []))[0]:
-            self._holding[key] = (attempt, list(estimates))
+    def hold(self, key: str, attempt: int, held: tuple[int, list[float]]) -> None:
+        """The estimates of the calls `key`'s task (this attempt) has in flight, numbered: kept
+        unless a list of a later attempt, or a later one of this attempt, is already kept."""
+        number, estimates = held
+        kept = self._holding.get(key)
+        if kept is None or (attempt, number) > kept[:2]:
+            self._holding[key] = (attempt, number, list(estimates))
 
     def holding(self, key: str) -> list[float]:
-        return list(self._holding.get(key, (0, []))[1])
+        kept = self._holding.get(key)
+        return list(kept[2]) if kept else []
 
     def newer(self, known: dict[str, tuple[int, int]]) -> dict[str, tuple[int, int, bytes]]:
         """The checkpoints newer than `known` (key → (attempt, seq) the caller already has)."""
@@ -107,9 +119,11 @@ def driver_node_actor(cls, *args):
 
 
 class CheckpointingGate:
-    """The job's budget gate as its ledger sees it in a task: the run's gate (or none); the driver
-    is told of every call granted before it is sent (`hold`), and after every settled call a
-    checkpoint (its journal line included) is pushed to the driver before the task goes on."""
+    """The job's budget gate as its ledger sees it in a task: the run's gate (or none). Before a
+    granted call is sent the driver is told it is in flight (`hold(held)`, waited for); after a
+    call settles one checkpoint goes to the driver (`push(held)`, waited for) carrying both its
+    journal line and the calls still in flight, one round trip. `held` is (number, estimates),
+    numbered as taken, so the driver keeps the newest whatever order two threads' messages land in."""
 
     def __init__(self, inner: Any, push, hold):
         self._inner = inner
@@ -117,24 +131,31 @@ class CheckpointingGate:
         self._hold = hold
         self._lock = threading.Lock()
         self._held: list[float] = []
+        self._number = 0
         self.budget = getattr(inner, "budget", None)
+
+    def _taken(self) -> tuple[int, list[float]]:
+        """What is in flight now, numbered (call with the lock held)."""
+        self._number += 1
+        return self._number, list(self._held)
 
     def reserve(self, estimate: float):
         refused = None if self._inner is None else self._inner.reserve(estimate)
         if refused is None:
             with self._lock:
                 self._held.append(estimate)
-                self._hold(list(self._held))
+                held = self._taken()
+            self._hold(held)
         return refused
 
     def settle(self, estimate: float, cost: float) -> None:
         if self._inner is not None:
             self._inner.settle(estimate, cost)
-        self._push()
         with self._lock:
             if estimate in self._held:
                 self._held.remove(estimate)
-            self._hold(list(self._held))
+            held = self._taken()
+        self._push(held)
 
     def snapshot(self):
         return self._inner.snapshot()
@@ -170,14 +191,16 @@ def run_shipped(fn, job, seed: bytes, sink, key: str, attempt: int) -> dict:
     last = [None]
     spent = [0.0]  # seconds this task spent checking, packing and pushing checkpoints
 
-    def push(force: bool = True) -> None:
+    def push(held: tuple[int, list[float]] | None = None) -> None:
+        """A checkpoint: after a paid call settled (`held` given) always, on the tick only when
+        the directory changed."""
         with lock:
             start = time.perf_counter()
             signature = _signature(workdir)
-            if force or signature != last[0]:
+            if held is not None or signature != last[0]:
                 data = pack(workdir)
                 seq[0] += 1
-                ray.get(sink.put.remote(key, attempt, seq[0], data))
+                ray.get(sink.put.remote(key, attempt, seq[0], data, held))
                 last[0] = signature
             spent[0] += time.perf_counter() - start
 
@@ -186,13 +209,13 @@ def run_shipped(fn, job, seed: bytes, sink, key: str, attempt: int) -> dict:
     def every_while() -> None:
         while not stop.wait(CHECKPOINT_SECONDS):
             try:
-                push(force=False)
+                push()
             except Exception:  # a checkpoint is an extra: the final archive still carries everything
                 pass
 
     env = {k: v for k, v in job.env.items() if k != SCRATCH_ENV}
-    def hold(estimates: list[float]) -> None:
-        ray.get(sink.hold.remote(key, attempt, estimates))
+    def hold(held: tuple[int, list[float]]) -> None:
+        ray.get(sink.hold.remote(key, attempt, held))
 
     gate = CheckpointingGate(job.gate, push, hold)
     shipped = dataclasses.replace(job, run_root=str(scratch_run), env=env, gate=gate)

@@ -60,11 +60,24 @@ class FakeRayModule(types.ModuleType):
     def nodes(self) -> list[dict]:
         return self._nodes
 
+    def get(self, value):
+        return value
+
+
+class FakeSinkHandle:
+    """A TEST DOUBLE of the checkpoint sink actor's handle: `where.remote()` answers at once."""
+
+    class where:  # noqa: N801 (an actor method's name)
+        @staticmethod
+        def remote() -> dict:
+            return {}
+
 
 def test_the_ray_executor_takes_n_from_the_cluster_at_start_and_threads_do_not_divide(monkeypatch) -> None:
     from codefix.stages.executors import LocalExecutor, RayExecutor
 
     monkeypatch.setitem(sys.modules, "ray", FakeRayModule(NODES))
+    monkeypatch.setattr("codefix.stages.ray_shipping.driver_node_actor", lambda cls: FakeSinkHandle())
     assert RayExecutor(2).limit_share == 2
     assert RayExecutor(16).limit_share == 5
     local = LocalExecutor(2)
