@@ -2,11 +2,15 @@
 (gold model, -n 2) with threads, with Ray on one node and with Ray on two nodes
 (`ray.cluster_utils.Cluster`, two raylets on this machine), side by side in one run.
 
-Printed per mode: Ray's start-up (cluster + driver connect) and the warm-up of its worker
-processes (one task per CPU slot importing what a job imports) apart from the batch, then the
-batch's wall time per instance and its ratio to the local executor's, and the archive bytes moved
-per instance (seeds, checkpoints, results) with the seconds spent moving them (packing, pushing, landing;
-task and driver time summed). `--loss` adds a two-node batch whose worker node is
+Each mode first runs the same batch once unclocked (the warm-up: a process's first instance pays
+about 1.4 s of one-off loading, the driver's threads once per process and Ray once per worker
+process, which a long batch reuses), then the clocked batch in the same process or on the same
+cluster. Printed per mode: Ray's start-up (cluster, driver connect, the checkpoint sink actor) and
+the warm-up batch's seconds apart, then the clocked batch's wall time per instance and its ratio
+to the local executor's, the instances' own seconds (job start to end where it ran: the rest of
+the wall time is dispatch and shipping), and the archive bytes moved per instance (seeds,
+checkpoints, results) with the seconds spent moving them (packing, pushing, landing; task and
+driver time summed). `--loss` adds a two-node batch whose worker node is
 removed right after its instance's first paid call: the seconds from the removal to the driver
 rescheduling that instance.
 
@@ -18,6 +22,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import statistics
 import sys
 import tempfile
 import threading
@@ -30,19 +35,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 
-def warm() -> float:
-    """In a Ray worker: import what a job imports; the seconds it took (0 when already warm)."""
-    start = time.perf_counter()
-    import codefix.stages.batch_job  # noqa: F401
-    import codefix.stages.solve  # noqa: F401
-    import litellm  # noqa: F401
-
-    time.sleep(0.5)  # hold the slot so that the other slots' tasks go to other workers
-    return time.perf_counter() - start
-
-
 def ray_up(nodes: int, scratch: Path):
-    """A Ray of `nodes` one-CPU nodes (a Cluster when 2); (cluster or None, start-up seconds, warm-up seconds)."""
+    """A Ray of `nodes` one-CPU nodes (a Cluster when 2); (cluster or None, start-up seconds)."""
     import ray
 
     from codefix.stages.ray_shipping import SCRATCH_ENV
@@ -59,10 +53,7 @@ def ray_up(nodes: int, scratch: Path):
         cluster.add_node(num_cpus=1, env_vars={SCRATCH_ENV: str(scratch / "worker")})
         cluster.wait_for_nodes()
         ray.init(address=cluster.address, include_dashboard=False, log_to_driver=False, runtime_env={"env_vars": env})
-    up = time.perf_counter() - start
-    start = time.perf_counter()
-    ray.get([ray.remote(num_cpus=1, scheduling_strategy="SPREAD")(warm).remote() for _ in range(2)])
-    return cluster, up, time.perf_counter() - start
+    return cluster, time.perf_counter() - start
 
 
 def ray_down(cluster) -> None:
@@ -91,6 +82,13 @@ def batch(picked, ds, config, executor, root: Path, on_start=None):
     return state, wall
 
 
+def job_seconds(picked, root: Path) -> float:
+    """The instances' own seconds (their status records: job start to end, where the job ran), summed."""
+    from codefix.stages.batch_status import read_status
+
+    return sum(read_status(root, inst.instance_id)["seconds"] for inst in picked)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--instances", type=int, default=2)
@@ -111,9 +109,6 @@ def measure(args, latency: float) -> None:
     from codefix.stages.executors import LocalExecutor, RayExecutor
     from codefix.stages.run_config import RunConfig
 
-    import codefix.stages.solve  # noqa: F401  (the local executor's imports, before its clock like Ray's warm-up)
-    import litellm  # noqa: F401
-
     ds = load_dataset(ROOT / "data" / "fixtures.jsonl")
     picked = list(ds)[: args.instances]
     model = f"gold:latency={latency:g}" if latency else "gold"
@@ -124,26 +119,34 @@ def measure(args, latency: float) -> None:
     rows: dict[str, list] = {"local": [], "ray 1 node": [], "ray 2 nodes": []}
     with tempfile.TemporaryDirectory() as tmp:
         for rep in range(args.reps):
+            _state, warmed = batch(picked, ds, config, LocalExecutor(2), Path(tmp) / f"local-warm-{rep}")
             root = Path(tmp) / f"local-{rep}"
             _state, wall = batch(picked, ds, config, LocalExecutor(2), root)
-            rows["local"].append((wall, 0.0, 0.0, 0, 0.0))
+            rows["local"].append((wall, 0.0, warmed, 0, 0.0, job_seconds(picked, root)))
             for nodes, name in ((1, "ray 1 node"), (2, "ray 2 nodes")):
-                cluster, up, warmed = ray_up(nodes, Path(tmp) / f"scratch-{nodes}-{rep}")
+                cluster, up = ray_up(nodes, Path(tmp) / f"scratch-{nodes}-{rep}")
                 try:
+                    _state, warmed = batch(picked, ds, config, RayExecutor(2), Path(tmp) / f"ray{nodes}-warm-{rep}")
                     runner = RayExecutor(2)
-                    _state, wall = batch(picked, ds, config, runner, Path(tmp) / f"ray{nodes}-{rep}")
-                    rows[name].append((wall, up, warmed, runner.bytes_shipped, runner.ship_seconds))
+                    runs_dir = Path(tmp) / f"ray{nodes}-{rep}"
+                    _state, wall = batch(picked, ds, config, runner, runs_dir)
+                    rows[name].append((wall, up, warmed, runner.bytes_shipped, runner.ship_seconds,
+                                       job_seconds(picked, runs_dir)))
                 finally:
                     ray_down(cluster)
-        base = sum(r[0] for r in rows["local"]) / len(rows["local"]) / len(picked)
+        def median(values) -> float:
+            return statistics.median(values)
+
+        base = median(r[0] for r in rows["local"]) / len(picked)
+        print("medians over the reps (a rep caught by another process's load moves a mean, not a median)")
         print(f"{'mode':<12} {'start-up s':>10} {'warm-up s':>10} {'s/instance':>11} {'ratio':>6} {'bytes/instance':>15} {'ship s/instance':>15}"
-              "  s/instance per rep")
+              f" {'job s/instance':>14}  s/instance per rep")
         for name, runs in rows.items():
-            n = len(runs)
-            per = sum(r[0] for r in runs) / n / len(picked)
-            print(f"{name:<12} {sum(r[1] for r in runs) / n:>10.2f} {sum(r[2] for r in runs) / n:>10.2f} "
-                  f"{per:>11.2f} {per / base:>6.2f} {sum(r[3] for r in runs) / n / len(picked):>15.0f} "
-                  f"{sum(r[4] for r in runs) / n / len(picked):>15.3f}  "
+            per = median(r[0] for r in runs) / len(picked)
+            print(f"{name:<12} {median(r[1] for r in runs):>10.2f} {median(r[2] for r in runs):>10.2f} "
+                  f"{per:>11.2f} {per / base:>6.2f} {median(r[3] for r in runs) / len(picked):>15.0f} "
+                  f"{median(r[4] for r in runs) / len(picked):>15.3f} "
+                  f"{median(r[5] for r in runs) / len(picked):>14.2f}  "
                   + " ".join(f"{r[0] / len(picked):.2f}" for r in runs))
         if args.loss:
             print(json.dumps({"loss_to_reschedule_s": loss_to_reschedule(picked, ds, config, Path(tmp) / "loss")}))
@@ -156,7 +159,7 @@ def loss_to_reschedule(picked, ds, config, tmp: Path) -> float:
 
     from tests.codefix.test_ray_cluster_docker import first_call_journaled
 
-    cluster, _up, _warmed = ray_up(2, tmp / "scratch")
+    cluster, _up = ray_up(2, tmp / "scratch")
     worker = [n for n in cluster.list_all_nodes() if not n.head][0]
     removed: list[float] = []
 
