@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from codefix.core.errors import RateLimited, SandboxError
 from codefix.core.parallel import map_isolated
-from codefix.core.run_layout import CANDIDATES, TRAJECTORIES
+from codefix.core.run_layout import CANDIDATES, TRAJECTORIES, pair_trajectory
 from codefix.core.setting_bounds import AGREEMENT, MACHINE_CALLS, OUTPUT_TOKENS, SAMPLES, TEMPERATURE, WORKERS
 from codefix.core.store import atomic_write_text, read_jsonl
 
@@ -92,7 +92,7 @@ class PairResult:
 
 
 def trajectory_path(out_dir: Path, pair: int, machine: str) -> Path:
-    return Path(out_dir) / TRAJECTORIES / f"{pair}.{machine}.traj.json"
+    return Path(out_dir) / TRAJECTORIES / pair_trajectory(pair, machine)
 
 
 def generate(
