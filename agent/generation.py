@@ -17,7 +17,7 @@ from codefix.core.errors import RateLimited, SandboxError
 from codefix.core.parallel import map_isolated
 from codefix.core.run_layout import CANDIDATES, TRAJECTORIES, pair_trajectory
 from codefix.core.setting_bounds import AGREEMENT, MACHINE_CALLS, OUTPUT_TOKENS, SAMPLES, TEMPERATURE, WORKERS
-from codefix.core.store import atomic_write_text, read_jsonl
+from codefix.core.store import atomic_write_text
 
 from agent.agreement import AgreementStop
 from agent.editing_machine import EditingTask
@@ -303,10 +303,3 @@ def write_candidates(out_dir: Path, results: list[PairResult],
     ]
     atomic_write_text(path, "".join(line + "\n" for line in lines))
     return path
-
-
-def read_candidates(out_dir: Path) -> list[dict]:
-    path = Path(out_dir) / CANDIDATES
-    if not path.exists():
-        return []
-    return read_jsonl(path)
