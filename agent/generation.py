@@ -15,9 +15,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from codefix.core.errors import RateLimited, SandboxError
 from codefix.core.parallel import map_isolated
-from codefix.core.run_layout import CANDIDATES, TRAJECTORIES
+from codefix.core.run_layout import CANDIDATES, TRAJECTORIES, pair_trajectory
 from codefix.core.setting_bounds import AGREEMENT, MACHINE_CALLS, OUTPUT_TOKENS, SAMPLES, TEMPERATURE, WORKERS
-from codefix.core.store import atomic_write_text, read_jsonl
+from codefix.core.store import atomic_write_text
 
 from agent.agreement import AgreementStop
 from agent.editing_machine import EditingTask
@@ -92,7 +92,7 @@ class PairResult:
 
 
 def trajectory_path(out_dir: Path, pair: int, machine: str) -> Path:
-    return Path(out_dir) / TRAJECTORIES / f"{pair}.{machine}.traj.json"
+    return Path(out_dir) / TRAJECTORIES / pair_trajectory(pair, machine)
 
 
 def generate(
@@ -303,10 +303,3 @@ def write_candidates(out_dir: Path, results: list[PairResult],
     ]
     atomic_write_text(path, "".join(line + "\n" for line in lines))
     return path
-
-
-def read_candidates(out_dir: Path) -> list[dict]:
-    path = Path(out_dir) / CANDIDATES
-    if not path.exists():
-        return []
-    return read_jsonl(path)

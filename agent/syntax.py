@@ -22,11 +22,6 @@ class SyntaxProblem:
         return f"{path}:{self.line}:{self.column}: syntax error near: {self.text.strip()[:120]}"
 
 
-def python_syntax_errors(source: str, limit: int = 5) -> list[SyntaxProblem]:
-    """Up to `limit` syntax errors in Python `source` (empty when it parses cleanly)."""
-    return _errors(parser_for("module.py"), source, limit)
-
-
 def syntax_errors(path: str, source: str, limit: int = 5) -> list[SyntaxProblem] | None:
     """Up to `limit` syntax errors in `source` read as the file at `path`; None when no grammar
     covers its language."""

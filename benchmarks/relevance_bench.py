@@ -98,7 +98,7 @@ def main() -> None:
     import litellm
 
     from agent.context.config import ContextConfig
-    from agent.context.files import enumerate_files
+    from agent.context.files import read_sources
     from agent.context.stage import run_context_stage
     from agent.models.factory import make_model
     from codefix.core.instance import Instance
@@ -113,7 +113,9 @@ def main() -> None:
         repo = fetch_repo(args.package, Path(tmp))
         config = ContextConfig(concurrency=args.concurrency, exclude_tests=args.exclude_tests)
         t0 = time.monotonic()
-        files, skipped = enumerate_files(repo, exclude_tests=args.exclude_tests, max_file_bytes=config.max_file_bytes)
+        sources = read_sources(repo, extensions=[".py"], exclude_tests=args.exclude_tests,
+                               max_file_bytes=config.max_file_bytes)
+        files, skipped = sources.files, sources.skipped
         enum_s = time.monotonic() - t0
         inst = Instance(instance_id=f"bench__{args.package}", repo=args.package, base_commit="",
                         problem_statement="Form fields render the wrong widget attributes when ...")

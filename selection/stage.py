@@ -12,6 +12,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from codefix.core import run_layout as layout
 from codefix.core.setting_bounds import MACHINE_CALLS, OUTPUT_TOKENS, SCRIPT_TIMEOUT, TEMPERATURE, TOP_K, WORKERS
 from codefix.core.test_infra import instance_infrastructure_paths
 from codefix.core.store import read_or_set_aside, write_json
@@ -143,7 +144,7 @@ def run_selection(
     finished calls are not repeated).
     """
     out_dir = Path(out_dir)
-    done = out_dir / "selection.json"
+    done = out_dir / layout.SELECTION
     stored = read_or_set_aside(done, "selection is redone (its votes and trajectory are reused)")
     if stored is not None:
         return SelectionResult.model_validate(stored)
@@ -203,7 +204,7 @@ class Selection:
         config = self.config
         tests = list(dict.fromkeys(t for c in candidates for t in c.tests if t.strip()))
         votes, stats = VotingRun(candidates, tests, sandbox_factory=self.sandbox_factory, apply_patch=self.apply_patch,
-                                 cache_path=self.out_dir / "votes.jsonl", workers=config.workers,
+                                 cache_path=self.out_dir / layout.VOTES, workers=config.workers,
                                  script_timeout=config.script_timeout, repo_tests=config.repo_tests,
                                  stats=self.stats).run()
         generated, repo = split_repo_votes(votes)
@@ -254,7 +255,7 @@ class Selection:
                 )
                 return run_trajectory(
                     task, self.model, sandbox, ledger=self.ledger, stage=STAGE,
-                    path=self.out_dir / "trajectories" / "selection.traj.json", max_calls=config.max_calls,
+                    path=self.out_dir / layout.TRAJECTORIES / layout.SELECTION_TRAJECTORY, max_calls=config.max_calls,
                     meta={"instance_id": instance.instance_id}, temperature=config.temperature,
                     **stage_output_limit(config.max_tokens),
                 )

@@ -162,19 +162,6 @@ def read_sources(
     return Sources(files, skipped, list(languages), tuple(extensions))
 
 
-def enumerate_files(
-    repo_dir: Path,
-    commit: str | None = None,
-    *,
-    extensions: list[str] | tuple[str, ...] = (".py",),
-    max_file_bytes: int = 1_000_000,
-    exclude_tests: bool = True,
-) -> tuple[list[SourceFile], list[Skipped]]:
-    """(files, skipped) with exactly `extensions` at `commit` (default HEAD), sorted by path."""
-    entries = _tracked(repo_dir, commit or "HEAD")
-    return _read(repo_dir, entries, tuple(extensions), max_file_bytes, exclude_tests)
-
-
 def _read(repo_dir: Path, entries, extensions: tuple[str, ...], max_file_bytes: int, exclude_tests: bool):
     wanted = [(mode, sha, path) for mode, sha, path in entries if path.endswith(tuple(extensions))]
     skipped: list[Skipped] = []

@@ -39,7 +39,7 @@ def pair_ids(traj_dir: Path, candidates: dict[int, str]) -> list[int]:
     """Every pair of the instance: those with a candidate and those that left a trajectory (a
     pair that produced no patch has no candidate line but is still a sample)."""
     ids = set(candidates)
-    for path in traj_dir.glob("*.traj.json"):
+    for path in traj_dir.glob("*" + layout.TRAJECTORY_SUFFIX):
         head = path.name.split(".", 1)[0]
         if head.isdigit():
             ids.add(int(head))
@@ -132,7 +132,7 @@ def candidate_patches(pairs: list[dict]) -> dict[int, str]:
 
 def _trajectories(traj_dir: Path) -> list[dict]:
     out = []
-    for path in sorted(traj_dir.glob("*.traj.json")):
+    for path in sorted(traj_dir.glob("*" + layout.TRAJECTORY_SUFFIX)):
         try:
             data = read_json(path)
         except DamagedArtefact as exc:  # named in the report, as the viewer does; the run's report stands

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from codefix.core import run_layout as layout
 from codefix.core.ledger_journal import JOURNAL_NAME, read_journal
 from codefix.core.store import read_json
 
@@ -17,8 +18,8 @@ def instance_rate_limits(inst_dir: Path) -> dict[str, dict]:
     journal = Path(inst_dir) / JOURNAL_NAME
     if journal.is_file():
         calls = read_journal(journal).calls
-    elif (Path(inst_dir) / "ledger.json").is_file():
-        calls = read_json(Path(inst_dir) / "ledger.json").get("calls", [])
+    elif (Path(inst_dir) / layout.LEDGER).is_file():
+        calls = read_json(Path(inst_dir) / layout.LEDGER).get("calls", [])
     else:
         calls = []
     return add_rate_limits([calls_by_stage(calls)])

@@ -13,6 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from codefix.core.errors import DamagedArtefact
+from codefix.core.run_layout import pair_trajectory
 from codefix.core.store import read_json
 
 Steps = list[tuple[int, str]]
@@ -77,7 +78,7 @@ def instance_steps(traj_dir: Path, candidates: dict[int, str], ids: list[int]) -
     out: dict[int, Steps] = {}
     calls = 0
     for pid in ids:
-        path = traj_dir / f"{pid}.editing.traj.json"
+        path = traj_dir / pair_trajectory(pid, "editing")
         candidate = candidates.get(pid, "")
         if not path.is_file():
             if candidate.strip():

@@ -27,6 +27,7 @@ from pathlib import Path
 
 from codefix.stages.batch_job import run_instance
 from codefix.stages.batch_status import instance_spent, read_status, status_path
+from codefix.core import run_layout as layout
 from codefix.core.store import write_json
 from codefix.stages.ray_shipping import is_node_loss
 
@@ -201,7 +202,7 @@ def write_predictions(run_root: Path) -> int:
             except (ValueError, KeyError, TypeError):
                 continue
     if lines:
-        atomic_write_text(run_root / "preds.jsonl", "".join(lines[k] + "\n" for k in sorted(lines)))
+        atomic_write_text(run_root / layout.PREDICTIONS, "".join(lines[k] + "\n" for k in sorted(lines)))
     return len(lines)
 
 

@@ -6,13 +6,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from codefix.core.errors import ModelError, SandboxError, RateLimited
+from codefix.core.run_layout import BATCH_STATUS
 from codefix.core.store import read_json
-
-STATUS_FILE = "batch_status.json"
 
 
 def status_path(run_root: Path, instance_id: str) -> Path:
-    return run_root / instance_id / STATUS_FILE
+    return run_root / instance_id / BATCH_STATUS
 
 
 def read_status(run_root: Path, instance_id: str) -> dict | None:

@@ -83,7 +83,7 @@ def instance_view(inst_dir: Path, keys: Keys, *, limit: int, issue: str | None =
     if sel_dir is not None:
         vote_rows = read_rows(sel_dir / layout.VOTES, problems)
         votes = voting_matrix(vote_rows or [], [c["id"] for c in candidates], test_labels)
-        traj_path = sel_dir / layout.TRAJECTORIES / "selection.traj.json"
+        traj_path = sel_dir / layout.TRAJECTORIES / layout.SELECTION_TRAJECTORY
         record = read_dict(traj_path, problems)
         if record is not None:
             sel_traj = {"file": traj_path.relative_to(inst_dir).as_posix(), **timeline(record, limit=limit)}
@@ -157,7 +157,7 @@ def _issue(given: str | None, inst_dir: Path, limit: int) -> dict | None:
 def issue_from_prompt(inst_dir: Path) -> str | None:
     """The issue as the testing machine was shown it (`<issue>…</issue>` of its first prompt)."""
     problems = Problems(inst_dir)
-    for path in sorted((inst_dir / layout.TRAJECTORIES).glob("*.testing.traj.json"))[:3]:
+    for path in sorted((inst_dir / layout.TRAJECTORIES).glob(layout.pair_trajectory("*", "testing")))[:3]:
         record = read_dict(path, problems)
         for message in as_list(as_dict(record).get("messages")):
             content = as_dict(message).get("content")

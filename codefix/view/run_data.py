@@ -17,7 +17,8 @@ from codefix.view.pairs import trajectory_files
 MARKS = (layout.CONTEXT, layout.SOLVE, layout.CANDIDATES, layout.LEDGER, layout.EVAL, layout.SELECTION,
          layout.BATCH_STATUS, layout.POOL, layout.TRAJECTORIES)
 STAGES = ("relevance", "ranking", "testing", "editing", "selection")
-RUN_MARKS = ("config.yaml", "preds.jsonl", "batch.json", "eval_summary.json", "ensemble_report.json", "report.json")
+RUN_MARKS = (layout.RUN_CONFIG, layout.PREDICTIONS, layout.BATCH_SUMMARY, layout.EVAL_SUMMARY, layout.ENSEMBLE_REPORT,
+             layout.REPORT)
 """Files a run directory holds besides its instance folders."""
 
 
@@ -36,7 +37,7 @@ def not_a_run(path: Path) -> str | None:
 
 
 def _own_view(path: Path) -> bool:
-    if path.name != "view.html" or not path.is_file():
+    if path.name != layout.VIEW or not path.is_file():
         return False
     with path.open("rb") as fh:
         return b"<title>codefix view: " in fh.read(4096)

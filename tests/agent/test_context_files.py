@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from agent.context.files import enumerate_files, is_test_path
+from agent.context.files import is_test_path, read_sources
 from codefix.core.errors import InputError
 from tests.agent.context_repo import make_repo
 
@@ -39,7 +39,8 @@ def test_enumeration_reads_source_and_records_why_others_are_skipped(tmp_path) -
     })
     (repo / "pkg/untracked.py").write_text("x = 2\n")
     (repo / "pkg/core.py").write_text("dirty working tree\n")
-    files, skipped = enumerate_files(repo, commit, max_file_bytes=1000)
+    sources = read_sources(repo, commit, extensions=[".py"], max_file_bytes=1000)
+    files, skipped = sources.files, sources.skipped
     assert [f.path for f in files] == ["pkg/core.py"]
     assert files[0].text == "def f():\n    return 1\n"  # the commit's content, not the working tree's
     assert {s.path: s.reason for s in skipped} == {
@@ -55,9 +56,9 @@ def test_enumeration_reads_source_and_records_why_others_are_skipped(tmp_path) -
 
 def test_extensions_are_configurable_and_tests_can_be_kept(tmp_path) -> None:
     repo, commit = make_repo(tmp_path / "r", {"a.py": "x = 1\n", "b.pyx": "cdef int x\n", "tests/t.py": "y = 2\n"})
-    files, _ = enumerate_files(repo, commit, extensions=[".pyx"])
+    files = read_sources(repo, commit, extensions=[".pyx"]).files
     assert [f.path for f in files] == ["b.pyx"]
-    files, _ = enumerate_files(repo, commit, exclude_tests=False)
+    files = read_sources(repo, commit, extensions=[".py"], exclude_tests=False).files
     assert [f.path for f in files] == ["a.py", "tests/t.py"]
 
 
@@ -65,7 +66,8 @@ def test_a_repository_without_commits_is_empty_and_a_plain_folder_is_an_input_er
     import git
 
     git.Repo.init(tmp_path / "empty")
-    assert enumerate_files(tmp_path / "empty") == ([], [])
+    empty = read_sources(tmp_path / "empty", extensions=[".py"])
+    assert (empty.files, empty.skipped) == ([], [])
     (tmp_path / "plain").mkdir()
     with pytest.raises(InputError, match="not a git checkout"):
-        enumerate_files(tmp_path / "plain")
+        read_sources(tmp_path / "plain", extensions=[".py"])

@@ -6,9 +6,10 @@ import threading
 import pytest
 from pydantic import ValidationError
 
-from codefix.core.store import read_json
+from codefix.core.run_layout import CANDIDATES
+from codefix.core.store import read_json, read_jsonl
 
-from agent.generation import SKIPPED, GenerationConfig, generate, read_candidates
+from agent.generation import SKIPPED, GenerationConfig, generate
 from selection.normalize import normalized_or_text
 from tests.agent.fakes import ScriptedModel, local_sandbox_factory
 
@@ -91,7 +92,7 @@ def test_stops_launching_once_two_candidates_agree_and_skipped_pairs_cost_nothin
     assert len(record["agreeing_pairs"]) >= 2 and set(record["agreeing_pairs"]) <= {0, 1, 2}
     assert set(record["agreeing_pairs"]) <= set(record["after_pairs"])
     assert figures["early_stop"] == record
-    assert [c["pair"] for c in read_candidates(tmp_path / "out")] == [0, 1, 2]
+    assert [c["pair"] for c in read_jsonl(tmp_path / "out" / CANDIDATES)] == [0, 1, 2]
 
 
 def test_members_tests_are_run_on_the_reference_patch(tmp_path, factory):

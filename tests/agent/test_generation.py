@@ -2,9 +2,10 @@
 
 import pytest
 
-from codefix.core.store import read_json
+from codefix.core.run_layout import CANDIDATES
+from codefix.core.store import read_json, read_jsonl
 
-from agent.generation import GenerationConfig, generate, read_candidates, trajectory_path
+from agent.generation import GenerationConfig, generate, trajectory_path
 from tests.agent.fakes import ScriptedModel, local_sandbox_factory
 
 SRC = {"calc.py": "def add(a, b):\n    return a - b\n"}
@@ -43,7 +44,7 @@ def test_pairs_share_a_bounded_pool_and_failures_stay_isolated(tmp_path, factory
     assert by_pair[1].status == "max_calls" and by_pair[1].patch == "" and by_pair[1].calls == 3
     for pair in (0, 2, 3, 4):
         assert by_pair[pair].status == "submitted" and (by_pair[pair].before, by_pair[pair].after) == (2, 0)
-    cands = read_candidates(tmp_path / "out")
+    cands = read_jsonl(tmp_path / "out" / CANDIDATES)
     assert [c["pair"] for c in cands] == [0, 2, 3, 4] and "+    return a + b" in cands[0]["patch"]
     assert all(c["test"] == SCRIPT for c in cands)
     assert {c["temperature"] for c in model.calls} == {0.5}

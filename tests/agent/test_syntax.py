@@ -1,4 +1,9 @@
-from agent.syntax import python_syntax_errors
+from agent.syntax import syntax_errors
+
+
+def python_syntax_errors(source: str):
+    """The errors of `source` read as a Python file, the way the edit gate reads one."""
+    return syntax_errors("module.py", source)
 
 
 def test_clean_source_has_no_errors():

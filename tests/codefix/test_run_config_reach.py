@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import itertools
 import threading
-import time
 
 from codefix.core.instance import Instance
 from codefix.core.ledger import Ledger
 from codefix.stages.solve import _generation, select
 from selection.candidates import build_pool
+from selection.voting_runner import VOTE_SCRIPT
 from tests.agent.fakes import LocalDirSandbox, ScriptedModel, make_repo
 from tests.codefix.test_run_config import config_of
 
@@ -30,12 +30,19 @@ def patch(expr: str) -> str:
 
 
 class Sandboxes:
-    """A factory of local sandboxes that records how many ran a command at the same time. Each
-    has its own /tmp, as a container has (the patch is applied through a file there)."""
+    """A factory of local sandboxes that records how many ran a command at the same time and the
+    timeout each command was given. Each has its own /tmp, as a container has (the patch is
+    applied through a file there).
 
-    def __init__(self, root):
+    With `meet`, the first voting script runs wait (up to 30 s) until `meet` commands run at once,
+    so a pool `meet` wide shows its width however slowly a loaded machine starts the threads; a
+    narrower pool never gets there (the wait ends and `most_active` says so)."""
+
+    def __init__(self, root, meet: int = 0):
         self.root, self.numbers, self.lock = root, itertools.count(), threading.Lock()
         self.made, self.active, self.most_active = 0, 0, 0
+        self.runs: list[tuple[str, float | None]] = []
+        self.meet, self.met, self.changed = meet, False, threading.Condition(self.lock)
 
     def __call__(self):
         owner = self
@@ -51,9 +58,14 @@ class Sandboxes:
 
             def run(self, command, timeout=None):
                 command = self.private(command)
-                with owner.lock:
+                with owner.changed:
                     owner.active += 1
                     owner.most_active = max(owner.most_active, owner.active)
+                    owner.runs.append((command, timeout))
+                    if owner.meet and not owner.met and VOTE_SCRIPT in command:
+                        owner.changed.notify_all()
+                        owner.changed.wait_for(lambda: owner.active >= owner.meet, timeout=30)
+                        owner.met = True
                 try:
                     return super().run(command, timeout)
                 finally:
@@ -78,7 +90,7 @@ MACHINE_REPLIES = ("<test>\nimport sys\nfrom calc import add\nsys.exit(0 if add(
                    "WINNER: 1")
 
 
-def selection_run(tmp_path, words, tests=(SLOW_FIX_CHECK,), replies=MACHINE_REPLIES):
+def selection_run(tmp_path, words, tests=(SLOW_FIX_CHECK,), replies=MACHINE_REPLIES, meet: int = 0):
     config = config_of("solve", words).selection
     seen = []
 
@@ -86,26 +98,27 @@ def selection_run(tmp_path, words, tests=(SLOW_FIX_CHECK,), replies=MACHINE_REPL
         seen.append(messages)
         return replies[len(seen) - 1]
 
-    boxes = Sandboxes(tmp_path / "boxes")
+    boxes = Sandboxes(tmp_path / "boxes", meet=meet)
     result = select(INST, candidates(tests), model=ScriptedModel(answer=answer), ledger=Ledger(),
                     sandbox_factory=boxes, out_dir=tmp_path / "selection", config=config)
     return result, boxes, seen
 
 
 def test_vote_workers_size_the_voting_pool_and_top_k_the_finalists(tmp_path):
-    result, boxes, _ = selection_run(tmp_path / "a", ["-w", "4", "--vote-workers", "2", "--top-k", "2"])
+    result, boxes, _ = selection_run(tmp_path / "a", ["-w", "4", "--vote-workers", "2", "--top-k", "2"], meet=2)
     assert boxes.most_active == 2 and boxes.made == 2 + 1  # two voting sandboxes, one for the machine
     assert len(result.finalists) == 2 and result.method == "selection_machine"
-    result, boxes, _ = selection_run(tmp_path / "b", ["-w", "3"])  # --workers reaches voting too
+    result, boxes, _ = selection_run(tmp_path / "b", ["-w", "3"], meet=3)  # --workers reaches voting too
     assert boxes.most_active == 3 and len(result.finalists) == 3
 
 
 def test_script_timeout_reaches_the_voting_cells(tmp_path):
-    started = time.monotonic()
-    result, _, _ = selection_run(tmp_path, ["--script-timeout", "1", "--vote-workers", "4"], tests=(HANGS,))
-    # every column, the unedited one too, killed after 1 s instead of hanging for 30
+    result, boxes, _ = selection_run(tmp_path, ["--script-timeout", "1", "--vote-workers", "4"], tests=(HANGS,))
+    # every column, the unedited one too, is killed, a failing cell; what proves the option reached
+    # them is the timeout each script run was given (not the wall time, which a loaded machine stretches)
     assert result.votes["cells"] == {"pass": 0, "fail": 4, "error": 0}, result.votes
-    assert time.monotonic() - started < 25
+    script_runs = [timeout for command, timeout in boxes.runs if VOTE_SCRIPT in command]
+    assert len(script_runs) >= 4 and set(script_runs) == {1}, script_runs  # the machine's runs are given it too
 
 
 def test_show_votes_only_failing_before_and_repo_tests_reach_selection(tmp_path):

@@ -254,4 +254,4 @@ def _report(info: dict, run_root: Path) -> None:
         echo(f"budget stop: spent ${info['spent_usd']:.4f}, ${info['remaining_usd']:.4f} remains of "
              f"${info['budget_usd']:.4f}; not scheduled ({len(info['unscheduled'])}): {', '.join(info['unscheduled'])}")
         echo("rerun with the same --run-id and a larger --budget to go on")
-    echo(f"predictions in {run_root / 'preds.jsonl'}")
+    echo(f"predictions in {run_root / layout.PREDICTIONS}")
