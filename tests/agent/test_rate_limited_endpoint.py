@@ -129,12 +129,18 @@ def test_the_editing_warm_up_call_still_goes_first_when_the_endpoint_is_throttli
 
     from agent.models.cache_warmup import WarmedModel, WarmupGate
 
-    with RateLimitedEndpoint(requests=2, window=1.0, retry_after="ms") as endpoint:
+    with RateLimitedEndpoint(retry_after="ms", refuse_all=True) as endpoint:
+        def reopen_at_the_second_request(messages: list[dict]) -> str:
+            if endpoint.arrivals:  # the first request was refused (retry-after-ms 1000): open the door
+                endpoint.refuse_all = False
+            return "VERDICT: NOT RELEVANT"
+
+        # Refusing the first request by count, not by filling a 1 s window beforehand: on a loaded
+        # machine the warm-up call could arrive after that window had emptied.
+        endpoint.respond = reopen_at_the_second_request
         model = make_model("openai/fake-model", api_base=endpoint.base_url + "/v1", api_key="sk-fake",
                            limits=EndpointLimits(base_pause=0.2))
         ledger = Ledger()
-        hammer(model, 2, 2, ledger)  # the window is full: the warm-up call will be refused first
-        endpoint.arrivals.clear()
         warmed = WarmedModel(model, WarmupGate())
         first_in = threading.Event()
 
