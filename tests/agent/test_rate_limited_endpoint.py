@@ -99,13 +99,9 @@ def test_an_endpoint_refusing_past_the_wait_budget_is_an_infrastructure_failure_
     inst, repo = checked_out(ds.get("codefix-fixtures__invoicing-1"))
     out = tmp_path / "context.json"
     answer = gold_replies(inst)
-    with RateLimitedEndpoint(requests=1000, window=60.0, respond=answer) as endpoint:
-        def respond_then_refuse(messages):
-            if endpoint.served >= 3:
-                endpoint.refuse_all = True  # the provider shuts its door for longer than the wait budget
-            return answer(messages)
-
-        endpoint.respond = respond_then_refuse
+    # After 3 served requests the provider shuts its door for longer than the wait budget (counted
+    # under the endpoint's lock: two requests in flight cannot both be served as the third).
+    with RateLimitedEndpoint(requests=1000, window=60.0, respond=answer, serve_at_most=3) as endpoint:
         config = ModelConfig(name="fake-model", api_base=endpoint.base_url + "/v1",
                              limits={"max_wait": 2, "base_pause": 0.2})
         primary, reader = make_models(ds, config)
@@ -119,7 +115,7 @@ def test_an_endpoint_refusing_past_the_wait_budget_is_an_infrastructure_failure_
         assert stored["status"] != "done" and len(judged) == endpoint.served == first.totals()["calls"] == 3
         assert not [d for d in stored["relevance"].values() if d["status"] == "error"]  # no verdict from a refusal
 
-        endpoint.respond, endpoint.refuse_all = answer, False  # the provider is back
+        endpoint.serve_at_most = None  # the provider is back
         with no_shared_limiters():  # a new process
             primary, reader = make_models(ds, config)
             second = Ledger()
