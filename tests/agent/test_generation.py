@@ -86,6 +86,39 @@ def test_rerun_resumes_unfinished_and_skips_finished(tmp_path, factory):
     assert again.calls == []
 
 
+def test_a_rate_limited_pair_ends_the_instance_as_infrastructure_and_a_rerun_finishes_it(tmp_path, factory):
+    """Issue 19: a call the endpoint's limiter could not send within its wait budget makes no empty
+    candidate and no verdict; the other pairs finish, generation raises RateLimited (the instance
+    is an infrastructure failure, retried by the next rerun), the refused pair's sandbox is kept,
+    and the rerun asks only the refused pair's missing calls."""
+    from codefix.core.errors import RateLimited
+
+    def works(messages, stage, meta):
+        seen = sum(m["role"] == "assistant" for m in messages)
+        if stage == "testing":
+            return f"<test>\n{SCRIPT}</test>" if seen == 0 else "ACCEPT"
+        return FIX if seen == 0 else "ACCEPT"
+
+    def refuses_pair_1_editing(messages, stage, meta):
+        if meta["trajectory"] == 1 and stage == "editing":
+            raise RateLimited("editing: fake-model still refused after 900 s of waiting")
+        return works(messages, stage, meta)
+
+    config = GenerationConfig(samples=3, workers=1)
+    with pytest.raises(RateLimited):
+        generate(Inst(), model=ScriptedModel(answer=refuses_pair_1_editing), ledger=None, sandbox_factory=factory,
+                 context="c", out_dir=tmp_path / "out", config=config)
+    assert [c["pair"] for c in read_candidates(tmp_path / "out")] == [0, 2]  # no candidate, empty or not, for pair 1
+    assert read_json(trajectory_path(tmp_path / "out", 1, "editing"))["status"] == "running"
+    assert len(factory.made) == 1  # the refusal did not count as a broken sandbox
+    model = ScriptedModel(answer=works)
+    results, _ = generate(Inst(), model=model, ledger=None, sandbox_factory=factory, context="c",
+                          out_dir=tmp_path / "out", config=config)
+    assert [(c["stage"], c["meta"]["trajectory"]) for c in model.calls] == [("editing", 1)] * 2
+    assert [r.status for r in results] == ["submitted"] * 3
+    assert [c["pair"] for c in read_candidates(tmp_path / "out")] == [0, 1, 2]
+
+
 def test_share_attempts_shows_earlier_patches_to_later_pairs(tmp_path, factory):
     prompts = []
 

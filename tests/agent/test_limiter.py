@@ -34,6 +34,20 @@ def test_a_refusal_pauses_the_whole_endpoint_for_its_retry_after() -> None:
     assert limiter.stages["relevance"].refused == 1 and limiter.stages["ranking"].waited == pytest.approx(7.0)
 
 
+def test_each_waiter_adds_its_own_jitter_to_the_pause_so_callers_do_not_return_together() -> None:
+    from agent.models.limiter import EndpointLimiter
+    from tests.doubles.fake_clock import FakeClock
+
+    slept = []
+    for draw in (0.5, 1.0):  # two callers paused by the same refusal, each with its own draw
+        clock = FakeClock()
+        limiter = EndpointLimiter(EndpointLimits(jitter=0.2), clock=clock, sleep=clock.sleep, rng=lambda d=draw: d)
+        limiter.refused(limiter.acquire(), 10.0)
+        limiter.acquire()
+        slept += clock.slept
+    assert slept == [pytest.approx(11.0), pytest.approx(12.0)]  # the pause plus up to 20% of it
+
+
 def test_the_allowance_is_cut_once_per_round_and_grows_back_slowly() -> None:
     limiter, clock = fake_time_limiter(max_in_flight=8)
     permits = [limiter.acquire() for _ in range(8)]

@@ -2,7 +2,7 @@ import json
 
 import pytest
 
-from codefix.core.errors import BudgetExceeded, ContextWindowExceeded, ModelError
+from codefix.core.errors import BudgetExceeded, ContextWindowExceeded, ModelError, RateLimited
 from codefix.core.store import read_json
 
 from agent.loop import run_trajectory
@@ -92,6 +92,21 @@ def test_model_failures_end_with_their_own_status(tmp_path, error, status):
     rec = run(ScriptedModel(["a", error]), tmp_path / "t.json")
     assert rec.status == status and rec.calls == 1
     assert rec.result == {"seen": ["a"]}
+
+
+def test_a_rate_limit_is_raised_not_a_verdict_and_the_trajectory_resumes(tmp_path):
+    """A call the endpoint's limiter could not send within its wait budget is infrastructure (issue
+    19): the trajectory is not ended as model_error, it stays resumable and the rerun goes on
+    from the last answered call."""
+    path = tmp_path / "t.json"
+    with pytest.raises(RateLimited):
+        run(ScriptedModel(["a", RateLimited("still refused after 900 s")]), path)
+    saved = read_json(path)
+    assert saved["status"] == "running" and saved["calls"] == 1 and saved["error"].startswith("RateLimited")
+    second = ScriptedModel(["done"])
+    rec = run(second, path)
+    assert rec.status == "submitted" and rec.result == {"seen": ["a", "done"]}
+    assert len(second.calls) == 1 and rec.calls == 2
 
 
 def test_crash_resumes_without_repeating_calls_and_finished_is_skipped(tmp_path):

@@ -265,6 +265,25 @@ def test_local_openai_compatible_server_retries_5xx_not_401_and_never_sees_the_c
     assert len(provider_server.requests) == 4 and len(slept) == 1
 
 
+def test_a_known_input_token_limit_paces_calls_by_the_prompt_counted_before_it_is_sent(provider_server) -> None:
+    """Without a budget and with a prompt that surely fits the window, the model counts the prompt
+    only because the endpoint has a known input-token limit: the limiter must hold the second call
+    until the first one's tokens are back in the bucket (100 tokens/s here)."""
+    from agent.models.context_window import count_prompt
+    from agent.models.litellm_model import LitellmModel
+    from tests.doubles.fake_clock import fake_time_limiter
+
+    limiter, clock = fake_time_limiter(input_tokens_per_minute=6000, pace=1.0)
+    model = LitellmModel("openai/qwen-local", api_base=provider_server.url + "/v1", api_key="k", limiter=limiter)
+    provider_server.plan = [(200, {}, OPENAI_OK), (200, {}, OPENAI_OK)]
+    prompt = [{"role": "user", "content": "def f():\n    return 1\n" * 200}]
+    tokens = count_prompt("openai/qwen-local", prompt)
+    for _ in range(2):
+        model.query(prompt, ledger=Ledger(), stage="relevance")
+    assert tokens > 1000 and len(provider_server.requests) == 2
+    assert clock.slept == [pytest.approx(tokens / 100, abs=0.01)]  # the first call took the bucket into debt
+
+
 def test_shared_click_model_options_parse_and_reject_a_non_positive_budget() -> None:
     import click
     from click.testing import CliRunner

@@ -6,7 +6,9 @@ Every request is counted against sliding windows (requests, input tokens, output
 `window` seconds), refused ones included, as OpenAI documents for its own limits; so callers
 that come back together keep the window full. A request over a limit is answered 429 (or 529
 overloaded with `refusal_status=529`) with `retry-after` in seconds (rounded up, as providers
-send it), `retry-after-ms`, an HTTP date, or no header at all. `refuse_all` refuses everything.
+send it), `retry-after-ms`, an HTTP date, or no header at all. `refuse_all` refuses everything;
+`serve_at_most` (None: no such cap) refuses everything once that many requests were served,
+decided under the windows' lock, so concurrent requests never slip past it.
 Input tokens are estimated as characters / 4 of the messages; output tokens are the reply's.
 
 `served`, `refused`, `served_times` (when each served request arrived) and `arrivals` (status
@@ -30,13 +32,14 @@ class RateLimitedEndpoint:
 
     def __init__(self, *, requests: int | None = None, input_tokens: int | None = None, output_tokens: int | None = None,
                  window: float = 60.0, retry_after: str = "seconds", refusal_status: int = 429,
-                 refuse_all: bool = False, latency: float = 0.0,
+                 refuse_all: bool = False, serve_at_most: int | None = None, latency: float = 0.0,
                  respond: Callable[[list[dict]], str] = lambda messages: "VERDICT: NOT RELEVANT"):
         if retry_after not in ("seconds", "ms", "date", "none"):
             raise ValueError(f"retry_after is seconds, ms, date or none, not {retry_after!r}")
         self.limits = {"requests": requests, "input": input_tokens, "output": output_tokens}
         self.window, self.retry_after, self.refusal_status = window, retry_after, refusal_status
         self.refuse_all, self.latency, self.respond = refuse_all, latency, respond
+        self.serve_at_most = serve_at_most
         self.served = 0
         self.refused = 0
         self.served_times: list[float] = []
@@ -60,11 +63,12 @@ class RateLimitedEndpoint:
                 used = len(self._seen) if index is None else sum(e[index] for e in self._seen)
                 if used + amount > limit:
                     waits.append(self._room_after(now, index, used + amount - limit))
-            over = self.refuse_all or max(waits) > 0
+            shut = self.refuse_all or (self.serve_at_most is not None and self.served >= self.serve_at_most)
+            over = shut or max(waits) > 0
             self._seen.append((now, input_tokens, 0 if over else output_tokens))
             if over:
                 self.refused += 1
-                return max(waits + [1.0 if self.refuse_all else 0.0])
+                return max(waits + [1.0 if shut else 0.0])
             self.served += 1
             self.served_times.append(now)
             return None
