@@ -97,10 +97,14 @@ def _read(entries: list[str], known: set[str]) -> tuple[list[str], list[str]]:
 
 
 def _entry_token(entry: str) -> str:
-    line = _BULLET.sub("", re.sub(r"</?[A-Za-z][\w-]*>", " ", entry).strip()).strip()
+    line = _BOLD_NUMBER.sub("", re.sub(r"</?[A-Za-z][\w-]*>", " ", entry).strip())
+    line = _BULLET.sub("", line).strip()
     m = _TOKEN.match(line)
     return m.group(1).rstrip(".:,") if m else ""
 
+
+_BOLD_NUMBER = re.compile(r"^([*_]{1,3})(?:\d+[.):]|#\d+[.:]?)\1\s*")
+"""An emphasised number before an entry: `**1.** pkg/mod.py`."""
 
 _LEAVE_OUT = re.compile(r"n't\b|\b(?:not|no|leave out|left out|exclude[ds]?|excluding|skip(?:ped)?|irrelevant|unneeded|"
                         r"unnecessary|notes?|ignore[ds]?|omit(?:ted)?|unrelated|without|reject(?:ed)?|discard(?:ed)?|"
@@ -115,7 +119,7 @@ def _one_list(runs: list[tuple[str, list[str]]], known: set[str]) -> tuple[list[
     with a path."""
     readings = [(lead, _read(lines, known)) for lead, lines in runs]
     naming = [(lead, r) for lead, r in readings if r[0]]
-    kept = [r for lead, r in naming if len(naming) == 1 or not _LEAVE_OUT.search(lead)]
+    kept = [r for lead, r in naming if len(naming) == 1 or not _LEAVE_OUT.search(lead.replace("_", " "))]
     if naming and not kept:
         raise MalformedAnswer("every list of your reply is introduced as files to leave out or notes; send the "
                               "ranking as one list")
@@ -137,8 +141,8 @@ def _list_runs(text: str) -> list[tuple[str, list[str]]]:
     current: list[str] = []
     lead, last_number = "", None
     for line in text.split("\n"):
-        if _BULLET.match(line.strip()) and not line[:1].isspace():
-            number = _NUMBERED.match(line.strip())
+        if _is_list_line(line):
+            number = _NUMBERED.match(_EMPHASIS.sub("", line.strip()))
             continues = bool(number and last_number is not None and int(number.group(1)) == last_number + 1)
             if not current and runs and continues:
                 lead, current = runs.pop()
@@ -158,6 +162,25 @@ def _list_runs(text: str) -> list[tuple[str, list[str]]]:
         paths = [line for line in text.split("\n") if line.strip() and _PATHISH.search(_entry_token(line))]
         runs = [("", paths)] if paths else []
     return runs
+
+
+_EMPHASIS = re.compile(r"^[*_]+(?=[^\s*_])")
+_EMPHASISED_WORD = re.compile(r"^([*_]{1,3})`?([^\s*_`]+?)`?\1(?:[\s:,—–-]|$)")
+"""A line that opens with one emphasised word: `**pkg/mod.py** — why`, `**1.** pkg/mod.py`."""
+
+
+def _is_list_line(line: str) -> bool:
+    """A bullet or number at the start of an unindented line. A line opening with emphasis
+    (`**Not needed:**`, `*Ranked:*`, `**docs/conf.py can be ignored.**`) is a heading or a
+    sentence, never a bullet, unless what it emphasises is one path or one number alone
+    (`**pkg/mod.py** — why`, `**1.** pkg/mod.py`)."""
+    if line[:1].isspace():
+        return False
+    s = line.strip()
+    if not _EMPHASIS.match(s):
+        return bool(_BULLET.match(s))
+    word = _EMPHASISED_WORD.match(s)
+    return bool(word) and bool(_PATHISH.search(word.group(2)) or _NUMBERED.match(word.group(2)))
 
 
 def _table_rows(text: str) -> str:

@@ -89,6 +89,20 @@ RANKING_21 = [
      "2. pkg/core.py", NO, "lists that name the same files"),
     ("only lists of files to leave out and notes", "Files to leave out:\n- docs/conf.py\n\nNotes:\n- pkg/core.py is unused",
      NO, "introduced as files to leave out or notes"),
+    # Audit of issue 21: headings written in bold or italics instead of with '#' or a colon line.
+    ("bold headings, the second over files not needed (Claude)", "**Files to modify:**\n1. pkg/util.py\n2. pkg/core.py\n"
+     "3. pkg/io/reader.py\n\n**Not needed:**\n- docs/conf.py", OK, RANKED),
+    ("italic headings over star bullets (Gemini)", "*Ranked:*\n* pkg/util.py\n* pkg/core.py\n* pkg/io/reader.py\n\n"
+     "*Safe to ignore:*\n* docs/conf.py", OK, RANKED),
+    ("bold paths in bullets, then a bold not-relevant heading (GPT-5)", "- **pkg/util.py**: defines clamp\n"
+     "- **pkg/core.py**: calls clamp\n- **pkg/io/reader.py**: reads input\n\n**Not relevant**\n- docs/conf.py", OK, RANKED),
+    ("underscore-bold headings (Llama)", "__Files to edit__\n1. pkg/util.py\n2. pkg/core.py\n3. pkg/io/reader.py\n\n"
+     "__Unrelated__\n- docs/conf.py", OK, RANKED),
+    ("a bold closing sentence naming a file to ignore (Claude)", "1. pkg/util.py\n2. pkg/core.py\n3. pkg/io/reader.py\n\n"
+     "**docs/conf.py can be ignored.**", OK, RANKED),
+    ("bold numbers before each path (Qwen)", "**1.** pkg/util.py\n**2.** pkg/core.py\n**3.** pkg/io/reader.py", OK, RANKED),
+    ("bold paths without bullets, then notes (DeepSeek)", "**pkg/util.py** — clamp\n**pkg/core.py** — caller\n"
+     "**pkg/io/reader.py**\n\nNotes:\n- docs/conf.py is not needed", OK, RANKED),
 ]
 
 TESTING_21 = [
