@@ -21,9 +21,10 @@ _REASONING_OPEN = re.compile(r"^[ \t]*<(%s)>" % "|".join(REASONING_TAGS), re.I |
 _REASONING_CLOSE = re.compile(r"</(%s)>" % "|".join(REASONING_TAGS), re.I)
 _FENCE_LINE = re.compile(r"^[ \t]*(```+|~~~+)(.*)$")
 _ACCEPT = re.compile(
-    r"^[ \t>]*(?:[*_`]*(?i:final answer|answer|decision|verdict)[*_`]*[ \t]*:[*_`]*[ \t]*)?"  # a label, if any
+    r"^[ \t>]*(?:[*_`]*(?i:(?:final|my)[ \t]+)?(?i:answer|decision|verdict)[*_`]*[ \t]*:[*_`]*[ \t]*)?"  # a label
     r"[*_`]*ACCEPT[*_`]*[.!]?[*_`]*"  # the word, bold or not
-    r"(?:[ \t]*$|[ \t]*(?:[-–—:]|[.!][ \t])[ \t]*(?!(?i:but|not|no|although|though|however|unless|once|after|if|only|"
+    r"(?:[ \t]*[✅✔☑]?\ufe0f?[ \t]*$"  # alone, or with a check mark
+    r"|[ \t]*(?:[-–—:(]|[.!][ \t])[ \t]*(?!(?i:but|not|no|although|though|however|unless|once|after|if|only|"
     r"except|yet|wait)\b)\S.*$)"  # or followed by a reason that does not take it back
 )
 _TEST_OPEN = re.compile(r"^[ \t]*<test>", re.I | re.M)

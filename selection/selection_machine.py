@@ -27,7 +27,7 @@ from selection.voting import RankedCandidate
 from selection.voting_runner import VOTE_SCRIPT, run_script_cell
 
 STAGE = "selection"
-WINNER = re.compile(r"^[ \t>#*_]*(?:(?:final[ \t]+)?answer[ \t*_]*:[ \t*_]*)?WINNER[ \t*_]*[:=][ \t*_`]*(.*?)[ \t]*$"
+WINNER = re.compile(r"^[ \t>#*_]*(?:(?:(?:final|my)[ \t]+)?(?:answer|decision|choice|verdict)[ \t*_]*:[ \t*_]*)?WINNER[ \t*_]*[:=][ \t*_`]*(.*?)[ \t]*$"
                     r"|^[ \t]*<winner>[ \t]*(.*?)[ \t]*</winner>[ \t]*$", re.I | re.M)
 _NUMBER = re.compile(r"^(?:candidate|option|patch)?[ \t]*(?:no\.?|number)?[ \t]*[#\[(]?[ \t]*(\d+)(?![\w.]\w)[ \t]*[\])]?(.*)$", re.I)
 

@@ -128,6 +128,16 @@ TESTING_21 = [
      "neither a <test> … </test> block with a script nor a line reading ACCEPT"),
     ("accept in a sentence (Llama)", "I accept the script as it is.", NO,
      "neither a <test> … </test> block with a script nor a line reading ACCEPT"),
+    # Audit of issue 21.
+    ("a final-decision label and a bold accept (GPT-5)", "The run shows clamp(5, 0, 3) returning 0.\n\n"
+     "Final decision: **ACCEPT**", OK, "accept"),
+    ("a first-person label (Llama)", "My decision: ACCEPT", OK, "accept"),
+    ("a bold final-decision label with a reason (Claude)", "**Final Decision:** ACCEPT — the script exits 2 on the "
+     "buggy code.", OK, "accept"),
+    ("a reason in parentheses (Qwen)", "Decision: ACCEPT (the script reproduces the bug)", OK, "accept"),
+    ("a check mark after accept (Gemini)", "ACCEPT ✅", OK, "accept"),
+    ("an accept whose parentheses take it back", "ACCEPT (but only after it also checks clamp(-1, 0, 3))", NO,
+     "neither a <test> … </test> block with a script nor a line reading ACCEPT"),
 ]
 
 FILES_21 = {
@@ -189,4 +199,7 @@ SELECTION_21 = [
     ("R1: a draft winner whose opening was swallowed", "Maybe 1... no, 1 fails.\nWINNER: 1?\n</think>\n\nWINNER: 2", OK, 2),
     ("a hedged winner in parentheses", "WINNER: 1 (or 2)", NO, "does not name exactly one candidate"),
     ("two numbers after a comma", "WINNER: 2, 3", NO, "does not name exactly one candidate"),
+    # Audit of issue 21.
+    ("a final-decision label before the winner (GPT-5)", "Final decision: WINNER: 2", OK, 2),
+    ("a bold choice label (Llama)", "**My choice:** WINNER: 3", OK, 3),
 ]
