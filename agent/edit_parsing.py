@@ -30,7 +30,7 @@ _SEARCH = re.compile(r"^[ \t]*<{5,9}[ \t]*SEARCH\b[ \t:]*(.*?)[ \t]*$")
 _DIVIDER = re.compile(r"^[ \t]*={5,9}[ \t]*$")
 _REPLACE = re.compile(r"^[ \t]*>{5,9}[ \t]*REPLACE\b.*$")
 _FENCE = re.compile(r"^[ \t]*(```+|~~~+)[ \t]*(.*?)[ \t]*$")
-_LABEL = re.compile(r"^(?:file(?:name)?|path)\s*[:=]\s*", re.I)
+_LABEL = re.compile(r"^(?:file[ _]?(?:name|path)?|path)\s*[:=]\s*", re.I)
 _PATHLIKE = re.compile(
     r"^/?(?:[\w.@+-]+/)+[\w.@+-]+$"  # has a directory
     r"|^[\w.@+-]*\w\.(?:py|pyi|pyx|pxd|c|h|cc|cpp|cxx|hh|hpp|hxx|go|rs|java|rb|php|jsx|tsx|mjs|cjs|mts|cts"
@@ -123,7 +123,7 @@ _ELISION = re.compile(
     r"|^[ \t]*(?:#|//|/\*|<!--|--|;).*(?:\.\.\.|…).*\b(?:rest|existing|unchanged|remaining|omitted|same|other|"
     r"previous|as before|code|lines|methods|functions)\b"
     r"|^[ \t]*(?:#|//|/\*|<!--|--|;)[^.…]*\b(?:rest of (?:the )?(?:file|code|function|class|method)|existing code|"
-    r"unchanged|remains the same|stays the same|as before)\b",
+    r"unchanged|remains the same|stays the same|as before|omitted for brevity|for brevity)\b",
     re.I,
 )
 

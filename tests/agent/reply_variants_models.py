@@ -180,6 +180,16 @@ EDITING_21 = [
      NO, "elides code"),
     ("a unified diff instead of blocks (o-series)", "```diff\n--- a/pkg/util.py\n+++ b/pkg/util.py\n@@ -1,2 +1,2 @@\n"
      f" def clamp(x, lo, hi):\n-{OLD}+{NEW}```", NO, "no SEARCH/REPLACE block, no <test> … </test> block and no ACCEPT"),
+    # Audit of issue 21.
+    ("a Filepath label before the fence (GPT-4o)", block(head="Filepath: pkg/util.py\n```python\n"), OK, (FIXED, None)),
+    ("a file_path label inside the fence (Qwen)", block(head="```python\nfile_path: pkg/util.py\n"), OK, (FIXED, None)),
+    ("a body left out 'for brevity' (Llama)", block(search="def clamp(x, lo, hi):\n" + OLD,
+                                                     replace="def clamp(x, lo, hi, strict=False):\n    # body omitted for brevity\n"),
+     NO, "elides code"),
+    ("a body marked '(unchanged)' in a C-style comment (Gemini)", block(search="def clamp(x, lo, hi):\n" + OLD,
+                                                                        replace="def clamp(x, lo, hi, strict=False):\n"
+                                                                                "    /* body (unchanged) */\n"),
+     NO, "elides code"),
     ("a step sentence with more words than a lead-in", "1. In `pkg/util.py`, swap the two calls:\n" + block(head="```python\n"),
      CLEAR, "has no file path"),
 ]
