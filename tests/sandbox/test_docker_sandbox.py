@@ -58,7 +58,7 @@ def test_processes_a_timed_out_command_started_are_gone(clean):
 
 def test_a_background_job_does_not_hold_a_finished_command(clean):
     result = clean.run("sleep 200 & echo done", timeout=30)
-    assert result.output == "done\n" and result.duration < 5
+    assert result.output == "done\n" and not result.timed_out  # the 200 s job did not hold it
     assert "sleep 200" not in clean.run(PROCS).output
 
 
