@@ -57,6 +57,14 @@ RELEVANCE_21 = [
     ("a hedged verdict", "VERDICT: PARTIALLY RELEVANT", NO, "neither RELEVANT nor NOT RELEVANT"),
 ]
 
+QUOTING = "Defines answer(), which drops the draft like this:\n```python\nreturn text.split('</think>')[-1]\n```"
+LISTING = "Two things matter here:\n- clamp() inverts its bounds\n- core.retry() calls it"
+RELEVANCE_21 += [  # Audit of issue 21: a summary that announces a quotation keeps it
+    ("a summary quoting code that holds a closing think tag (Claude)", f"VERDICT: RELEVANT\nSUMMARY: {QUOTING}\n\n"
+     "Let me know if you need more.", OK, (True, QUOTING)),
+    ("a summary introducing a bulleted list (GPT-5)", f"VERDICT: RELEVANT\nSUMMARY: {LISTING}", OK, (True, LISTING)),
+]
+
 RANKING_21 = [
     ("a notes list after the ranking (Claude)", "## Ranking\n1. pkg/util.py\n2. pkg/core.py\n3. pkg/io/reader.py\n\n"
      "## Notes\n- `docs/conf.py` is not needed", OK, RANKED),
