@@ -1,7 +1,7 @@
 """Reading a ranking reply: the ordered paths, whatever list shape the model chose.
 
 Accepted shapes: a JSON list (one line or many, fenced or bare, or an object holding one
-list), a fenced block with one path a line, a numbered or bulleted list (one run of list
+list; a list of objects each naming one file under a path key), a fenced block with one path a line, a numbered or bulleted list (one run of list
 lines); a path may carry a reason after it (`1. pkg/mod.py - defines X`, `pkg/mod.py (120
 tokens): ...`), a line number or symbol (`pkg/mod.py:83`, `#L83`, `::clamp`) and a `./`,
 `a/`/`b/` or absolute prefix, resolved against the listed files. `<think>` drafts are dropped.
@@ -221,10 +221,25 @@ def _json_lists(text: str) -> list[list[str]]:
                 raise MalformedAnswer(f"your JSON object holds {len(lists)} lists ({', '.join(map(str, lists))}); send the "
                                       "ranking as one list of paths, most important first")
             value = next(iter(lists.values()), None)
+        if isinstance(value, list):
+            value = _object_paths(value)
         if isinstance(value, list) and value and all(isinstance(v, str) for v in value):
             found.append(value)
         pos = end
     return found
+
+
+_PATH_KEYS = ("path", "file", "filename", "file_path", "filepath")
+
+
+def _object_paths(items: list) -> list:
+    """A list of objects that each name one file under a path key (`[{"path": "pkg/m.py",
+    "reason": "…"}, …]`) as the list of those paths; any other list unchanged (an object
+    without such a key leaves the list unread, never partly read)."""
+    if not items or not all(isinstance(i, dict) for i in items):
+        return items
+    paths = [[i[k] for k in _PATH_KEYS if isinstance(i.get(k), str)] for i in items]
+    return [p[0] for p in paths] if all(len(p) == 1 for p in paths) else items
 
 
 _JSON_START = re.compile(r"[\[{]\s*[\"'\[{]")

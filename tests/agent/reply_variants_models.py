@@ -109,6 +109,12 @@ RANKING_21 = [
     ("a bold closing sentence naming a file to ignore (Claude)", "1. pkg/util.py\n2. pkg/core.py\n3. pkg/io/reader.py\n\n"
      "**docs/conf.py can be ignored.**", OK, RANKED),
     ("bold numbers before each path (Qwen)", "**1.** pkg/util.py\n**2.** pkg/core.py\n**3.** pkg/io/reader.py", OK, RANKED),
+    ("a JSON list of objects with a path and a reason (GPT-5)", '```json\n[\n  {"path": "pkg/util.py", "reason": "clamp"},\n'
+     '  {"path": "pkg/core.py", "reason": "caller"},\n  {"path": "pkg/io/reader.py"}\n]\n```', OK, RANKED),
+    ("an object holding a list of file objects (o-series)", '{"files": [{"file": "pkg/util.py", "why": "clamp"}, '
+     '{"file": "pkg/core.py"}, {"file": "pkg/io/reader.py"}]}', OK, RANKED),
+    ("file objects, one of them without a path", '[{"path": "pkg/util.py"}, {"reason": "pkg/core.py calls it"}]', NO,
+     "no ranking found"),
     ("bold paths without bullets, then notes (DeepSeek)", "**pkg/util.py** — clamp\n**pkg/core.py** — caller\n"
      "**pkg/io/reader.py**\n\nNotes:\n- docs/conf.py is not needed", OK, RANKED),
 ]
