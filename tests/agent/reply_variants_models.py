@@ -226,4 +226,7 @@ SELECTION_21 = [
     # Audit of issue 21.
     ("a final-decision label before the winner (GPT-5)", "Final decision: WINNER: 2", OK, 2),
     ("a bold choice label (Llama)", "**My choice:** WINNER: 3", OK, 3),
+    ("a winner taken back in a later sentence (R1)", "WINNER: 2\n\nHmm, on reflection candidate 2 misses the empty "
+     "case, so WINNER: 3.", NO, "different winners"),
+    ("the winner restated in a sentence (Qwen)", "WINNER: 2\n\nTo repeat, WINNER: 2 is the only one that passes.", OK, 2),
 ]
