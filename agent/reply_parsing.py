@@ -203,8 +203,19 @@ def fenced_blocks(text: str) -> tuple[list[Fenced], str]:
 
 
 def accepts(text: str) -> bool:
-    """True when `text` (already cleaned, tags and fences removed) has a line reading ACCEPT."""
-    return any(_ACCEPT.match(line) for line in text.split("\n"))
+    """True when `text` (already cleaned, tags and fences removed) has a line reading ACCEPT
+    that the next non-blank line does not take back (`Wait, …`, `But …`, `Actually, …`)."""
+    lines = text.split("\n")
+    for i, line in enumerate(lines):
+        if _ACCEPT.match(line):
+            after = next((rest for rest in lines[i + 1:] if rest.strip()), "")
+            if not _TAKEN_BACK.match(after):
+                return True
+    return False
+
+
+_TAKEN_BACK = re.compile(r"^[ \t>*_]*(?:but|wait|however|actually|hmm+|no\b|on second thought|although|though|unless)\b",
+                         re.I)
 
 
 PYTHON_INFOS = ("", "python", "py", "python3", "python test", "py3")

@@ -150,6 +150,10 @@ TESTING_21 = [
      "buggy code.", OK, "accept"),
     ("a reason in parentheses (Qwen)", "Decision: ACCEPT (the script reproduces the bug)", OK, "accept"),
     ("a check mark after accept (Gemini)", "ACCEPT ✅", OK, "accept"),
+    ("an accept taken back on the next line (R1)", "ACCEPT\nWait, the script never imports clamp, so it proves nothing.",
+     NO, "neither a <test> … </test> block with a script nor a line reading ACCEPT"),
+    ("an accept with its reason on the next line (Claude)", "ACCEPT\n\nThe script exits 2 on the buggy code, as it should.",
+     OK, "accept"),
     ("an accept whose parentheses take it back", "ACCEPT (but only after it also checks clamp(-1, 0, 3))", NO,
      "neither a <test> … </test> block with a script nor a line reading ACCEPT"),
 ]
@@ -204,6 +208,8 @@ EDITING_21 = [
                                                                         replace="def clamp(x, lo, hi, strict=False):\n"
                                                                                 "    /* body (unchanged) */\n"),
      NO, "elides code"),
+    ("the same block restated in a closing summary (GPT-5)", block() + "\nTo sum up, the complete change:\n\n" + block(),
+     OK, (FIXED, None)),
     ("a step sentence with more words than a lead-in", "1. In `pkg/util.py`, swap the two calls:\n" + block(head="```python\n"),
      CLEAR, "has no file path"),
 ]
