@@ -30,7 +30,7 @@ _SEARCH = re.compile(r"^[ \t]*<{5,9}[ \t]*SEARCH\b[ \t:]*(.*?)[ \t]*$")
 _DIVIDER = re.compile(r"^[ \t]*={5,9}[ \t]*$")
 _REPLACE = re.compile(r"^[ \t]*>{5,9}[ \t]*REPLACE\b.*$")
 _FENCE = re.compile(r"^[ \t]*(```+|~~~+)[ \t]*(.*?)[ \t]*$")
-_LABEL = re.compile(r"^(?:file(?:name)?|path)\s*[:=]\s*", re.I)
+_LABEL = re.compile(r"^(?:file[ _]?(?:name|path)?|path)\s*[:=]\s*", re.I)
 _PATHLIKE = re.compile(
     r"^/?(?:[\w.@+-]+/)+[\w.@+-]+$"  # has a directory
     r"|^[\w.@+-]*\w\.(?:py|pyi|pyx|pxd|c|h|cc|cpp|cxx|hh|hpp|hxx|go|rs|java|rb|php|jsx|tsx|mjs|cjs|mts|cts"
@@ -41,8 +41,9 @@ _LANGUAGES = {"python", "py", "python3", "diff", "text", "txt", "plaintext", "to
 
 
 def parse_edits(text: str) -> list[Edit]:
-    """Every SEARCH/REPLACE block in `text`, in order. A block without a path, without its
-    ======= or REPLACE line, or naming two different paths raises EditError."""
+    """Every SEARCH/REPLACE block in `text`, in order, a block repeated word for word counted
+    once. A block without a path, without its ======= or REPLACE line, or naming two different
+    paths raises EditError."""
     lines = clean_reply(text).split("\n")
     edits: list[Edit] = []
     fence_open = -1  # the open fence's line
@@ -68,7 +69,9 @@ def parse_edits(text: str) -> list[Edit]:
             raise EditError(f"the SEARCH block for {path} (line {i + 1}) lacks its ======= line")
         splits = [(_joined(lines[i + 1 : d]), _joined(lines[d + 1 : end])) for d in dividers]
         _refuse_elision(path, i, *splits[-1])
-        edits.append(Edit(path, splits[0][0], splits[0][1], tuple(splits[1:])))
+        edit = Edit(path, splits[0][0], splits[0][1], tuple(splits[1:]))
+        if edit not in edits:  # a block restated in the same reply (a closing summary) is one edit
+            edits.append(edit)
         previous = (end, path) if fence_open >= 0 else (-1, "")
         i = end + 1
     return edits
@@ -123,7 +126,7 @@ _ELISION = re.compile(
     r"|^[ \t]*(?:#|//|/\*|<!--|--|;).*(?:\.\.\.|…).*\b(?:rest|existing|unchanged|remaining|omitted|same|other|"
     r"previous|as before|code|lines|methods|functions)\b"
     r"|^[ \t]*(?:#|//|/\*|<!--|--|;)[^.…]*\b(?:rest of (?:the )?(?:file|code|function|class|method)|existing code|"
-    r"unchanged|remains the same|stays the same|as before)\b",
+    r"unchanged|remains the same|stays the same|as before|omitted for brevity|for brevity)\b",
     re.I,
 )
 

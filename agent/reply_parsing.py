@@ -21,9 +21,10 @@ _REASONING_OPEN = re.compile(r"^[ \t]*<(%s)>" % "|".join(REASONING_TAGS), re.I |
 _REASONING_CLOSE = re.compile(r"</(%s)>" % "|".join(REASONING_TAGS), re.I)
 _FENCE_LINE = re.compile(r"^[ \t]*(```+|~~~+)(.*)$")
 _ACCEPT = re.compile(
-    r"^[ \t>]*(?:[*_`]*(?i:final answer|answer|decision|verdict)[*_`]*[ \t]*:[*_`]*[ \t]*)?"  # a label, if any
+    r"^[ \t>]*(?:[*_`]*(?i:(?:final|my)[ \t]+)?(?i:answer|decision|verdict)[*_`]*[ \t]*:[*_`]*[ \t]*)?"  # a label
     r"[*_`]*ACCEPT[*_`]*[.!]?[*_`]*"  # the word, bold or not
-    r"(?:[ \t]*$|[ \t]*(?:[-–—:]|[.!][ \t])[ \t]*(?!(?i:but|not|no|although|though|however|unless|once|after|if|only|"
+    r"(?:[ \t]*[✅✔☑]?\ufe0f?[ \t]*$"  # alone, or with a check mark
+    r"|[ \t]*(?:[-–—:(]|[.!][ \t])[ \t]*(?!(?i:but|not|no|although|though|however|unless|once|after|if|only|"
     r"except|yet|wait)\b)\S.*$)"  # or followed by a reason that does not take it back
 )
 _TEST_OPEN = re.compile(r"^[ \t]*<test>", re.I | re.M)
@@ -202,8 +203,19 @@ def fenced_blocks(text: str) -> tuple[list[Fenced], str]:
 
 
 def accepts(text: str) -> bool:
-    """True when `text` (already cleaned, tags and fences removed) has a line reading ACCEPT."""
-    return any(_ACCEPT.match(line) for line in text.split("\n"))
+    """True when `text` (already cleaned, tags and fences removed) has a line reading ACCEPT
+    that the next non-blank line does not take back (`Wait, …`, `But …`, `Actually, …`)."""
+    lines = text.split("\n")
+    for i, line in enumerate(lines):
+        if _ACCEPT.match(line):
+            after = next((rest for rest in lines[i + 1:] if rest.strip()), "")
+            if not _TAKEN_BACK.match(after):
+                return True
+    return False
+
+
+_TAKEN_BACK = re.compile(r"^[ \t>*_]*(?:but|wait|however|actually|hmm+|no\b|on second thought|although|though|unless)\b",
+                         re.I)
 
 
 PYTHON_INFOS = ("", "python", "py", "python3", "python test", "py3")

@@ -27,7 +27,7 @@ from selection.voting import RankedCandidate
 from selection.voting_runner import VOTE_SCRIPT, run_script_cell
 
 STAGE = "selection"
-WINNER = re.compile(r"^[ \t>#*_]*(?:(?:final[ \t]+)?answer[ \t*_]*:[ \t*_]*)?WINNER[ \t*_]*[:=][ \t*_`]*(.*?)[ \t]*$"
+WINNER = re.compile(r"^[ \t>#*_]*(?:(?:(?:final|my)[ \t]+)?(?:answer|decision|choice|verdict)[ \t*_]*:[ \t*_]*)?WINNER[ \t*_]*[:=][ \t*_`]*(.*?)[ \t]*$"
                     r"|^[ \t]*<winner>[ \t]*(.*?)[ \t]*</winner>[ \t]*$", re.I | re.M)
 _NUMBER = re.compile(r"^(?:candidate|option|patch)?[ \t]*(?:no\.?|number)?[ \t]*[#\[(]?[ \t]*(\d+)(?![\w.]\w)[ \t]*[\])]?(.*)$", re.I)
 
@@ -35,7 +35,8 @@ _NUMBER = re.compile(r"^(?:candidate|option|patch)?[ \t]*(?:no\.?|number)?[ \t]*
 def parse_winner(reply: str, count: int) -> int | None:
     """The candidate number (1..count) the reply's WINNER line names, None when it has no
     WINNER line; ReplyProblem when the line names no candidate number or two lines disagree."""
-    found = [line or tag for line, tag in WINNER.findall(read_script_reply(reply, None).outside)]
+    outside = read_script_reply(reply, None).outside
+    found = [line or tag for line, tag in WINNER.findall(outside)]
     if not found:
         return None
     numbers = []
@@ -47,11 +48,15 @@ def parse_winner(reply: str, count: int) -> int | None:
             raise ReplyProblem(f"'WINNER: {value}' does not name exactly one candidate: write WINNER: followed by "
                                f"one candidate number from 1 to {count}, e.g. WINNER: 1.")
         numbers.append(number)
+    numbers += [int(n) for n in _IN_SENTENCE.findall(outside) if 1 <= int(n) <= count]  # a later sentence's say
     if len(set(numbers)) > 1:
         raise ReplyProblem(f"your reply names {len(set(numbers))} different winners "
                            f"({', '.join(map(str, dict.fromkeys(numbers)))}); name exactly one.")
     return numbers[0]
 
+
+_IN_SENTENCE = re.compile(r"(?<=\S)[ \t*_]+WINNER[ \t*_]*[:=][ \t*_`]*(?:candidate[ \t]*)?#?(\d+)(?![\w.]\w)")
+"""`WINNER: n` inside a sentence (`…, so WINNER: 3.`): not a WINNER line, but a winner named."""
 
 _REASON = re.compile(r"^[ \t*_`]*(?:\(|\[|[-–—:;]|because\b|since\b|as\b|—)", re.I)
 _HEDGE = re.compile(r"^\W*(?:or|and|/|&|,|vs\.?)\W*(?:candidate\s*|#)?\d", re.I)

@@ -1,7 +1,7 @@
 """Reading a ranking reply: the ordered paths, whatever list shape the model chose.
 
 Accepted shapes: a JSON list (one line or many, fenced or bare, or an object holding one
-list), a fenced block with one path a line, a numbered or bulleted list (one run of list
+list; a list of objects each naming one file under a path key), a fenced block with one path a line, a numbered or bulleted list (one run of list
 lines); a path may carry a reason after it (`1. pkg/mod.py - defines X`, `pkg/mod.py (120
 tokens): ...`), a line number or symbol (`pkg/mod.py:83`, `#L83`, `::clamp`) and a `./`,
 `a/`/`b/` or absolute prefix, resolved against the listed files. `<think>` drafts are dropped.
@@ -97,10 +97,14 @@ def _read(entries: list[str], known: set[str]) -> tuple[list[str], list[str]]:
 
 
 def _entry_token(entry: str) -> str:
-    line = _BULLET.sub("", re.sub(r"</?[A-Za-z][\w-]*>", " ", entry).strip()).strip()
+    line = _BOLD_NUMBER.sub("", re.sub(r"</?[A-Za-z][\w-]*>", " ", entry).strip())
+    line = _BULLET.sub("", line).strip()
     m = _TOKEN.match(line)
     return m.group(1).rstrip(".:,") if m else ""
 
+
+_BOLD_NUMBER = re.compile(r"^([*_]{1,3})(?:\d+[.):]|#\d+[.:]?)\1\s*")
+"""An emphasised number before an entry: `**1.** pkg/mod.py`."""
 
 _LEAVE_OUT = re.compile(r"n't\b|\b(?:not|no|leave out|left out|exclude[ds]?|excluding|skip(?:ped)?|irrelevant|unneeded|"
                         r"unnecessary|notes?|ignore[ds]?|omit(?:ted)?|unrelated|without|reject(?:ed)?|discard(?:ed)?|"
@@ -115,7 +119,7 @@ def _one_list(runs: list[tuple[str, list[str]]], known: set[str]) -> tuple[list[
     with a path."""
     readings = [(lead, _read(lines, known)) for lead, lines in runs]
     naming = [(lead, r) for lead, r in readings if r[0]]
-    kept = [r for lead, r in naming if len(naming) == 1 or not _LEAVE_OUT.search(lead)]
+    kept = [r for lead, r in naming if len(naming) == 1 or not _LEAVE_OUT.search(lead.replace("_", " "))]
     if naming and not kept:
         raise MalformedAnswer("every list of your reply is introduced as files to leave out or notes; send the "
                               "ranking as one list")
@@ -137,8 +141,8 @@ def _list_runs(text: str) -> list[tuple[str, list[str]]]:
     current: list[str] = []
     lead, last_number = "", None
     for line in text.split("\n"):
-        if _BULLET.match(line.strip()) and not line[:1].isspace():
-            number = _NUMBERED.match(line.strip())
+        if _is_list_line(line):
+            number = _NUMBERED.match(_EMPHASIS.sub("", line.strip()))
             continues = bool(number and last_number is not None and int(number.group(1)) == last_number + 1)
             if not current and runs and continues:
                 lead, current = runs.pop()
@@ -158,6 +162,25 @@ def _list_runs(text: str) -> list[tuple[str, list[str]]]:
         paths = [line for line in text.split("\n") if line.strip() and _PATHISH.search(_entry_token(line))]
         runs = [("", paths)] if paths else []
     return runs
+
+
+_EMPHASIS = re.compile(r"^[*_]+(?=[^\s*_])")
+_EMPHASISED_WORD = re.compile(r"^([*_]{1,3})`?([^\s*_`]+?)`?\1(?:[\s:,—–-]|$)")
+"""A line that opens with one emphasised word: `**pkg/mod.py** — why`, `**1.** pkg/mod.py`."""
+
+
+def _is_list_line(line: str) -> bool:
+    """A bullet or number at the start of an unindented line. A line opening with emphasis
+    (`**Not needed:**`, `*Ranked:*`, `**docs/conf.py can be ignored.**`) is a heading or a
+    sentence, never a bullet, unless what it emphasises is one path or one number alone
+    (`**pkg/mod.py** — why`, `**1.** pkg/mod.py`)."""
+    if line[:1].isspace():
+        return False
+    s = line.strip()
+    if not _EMPHASIS.match(s):
+        return bool(_BULLET.match(s))
+    word = _EMPHASISED_WORD.match(s)
+    return bool(word) and bool(_PATHISH.search(word.group(2)) or _NUMBERED.match(word.group(2)))
 
 
 def _table_rows(text: str) -> str:
@@ -198,10 +221,25 @@ def _json_lists(text: str) -> list[list[str]]:
                 raise MalformedAnswer(f"your JSON object holds {len(lists)} lists ({', '.join(map(str, lists))}); send the "
                                       "ranking as one list of paths, most important first")
             value = next(iter(lists.values()), None)
+        if isinstance(value, list):
+            value = _object_paths(value)
         if isinstance(value, list) and value and all(isinstance(v, str) for v in value):
             found.append(value)
         pos = end
     return found
+
+
+_PATH_KEYS = ("path", "file", "filename", "file_path", "filepath")
+
+
+def _object_paths(items: list) -> list:
+    """A list of objects that each name one file under a path key (`[{"path": "pkg/m.py",
+    "reason": "…"}, …]`) as the list of those paths; any other list unchanged (an object
+    without such a key leaves the list unread, never partly read)."""
+    if not items or not all(isinstance(i, dict) for i in items):
+        return items
+    paths = [[i[k] for k in _PATH_KEYS if isinstance(i.get(k), str)] for i in items]
+    return [p[0] for p in paths] if all(len(p) == 1 for p in paths) else items
 
 
 _JSON_START = re.compile(r"[\[{]\s*[\"'\[{]")

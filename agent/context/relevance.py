@@ -100,11 +100,25 @@ def _labelled_lines(text: str) -> str:
 
 
 def _summary_at(match: re.Match) -> str:
-    """The summary a SUMMARY: line gives, or the next non-empty line when it is empty."""
-    if match.group(1).strip():
-        return match.group(1).strip()
-    rest = match.string[match.end():].split("\n")
-    return next((line.strip().strip("*_`") for line in rest if line.strip()), "")
+    """The summary a SUMMARY: line gives (or, when it is empty, the next non-empty line). When
+    that line announces a quotation (it ends with ':' or a ``` fence follows it), the quotation
+    is part of it, up to a blank line outside the fence or a VERDICT/SUMMARY label: a summary
+    quoting code (`</think>` or `<test>` lines included) keeps the quote, not only its first line."""
+    first = match.group(1).strip()
+    rest = match.string[match.end(1):].split("\n")[1:]
+    if not first:
+        while rest and not rest[0].strip():
+            rest.pop(0)
+        first, rest = (rest[0].strip().strip("*_`"), rest[1:]) if rest else ("", [])
+    if not (first.endswith(":") or (rest and rest[0].lstrip().startswith("```"))):
+        return first
+    lines, fenced = [first], False
+    for line in rest:
+        if not fenced and (not line.strip() or _VERDICT.match(line) or _SUMMARY.match(line)):
+            break
+        fenced ^= line.lstrip().startswith("```")
+        lines.append(line.rstrip())
+    return "\n".join(lines).strip()
 
 
 def _verdict(value: str) -> bool:

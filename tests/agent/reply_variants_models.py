@@ -57,6 +57,14 @@ RELEVANCE_21 = [
     ("a hedged verdict", "VERDICT: PARTIALLY RELEVANT", NO, "neither RELEVANT nor NOT RELEVANT"),
 ]
 
+QUOTING = "Defines answer(), which drops the draft like this:\n```python\nreturn text.split('</think>')[-1]\n```"
+LISTING = "Two things matter here:\n- clamp() inverts its bounds\n- core.retry() calls it"
+RELEVANCE_21 += [  # Audit of issue 21: a summary that announces a quotation keeps it
+    ("a summary quoting code that holds a closing think tag (Claude)", f"VERDICT: RELEVANT\nSUMMARY: {QUOTING}\n\n"
+     "Let me know if you need more.", OK, (True, QUOTING)),
+    ("a summary introducing a bulleted list (GPT-5)", f"VERDICT: RELEVANT\nSUMMARY: {LISTING}", OK, (True, LISTING)),
+]
+
 RANKING_21 = [
     ("a notes list after the ranking (Claude)", "## Ranking\n1. pkg/util.py\n2. pkg/core.py\n3. pkg/io/reader.py\n\n"
      "## Notes\n- `docs/conf.py` is not needed", OK, RANKED),
@@ -89,6 +97,26 @@ RANKING_21 = [
      "2. pkg/core.py", NO, "lists that name the same files"),
     ("only lists of files to leave out and notes", "Files to leave out:\n- docs/conf.py\n\nNotes:\n- pkg/core.py is unused",
      NO, "introduced as files to leave out or notes"),
+    # Audit of issue 21: headings written in bold or italics instead of with '#' or a colon line.
+    ("bold headings, the second over files not needed (Claude)", "**Files to modify:**\n1. pkg/util.py\n2. pkg/core.py\n"
+     "3. pkg/io/reader.py\n\n**Not needed:**\n- docs/conf.py", OK, RANKED),
+    ("italic headings over star bullets (Gemini)", "*Ranked:*\n* pkg/util.py\n* pkg/core.py\n* pkg/io/reader.py\n\n"
+     "*Safe to ignore:*\n* docs/conf.py", OK, RANKED),
+    ("bold paths in bullets, then a bold not-relevant heading (GPT-5)", "- **pkg/util.py**: defines clamp\n"
+     "- **pkg/core.py**: calls clamp\n- **pkg/io/reader.py**: reads input\n\n**Not relevant**\n- docs/conf.py", OK, RANKED),
+    ("underscore-bold headings (Llama)", "__Files to edit__\n1. pkg/util.py\n2. pkg/core.py\n3. pkg/io/reader.py\n\n"
+     "__Unrelated__\n- docs/conf.py", OK, RANKED),
+    ("a bold closing sentence naming a file to ignore (Claude)", "1. pkg/util.py\n2. pkg/core.py\n3. pkg/io/reader.py\n\n"
+     "**docs/conf.py can be ignored.**", OK, RANKED),
+    ("bold numbers before each path (Qwen)", "**1.** pkg/util.py\n**2.** pkg/core.py\n**3.** pkg/io/reader.py", OK, RANKED),
+    ("a JSON list of objects with a path and a reason (GPT-5)", '```json\n[\n  {"path": "pkg/util.py", "reason": "clamp"},\n'
+     '  {"path": "pkg/core.py", "reason": "caller"},\n  {"path": "pkg/io/reader.py"}\n]\n```', OK, RANKED),
+    ("an object holding a list of file objects (o-series)", '{"files": [{"file": "pkg/util.py", "why": "clamp"}, '
+     '{"file": "pkg/core.py"}, {"file": "pkg/io/reader.py"}]}', OK, RANKED),
+    ("file objects, one of them without a path", '[{"path": "pkg/util.py"}, {"reason": "pkg/core.py calls it"}]', NO,
+     "no ranking found"),
+    ("bold paths without bullets, then notes (DeepSeek)", "**pkg/util.py** — clamp\n**pkg/core.py** — caller\n"
+     "**pkg/io/reader.py**\n\nNotes:\n- docs/conf.py is not needed", OK, RANKED),
 ]
 
 TESTING_21 = [
@@ -113,6 +141,20 @@ TESTING_21 = [
     ("an accept that takes itself back", "ACCEPT - but first the script should also check clamp(-1, 0, 3).", NO,
      "neither a <test> … </test> block with a script nor a line reading ACCEPT"),
     ("accept in a sentence (Llama)", "I accept the script as it is.", NO,
+     "neither a <test> … </test> block with a script nor a line reading ACCEPT"),
+    # Audit of issue 21.
+    ("a final-decision label and a bold accept (GPT-5)", "The run shows clamp(5, 0, 3) returning 0.\n\n"
+     "Final decision: **ACCEPT**", OK, "accept"),
+    ("a first-person label (Llama)", "My decision: ACCEPT", OK, "accept"),
+    ("a bold final-decision label with a reason (Claude)", "**Final Decision:** ACCEPT — the script exits 2 on the "
+     "buggy code.", OK, "accept"),
+    ("a reason in parentheses (Qwen)", "Decision: ACCEPT (the script reproduces the bug)", OK, "accept"),
+    ("a check mark after accept (Gemini)", "ACCEPT ✅", OK, "accept"),
+    ("an accept taken back on the next line (R1)", "ACCEPT\nWait, the script never imports clamp, so it proves nothing.",
+     NO, "neither a <test> … </test> block with a script nor a line reading ACCEPT"),
+    ("an accept with its reason on the next line (Claude)", "ACCEPT\n\nThe script exits 2 on the buggy code, as it should.",
+     OK, "accept"),
+    ("an accept whose parentheses take it back", "ACCEPT (but only after it also checks clamp(-1, 0, 3))", NO,
      "neither a <test> … </test> block with a script nor a line reading ACCEPT"),
 ]
 
@@ -156,6 +198,18 @@ EDITING_21 = [
      NO, "elides code"),
     ("a unified diff instead of blocks (o-series)", "```diff\n--- a/pkg/util.py\n+++ b/pkg/util.py\n@@ -1,2 +1,2 @@\n"
      f" def clamp(x, lo, hi):\n-{OLD}+{NEW}```", NO, "no SEARCH/REPLACE block, no <test> … </test> block and no ACCEPT"),
+    # Audit of issue 21.
+    ("a Filepath label before the fence (GPT-4o)", block(head="Filepath: pkg/util.py\n```python\n"), OK, (FIXED, None)),
+    ("a file_path label inside the fence (Qwen)", block(head="```python\nfile_path: pkg/util.py\n"), OK, (FIXED, None)),
+    ("a body left out 'for brevity' (Llama)", block(search="def clamp(x, lo, hi):\n" + OLD,
+                                                     replace="def clamp(x, lo, hi, strict=False):\n    # body omitted for brevity\n"),
+     NO, "elides code"),
+    ("a body marked '(unchanged)' in a C-style comment (Gemini)", block(search="def clamp(x, lo, hi):\n" + OLD,
+                                                                        replace="def clamp(x, lo, hi, strict=False):\n"
+                                                                                "    /* body (unchanged) */\n"),
+     NO, "elides code"),
+    ("the same block restated in a closing summary (GPT-5)", block() + "\nTo sum up, the complete change:\n\n" + block(),
+     OK, (FIXED, None)),
     ("a step sentence with more words than a lead-in", "1. In `pkg/util.py`, swap the two calls:\n" + block(head="```python\n"),
      CLEAR, "has no file path"),
 ]
@@ -175,4 +229,10 @@ SELECTION_21 = [
     ("R1: a draft winner whose opening was swallowed", "Maybe 1... no, 1 fails.\nWINNER: 1?\n</think>\n\nWINNER: 2", OK, 2),
     ("a hedged winner in parentheses", "WINNER: 1 (or 2)", NO, "does not name exactly one candidate"),
     ("two numbers after a comma", "WINNER: 2, 3", NO, "does not name exactly one candidate"),
+    # Audit of issue 21.
+    ("a final-decision label before the winner (GPT-5)", "Final decision: WINNER: 2", OK, 2),
+    ("a bold choice label (Llama)", "**My choice:** WINNER: 3", OK, 3),
+    ("a winner taken back in a later sentence (R1)", "WINNER: 2\n\nHmm, on reflection candidate 2 misses the empty "
+     "case, so WINNER: 3.", NO, "different winners"),
+    ("the winner restated in a sentence (Qwen)", "WINNER: 2\n\nTo repeat, WINNER: 2 is the only one that passes.", OK, 2),
 ]

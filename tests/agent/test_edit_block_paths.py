@@ -25,7 +25,9 @@ READ = [
      ["pkg/a.py", "pkg/b.py"]),
     ("a markdown heading per file", f"### pkg/a.py\n```python\n{B}```\n### pkg/b.py\n```python\n{B}```\n",
      ["pkg/a.py", "pkg/b.py"]),
-    ("blocks in one fence with a blank line between", f"```python\n{A}{B}\n{B}```\n", ["pkg/a.py", "pkg/a.py"]),
+    ("blocks in one fence with a blank line between", f"```python\n{A}{B}\n{B.replace('os, sys', 'os, re')}```\n",
+     ["pkg/a.py", "pkg/a.py"]),
+    ("a block restated word for word is one edit", f"```python\n{A}{B}```\nIn full:\n```python\n{A}{B}```\n", ["pkg/a.py"]),
     ("a comment between a fence's path and its first block", f"```python pkg/a.py\n# widen the import\n{B}```\n",
      ["pkg/a.py"]),
 ]
