@@ -23,11 +23,15 @@ def test_results_in_item_order_and_a_failure_is_recorded_not_raised():
 
 def test_never_more_than_workers_in_flight():
     lock, running, peak = threading.Lock(), [0], [0]
+    both = threading.Event()  # the first items wait until two run at once: load cannot hide the width
 
     def fn(x):
         with lock:
             running[0] += 1
             peak[0] = max(peak[0], running[0])
+            if running[0] == 2:
+                both.set()
+        both.wait(timeout=60)
         time.sleep(0.02)
         with lock:
             running[0] -= 1
