@@ -2,7 +2,8 @@
 and Debian's docker-registry on 127.0.0.1 holding a realbench image under a name the local engine
 does not have. `solve -m gold` and `evaluate --gold` on the second engine pull the image onto it,
 never onto the local engine, and resolve; `--cache-level none` removes it from that engine;
-`images status` and `clean` act on that engine and leave the local one alone. A pool of the local
+`images status` and `clean` act on that engine and leave the local one alone; `images status|prefetch|prune`
+over a pool of both show, fill and prune each engine (a dead third one is its own line). A pool of the local
 and the second engine spreads a batch over both, `clean` sweeps both, and when the second engine
 is stopped mid-run (the last test: the module's engine is gone after it) its instance finishes on
 the local one."""
@@ -116,6 +117,40 @@ def test_clean_removes_orphans_on_the_engine_it_is_given_and_not_on_the_local_on
         docker_client.containers.get(here.id)  # the local engine's orphan is not this command's
     finally:
         here.remove(force=True)
+
+
+def test_images_over_a_pool_show_each_engine_and_prefetch_and_prune_act_on_every_one(
+        engine, docker_client, local_registry, realbench_images, cache):
+    from sandbox.docker.engine import engine_name
+    from tests.sandbox.local_registry import free_port
+
+    namespace = f"cfxp{uuid.uuid4().hex[:8]}"
+    name = official_name(IID).replace("swebench/", f"{namespace}/", 1)
+    push(docker_client, realbench_images[IID], f"{local_registry.address}/{name}")
+    local, dead = engine_name(None), f"tcp://127.0.0.1:{free_port()}"
+    selection = ("-d", str(VERIFIED), "--instances", IID, "--registry", local_registry.address, "--namespace", namespace)
+    pool = ("--docker-host", local, "--docker-host", engine.url)
+    try:
+        first = codefix("images", "prefetch", *selection, "--docker-host", engine.url, cache=cache)
+        assert first.returncode == 0 and "fetched 1, failed 0" in first.stdout, first.stdout + first.stderr
+        assert has(engine.client, name) and not has(docker_client, name)
+        seen = codefix("images", "status", *selection, *pool, cache=cache)
+        assert seen.returncode == 0, seen.stdout + seen.stderr
+        assert f"{local}: 0/1 present" in seen.stdout and f"{engine.url}: 1/1 present" in seen.stdout, seen.stdout
+        assert f"on {local}" in seen.stdout and f"on {engine.url}" in seen.stdout  # a table per engine
+        filled = codefix("images", "prefetch", *selection, *pool, "--docker-host", dead, cache=cache)
+        assert filled.returncode == 1, filled.stdout + filled.stderr  # the engine that does not answer
+        assert f"{local}: fetched 1, failed 0" in filled.stdout and f"{engine.url}: fetched 0, failed 0" in filled.stdout
+        assert [line.startswith(f"cannot reach the Docker engine at {dead} (") for line in filled.stderr.splitlines()
+                if dead in line] == [True], filled.stderr
+        assert has(docker_client, name)
+        pruned = codefix("images", "prune", *selection, *pool, cache=cache)
+        assert pruned.returncode == 0, pruned.stdout + pruned.stderr
+        assert f"{local}: removed 1 image(s)" in pruned.stdout and f"{engine.url}: removed 1 image(s)" in pruned.stdout
+        assert not has(docker_client, name) and not has(engine.client, name)
+    finally:
+        if has(docker_client, name):
+            docker_client.images.remove(name, force=True)
 
 
 FIXTURES = ROOT / "data" / "fixtures.jsonl"

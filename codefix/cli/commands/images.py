@@ -27,17 +27,25 @@ def selection_options(fn):
 
 @click.group("images")
 def command() -> None:
-    """SWE-bench instance images: status, prefetch, prune."""
+    """SWE-bench instance images: status, prefetch, prune. With a pool of engines (--docker-host
+    more than once, or `sandbox.kind: docker_pool` in --config) each acts on every engine of the
+    pool, whose lines start with the engine's URL: a pool batch may place an instance on any of them."""
 
 
-def _one_engine(backend):
-    """The backend when it is one engine (the images of a pool are each engine's own: ask each)."""
-    from codefix.core.errors import InputError
+def _engines(backend):
+    """The engines of `backend` (each of a pool), and how a line names one: not at all with one engine."""
+    from codefix.stages.engine_images import engines_of
 
-    if len(getattr(backend, "members", (backend,))) > 1:
-        raise InputError("codefix images acts on one engine: give --docker-host once (run it for each engine of a pool)")
-    backend.check()
-    return backend
+    members = engines_of(backend)
+    return members, (lambda engine: "") if len(members) == 1 else (lambda engine: f"{engine}: ")
+
+
+def _unreachable(reports) -> int:
+    """Print the line of each engine that did not answer; how many."""
+    down = [rep.unreachable for rep in reports if rep.unreachable]
+    for line in down:
+        click.echo(line, err=True)
+    return len(down)
 
 
 def _selected(dataset, instances, pattern, slice_):
@@ -56,30 +64,33 @@ def _selected(dataset, instances, pattern, slice_):
 @selection_options
 @image_options()
 def status(dataset, instances, pattern, slice_, config_file, docker_host, image_opts):
-    """What is present (and its size), what is missing, and which codefix fetched."""
+    """What is present (and its size), what is missing, and which codefix fetched; with a pool of
+    engines (--docker-host more than once), a table and a summary line per engine."""
     from rich.console import Console
     from rich.table import Table
 
-    backend = _one_engine(backend_of(config_file, docker_host, image_opts))
-    images = backend.images
+    from codefix.stages.engine_images import image_rows, on_each_engine
+
+    backend = backend_of(config_file, docker_host, image_opts)
+    members, named = _engines(backend)
     picked = _selected(dataset, instances, pattern, slice_)
-    records = images.records.all()
-    table = Table(title=f"instance images ({images.config.namespace}) on {backend.engine}")
-    for col in ("instance", "image", "state", "size", "fetched by codefix"):
-        table.add_column(col, justify="right" if col == "size" else "left", overflow="fold")
-    present_bytes, missing = 0, 0
-    for inst in picked:
-        name = images.image_name(inst)
-        size = image_size(images.client, name)
-        rec = records.get(name)
-        if size is None:
-            missing += 1
-        else:
-            present_bytes += size
-        table.add_row(inst.instance_id, name, "missing" if size is None else "present",
-                      "-" if size is None else f"{size / 1e9:.2f} GB", f"{rec['how']}" if rec else "-")
-    Console().print(table)
-    click.echo(f"{len(picked) - missing}/{len(picked)} present ({present_bytes / 1e9:.2f} GB), {missing} missing")
+    reports = on_each_engine(lambda member: image_rows(member.images, picked), members)
+    for rep in reports:
+        if rep.unreachable:
+            continue
+        table = Table(title=f"instance images ({backend.images.config.namespace}) on {rep.engine}")
+        for col in ("instance", "image", "state", "size", "fetched by codefix"):
+            table.add_column(col, justify="right" if col == "size" else "left", overflow="fold")
+        for iid, name, size, how in rep.result:
+            table.add_row(iid, name, "missing" if size is None else "present",
+                          "-" if size is None else f"{size / 1e9:.2f} GB", how or "-")
+        Console().print(table)
+        missing = sum(size is None for _, _, size, _ in rep.result)
+        present_bytes = sum(size or 0 for _, _, size, _ in rep.result)
+        click.echo(f"{named(rep.engine)}{len(picked) - missing}/{len(picked)} present ({present_bytes / 1e9:.2f} GB), "
+                   f"{missing} missing")
+    if _unreachable(reports):
+        raise SystemExit(1)
 
 
 @command.command("prefetch")
@@ -91,10 +102,12 @@ def status(dataset, instances, pattern, slice_, config_file, docker_host, image_
 @click.option("--nodes", default=None, metavar="N1,N2",
               help="With --executor ray: only these nodes (IP, host name or Ray node id prefix) [default: every alive node].")
 def prefetch(dataset, instances, pattern, slice_, config_file, docker_host, image_opts, executor, address, nodes):
-    """Fetch every missing image of the selection, --max-pulls at once (kept: no clean-up)."""
+    """Fetch every missing image of the selection, --max-pulls at once (kept: no clean-up); with a
+    pool of engines (--docker-host more than once), onto every engine of it, each with its own
+    --max-pulls."""
     from codefix.cli.run_options import build_run_config
     from codefix.core.errors import InputError
-    from codefix.core.parallel import map_isolated
+    from codefix.stages.engine_images import on_each_engine, prefetch_missing
 
     if (address or nodes) and executor != "ray":
         raise InputError("--address and --nodes go with --executor ray")
@@ -108,18 +121,21 @@ def prefetch(dataset, instances, pattern, slice_, config_file, docker_host, imag
             raise InputError("--executor ray prefetches onto each node's Docker engine: the config's sandbox is not one engine")
         return _prefetch_on_ray(_selected(dataset, instances, pattern, slice_), images_config.model_dump(), address, nodes)
 
-    backend = _one_engine(backend_of(config_file, docker_host, {**image_opts, "cache_level": "instance"}))
-    images = backend.images
+    backend = backend_of(config_file, docker_host, {**image_opts, "cache_level": "instance"})
+    members, named = _engines(backend)
     picked = _selected(dataset, instances, pattern, slice_)
-    todo = [inst for inst in picked if not images.present(images.image_name(inst))]
-    click.echo(f"{len(picked) - len(todo)}/{len(picked)} present; fetching {len(todo)}", err=True)
-    failed = {}
-    for out in map_isolated(images.ensure, todo, images.config.max_pulls):
-        if out.error is not None:
-            failed[out.item.instance_id] = str(out.error)
-            click.echo(f"failed {out.item.instance_id}: {out.error}", err=True)
-    click.echo(f"fetched {len(todo) - len(failed)}, failed {len(failed)}")
-    if failed:
+    reports = on_each_engine(lambda member: prefetch_missing(
+        member.images, picked, lambda line: click.echo(f"{named(member.engine)}{line}", err=True)), members)
+    bad = _unreachable(reports)
+    for rep in reports:
+        if rep.unreachable:
+            continue
+        tried, failed = rep.result
+        for iid, why in failed.items():
+            click.echo(f"{named(rep.engine)}failed {iid}: {why}", err=True)
+        click.echo(f"{named(rep.engine)}fetched {tried - len(failed)}, failed {len(failed)}")
+        bad += bool(failed)
+    if bad:
         raise SystemExit(1)
 
 
@@ -156,49 +172,20 @@ def _prefetch_on_ray(picked, config: dict, address, nodes) -> None:
 @selection_options
 @image_options()
 def prune(dataset, instances, pattern, slice_, config_file, docker_host, image_opts):
-    """Remove the selection's images that codefix pulled or built onto the engine (and nothing else)."""
-    backend = _one_engine(backend_of(config_file, docker_host, image_opts))
-    images = backend.images
-    names = {images.image_name(inst) for inst in _selected(dataset, instances, pattern, slice_)}
-    removed, kept = prune_recorded(images, names)
-    for name, why in kept.items():
-        click.echo(f"kept {name}: {why}", err=True)
-    click.echo(f"removed {len(removed)} image(s) codefix had fetched; {len(kept)} kept")
+    """Remove the selection's images that codefix pulled or built onto the engine (and nothing else);
+    with a pool of engines (--docker-host more than once), on every engine of it."""
+    from codefix.stages.engine_images import on_each_engine, prune_recorded
 
-
-def prune_recorded(images, names: set[str]) -> tuple[list[str], dict[str, str]]:
-    """Remove every recorded (codefix-fetched) image among `names` whose id is still the recorded
-    one; (removed, {kept name: why})."""
-    import docker
-
-    removed, kept = [], {}
-    for name, rec in sorted(images.records.all().items()):
-        if name not in names:
+    backend = backend_of(config_file, docker_host, image_opts)
+    members, named = _engines(backend)
+    names = {backend.images.image_name(inst) for inst in _selected(dataset, instances, pattern, slice_)}
+    reports = on_each_engine(lambda member: prune_recorded(member.images, names), members)
+    for rep in reports:
+        if rep.unreachable:
             continue
-        try:
-            current = images.client.images.get(name).id
-        except docker.errors.ImageNotFound:
-            images.records.drop(name)
-            continue
-        if current != rec.get("id"):
-            kept[name] = "replaced since codefix fetched it (not codefix's any more)"
-            images.records.drop(name)
-            continue
-        try:
-            images.client.images.remove(name)
-        except docker.errors.APIError as exc:
-            kept[name] = str(exc.explanation or exc)
-            continue
-        images.records.drop(name)
-        removed.append(name)
-    return removed, kept
-
-
-def image_size(client, name: str) -> int | None:
-    """Bytes of the local image, None when absent."""
-    import docker
-
-    try:
-        return int(client.images.get(name).attrs.get("Size") or 0)
-    except docker.errors.ImageNotFound:
-        return None
+        removed, kept = rep.result
+        for name, why in kept.items():
+            click.echo(f"{named(rep.engine)}kept {name}: {why}", err=True)
+        click.echo(f"{named(rep.engine)}removed {len(removed)} image(s) codefix had fetched; {len(kept)} kept")
+    if _unreachable(reports):
+        raise SystemExit(1)
