@@ -91,6 +91,20 @@ def test_known_limits_pace_requests_and_tokens_before_the_provider_refuses() -> 
     assert clock.now - before < 1.5  # without the 990 back, 1000 output tokens at 100/s: 10 s
 
 
+def test_callers_woken_late_keep_the_pace_instead_of_losing_their_lateness() -> None:
+    # a busy interpreter wakes each paced caller 30 ms after the bucket holds its call
+    from agent.models.limiter import EndpointLimiter
+    from tests.doubles.fake_clock import FakeClock
+
+    clock = FakeClock()
+    limiter = EndpointLimiter(EndpointLimits(requests_per_minute=600, pace=1.0), clock=clock,
+                              sleep=lambda s: clock.sleep(s + 0.03), rng=lambda: 0.0)
+    start = clock.now
+    for _ in range(21):
+        limiter.answered(limiter.acquire())
+    assert clock.now - start == pytest.approx(2.0, abs=0.05)  # 20 intervals of 0.1 s; 2.6 s lost the 30 ms each
+
+
 def test_a_call_kept_out_past_its_wait_budget_raises_rate_limited() -> None:
     limiter, clock = fake_time_limiter(max_wait=100.0)
     attempts = []
