@@ -68,7 +68,7 @@ def shared_limiter(model, stop: float, count) -> None:
 def scenario(mode: str, per_second: float | None, tokens_per_minute: float | None, seconds: float, callers: int) -> dict:
     from agent.models.factory import make_model
     from agent.models.limiter import EndpointLimits, no_shared_limiters
-    from tests.doubles.rate_limited_endpoint import RateLimitedEndpoint
+    from tests.doubles.rate_limited_endpoint import RateLimitedEndpoint, input_tokens_of
 
     requests = int(per_second * WINDOW) if per_second else None
     input_tokens = int(tokens_per_minute / 60 * WINDOW) if tokens_per_minute else None
@@ -104,7 +104,8 @@ def scenario(mode: str, per_second: float | None, tokens_per_minute: float | Non
         refused_total = endpoint.refused
         half = started + seconds / 2
         late = [t for t in endpoint.served_times if t >= half]
-    limit_rate = per_second or (tokens_per_minute / 60 / 400)  # requests/s the token limit allows
+    # requests/s the limit allows, counted as the endpoint counts them (a token limit: its tokens per prompt)
+    limit_rate = per_second or (tokens_per_minute / 60 / input_tokens_of(PROMPT))
     whole = len(endpoint.served_times) / (ended - started)
     steady = len(late) / max(1e-9, ended - half)
     return {"mode": mode, "limit": f"{per_second:g} req/s" if per_second else f"{tokens_per_minute:g} input tok/min",

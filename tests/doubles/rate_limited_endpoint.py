@@ -121,7 +121,7 @@ class RateLimitedEndpoint:
         """(status, headers, JSON body) for one request."""
         messages = plain_messages(api, body)
         text = self.respond(messages)
-        input_tokens = max(1, sum(len(m["content"]) for m in messages) // 4)
+        input_tokens = input_tokens_of(messages)
         output_tokens = max(1, len(text) // 4)
         wait = self.admit(time.monotonic(), input_tokens, output_tokens)
         with self._lock:
@@ -148,6 +148,11 @@ class RateLimitedEndpoint:
         return {"served": self.served, "refused": self.refused, "seconds": round(seconds, 2),
                 "served_per_s": round(rate, 2), "utilisation": round(rate / limit_per_second, 3),
                 "refused_per_served": round(self.refused / max(1, self.served), 3)}
+
+
+def input_tokens_of(messages: list[dict]) -> int:
+    """The input tokens the endpoint counts for plain messages: characters / 4 (at least 1)."""
+    return max(1, sum(len(m["content"]) for m in messages) // 4)
 
 
 def plain_messages(api: str, body: dict) -> list[dict]:
