@@ -11,8 +11,12 @@ callers that each honour `retry-after` on their own come back together and keep 
   quick, so once the first pause is over the pace is set to the answers per second since the
   first call (a minute at most: the pause is part of the provider's window); as that guess is low
   when the first calls were slow, the pace then grows fast (SLOW_START_GROWTH per answer) until
-  the next round of refusals; each round takes it down by `rate_cut`, after which each answered
-  call adds `rate_growth` requests/s;
+  the next round of refusals; each round sets it to the lower of `rate_cut` x the pace and the
+  answers per second over the last minute, pauses included (slow start may have taken the pace
+  far past what the endpoint served: cutting the pace alone took several rounds, each with its
+  pause, to come down), after which each answered call adds `rate_growth` requests/s, a quarter
+  of that once the pace is back within NEAR_REFUSED of the pace last refused; a refusal leaves
+  the pace's bucket one call of credit and none accrues while paused, so calls resume evenly;
 - a refusal pauses the whole endpoint: for the `retry-after` the provider sent, else for a
   backoff that doubles with consecutive rounds of refusals; every waiter adds its own jitter;
 - known limits (`EndpointLimits`: requests, input tokens, output tokens per minute) are paced as
@@ -110,7 +114,11 @@ SLOW_START_GROWTH = 0.25
 """Requests/s the learnt pace grows by per answered call between its first setting and the next
 round of refusals."""
 HISTORY_SECONDS = 60.0
-"""How far back the answers are counted when the first refusal sets the learnt rate."""
+"""How far back the answers are counted when a refusal sets the learnt rate."""
+NEAR_REFUSED = 0.9
+"""Share of the pace last refused (`refused_rate`) above which the learnt pace grows at a quarter
+of `rate_growth`: it spends longer just under the limit and reaches the next refusal later (each
+round of refusals costs a pause of at least the whole second a retry-after is rounded up to)."""
 
 
 @dataclass
@@ -127,8 +135,8 @@ class Bucket:
         return max(1.0, self.rate * BURST_SECONDS)
 
     def refill(self, now: float) -> None:
-        self.level = min(self.capacity + self.rate * LATE_SECONDS, self.level + (now - self.at) * self.rate)
-        self.at = now
+        self.level = min(self.capacity + self.rate * LATE_SECONDS, self.level + max(0.0, now - self.at) * self.rate)
+        self.at = max(self.at, now)
 
     def wait_for(self, amount: float) -> float:
         """Seconds until `amount` may be taken: the level holds it, or the bucket is full (a
@@ -171,6 +179,9 @@ class EndpointLimiter:
         """Requests/s the refusals taught (None until the first pause is over)."""
         self._learn_pending = False
         self._slow_start = False
+        self.refused_rate: float | None = None
+        """The learnt pace when the endpoint last refused (in slow start: at most the rate it served);
+        the pace grows slowly near it."""
         pace = self.limits.pace / 60
         self._buckets = {key: Bucket(rate * pace, max(1.0, rate * pace * BURST_SECONDS), now) for key, rate in (
             ("requests", self.limits.requests_per_minute), ("input", self.limits.input_tokens_per_minute),
@@ -254,7 +265,9 @@ class EndpointLimiter:
             while self._answers and self._answers[0] < now - HISTORY_SECONDS:
                 self._answers.popleft()
             if self.learnt_rate is not None:
-                self.learnt_rate += SLOW_START_GROWTH if self._slow_start else self.limits.rate_growth
+                near = self.refused_rate is not None and self.learnt_rate >= NEAR_REFUSED * self.refused_rate
+                self.learnt_rate += SLOW_START_GROWTH if self._slow_start else (
+                    self.limits.rate_growth / 4 if near else self.limits.rate_growth)
                 self._buckets["learnt"].rate = self.learnt_rate
             if output_tokens is not None and "output" in self._buckets:
                 self._buckets["output"].level += max(0.0, permit.output_reserved - output_tokens)
@@ -285,6 +298,9 @@ class EndpointLimiter:
             pause = retry_after if retry_after is not None else min(
                 self.limits.max_pause, self.limits.base_pause * 2 ** (self._streak - 1))
             self.paused_until = max(self.paused_until, now + pause)
+            learnt = self._buckets.get("learnt")
+            if learnt is not None:  # no credit for the pause: the calls resume at the pace, not in a burst
+                learnt.level, learnt.at = min(learnt.level, 1.0), max(learnt.at, self.paused_until)
             self._cond.notify_all()
 
     def snapshot(self) -> dict:
@@ -306,8 +322,11 @@ class EndpointLimiter:
         if self.learnt_rate is None:
             self._learn_pending = True
         else:
+            served = self._served_rate(now)
+            self.refused_rate = min(self.learnt_rate, served) if self._slow_start and served else self.learnt_rate
             self._slow_start = False
-            self.learnt_rate = max(1.0 / 60, self.learnt_rate * self.limits.rate_cut)
+            cut = self.learnt_rate * self.limits.rate_cut
+            self.learnt_rate = max(1.0 / 60, cut if served is None else min(cut, served))
             self._buckets["learnt"].refill(now)
             self._buckets["learnt"].rate = self.learnt_rate
 
@@ -325,6 +344,17 @@ class EndpointLimiter:
             bucket.refill(now)
             waits.append(bucket.wait_for(amounts[key]))
         return max(waits, default=0.0)
+
+    def _served_rate(self, now: float) -> float | None:
+        """Answers per second over the last HISTORY_SECONDS (since the first call if later), pauses
+        included: over a span as long as the provider's window, what it served is at most its
+        limit (over a shorter one, after a pause emptied the window, it can be more). None when
+        that is under a second or two answers, too little to tell."""
+        since = max(self._started or now, now - HISTORY_SECONDS)
+        answers = sum(1 for t in self._answers if t > since)
+        if now - since < 1.0 or answers < 2:
+            return None
+        return answers / (now - since)
 
     def _first_pace(self, now: float) -> None:
         """The answers per second since the first call (the last HISTORY_SECONDS at most), pause included."""
