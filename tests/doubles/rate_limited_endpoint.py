@@ -11,7 +11,8 @@ send it), `retry-after-ms`, an HTTP date, or no header at all. `refuse_all` refu
 decided under the windows' lock, so concurrent requests never slip past it.
 Input tokens are estimated as characters / 4 of the messages; output tokens are the reply's.
 
-`served`, `refused`, `served_times` (when each served request arrived) and `arrivals` (status
+`served`, `refused`, `served_times` and `refused_times` (when each served or refused request
+arrived) and `arrivals` (status
 and last message of each request, in order) are kept for the tests' figures. Use as a context manager.
 """
 
@@ -43,6 +44,7 @@ class RateLimitedEndpoint:
         self.served = 0
         self.refused = 0
         self.served_times: list[float] = []
+        self.refused_times: list[float] = []
         self.arrivals: list[tuple[int, str]] = []
         self._seen: deque[tuple[float, int, int]] = deque()  # (arrival, input tokens, output tokens) of every request
         self._lock = threading.Lock()
@@ -68,6 +70,7 @@ class RateLimitedEndpoint:
             self._seen.append((now, input_tokens, 0 if over else output_tokens))
             if over:
                 self.refused += 1
+                self.refused_times.append(now)
                 return max(waits + [1.0 if shut else 0.0])
             self.served += 1
             self.served_times.append(now)
