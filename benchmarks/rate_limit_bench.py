@@ -69,6 +69,7 @@ def shared_limiter(model, stop: float, count) -> None:
 def scenario(mode: str, per_second: float | None, tokens_per_minute: float | None, seconds: float, callers: int) -> dict:
     from agent.models.factory import make_model
     from agent.models.limiter import EndpointLimits, no_shared_limiters
+    from codefix.core.ledger import Ledger
     from tests.doubles.rate_limited_endpoint import RateLimitedEndpoint, input_tokens_of
 
     requests = int(per_second * WINDOW) if per_second else None
@@ -80,7 +81,7 @@ def scenario(mode: str, per_second: float | None, tokens_per_minute: float | Non
                                input_tokens_per_minute=tokens_per_minute, max_wait=seconds * 2)
         limits = known if mode == "shared, known" else EndpointLimits(max_wait=seconds * 2)
         model = make_model("openai/bench-model", api_base=base, api_key="sk-bench", limits=limits)
-        model.query(PROMPT, ledger=__import__("codefix.core.ledger").ledger.Ledger(), stage="warm", max_tokens=64)
+        model.query(PROMPT, ledger=Ledger(), stage="warm", max_tokens=64)
         time.sleep(WINDOW)  # the warm call's window passes
         endpoint.served = endpoint.refused = 0
         endpoint.served_times.clear()
