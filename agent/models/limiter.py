@@ -9,7 +9,7 @@ callers that each honour `retry-after` on their own come back together and keep 
   grows the allowance by 1/allowance back to the ceiling;
 - an adaptive request rate (AIMD too): concurrency alone cannot hold a rate when answers are
   quick, so once the first pause is over the pace is set to the answers per second since the
-  first call (a minute at most: the pause is part of the provider's window); as that guess is low
+  endpoint was last idle (IDLE_SECONDS; a minute at most: the pause is part of the provider's window); as that guess is low
   when the first calls were slow, the pace then grows fast (SLOW_START_GROWTH per answer) until
   the next round of refusals; each round sets it to the lower of `rate_cut` x the pace and the
   answers per second over the last minute, pauses included (slow start may have taken the pace
@@ -115,6 +115,9 @@ SLOW_START_GROWTH = 0.25
 round of refusals."""
 HISTORY_SECONDS = 60.0
 """How far back the answers are counted when a refusal sets the learnt rate."""
+IDLE_SECONDS = 1.0
+"""A call that finds nothing in flight, nobody waiting, no pause and no answer for this long starts
+a new busy spell: the rate served is counted from there, idle time would under-state it."""
 NEAR_REFUSED = 0.9
 """Share of the pace last refused (`refused_rate`) above which the learnt pace grows at a quarter
 of `rate_growth`: it spends longer just under the limit and reaches the next refusal later (each
@@ -173,12 +176,14 @@ class EndpointLimiter:
         self._streak = 0  # consecutive refusals, for the backoff without retry-after
         self._round = 0  # bumped at each cut: refusals of calls sent before it do not cut again
         now = clock()
-        self._started: float | None = None  # the first call's send time
         self._answers: deque[float] = deque()  # when calls were answered, the last HISTORY_SECONDS
         self.learnt_rate: float | None = None
         """Requests/s the refusals taught (None until the first pause is over)."""
         self._learn_pending = False
         self._slow_start = False
+        self._waiting = 0  # callers inside acquire
+        self._last_done = float("-inf")  # the last answer, refusal or release
+        self._busy_since: float | None = None  # the first call of the current busy spell
         self.refused_rate: float | None = None
         """The learnt pace when the endpoint last refused (in slow start: at most the rate it served);
         the pace grows slowly near it."""
@@ -228,28 +233,40 @@ class EndpointLimiter:
         started = self.clock()
         deadline = started + self.limits.max_wait if deadline is None else deadline
         with self._cond:
-            while True:
-                now = self.clock()
-                delay = self._delay(now, input_tokens, output_tokens)
-                if delay == 0.0:
-                    self._take(now, input_tokens, output_tokens)
-                    figures = self._figures(stage)
-                    figures.sent += 1
-                    figures.waited += now - started
-                    return Permit(round=self._round, output_reserved=float(output_tokens))
-                left = deadline - now
-                if left <= 0 or (delay is not None and delay > left):
-                    self._figures(stage).waited += now - started
-                    raise RateLimited(f"{describe}: {self.name} would not take the call within the wait budget "
-                                      f"({self.limits.max_wait:.0f} s): {self._why(now)}")
-                if delay is None:  # full: a finished call wakes us
-                    self._cond.wait(timeout=min(left, 1.0))
-                    continue
-                self._cond.release()
-                try:
-                    self.sleep(delay + self.rng() * self.limits.jitter * delay)
-                finally:
-                    self._cond.acquire()
+            if (self.in_flight == 0 and self._waiting == 0 and started >= self.paused_until
+                    and started - self._last_done > IDLE_SECONDS):
+                self._busy_since = started
+            self._waiting += 1
+            try:
+                return self._acquire(started, deadline, stage, input_tokens, output_tokens, describe)
+            finally:
+                self._waiting -= 1
+
+    def _acquire(self, started: float, deadline: float, stage: str, input_tokens: int, output_tokens: int,
+                 describe: str) -> Permit:
+        """`acquire` inside the lock."""
+        while True:
+            now = self.clock()
+            delay = self._delay(now, input_tokens, output_tokens)
+            if delay == 0.0:
+                self._take(now, input_tokens, output_tokens)
+                figures = self._figures(stage)
+                figures.sent += 1
+                figures.waited += now - started
+                return Permit(round=self._round, output_reserved=float(output_tokens))
+            left = deadline - now
+            if left <= 0 or (delay is not None and delay > left):
+                self._figures(stage).waited += now - started
+                raise RateLimited(f"{describe}: {self.name} would not take the call within the wait budget "
+                                  f"({self.limits.max_wait:.0f} s): {self._why(now)}")
+            if delay is None:  # full: a finished call wakes us
+                self._cond.wait(timeout=min(left, 1.0))
+                continue
+            self._cond.release()
+            try:
+                self.sleep(delay + self.rng() * self.limits.jitter * delay)
+            finally:
+                self._cond.acquire()
 
     def answered(self, permit: Permit, *, stage: str = "", output_tokens: int | None = None) -> None:
         """The call was answered: grow the allowance, give back unused output tokens."""
@@ -259,6 +276,7 @@ class EndpointLimiter:
             permit.done = True
             self.in_flight -= 1
             self._streak = 0
+            self._last_done = self.clock()
             self.allowed = min(float(self.limits.max_in_flight), self.allowed + 1 / max(1.0, self.allowed))
             now = self.clock()
             self._answers.append(now)
@@ -280,6 +298,7 @@ class EndpointLimiter:
                 return
             permit.done = True
             self.in_flight -= 1
+            self._last_done = self.clock()
             self._cond.notify_all()
 
     def refused(self, permit: Permit, retry_after: float | None, *, stage: str = "") -> None:
@@ -290,6 +309,7 @@ class EndpointLimiter:
                 permit.done = True
                 self.in_flight -= 1
             now = self.clock()
+            self._last_done = now
             if permit.round == self._round:
                 self._streak += 1
                 self.allowed = max(1.0, self.allowed / 2)
@@ -346,19 +366,19 @@ class EndpointLimiter:
         return max(waits, default=0.0)
 
     def _served_rate(self, now: float) -> float | None:
-        """Answers per second over the last HISTORY_SECONDS (since the first call if later), pauses
-        included: over a span as long as the provider's window, what it served is at most its
-        limit (over a shorter one, after a pause emptied the window, it can be more). None when
+        """Answers per second over the last HISTORY_SECONDS (since the busy spell began if later),
+        pauses included: over a span as long as the provider's window, what it served is at most
+        its limit (over a shorter one, after a pause emptied the window, it can be more). None when
         that is under a second or two answers, too little to tell."""
-        since = max(self._started or now, now - HISTORY_SECONDS)
+        since = max(self._busy_since if self._busy_since is not None else now, now - HISTORY_SECONDS)
         answers = sum(1 for t in self._answers if t > since)
         if now - since < 1.0 or answers < 2:
             return None
         return answers / (now - since)
 
     def _first_pace(self, now: float) -> None:
-        """The answers per second since the first call (the last HISTORY_SECONDS at most), pause included."""
-        span = min(HISTORY_SECONDS, max(1.0, now - (self._started or now)))
+        """The answers per second since the busy spell began (the last HISTORY_SECONDS at most), pause included."""
+        span = min(HISTORY_SECONDS, max(1.0, now - (self._busy_since if self._busy_since is not None else now)))
         recent = sum(1 for t in self._answers if t >= now - span)
         if not recent:  # nothing answered yet: no pace to learn, the pauses alone hold the calls
             return
@@ -369,7 +389,6 @@ class EndpointLimiter:
 
     def _take(self, now: float, input_tokens: int, output_tokens: int) -> None:
         self.in_flight += 1
-        self._started = now if self._started is None else self._started
         for key, amount in (("requests", 1), ("learnt", 1), ("input", input_tokens), ("output", output_tokens)):
             if key in self._buckets:
                 self._buckets[key].level -= amount

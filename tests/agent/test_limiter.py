@@ -105,10 +105,14 @@ def test_callers_woken_late_keep_the_pace_instead_of_losing_their_lateness() -> 
     assert clock.now - start == pytest.approx(2.0, abs=0.05)  # 20 intervals of 0.1 s; 2.6 s lost the 30 ms each
 
 
-def learnt_in_slow_start(call_seconds: float, calls: int):
+def learnt_in_slow_start(call_seconds: float, calls: int, idle_before: float = 0.0):
     """A limiter told no limits: 10 answers in 1 s, a refusal pausing 1 s (the first pace: 10 answers
-    over 2 s, 5/s), then `calls` calls of `call_seconds` each while slow start grows the pace."""
+    over 2 s, 5/s), then `calls` calls of `call_seconds` each while slow start grows the pace.
+    `idle_before`: one call answered that long before, the endpoint idle since."""
     limiter, clock = fake_time_limiter()
+    if idle_before:
+        limiter.answered(limiter.acquire())
+        clock.now += idle_before
     for _ in range(10):
         permit = limiter.acquire()
         clock.now += 0.1
@@ -128,6 +132,12 @@ def test_a_round_of_refusals_cuts_the_learnt_pace_to_the_rate_served_not_of_the_
     limiter.refused(limiter.acquire(), 1.0)
     # 50 answers over the 10 s since the first call; 0.9 x the pace would be 13.5/s, refused again
     assert limiter.learnt_rate == pytest.approx(5.0)
+
+
+def test_time_the_endpoint_sat_idle_does_not_lower_the_rate_it_served() -> None:
+    limiter, clock = learnt_in_slow_start(0.2, 40, idle_before=30.0)  # a warm-up call, then 30 s idle
+    limiter.refused(limiter.acquire(), 1.0)
+    assert limiter.learnt_rate == pytest.approx(5.0)  # 50 answers over the 10 s busy; 51 over 40 s: 1.3/s
 
 
 def test_the_learnt_pace_grows_at_a_quarter_of_the_rate_near_the_rate_last_refused() -> None:
