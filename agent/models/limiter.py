@@ -20,7 +20,8 @@ callers that each honour `retry-after` on their own come back together and keep 
 - a refusal pauses the whole endpoint: for the `retry-after` the provider sent, else for a
   backoff that doubles with consecutive rounds of refusals; every waiter adds its own jitter;
 - known limits (`EndpointLimits`: requests, input tokens, output tokens per minute) are paced as
-  token buckets holding a tenth of a second's worth (a call may take one into debt), so a call
+  token buckets holding a tenth of a second's worth, plus a tenth kept for a caller woken late
+  (LATE_SECONDS; a call may take one into debt), so a call
   waits before the provider has to refuse; output tokens are reserved at the request's
   max_tokens and the unused part given back;
 - a call that cannot be sent within `max_wait` seconds raises `RateLimited`, an infrastructure
