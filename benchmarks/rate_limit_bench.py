@@ -10,8 +10,9 @@ limit (requests/s, and one input-tokens/min limit) 32 callers make calls for `--
 - `shared, learnt`: one EndpointLimiter for all callers, told nothing (it learns from refusals);
 - `shared, known`: the same, told the limit (model.limits in the config).
 
-Printed per row: served/s, utilisation of the limit (served/s over the limit) and refused per
-served, over the whole run and over its second half (the steady state). The windows are 5 s
+Printed per row: served/s, utilisation of the limit (served/s over the limit; a token limit's
+in requests/s at the endpoint's count of the prompt's tokens) and refused per served, over the
+whole run and over its second half (the steady state). The windows are 5 s
 long (limit x 5 requests per 5 s), a scaled-down provider minute.
 """
 
@@ -68,7 +69,8 @@ def shared_limiter(model, stop: float, count) -> None:
 def scenario(mode: str, per_second: float | None, tokens_per_minute: float | None, seconds: float, callers: int) -> dict:
     from agent.models.factory import make_model
     from agent.models.limiter import EndpointLimits, no_shared_limiters
-    from tests.doubles.rate_limited_endpoint import RateLimitedEndpoint
+    from codefix.core.ledger import Ledger
+    from tests.doubles.rate_limited_endpoint import RateLimitedEndpoint, input_tokens_of
 
     requests = int(per_second * WINDOW) if per_second else None
     input_tokens = int(tokens_per_minute / 60 * WINDOW) if tokens_per_minute else None
@@ -79,10 +81,11 @@ def scenario(mode: str, per_second: float | None, tokens_per_minute: float | Non
                                input_tokens_per_minute=tokens_per_minute, max_wait=seconds * 2)
         limits = known if mode == "shared, known" else EndpointLimits(max_wait=seconds * 2)
         model = make_model("openai/bench-model", api_base=base, api_key="sk-bench", limits=limits)
-        model.query(PROMPT, ledger=__import__("codefix.core.ledger").ledger.Ledger(), stage="warm", max_tokens=64)
+        model.query(PROMPT, ledger=Ledger(), stage="warm", max_tokens=64)
         time.sleep(WINDOW)  # the warm call's window passes
         endpoint.served = endpoint.refused = 0
         endpoint.served_times.clear()
+        endpoint.refused_times.clear()
         lock = threading.Lock()
         done = [0]
 
@@ -104,13 +107,16 @@ def scenario(mode: str, per_second: float | None, tokens_per_minute: float | Non
         refused_total = endpoint.refused
         half = started + seconds / 2
         late = [t for t in endpoint.served_times if t >= half]
-    limit_rate = per_second or (tokens_per_minute / 60 / 400)  # requests/s the token limit allows
+        late_refused = sum(1 for t in endpoint.refused_times if t >= half)
+    # requests/s the limit allows, counted as the endpoint counts them (a token limit: its tokens per prompt)
+    limit_rate = per_second or (tokens_per_minute / 60 / input_tokens_of(PROMPT))
     whole = len(endpoint.served_times) / (ended - started)
     steady = len(late) / max(1e-9, ended - half)
     return {"mode": mode, "limit": f"{per_second:g} req/s" if per_second else f"{tokens_per_minute:g} input tok/min",
             "served": len(endpoint.served_times), "refused": refused_total,
             "utilisation": round(whole / limit_rate, 3), "utilisation_steady": round(steady / limit_rate, 3),
-            "refused_per_served": round(refused_total / max(1, len(endpoint.served_times)), 3)}
+            "refused_per_served": round(refused_total / max(1, len(endpoint.served_times)), 3),
+            "refused_per_served_steady": round(late_refused / max(1, len(late)), 3)}
 
 
 def main() -> None:
@@ -130,7 +136,8 @@ def main() -> None:
             rows.append(row)
             print(f"{row['limit']:>22}  {mode:<15} served {row['served']:>5}  refused {row['refused']:>6}  "
                   f"utilisation {row['utilisation']:.2f} (steady {row['utilisation_steady']:.2f})  "
-                  f"refused/served {row['refused_per_served']:.2f}", flush=True)
+                  f"refused/served {row['refused_per_served']:.2f} (steady {row['refused_per_served_steady']:.2f})",
+                  flush=True)
     if args.json:
         args.json.write_text(json.dumps(rows, indent=1))
 

@@ -9,14 +9,19 @@ callers that each honour `retry-after` on their own come back together and keep 
   grows the allowance by 1/allowance back to the ceiling;
 - an adaptive request rate (AIMD too): concurrency alone cannot hold a rate when answers are
   quick, so once the first pause is over the pace is set to the answers per second since the
-  first call (a minute at most: the pause is part of the provider's window); as that guess is low
+  endpoint was last idle (IDLE_SECONDS; a minute at most: the pause is part of the provider's window); as that guess is low
   when the first calls were slow, the pace then grows fast (SLOW_START_GROWTH per answer) until
-  the next round of refusals; each round takes it down by `rate_cut`, after which each answered
-  call adds `rate_growth` requests/s;
+  the next round of refusals; each round sets it to the lower of `rate_cut` x the pace and the
+  answers per second over the last minute, pauses included (slow start may have taken the pace
+  far past what the endpoint served: cutting the pace alone took several rounds, each with its
+  pause, to come down), after which each answered call adds `rate_growth` requests/s, a quarter
+  of that once the pace is back within NEAR_REFUSED of the pace last refused; a refusal leaves
+  the pace's bucket one call of credit and none accrues while paused, so calls resume evenly;
 - a refusal pauses the whole endpoint: for the `retry-after` the provider sent, else for a
   backoff that doubles with consecutive rounds of refusals; every waiter adds its own jitter;
 - known limits (`EndpointLimits`: requests, input tokens, output tokens per minute) are paced as
-  token buckets holding a tenth of a second's worth (a call may take one into debt), so a call
+  token buckets holding a tenth of a second's worth, plus a tenth kept for a caller woken late
+  (LATE_SECONDS; a call may take one into debt), so a call
   waits before the provider has to refuse; output tokens are reserved at the request's
   max_tokens and the unused part given back;
 - a call that cannot be sent within `max_wait` seconds raises `RateLimited`, an infrastructure
@@ -100,16 +105,30 @@ class StageFigures:
 
 BURST_SECONDS = 0.1
 """A bucket holds this many seconds of its rate (at least one request): paced calls go out evenly."""
+LATE_SECONDS = 0.1
+"""Credit a bucket keeps, beyond BURST_SECONDS, for a caller woken late: a waiter is woken when the
+bucket holds its call, but on a busy interpreter (32 callers sharing the GIL on 2 cores) it runs
+milliseconds later, and a bucket capped at one request loses that lateness at every call (0.89
+of a 10 req/s limit instead of the 0.95 paced). Kept, the next call goes that much sooner, so the
+pace holds on average; the most it adds to a window is this many seconds of the rate."""
 SLOW_START_GROWTH = 0.25
 """Requests/s the learnt pace grows by per answered call between its first setting and the next
 round of refusals."""
 HISTORY_SECONDS = 60.0
-"""How far back the answers are counted when the first refusal sets the learnt rate."""
+"""How far back the answers are counted when a refusal sets the learnt rate."""
+IDLE_SECONDS = 1.0
+"""A call that finds nothing in flight, nobody waiting, no pause and no answer for this long starts
+a new busy spell: the rate served is counted from there, idle time would under-state it."""
+NEAR_REFUSED = 0.9
+"""Share of the pace last refused (`refused_rate`) above which the learnt pace grows at a quarter
+of `rate_growth`: it spends longer just under the limit and reaches the next refusal later (each
+round of refusals costs a pause of at least the whole second a retry-after is rounded up to)."""
 
 
 @dataclass
 class Bucket:
-    """A token bucket of `rate` per second holding BURST_SECONDS of it (at least 1); may go into debt."""
+    """A token bucket of `rate` per second holding BURST_SECONDS of it (at least 1) plus LATE_SECONDS
+    of it (made with `level` at most the former); may go into debt."""
 
     rate: float
     level: float
@@ -120,8 +139,8 @@ class Bucket:
         return max(1.0, self.rate * BURST_SECONDS)
 
     def refill(self, now: float) -> None:
-        self.level = min(self.capacity, self.level + (now - self.at) * self.rate)
-        self.at = now
+        self.level = min(self.capacity + self.rate * LATE_SECONDS, self.level + max(0.0, now - self.at) * self.rate)
+        self.at = max(self.at, now)
 
     def wait_for(self, amount: float) -> float:
         """Seconds until `amount` may be taken: the level holds it, or the bucket is full (a
@@ -158,12 +177,17 @@ class EndpointLimiter:
         self._streak = 0  # consecutive refusals, for the backoff without retry-after
         self._round = 0  # bumped at each cut: refusals of calls sent before it do not cut again
         now = clock()
-        self._started: float | None = None  # the first call's send time
         self._answers: deque[float] = deque()  # when calls were answered, the last HISTORY_SECONDS
         self.learnt_rate: float | None = None
         """Requests/s the refusals taught (None until the first pause is over)."""
         self._learn_pending = False
         self._slow_start = False
+        self._waiting = 0  # callers inside acquire
+        self._last_done = float("-inf")  # the last answer, refusal or release
+        self._busy_since: float | None = None  # the first call of the current busy spell
+        self.refused_rate: float | None = None
+        """The learnt pace when the endpoint last refused (in slow start: at most the rate it served);
+        the pace grows slowly near it."""
         pace = self.limits.pace / 60
         self._buckets = {key: Bucket(rate * pace, max(1.0, rate * pace * BURST_SECONDS), now) for key, rate in (
             ("requests", self.limits.requests_per_minute), ("input", self.limits.input_tokens_per_minute),
@@ -210,28 +234,40 @@ class EndpointLimiter:
         started = self.clock()
         deadline = started + self.limits.max_wait if deadline is None else deadline
         with self._cond:
-            while True:
-                now = self.clock()
-                delay = self._delay(now, input_tokens, output_tokens)
-                if delay == 0.0:
-                    self._take(now, input_tokens, output_tokens)
-                    figures = self._figures(stage)
-                    figures.sent += 1
-                    figures.waited += now - started
-                    return Permit(round=self._round, output_reserved=float(output_tokens))
-                left = deadline - now
-                if left <= 0 or (delay is not None and delay > left):
-                    self._figures(stage).waited += now - started
-                    raise RateLimited(f"{describe}: {self.name} would not take the call within the wait budget "
-                                      f"({self.limits.max_wait:.0f} s): {self._why(now)}")
-                if delay is None:  # full: a finished call wakes us
-                    self._cond.wait(timeout=min(left, 1.0))
-                    continue
-                self._cond.release()
-                try:
-                    self.sleep(delay + self.rng() * self.limits.jitter * delay)
-                finally:
-                    self._cond.acquire()
+            if (self.in_flight == 0 and self._waiting == 0 and started >= self.paused_until
+                    and started - self._last_done > IDLE_SECONDS):
+                self._busy_since = started
+            self._waiting += 1
+            try:
+                return self._acquire(started, deadline, stage, input_tokens, output_tokens, describe)
+            finally:
+                self._waiting -= 1
+
+    def _acquire(self, started: float, deadline: float, stage: str, input_tokens: int, output_tokens: int,
+                 describe: str) -> Permit:
+        """`acquire` inside the lock."""
+        while True:
+            now = self.clock()
+            delay = self._delay(now, input_tokens, output_tokens)
+            if delay == 0.0:
+                self._take(now, input_tokens, output_tokens)
+                figures = self._figures(stage)
+                figures.sent += 1
+                figures.waited += now - started
+                return Permit(round=self._round, output_reserved=float(output_tokens))
+            left = deadline - now
+            if left <= 0 or (delay is not None and delay > left):
+                self._figures(stage).waited += now - started
+                raise RateLimited(f"{describe}: {self.name} would not take the call within the wait budget "
+                                  f"({self.limits.max_wait:.0f} s): {self._why(now)}")
+            if delay is None:  # full: a finished call wakes us
+                self._cond.wait(timeout=min(left, 1.0))
+                continue
+            self._cond.release()
+            try:
+                self.sleep(delay + self.rng() * self.limits.jitter * delay)
+            finally:
+                self._cond.acquire()
 
     def answered(self, permit: Permit, *, stage: str = "", output_tokens: int | None = None) -> None:
         """The call was answered: grow the allowance, give back unused output tokens."""
@@ -241,13 +277,16 @@ class EndpointLimiter:
             permit.done = True
             self.in_flight -= 1
             self._streak = 0
+            self._last_done = self.clock()
             self.allowed = min(float(self.limits.max_in_flight), self.allowed + 1 / max(1.0, self.allowed))
             now = self.clock()
             self._answers.append(now)
             while self._answers and self._answers[0] < now - HISTORY_SECONDS:
                 self._answers.popleft()
             if self.learnt_rate is not None:
-                self.learnt_rate += SLOW_START_GROWTH if self._slow_start else self.limits.rate_growth
+                near = self.refused_rate is not None and self.learnt_rate >= NEAR_REFUSED * self.refused_rate
+                self.learnt_rate += SLOW_START_GROWTH if self._slow_start else (
+                    self.limits.rate_growth / 4 if near else self.limits.rate_growth)
                 self._buckets["learnt"].rate = self.learnt_rate
             if output_tokens is not None and "output" in self._buckets:
                 self._buckets["output"].level += max(0.0, permit.output_reserved - output_tokens)
@@ -260,6 +299,7 @@ class EndpointLimiter:
                 return
             permit.done = True
             self.in_flight -= 1
+            self._last_done = self.clock()
             self._cond.notify_all()
 
     def refused(self, permit: Permit, retry_after: float | None, *, stage: str = "") -> None:
@@ -270,6 +310,7 @@ class EndpointLimiter:
                 permit.done = True
                 self.in_flight -= 1
             now = self.clock()
+            self._last_done = now
             if permit.round == self._round:
                 self._streak += 1
                 self.allowed = max(1.0, self.allowed / 2)
@@ -278,6 +319,9 @@ class EndpointLimiter:
             pause = retry_after if retry_after is not None else min(
                 self.limits.max_pause, self.limits.base_pause * 2 ** (self._streak - 1))
             self.paused_until = max(self.paused_until, now + pause)
+            learnt = self._buckets.get("learnt")
+            if learnt is not None:  # no credit for the pause: the calls resume at the pace, not in a burst
+                learnt.level, learnt.at = min(learnt.level, 1.0), max(learnt.at, self.paused_until)
             self._cond.notify_all()
 
     def snapshot(self) -> dict:
@@ -299,8 +343,11 @@ class EndpointLimiter:
         if self.learnt_rate is None:
             self._learn_pending = True
         else:
+            served = self._served_rate(now)
+            self.refused_rate = min(self.learnt_rate, served) if self._slow_start and served else self.learnt_rate
             self._slow_start = False
-            self.learnt_rate = max(1.0 / 60, self.learnt_rate * self.limits.rate_cut)
+            cut = self.learnt_rate * self.limits.rate_cut
+            self.learnt_rate = max(1.0 / 60, cut if served is None else min(cut, served))
             self._buckets["learnt"].refill(now)
             self._buckets["learnt"].rate = self.learnt_rate
 
@@ -319,9 +366,20 @@ class EndpointLimiter:
             waits.append(bucket.wait_for(amounts[key]))
         return max(waits, default=0.0)
 
+    def _served_rate(self, now: float) -> float | None:
+        """Answers per second over the last HISTORY_SECONDS (since the busy spell began if later),
+        pauses included: over a span as long as the provider's window, what it served is at most
+        its limit (over a shorter one, after a pause emptied the window, it can be more). None when
+        that is under a second or two answers, too little to tell."""
+        since = max(self._busy_since if self._busy_since is not None else now, now - HISTORY_SECONDS)
+        answers = sum(1 for t in self._answers if t > since)
+        if now - since < 1.0 or answers < 2:
+            return None
+        return answers / (now - since)
+
     def _first_pace(self, now: float) -> None:
-        """The answers per second since the first call (the last HISTORY_SECONDS at most), pause included."""
-        span = min(HISTORY_SECONDS, max(1.0, now - (self._started or now)))
+        """The answers per second since the busy spell began (the last HISTORY_SECONDS at most), pause included."""
+        span = min(HISTORY_SECONDS, max(1.0, now - (self._busy_since if self._busy_since is not None else now)))
         recent = sum(1 for t in self._answers if t >= now - span)
         if not recent:  # nothing answered yet: no pace to learn, the pauses alone hold the calls
             return
@@ -332,7 +390,6 @@ class EndpointLimiter:
 
     def _take(self, now: float, input_tokens: int, output_tokens: int) -> None:
         self.in_flight += 1
-        self._started = now if self._started is None else self._started
         for key, amount in (("requests", 1), ("learnt", 1), ("input", input_tokens), ("output", output_tokens)):
             if key in self._buckets:
                 self._buckets[key].level -= amount

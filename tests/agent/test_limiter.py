@@ -91,6 +91,77 @@ def test_known_limits_pace_requests_and_tokens_before_the_provider_refuses() -> 
     assert clock.now - before < 1.5  # without the 990 back, 1000 output tokens at 100/s: 10 s
 
 
+def test_callers_woken_late_keep_the_pace_instead_of_losing_their_lateness() -> None:
+    # a busy interpreter wakes each paced caller 30 ms after the bucket holds its call
+    from agent.models.limiter import EndpointLimiter
+    from tests.doubles.fake_clock import FakeClock
+
+    clock = FakeClock()
+    limiter = EndpointLimiter(EndpointLimits(requests_per_minute=600, pace=1.0), clock=clock,
+                              sleep=lambda s: clock.sleep(s + 0.03), rng=lambda: 0.0)
+    start = clock.now
+    for _ in range(21):
+        limiter.answered(limiter.acquire())
+    assert clock.now - start == pytest.approx(2.0, abs=0.05)  # 20 intervals of 0.1 s; 2.6 s lost the 30 ms each
+
+
+def learnt_in_slow_start(call_seconds: float, calls: int, idle_before: float = 0.0):
+    """A limiter told no limits: 10 answers in 1 s, a refusal pausing 1 s (the first pace: 10 answers
+    over 2 s, 5/s), then `calls` calls of `call_seconds` each while slow start grows the pace.
+    `idle_before`: one call answered that long before, the endpoint idle since."""
+    limiter, clock = fake_time_limiter()
+    if idle_before:
+        limiter.answered(limiter.acquire())
+        clock.now += idle_before
+    for _ in range(10):
+        permit = limiter.acquire()
+        clock.now += 0.1
+        limiter.answered(permit)
+    limiter.refused(limiter.acquire(), 1.0)
+    for _ in range(calls):
+        permit = limiter.acquire()
+        clock.now += call_seconds
+        limiter.answered(permit)
+    return limiter, clock
+
+
+def test_a_round_of_refusals_cuts_the_learnt_pace_to_the_rate_served_not_of_the_pace() -> None:
+    # calls of 0.2 s: the endpoint serves 5/s while slow start takes the pace to 15/s
+    limiter, clock = learnt_in_slow_start(0.2, 40)
+    assert limiter.learnt_rate == pytest.approx(15.0)
+    limiter.refused(limiter.acquire(), 1.0)
+    # 50 answers over the 10 s since the first call; 0.9 x the pace would be 13.5/s, refused again
+    assert limiter.learnt_rate == pytest.approx(5.0)
+
+
+def test_time_the_endpoint_sat_idle_does_not_lower_the_rate_it_served() -> None:
+    limiter, clock = learnt_in_slow_start(0.2, 40, idle_before=30.0)  # a warm-up call, then 30 s idle
+    limiter.refused(limiter.acquire(), 1.0)
+    assert limiter.learnt_rate == pytest.approx(5.0)  # 50 answers over the 10 s busy; 51 over 40 s: 1.3/s
+
+
+def test_the_learnt_pace_grows_at_a_quarter_of_the_rate_near_the_rate_last_refused() -> None:
+    limiter, clock = learnt_in_slow_start(0.2, 40)
+    limiter.refused(limiter.acquire(), 1.0)  # cut to 5/s, the rate served when refused
+    before = limiter.learnt_rate
+    permit = limiter.acquire()
+    clock.now += 0.2
+    limiter.answered(permit)
+    assert limiter.learnt_rate - before == pytest.approx(limiter.limits.rate_growth / 4)
+
+
+def test_after_a_pause_the_learnt_pace_resumes_evenly_not_with_the_credit_of_the_pause() -> None:
+    limiter, clock = learnt_in_slow_start(0.2, 0)  # the first pace: 5/s
+    limiter.refused(limiter.acquire(), 2.0)  # a second round: cut, pause 2 s
+    pace = limiter.learnt_rate
+    sent = []
+    for _ in range(3):
+        limiter.answered(limiter.acquire())
+        sent.append(clock.now)
+    assert sent[1] - sent[0] == pytest.approx(1 / pace, rel=0.05)
+    assert sent[2] - sent[1] == pytest.approx(1 / pace, rel=0.05)
+
+
 def test_a_call_kept_out_past_its_wait_budget_raises_rate_limited() -> None:
     limiter, clock = fake_time_limiter(max_wait=100.0)
     attempts = []

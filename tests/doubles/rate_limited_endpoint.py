@@ -11,7 +11,8 @@ send it), `retry-after-ms`, an HTTP date, or no header at all. `refuse_all` refu
 decided under the windows' lock, so concurrent requests never slip past it.
 Input tokens are estimated as characters / 4 of the messages; output tokens are the reply's.
 
-`served`, `refused`, `served_times` (when each served request arrived) and `arrivals` (status
+`served`, `refused`, `served_times` and `refused_times` (when each served or refused request
+arrived) and `arrivals` (status
 and last message of each request, in order) are kept for the tests' figures. Use as a context manager.
 """
 
@@ -43,6 +44,7 @@ class RateLimitedEndpoint:
         self.served = 0
         self.refused = 0
         self.served_times: list[float] = []
+        self.refused_times: list[float] = []
         self.arrivals: list[tuple[int, str]] = []
         self._seen: deque[tuple[float, int, int]] = deque()  # (arrival, input tokens, output tokens) of every request
         self._lock = threading.Lock()
@@ -68,6 +70,7 @@ class RateLimitedEndpoint:
             self._seen.append((now, input_tokens, 0 if over else output_tokens))
             if over:
                 self.refused += 1
+                self.refused_times.append(now)
                 return max(waits + [1.0 if shut else 0.0])
             self.served += 1
             self.served_times.append(now)
@@ -121,7 +124,7 @@ class RateLimitedEndpoint:
         """(status, headers, JSON body) for one request."""
         messages = plain_messages(api, body)
         text = self.respond(messages)
-        input_tokens = max(1, sum(len(m["content"]) for m in messages) // 4)
+        input_tokens = input_tokens_of(messages)
         output_tokens = max(1, len(text) // 4)
         wait = self.admit(time.monotonic(), input_tokens, output_tokens)
         with self._lock:
@@ -148,6 +151,11 @@ class RateLimitedEndpoint:
         return {"served": self.served, "refused": self.refused, "seconds": round(seconds, 2),
                 "served_per_s": round(rate, 2), "utilisation": round(rate / limit_per_second, 3),
                 "refused_per_served": round(self.refused / max(1, self.served), 3)}
+
+
+def input_tokens_of(messages: list[dict]) -> int:
+    """The input tokens the endpoint counts for plain messages: characters / 4 (at least 1)."""
+    return max(1, sum(len(m["content"]) for m in messages) // 4)
 
 
 def plain_messages(api: str, body: dict) -> list[dict]:
