@@ -108,7 +108,7 @@ def test_a_rate_limited_pair_ends_the_instance_as_infrastructure_and_a_rerun_fin
     with pytest.raises(RateLimited):
         generate(Inst(), model=ScriptedModel(answer=refuses_pair_1_editing), ledger=None, sandbox_factory=factory,
                  context="c", out_dir=tmp_path / "out", config=config)
-    assert [c["pair"] for c in read_candidates(tmp_path / "out")] == [0, 2]  # no candidate, empty or not, for pair 1
+    assert [c["pair"] for c in read_jsonl(tmp_path / "out" / CANDIDATES)] == [0, 2]  # no candidate, empty or not, for pair 1
     assert read_json(trajectory_path(tmp_path / "out", 1, "editing"))["status"] == "running"
     assert len(factory.made) == 1  # the refusal did not count as a broken sandbox
     model = ScriptedModel(answer=works)
@@ -116,7 +116,7 @@ def test_a_rate_limited_pair_ends_the_instance_as_infrastructure_and_a_rerun_fin
                           out_dir=tmp_path / "out", config=config)
     assert [(c["stage"], c["meta"]["trajectory"]) for c in model.calls] == [("editing", 1)] * 2
     assert [r.status for r in results] == ["submitted"] * 3
-    assert [c["pair"] for c in read_candidates(tmp_path / "out")] == [0, 1, 2]
+    assert [c["pair"] for c in read_jsonl(tmp_path / "out" / CANDIDATES)] == [0, 1, 2]
 
 
 def test_share_attempts_shows_earlier_patches_to_later_pairs(tmp_path, factory):
