@@ -3,7 +3,9 @@
 `check` runs before a call with a pessimistic estimate, so a budget is overrun by at most one
 call; `record` runs after it with the call's real usage and cost. Calls made concurrently
 hold a `reserve(estimate)` while in flight, so that many threads checking at once cannot
-together pass the budget either.
+together pass the budget either. A call that does not fit only because of other calls'
+reservations waits for them to settle (they usually cost far less than their worst case), as at
+the run-wide gate; one that would not fit even then raises BudgetExceeded.
 
 With a run-wide gate (`codefix.core.budget_gate`, a batch's budget), every reserve also passes the
 gate, which holds the estimate against the spend and reservations of every instance of the run.
@@ -64,7 +66,10 @@ class Ledger:
         self._calls: list[dict] = []
         self._unconfirmed: list[dict] = []
         self._pending = 0.0
+        self._in_flight = 0
         self._lock = threading.Lock()
+        self._settled = threading.Condition(self._lock)
+        """Notified whenever a reservation ends (a call waiting for room asks again)."""
         self._journal = journal
         self._reservation = threading.local()
         self.gate = gate
@@ -150,19 +155,15 @@ class Ledger:
     def reserve(self, estimate_usd: float) -> Iterator[None]:
         """`check`, then hold `estimate_usd` against the budget until the block ends (record the
         call's real cost inside the block)."""
-        with self._lock:
-            self._check(estimate_usd)
-            self._pending += estimate_usd
+        self._hold(estimate_usd)
         gate = self.gate
         try:  # the run-wide gate: may wait for other calls in flight to settle
             refused = None if gate is None else pass_gate(gate, estimate_usd)
         except BaseException:  # interrupted while waiting: nothing is held
-            with self._lock:
-                self._pending -= estimate_usd
+            self._release(estimate_usd)
             raise
         if refused is not None:
-            with self._lock:
-                self._pending -= estimate_usd
+            self._release(estimate_usd)
             raise _run_budget_exceeded(refused, estimate_usd)
         ident = uuid.uuid4().hex
         self._reservation.cost = 0.0
@@ -172,8 +173,7 @@ class Ledger:
             self._reservation.id = ident
             yield
         finally:
-            with self._lock:
-                self._pending -= estimate_usd
+            self._release(estimate_usd)
             if gate is not None:  # the gate holds the real cost from now on (0: nothing was paid)
                 gate.settle(estimate_usd, self._reservation.cost)
             self._reservation.cost = 0.0
@@ -181,6 +181,25 @@ class Ledger:
                 self._reservation.id = None
                 if self._journal is not None:
                     self._journal.append({"kind": "release", "id": ident})
+
+    def _hold(self, estimate_usd: float) -> None:
+        """Add `estimate_usd` to the reservations, waiting while it does not fit only because of
+        calls in flight; BudgetExceeded when it would not fit even once they all settled."""
+        with self._settled:
+            while True:
+                if self._budget is None or self._spent() + self._pending + estimate_usd <= self._budget \
+                        or self._in_flight == 0 or self._spent() + estimate_usd > self._budget:
+                    self._check(estimate_usd)  # raises unless it fits now
+                    self._pending += estimate_usd
+                    self._in_flight += 1
+                    return
+                self._settled.wait(timeout=1.0)
+
+    def _release(self, estimate_usd: float) -> None:
+        with self._settled:
+            self._pending -= estimate_usd
+            self._in_flight -= 1
+            self._settled.notify_all()
 
     def record(self, stage: str, completion, meta: dict | None = None) -> None:
         """Add one call's usage and cost (a `codefix.core.protocols.Completion`) under `stage`."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 
 import pytest
 
@@ -87,3 +88,62 @@ def test_reservations_of_calls_in_flight_count_against_the_budget_until_released
         with ledger.reserve(0.7):
             pass
     Ledger().reserve(1e9).__enter__()  # no budget: nothing to hold
+
+
+def test_a_call_that_fits_once_the_calls_in_flight_settle_waits_for_them_instead_of_failing() -> None:
+    # two pairs of one instance near its budget: the second call's worst case fits only once the
+    # first call's reservation is replaced by its (smaller) real cost (CI saw an instance end
+    # "incomplete" when two calls overlapped on a loaded machine)
+    ledger = Ledger(budget_usd=1.0)
+    first_in, second_done, errors, early = threading.Event(), threading.Event(), [], []
+
+    def first():
+        with ledger.reserve(0.6):
+            first_in.set()
+            early.append(second_done.wait(0.3))  # the second call must still wait while this one is in flight
+            ledger.record("editing", completion(cost=0.3))
+
+    def second():
+        first_in.wait(10)
+        try:
+            with ledger.reserve(0.6):
+                ledger.record("testing", completion(cost=0.1))
+        except BudgetExceeded as exc:
+            errors.append(exc)
+        second_done.set()
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert early == [False] and errors == [] and ledger.spent == pytest.approx(0.4)
+
+
+def test_a_call_that_would_not_fit_even_after_the_calls_in_flight_is_refused_once_they_settle() -> None:
+    ledger = Ledger(budget_usd=1.0)
+    first_in, errors = threading.Event(), []
+
+    def first():
+        with ledger.reserve(0.6):
+            first_in.set()
+            time.sleep(0.2)
+            ledger.record("editing", completion(cost=0.5))
+
+    def second():
+        first_in.wait(10)
+        try:
+            with ledger.reserve(0.6):
+                ledger.record("testing", completion(cost=0.1))
+        except BudgetExceeded as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert len(errors) == 1 and ledger.spent == pytest.approx(0.5)
+    with pytest.raises(BudgetExceeded):  # nothing in flight: refused at once, no wait
+        with ledger.reserve(0.6):
+            pass
