@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 
 import pytest
 
@@ -90,18 +89,17 @@ def test_reservations_of_calls_in_flight_count_against_the_budget_until_released
     Ledger().reserve(1e9).__enter__()  # no budget: nothing to hold
 
 
-def test_a_call_that_fits_once_the_calls_in_flight_settle_waits_for_them_instead_of_failing() -> None:
-    # two pairs of one instance near its budget: the second call's worst case fits only once the
-    # first call's reservation is replaced by its (smaller) real cost (CI saw an instance end
-    # "incomplete" when two calls overlapped on a loaded machine)
-    ledger = Ledger(budget_usd=1.0)
+def overlapping_calls(ledger: Ledger, first_cost: float) -> tuple[list[bool], list[BudgetExceeded]]:
+    """Two calls of 0.6 at once: the first, while in flight, gives the second 0.3 s to get through,
+    then costs `first_cost`. Returns (whether the second got through while the first was in
+    flight, the second's refusals)."""
     first_in, second_done, errors, early = threading.Event(), threading.Event(), [], []
 
     def first():
         with ledger.reserve(0.6):
             first_in.set()
-            early.append(second_done.wait(0.3))  # the second call must still wait while this one is in flight
-            ledger.record("editing", completion(cost=0.3))
+            early.append(second_done.wait(0.3))
+            ledger.record("editing", completion(cost=first_cost))
 
     def second():
         first_in.wait(10)
@@ -117,32 +115,21 @@ def test_a_call_that_fits_once_the_calls_in_flight_settle_waits_for_them_instead
         t.start()
     for t in threads:
         t.join(30)
+    return early, errors
+
+
+def test_a_call_that_fits_once_the_calls_in_flight_settle_waits_for_them_instead_of_failing() -> None:
+    # two pairs of one instance near its budget: the second call's worst case fits only once the
+    # first call's reservation is replaced by its (smaller) real cost (CI saw an instance end
+    # "incomplete" when two calls overlapped on a loaded machine)
+    ledger = Ledger(budget_usd=1.0)
+    early, errors = overlapping_calls(ledger, first_cost=0.3)
     assert early == [False] and errors == [] and ledger.spent == pytest.approx(0.4)
 
 
 def test_a_call_that_would_not_fit_even_after_the_calls_in_flight_is_refused_once_they_settle() -> None:
     ledger = Ledger(budget_usd=1.0)
-    first_in, errors = threading.Event(), []
-
-    def first():
-        with ledger.reserve(0.6):
-            first_in.set()
-            time.sleep(0.2)
-            ledger.record("editing", completion(cost=0.5))
-
-    def second():
-        first_in.wait(10)
-        try:
-            with ledger.reserve(0.6):
-                ledger.record("testing", completion(cost=0.1))
-        except BudgetExceeded as exc:
-            errors.append(exc)
-
-    threads = [threading.Thread(target=first), threading.Thread(target=second)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(30)
+    _early, errors = overlapping_calls(ledger, first_cost=0.5)
     assert len(errors) == 1 and ledger.spent == pytest.approx(0.5)
     with pytest.raises(BudgetExceeded):  # nothing in flight: refused at once, no wait
         with ledger.reserve(0.6):
